@@ -1,0 +1,56 @@
+//! Sign-in, sign-out and "who am I" server functions.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What the browser learns about the signed-in member: no hash, no secrets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    pub email: String,
+    pub organization: String,
+    pub is_admin: bool,
+}
+
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    use crate::ssr::{server_context, AuthSession};
+    use domain::auth::{authenticate, AuthError, Password};
+
+    if email.trim().is_empty() || password.is_empty() {
+        return Err(AppError::Invalid(
+            "Enter your email and password.".to_owned(),
+        ));
+    }
+    let ctx = server_context()?;
+    let session = AuthSession::from_request().await?;
+    match authenticate(ctx.store.as_ref(), &email, &Password::new(password)).await {
+        Ok(member) => {
+            session.sign_in(member.id).await?;
+            tracing::info!(member = member.id.0, "signed in");
+            leptos_axum::redirect("/contractors");
+            Ok(())
+        }
+        Err(AuthError::InvalidCredentials) => Err(AppError::InvalidCredentials),
+        Err(e) => Err(AppError::internal("sign-in failed", e)),
+    }
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = crate::ssr::AuthSession::from_request().await?;
+    session.sign_out().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server(endpoint = "me")]
+pub async fn me() -> Result<MemberInfo, AppError> {
+    let member = crate::ssr::current_member().await?;
+    Ok(MemberInfo {
+        email: member.email,
+        organization: member.org_name,
+        is_admin: member.role == domain::store::Role::Admin,
+    })
+}

@@ -1,0 +1,41 @@
+//! The one error type server functions return. Its text is what the person in front of the
+//! dashboard reads, so internal causes are logged on the server and replaced by a short message.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("Only an organization admin can do this.")]
+    Forbidden,
+    #[error("The email or password is incorrect.")]
+    InvalidCredentials,
+    /// Input the user can correct; the text says how.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Something went wrong on our side. Please try again; if it keeps happening, contact support.")]
+    Internal,
+    /// The request never reached us or the answer could not be read.
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs an unexpected failure with its cause chain and returns the generic message.
+    pub fn internal(context: &str, err: impl std::fmt::Debug) -> Self {
+        tracing::error!(error = ?err, "{context}");
+        AppError::Internal
+    }
+}

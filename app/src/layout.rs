@@ -1,0 +1,39 @@
+//! The signed-in frame: navigation, who is signed in, sign-out.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+use crate::auth::{me, Logout};
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let member = Resource::new(|| (), |_| me());
+    let logout = ServerAction::<Logout>::new();
+
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/contractors">"CreatorIQ Cover"</a>
+            <nav aria-label="Main">
+                <A href="/contractors">"Contractors"</A>
+                <A href="/sync-runs">"Sync runs"</A>
+                <A href="/settings">"Settings"</A>
+            </nav>
+            <div class="who">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        member.await.ok().map(|m| view! {
+                            <span class="org">{m.organization}</span>
+                            <span class="email">{m.email}</span>
+                        })
+                    })}
+                </Suspense>
+                <ActionForm action=logout attr:class="inline">
+                    <button type="submit" class="link">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+        <main class="page">
+            <Outlet/>
+        </main>
+    }
+}

@@ -1,0 +1,59 @@
+//! The dashboard's pages, components and server functions. Rendered on the server and hydrated
+//! in the browser; everything server-only sits behind the `ssr` feature.
+
+pub mod auth;
+pub mod error;
+mod layout;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Lets the browser tests (and anyone curious) know when the page became interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/dashboard.css"/>
+        <Title formatter=|page: String| format!("{page} · CreatorIQ Cover")/>
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/login") view=pages::login::LoginPage/>
+                <ParentRoute path=path!("") view=layout::Shell>
+                    <Route path=path!("/contractors") view=pages::contractors::ContractorsPage/>
+                    <Route path=path!("/sync-runs") view=pages::sync_runs::SyncRunsPage/>
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,24 @@
+pub mod contractors;
+pub mod login;
+pub mod settings;
+pub mod sync_runs;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(http::StatusCode::NOT_FOUND);
+        }
+    }
+    view! {
+        <Title text="Not found"/>
+        <main class="page narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <a href="/contractors">"Go to Contractors"</a></p>
+        </main>
+    }
+}

@@ -1,0 +1,181 @@
+//! Password hashing and sign-in. Argon2id runs on the blocking pool so a burst of sign-ins
+//! never stalls the async runtime, and an unknown email costs the same work as a wrong password
+//! so response time does not reveal which emails have accounts.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+use crate::store::{Member, OrgId, Role, Store, StoreError};
+
+/// A password as typed by a person. Never printed.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(••••)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the email or password is incorrect")]
+    InvalidCredentials,
+    #[error("{0}")]
+    InvalidInput(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("password hashing failed")]
+    Hashing,
+}
+
+/// Minimum length for new passwords; sign-in accepts whatever was set.
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+/// Lower-cases and trims an email for storage and lookup.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn hash_blocking(password: &str) -> Result<String, AuthError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| AuthError::Hashing)
+}
+
+fn verify_blocking(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash of a random password with the same parameters as real ones, verified against when
+/// the email is unknown.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        let random: [u8; 16] = rand::random();
+        hash_blocking(&hex_string(&random)).unwrap_or_default()
+    })
+}
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes a password (argon2id, random salt) off the async runtime.
+pub async fn hash_password(password: &Password) -> Result<String, AuthError> {
+    if password.expose().chars().count() < MIN_PASSWORD_LEN {
+        return Err(AuthError::InvalidInput(
+            "the password must be at least 10 characters long",
+        ));
+    }
+    let password = password.clone();
+    tokio::task::spawn_blocking(move || hash_blocking(password.expose()))
+        .await
+        .map_err(|_| AuthError::Hashing)?
+}
+
+/// Checks an email and password. Unknown emails and wrong passwords give the same error after
+/// the same amount of work.
+pub async fn authenticate(
+    store: &dyn Store,
+    email: &str,
+    password: &Password,
+) -> Result<Member, AuthError> {
+    let email = normalize_email(email);
+    let credentials = store.member_credentials(&email).await?;
+    let (member_id, hash) = match &credentials {
+        Some(c) => (Some(c.id), c.password_hash.clone()),
+        None => (None, String::new()),
+    };
+    let password = password.clone();
+    let valid = tokio::task::spawn_blocking(move || {
+        let hash = if hash.is_empty() {
+            dummy_hash()
+        } else {
+            &hash
+        };
+        verify_blocking(password.expose(), hash)
+    })
+    .await
+    .map_err(|_| AuthError::Hashing)?;
+    match (member_id, valid) {
+        (Some(id), true) => store
+            .member(id)
+            .await?
+            .ok_or(AuthError::InvalidCredentials),
+        _ => Err(AuthError::InvalidCredentials),
+    }
+}
+
+/// Creates an organization and its first admin (the CLI's `create-org`).
+pub async fn create_organization_with_admin(
+    store: &dyn Store,
+    slug: &str,
+    name: &str,
+    admin_email: &str,
+    admin_password: &Password,
+) -> Result<Member, AuthError> {
+    let slug = slug.trim();
+    if slug.is_empty()
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(AuthError::InvalidInput(
+            "the slug must be lower-case letters, digits and dashes",
+        ));
+    }
+    if name.trim().is_empty() {
+        return Err(AuthError::InvalidInput("the organization name is required"));
+    }
+    let email = normalize_email(admin_email);
+    if !email.contains('@') {
+        return Err(AuthError::InvalidInput("the admin email is not an email address"));
+    }
+    let hash = hash_password(admin_password).await?;
+    let org = store.create_organization(slug, name.trim()).await?;
+    add_member_hashed(store, org.id, &email, &hash, Role::Admin).await
+}
+
+/// Adds a member with an already-hashed password.
+pub async fn add_member_hashed(
+    store: &dyn Store,
+    org: OrgId,
+    email: &str,
+    hash: &str,
+    role: Role,
+) -> Result<Member, AuthError> {
+    Ok(store.create_member(org, email, hash, role).await?)
+}
+
+/// Adds a member to an existing organization.
+pub async fn add_member(
+    store: &dyn Store,
+    org: OrgId,
+    email: &str,
+    password: &Password,
+    role: Role,
+) -> Result<Member, AuthError> {
+    let hash = hash_password(password).await?;
+    add_member_hashed(store, org, &normalize_email(email), &hash, role).await
+}

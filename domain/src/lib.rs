@@ -1,0 +1,6 @@
+//! The server-side domain of the dashboard, free of any web framework: persistence behind the
+//! [`store::Store`] boundary, password hashing, and (as they land) the CreatorIQ client, the
+//! field mapping and validation rules, and the sync engine.
+
+pub mod auth;
+pub mod store;

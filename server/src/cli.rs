@@ -1,0 +1,105 @@
+//! The command line: `serve` (the default), `create-org`, and `demo`.
+
+use clap::{Parser, Subcommand};
+use domain::auth::{create_organization_with_admin, AuthError, Password};
+use domain::store::{Store, StoreError};
+
+use crate::{launch, open_store, shutdown_signal, Config};
+
+#[derive(Parser, Debug)]
+#[command(name = "dashboard", about = "CreatorIQ Cover: the insurer-side dashboard for CreatorIQ")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the dashboard (the default).
+    Serve,
+    /// Create an organization and its first admin.
+    CreateOrg {
+        /// Short name used in URLs and the CLI, e.g. `acme`.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        /// The admin's password (at least 10 characters). Read from the environment variable
+        /// ADMIN_PASSWORD when not given, so it need not appear in shell history.
+        #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: String,
+    },
+    /// Create the demo organization and admin if missing, then serve.
+    Demo,
+}
+
+pub const DEMO_SLUG: &str = "demo";
+pub const DEMO_EMAIL: &str = "admin@demo.example";
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::CreateOrg {
+            slug,
+            name,
+            admin_email,
+            admin_password,
+        } => {
+            let store = open_store(&config).await?;
+            let member = create_organization_with_admin(
+                &store,
+                &slug,
+                &name,
+                &admin_email,
+                &Password::new(admin_password),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("could not create the organization: {e}"))?;
+            println!(
+                "Created organization {slug} with admin {}. Sign in at {}/login",
+                member.email, config.public_base_url
+            );
+            Ok(())
+        }
+        Command::Demo => {
+            let store = open_store(&config).await?;
+            ensure_demo_org(&store).await?;
+            drop(store);
+            println!();
+            println!("  Dashboard:  {}/login", config.public_base_url);
+            println!("  Sign in:    {DEMO_EMAIL} / {DEMO_PASSWORD}");
+            println!();
+            serve(config).await
+        }
+    }
+}
+
+async fn ensure_demo_org(store: &dyn Store) -> anyhow::Result<()> {
+    if store.organization_by_slug(DEMO_SLUG).await?.is_some() {
+        return Ok(());
+    }
+    match create_organization_with_admin(
+        store,
+        DEMO_SLUG,
+        "Demo Agency",
+        DEMO_EMAIL,
+        &Password::new(DEMO_PASSWORD),
+    )
+    .await
+    {
+        Ok(_) | Err(AuthError::Store(StoreError::Conflict(_))) => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("creating the demo organization: {e}")),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing::info!(?config, "starting");
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+    launch(listener, config, shutdown_signal()).await
+}

@@ -1,0 +1,109 @@
+//! Typed configuration read from environment variables, with defaults that run the embedded
+//! demo on a laptop.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+#[derive(Clone)]
+pub struct Config {
+    /// `DASHBOARD_ADDR`: where to listen.
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`: `sqlite://path` (default `sqlite://data/dashboard.db`).
+    pub database_url: String,
+    /// `PUBLIC_BASE_URL`: how people reach the dashboard; used in application links and to
+    /// decide whether cookies are `Secure`.
+    pub public_base_url: String,
+    /// `SITE_ROOT` (or cargo-leptos' `LEPTOS_SITE_ROOT`): the built CSS/JS/wasm.
+    pub site_root: PathBuf,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_base_url", &self.public_base_url)
+            .field("site_root", &self.site_root)
+            .finish()
+    }
+}
+
+/// Hides the password part of a `scheme://user:password@host` URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{user}:••••@{}", &url[..scheme_end], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let addr: SocketAddr = get("DASHBOARD_ADDR")
+            .or_else(|| get("LEPTOS_SITE_ADDR"))
+            .unwrap_or_else(|| "127.0.0.1:3000".to_owned())
+            .parse()
+            .context("DASHBOARD_ADDR must be host:port, e.g. 127.0.0.1:3000")?;
+        let public_base_url = get("PUBLIC_BASE_URL")
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
+            anyhow::bail!("PUBLIC_BASE_URL must start with http:// or https://");
+        }
+        Ok(Self {
+            addr,
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/dashboard.db".to_owned()),
+            public_base_url,
+            site_root: get("SITE_ROOT")
+                .or_else(|| get("LEPTOS_SITE_ROOT"))
+                .unwrap_or_else(|| "target/site".to_owned())
+                .into(),
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_locally() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_base_url, "http://127.0.0.1:3000");
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn debug_hides_database_password() {
+        let c = Config::from_lookup(|k| {
+            (k == "DATABASE_URL").then(|| "postgres://app:hunter2secret@db/x".to_owned())
+        })
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2secret"), "{shown}");
+        assert!(shown.contains("postgres://app:••••@db/x"));
+    }
+
+    #[test]
+    fn rejects_bad_address() {
+        let err = Config::from_lookup(|k| (k == "DASHBOARD_ADDR").then(|| "nope".to_owned()))
+            .unwrap_err();
+        assert!(err.to_string().contains("DASHBOARD_ADDR"));
+    }
+}

@@ -1,0 +1,119 @@
+//! The dashboard server as a library: `main` parses the command line and calls [`launch`], and
+//! tests call it on port 0.
+
+pub mod cli;
+pub mod config;
+mod guard;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::ssr::ServerContext;
+use app::{shell, App};
+use axum::Router;
+use domain::store::{SqliteStore, Store};
+use http::header::{HeaderName, HeaderValue};
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore as SqliteSessionStore;
+
+pub use config::Config;
+
+/// Opens the store named by the configuration and runs its migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&config.database_url)
+        .await
+        .with_context(|| format!("opening database {}", config::redact_url(&config.database_url)))
+}
+
+/// Serves the dashboard on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests and returns.
+pub async fn launch(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let router = router(&config, store).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "dashboard listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+async fn router(config: &Config, store: SqliteStore) -> anyhow::Result<Router> {
+    let session_store = SqliteSessionStore::new(store.pool().clone())
+        .with_table_name("sessions")
+        .map_err(|e| anyhow::anyhow!(e))?;
+    session_store
+        .migrate()
+        .await
+        .context("creating the session table")?;
+    let sessions = SessionManagerLayer::new(session_store)
+        .with_name("dashboard_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("dashboard")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(Env::PROD)
+        .build();
+    let routes = generate_route_list(App);
+    let context = ServerContext {
+        store: Arc::new(store) as Arc<dyn Store>,
+    };
+    let provide = move || provide_context(context.clone());
+
+    let router = Router::new()
+        .leptos_routes_with_context(&leptos_options, routes, provide, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(guard::require_session))
+        .layer(sessions)
+        .layer(header("x-content-type-options", "nosniff"))
+        .layer(header("referrer-policy", "no-referrer"))
+        .layer(header("x-frame-options", "DENY"));
+    Ok(router)
+}
+
+fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(
+        HeaderName::from_static(name),
+        HeaderValue::from_static(value),
+    )
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
