@@ -37,7 +37,12 @@ impl AuthSession {
     }
 
     pub async fn member_id(&self) -> Option<MemberId> {
-        self.0.get::<i64>(MEMBER_KEY).await.ok().flatten().map(MemberId)
+        self.0
+            .get::<i64>(MEMBER_KEY)
+            .await
+            .ok()
+            .flatten()
+            .map(MemberId)
     }
 
     /// Starts a signed-in session under a fresh id so a pre-sign-in id can't be reused.

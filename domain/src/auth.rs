@@ -109,20 +109,13 @@ pub async fn authenticate(
     };
     let password = password.clone();
     let valid = tokio::task::spawn_blocking(move || {
-        let hash = if hash.is_empty() {
-            dummy_hash()
-        } else {
-            &hash
-        };
+        let hash = if hash.is_empty() { dummy_hash() } else { &hash };
         verify_blocking(password.expose(), hash)
     })
     .await
     .map_err(|_| AuthError::Hashing)?;
     match (member_id, valid) {
-        (Some(id), true) => store
-            .member(id)
-            .await?
-            .ok_or(AuthError::InvalidCredentials),
+        (Some(id), true) => store.member(id).await?.ok_or(AuthError::InvalidCredentials),
         _ => Err(AuthError::InvalidCredentials),
     }
 }
@@ -150,7 +143,9 @@ pub async fn create_organization_with_admin(
     }
     let email = normalize_email(admin_email);
     if !email.contains('@') {
-        return Err(AuthError::InvalidInput("the admin email is not an email address"));
+        return Err(AuthError::InvalidInput(
+            "the admin email is not an email address",
+        ));
     }
     let hash = hash_password(admin_password).await?;
     let org = store.create_organization(slug, name.trim()).await?;

@@ -3,4 +3,8 @@
 //! field mapping and validation rules, and the sync engine.
 
 pub mod auth;
+pub mod creatoriq;
+pub mod mapping;
+pub mod rules;
 pub mod store;
+pub mod values;

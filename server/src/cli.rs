@@ -7,7 +7,10 @@ use domain::store::{Store, StoreError};
 use crate::{launch, open_store, shutdown_signal, Config};
 
 #[derive(Parser, Debug)]
-#[command(name = "dashboard", about = "CreatorIQ Cover: the insurer-side dashboard for CreatorIQ")]
+#[command(
+    name = "dashboard",
+    about = "CreatorIQ Cover: the insurer-side dashboard for CreatorIQ"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

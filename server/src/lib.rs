@@ -28,7 +28,12 @@ pub use config::Config;
 pub async fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(&config.database_url)
         .await
-        .with_context(|| format!("opening database {}", config::redact_url(&config.database_url)))
+        .with_context(|| {
+            format!(
+                "opening database {}",
+                config::redact_url(&config.database_url)
+            )
+        })
 }
 
 /// Serves the dashboard on `listener` until `shutdown` resolves, then finishes in-flight

@@ -80,10 +80,11 @@ impl Store for SqliteStore {
     }
 
     async fn organization_by_slug(&self, slug: &str) -> StoreResult<Option<Organization>> {
-        let row = sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| Organization {
             id: OrgId(r.get("id")),
             slug: r.get("slug"),

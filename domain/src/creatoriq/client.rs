@@ -1,0 +1,736 @@
+//! The one CreatorIQ HTTP client.
+//!
+//! What it guarantees, following CreatorIQ's published contract (reference/creatoriq):
+//! - requests stay under the per-key rate limit (5 per second by default) on our side, because
+//!   CreatorIQ sends no rate-limit headers and no `Retry-After`: we can only avoid the 429;
+//! - 429, 5xx, timeouts, broken connections and unreadable bodies are retried with exponential
+//!   backoff and jitter, up to a capped number of attempts; all these requests are GETs, so a
+//!   retry is always safe;
+//! - 400/401/403/404 are answered at once with a typed error whose message tells an operator what
+//!   to do (CreatorIQ answers an unknown campaign or publisher id with 400, not 404);
+//! - the API key is sent only in the `x-api-key` header, marked sensitive, and never logged;
+//! - every request and every retry is counted so a sync run can report them.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use rand::Rng;
+use reqwest::header::{HeaderValue, ACCEPT};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::model::{
+    Campaign, CampaignPublishers, CampaignResponse, CampaignsPage, Contact, ContactResponse,
+    ErrorBody, Publisher, PublisherResponse, PublishersListPage,
+};
+use crate::values::ApiKey;
+
+/// CreatorIQ's production API.
+pub const DEFAULT_BASE_URL: &str = "https://apis.creatoriq.com";
+
+/// The Get Campaign Publishers sections the sync reads: custom fields and the payout.
+pub const SYNC_SECTIONS: [&str; 2] = ["PublishersCustomFields", "FinalPayout"];
+
+/// The Get Campaign Publishers List fields the sync reads: identity, email and home address.
+pub const CONTACT_FIELDS: [&str; 10] = [
+    "PublisherId",
+    "PublisherName",
+    "PrimaryContactId",
+    "FullName",
+    "FirstName",
+    "LastName",
+    "Email",
+    "City",
+    "State",
+    "Country",
+];
+
+/// Page size used when walking all campaigns.
+const CAMPAIGN_PAGE_SIZE: u32 = 100;
+/// Safety stop for paging, in case CreatorIQ reports a nonsensical `total_pages`.
+const MAX_CAMPAIGN_PAGES: u32 = 10_000;
+
+/// Connection settings, normally from the server configuration and the organization's settings.
+#[derive(Debug, Clone)]
+pub struct CreatorIqConfig {
+    /// `https://apis.creatoriq.com`, or the sandbox's URL.
+    pub base_url: String,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for one attempt, from sending the request to the end of the body.
+    pub request_timeout: Duration,
+    /// Client-side ceiling per API key. CreatorIQ allows 5 per second.
+    pub requests_per_second: NonZeroU32,
+    /// Total attempts per call, first try included (at least 1).
+    pub max_attempts: u32,
+    /// First retry delay; doubles each retry, with jitter.
+    pub backoff_base: Duration,
+    /// Longest delay between two attempts.
+    pub backoff_max: Duration,
+}
+
+impl Default for CreatorIqConfig {
+    fn default() -> Self {
+        CreatorIqConfig {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            requests_per_second: NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN),
+            max_attempts: 5,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(20),
+        }
+    }
+}
+
+/// What went wrong talking to CreatorIQ. The `Display` text is meant for operators.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CiqError {
+    #[error(
+        "CreatorIQ rejected the API key (HTTP 401 Unauthorized). Check the key in Organization > \
+         Settings; CreatorIQ keys are issued by your CreatorIQ account manager."
+    )]
+    Unauthorized,
+    #[error(
+        "CreatorIQ refused access with this API key (HTTP 403 Forbidden). The key may be missing, \
+         revoked, or not allowed to read this data; ask your CreatorIQ account manager to check it."
+    )]
+    Forbidden,
+    /// An id CreatorIQ does not know (it answers 400 for unknown ids, sometimes 404).
+    #[error(
+        "CreatorIQ has no {what}{}. It may have been deleted or belong to another CreatorIQ account.",
+        said(message)
+    )]
+    NotFound {
+        what: String,
+        message: Option<String>,
+    },
+    #[error(
+        "CreatorIQ rejected the request as invalid (HTTP 400){}.",
+        said(message)
+    )]
+    BadRequest { message: Option<String> },
+    /// A 404 on a collection: the URL is wrong, almost always the base URL.
+    #[error(
+        "CreatorIQ has no endpoint at {path} (HTTP 404). Check the CreatorIQ base URL in \
+         Organization > Settings."
+    )]
+    EndpointNotFound { path: String },
+    #[error(
+        "CreatorIQ kept answering \"too many requests\" (HTTP 429) after {attempts} attempts. Its \
+         limits are 5 requests per second and 100,000 per day per API key; try again later."
+    )]
+    RateLimited { attempts: u32 },
+    #[error("CreatorIQ could not be reached after {attempts} attempts: {reason}.")]
+    Unreachable { attempts: u32, reason: String },
+    #[error(
+        "CreatorIQ had a server error (HTTP {status}) on each of {attempts} attempts. The problem \
+         is on CreatorIQ's side; try again later."
+    )]
+    ServerError { status: u16, attempts: u32 },
+    #[error(
+        "CreatorIQ sent an answer that could not be read, on each of {attempts} attempts ({detail})."
+    )]
+    Malformed { attempts: u32, detail: String },
+    #[error(
+        "CreatorIQ answered with unexpected HTTP status {status}{}.",
+        said(message)
+    )]
+    UnexpectedStatus {
+        status: u16,
+        message: Option<String>,
+    },
+    #[error("The CreatorIQ base URL \"{0}\" is not a valid http or https address.")]
+    InvalidBaseUrl(String),
+    #[error("The HTTP client for CreatorIQ could not be set up: {0}.")]
+    Setup(String),
+}
+
+fn said(message: &Option<String>) -> String {
+    match message {
+        Some(m) => format!(" (CreatorIQ said: \"{m}\")"),
+        None => String::new(),
+    }
+}
+
+impl CiqError {
+    /// A stable short code for storage and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CiqError::Unauthorized => "unauthorized",
+            CiqError::Forbidden => "forbidden",
+            CiqError::NotFound { .. } => "not_found",
+            CiqError::BadRequest { .. } => "bad_request",
+            CiqError::EndpointNotFound { .. } => "endpoint_not_found",
+            CiqError::RateLimited { .. } => "rate_limited",
+            CiqError::Unreachable { .. } => "unreachable",
+            CiqError::ServerError { .. } => "server_error",
+            CiqError::Malformed { .. } => "malformed",
+            CiqError::UnexpectedStatus { .. } => "unexpected_status",
+            CiqError::InvalidBaseUrl(_) => "invalid_base_url",
+            CiqError::Setup(_) => "setup",
+        }
+    }
+
+    /// The key itself is refused: retrying later will not help until someone changes it.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, CiqError::Unauthorized | CiqError::Forbidden)
+    }
+
+    /// A later run may well succeed (CreatorIQ busy, down, or slow).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            CiqError::RateLimited { .. }
+                | CiqError::Unreachable { .. }
+                | CiqError::ServerError { .. }
+                | CiqError::Malformed { .. }
+        )
+    }
+}
+
+/// Counts of HTTP requests sent and of retries among them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    pub requests: u64,
+    pub retries: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+}
+
+/// The rate limiter type; share one per API key between clients with
+/// [`CreatorIqClient::with_rate_limiter`].
+pub type SharedRateLimiter = Arc<DefaultDirectRateLimiter>;
+
+/// A limiter allowing `per_second` requests per second, evenly spaced.
+///
+/// Burst is 1 on purpose: with a burst of N, N requests go out at once and the next N follow in
+/// the same second, so a sliding one-second window can see almost twice the limit, which is
+/// exactly what earns a 429.
+pub fn rate_limiter(per_second: NonZeroU32) -> SharedRateLimiter {
+    let period = Duration::from_secs(1) / per_second.get();
+    let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
+        .unwrap_or_else(|| Quota::per_second(per_second))
+        .allow_burst(NonZeroU32::MIN);
+    Arc::new(RateLimiter::direct(quota))
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// Base URL without a trailing slash.
+    base_url: String,
+    api_key: ApiKey,
+    /// The key as a header value, marked sensitive so HTTP-level debug output hides it.
+    key_header: HeaderValue,
+    limiter: SharedRateLimiter,
+    config: CreatorIqConfig,
+}
+
+/// The CreatorIQ API client for one API key. Cheap to clone; clones share the connection pool,
+/// the rate limiter and the request counters (see [`CreatorIqClient::with_fresh_counters`]).
+#[derive(Clone)]
+pub struct CreatorIqClient {
+    inner: Arc<Inner>,
+    counters: Arc<Counters>,
+}
+
+impl fmt::Debug for CreatorIqClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreatorIqClient")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &self.inner.api_key)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// Why one attempt should be tried again.
+#[derive(Debug)]
+enum Retryable {
+    RateLimited,
+    Server(u16),
+    Transport(String),
+    Malformed(String),
+}
+
+impl fmt::Display for Retryable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Retryable::RateLimited => f.write_str("HTTP 429 too many requests"),
+            Retryable::Server(status) => write!(f, "HTTP {status}"),
+            Retryable::Transport(reason) => f.write_str(reason),
+            Retryable::Malformed(detail) => write!(f, "unreadable answer: {detail}"),
+        }
+    }
+}
+
+impl Retryable {
+    fn into_error(self, attempts: u32) -> CiqError {
+        match self {
+            Retryable::RateLimited => CiqError::RateLimited { attempts },
+            Retryable::Server(status) => CiqError::ServerError { status, attempts },
+            Retryable::Transport(reason) => CiqError::Unreachable { attempts, reason },
+            Retryable::Malformed(detail) => CiqError::Malformed { attempts, detail },
+        }
+    }
+}
+
+enum Attempt<T> {
+    Done(T),
+    Fatal(CiqError),
+    Retry(Retryable),
+}
+
+impl CreatorIqClient {
+    /// Builds a client with its own `reqwest::Client` using the config's timeouts.
+    pub fn new(config: CreatorIqConfig, api_key: ApiKey) -> Result<Self, CiqError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(concat!("ciq-insurance-sync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CiqError::Setup(e.to_string()))?;
+        Self::with_http_client(http, config, api_key)
+    }
+
+    /// Builds a client on a shared `reqwest::Client` (one pool for the whole server). The
+    /// config's request timeout is still enforced per attempt.
+    pub fn with_http_client(
+        http: reqwest::Client,
+        config: CreatorIqConfig,
+        api_key: ApiKey,
+    ) -> Result<Self, CiqError> {
+        let base_url = config.base_url.trim().trim_end_matches('/').to_string();
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|_| CiqError::InvalidBaseUrl(config.base_url.clone()))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(CiqError::InvalidBaseUrl(config.base_url.clone()));
+        }
+        let mut key_header = HeaderValue::from_str(api_key.expose())
+            .map_err(|_| CiqError::Setup("the API key cannot be sent in a header".to_string()))?;
+        key_header.set_sensitive(true);
+        let limiter = rate_limiter(config.requests_per_second);
+        Ok(CreatorIqClient {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                api_key,
+                key_header,
+                limiter,
+                config,
+            }),
+            counters: Arc::new(Counters::default()),
+        })
+    }
+
+    /// Uses `limiter` instead of this client's own, so several clients for the same API key
+    /// (e.g. a scheduled sync and an operator's "Test connection") share one budget.
+    pub fn with_rate_limiter(self, limiter: SharedRateLimiter) -> Self {
+        let inner = &self.inner;
+        CreatorIqClient {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                base_url: inner.base_url.clone(),
+                api_key: inner.api_key.clone(),
+                key_header: inner.key_header.clone(),
+                limiter,
+                config: inner.config.clone(),
+            }),
+            counters: self.counters,
+        }
+    }
+
+    /// The limiter this client waits on, to share with other clients for the same key.
+    pub fn rate_limiter(&self) -> SharedRateLimiter {
+        Arc::clone(&self.inner.limiter)
+    }
+
+    /// A handle on the same connection pool and rate limiter with its counters at zero: give one
+    /// to each sync run so its report counts only its own requests.
+    pub fn with_fresh_counters(&self) -> Self {
+        CreatorIqClient {
+            inner: Arc::clone(&self.inner),
+            counters: Arc::new(Counters::default()),
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Requests sent so far (retries included).
+    pub fn request_count(&self) -> u64 {
+        self.counters.requests.load(Ordering::Relaxed)
+    }
+
+    /// Retries so far.
+    pub fn retry_count(&self) -> u64 {
+        self.counters.retries.load(Ordering::Relaxed)
+    }
+
+    pub fn stats(&self) -> RequestStats {
+        RequestStats {
+            requests: self.request_count(),
+            retries: self.retry_count(),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Endpoints
+    // -----------------------------------------------------------------------------------------
+
+    /// `GET /crm/v1/api/campaigns?page=&size=` (pages start at 1).
+    #[tracing::instrument(skip_all, fields(page = page, size = size))]
+    pub async fn list_campaigns(&self, page: u32, size: u32) -> Result<CampaignsPage, CiqError> {
+        let query = [
+            ("page", page.max(1).to_string()),
+            ("size", size.max(1).to_string()),
+        ];
+        self.get_json("/crm/v1/api/campaigns", &query, None).await
+    }
+
+    /// Every campaign the key can see, walking `total_pages`. Campaigns that shift between pages
+    /// while paging are kept once.
+    #[tracing::instrument(skip_all)]
+    pub async fn all_campaigns(&self) -> Result<Vec<Campaign>, CiqError> {
+        let mut campaigns: Vec<Campaign> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut page = 1;
+        loop {
+            let batch = self.list_campaigns(page, CAMPAIGN_PAGE_SIZE).await?;
+            let received = batch.campaigns.len();
+            for campaign in batch.campaigns {
+                if campaign.campaign_id.is_none_or(|id| seen.insert(id)) {
+                    campaigns.push(campaign);
+                }
+            }
+            let more = match batch.total_pages {
+                Some(total_pages) => u64::from(page) < total_pages,
+                None => received == CAMPAIGN_PAGE_SIZE as usize,
+            };
+            if !more || received == 0 || page >= MAX_CAMPAIGN_PAGES {
+                break;
+            }
+            page += 1;
+        }
+        tracing::debug!(count = campaigns.len(), pages = page, "listed campaigns");
+        Ok(campaigns)
+    }
+
+    /// `GET /crm/v1/api/campaign/{id}`.
+    #[tracing::instrument(skip_all, fields(campaign_id = campaign_id))]
+    pub async fn campaign(&self, campaign_id: i64) -> Result<Campaign, CiqError> {
+        let path = format!("/crm/v1/api/campaign/{campaign_id}");
+        let what = format!("campaign {campaign_id}");
+        let response: CampaignResponse = self.get_json(&path, &[], Some(what)).await?;
+        Ok(response.campaign)
+    }
+
+    /// `GET /crm/v1/api/campaign/{id}/publishers?sections=...`: every creator on the campaign
+    /// with their status and the requested sections (use [`SYNC_SECTIONS`]).
+    ///
+    /// CreatorIQ documents no paging for this endpoint: it returns the whole campaign as one
+    /// object keyed by publisher id, so there is no page or size to pass.
+    #[tracing::instrument(skip_all, fields(campaign_id = campaign_id))]
+    pub async fn campaign_publishers(
+        &self,
+        campaign_id: i64,
+        sections: &[&str],
+    ) -> Result<CampaignPublishers, CiqError> {
+        let path = format!("/crm/v1/api/campaign/{campaign_id}/publishers");
+        let mut query = Vec::new();
+        if !sections.is_empty() {
+            query.push(("sections", sections.join(",")));
+        }
+        let what = format!("campaign {campaign_id}");
+        self.get_json(&path, &query, Some(what)).await
+    }
+
+    /// `GET /crm/v1/api/campaign/{id}/publishersList?fields=...`: the campaign's creators with
+    /// their contact fields (use [`CONTACT_FIELDS`]), one request for the whole campaign.
+    #[tracing::instrument(skip_all, fields(campaign_id = campaign_id))]
+    pub async fn campaign_publishers_list(
+        &self,
+        campaign_id: i64,
+        fields: &[&str],
+    ) -> Result<PublishersListPage, CiqError> {
+        let path = format!("/crm/v1/api/campaign/{campaign_id}/publishersList");
+        let mut query = Vec::new();
+        if !fields.is_empty() {
+            query.push(("fields", fields.join(",")));
+        }
+        let what = format!("campaign {campaign_id}");
+        self.get_json(&path, &query, Some(what)).await
+    }
+
+    /// `GET /crm/v1/api/publisher/{id}`.
+    #[tracing::instrument(skip_all, fields(publisher_id = publisher_id))]
+    pub async fn publisher(&self, publisher_id: i64) -> Result<Publisher, CiqError> {
+        let path = format!("/crm/v1/api/publisher/{publisher_id}");
+        let what = format!("creator (publisher) {publisher_id}");
+        let response: PublisherResponse = self.get_json(&path, &[], Some(what)).await?;
+        Ok(response.publisher)
+    }
+
+    /// `GET /crm/v1/api/data/contact/{id}`.
+    #[tracing::instrument(skip_all, fields(contact_id = contact_id))]
+    pub async fn contact(&self, contact_id: i64) -> Result<Contact, CiqError> {
+        let path = format!("/crm/v1/api/data/contact/{contact_id}");
+        let what = format!("contact {contact_id}");
+        let response: ContactResponse = self.get_json(&path, &[], Some(what)).await?;
+        Ok(response.contact)
+    }
+
+    /// Checks the key with one small request and returns how many campaigns it can see.
+    #[tracing::instrument(skip_all)]
+    pub async fn test_connection(&self) -> Result<u64, CiqError> {
+        let page = self.list_campaigns(1, 1).await?;
+        Ok(page
+            .total
+            .or(page.count)
+            .unwrap_or(page.campaigns.len() as u64))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Transport
+    // -----------------------------------------------------------------------------------------
+
+    /// GETs `path` and decodes the JSON body, retrying what is worth retrying. `what` names the
+    /// resource for id endpoints, where a 400 or 404 means "no such id".
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        what: Option<String>,
+    ) -> Result<T, CiqError> {
+        let url = format!("{}{}", self.inner.base_url, path);
+        let max_attempts = self.inner.config.max_attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.inner.limiter.until_ready().await;
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let reason = match self.attempt::<T>(&url, path, query, what.as_deref()).await {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Fatal(err) => {
+                    tracing::warn!(path, attempt, error = %err, "CreatorIQ request failed");
+                    return Err(err);
+                }
+                Attempt::Retry(reason) => reason,
+            };
+            if attempt >= max_attempts {
+                let err = reason.into_error(attempt);
+                tracing::warn!(path, attempt, error = %err, "CreatorIQ request failed, giving up");
+                return Err(err);
+            }
+            let delay = self.backoff(attempt);
+            self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(path, attempt, delay_ms = delay.as_millis() as u64, reason = %reason,
+                "retrying CreatorIQ request");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        path: &str,
+        query: &[(&str, String)],
+        what: Option<&str>,
+    ) -> Attempt<T> {
+        let timeout = self.inner.config.request_timeout;
+        let request = self
+            .inner
+            .http
+            .get(url)
+            .header("x-api-key", self.inner.key_header.clone())
+            .header(ACCEPT, "application/json")
+            .query(query)
+            .timeout(timeout);
+        // The outer timeout also covers the body and clients built without a timeout.
+        let exchange = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let body = response.bytes().await;
+            Ok::<_, reqwest::Error>((status, body))
+        };
+        let (status, body) = match tokio::time::timeout(timeout, exchange).await {
+            Err(_) => return Attempt::Retry(Retryable::Transport(no_answer(timeout))),
+            Ok(Err(err)) => {
+                return Attempt::Retry(Retryable::Transport(describe_transport(&err, timeout)))
+            }
+            Ok(Ok(pair)) => pair,
+        };
+        if status.is_success() {
+            return match body {
+                Err(err) => Attempt::Retry(Retryable::Transport(describe_transport(&err, timeout))),
+                Ok(bytes) => match serde_json::from_slice::<T>(&bytes) {
+                    Ok(value) => Attempt::Done(value),
+                    Err(err) => {
+                        Attempt::Retry(Retryable::Malformed(describe_decode(&err, bytes.len())))
+                    }
+                },
+            };
+        }
+        let message = body
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<ErrorBody>(&bytes).ok())
+            .and_then(|e| e.message().map(str::to_string));
+        match status {
+            StatusCode::TOO_MANY_REQUESTS => Attempt::Retry(Retryable::RateLimited),
+            StatusCode::REQUEST_TIMEOUT => Attempt::Retry(Retryable::Server(status.as_u16())),
+            s if s.is_server_error() => Attempt::Retry(Retryable::Server(s.as_u16())),
+            StatusCode::UNAUTHORIZED => Attempt::Fatal(CiqError::Unauthorized),
+            StatusCode::FORBIDDEN => Attempt::Fatal(CiqError::Forbidden),
+            StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND if what.is_some() => {
+                Attempt::Fatal(CiqError::NotFound {
+                    what: what.unwrap_or_default().to_string(),
+                    message,
+                })
+            }
+            StatusCode::BAD_REQUEST => Attempt::Fatal(CiqError::BadRequest { message }),
+            StatusCode::NOT_FOUND => Attempt::Fatal(CiqError::EndpointNotFound {
+                path: path.to_string(),
+            }),
+            other => Attempt::Fatal(CiqError::UnexpectedStatus {
+                status: other.as_u16(),
+                message,
+            }),
+        }
+    }
+
+    /// Exponential backoff with "equal jitter": half the delay fixed, half random, so retries
+    /// from parallel syncs spread out without ever retrying immediately.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let config = &self.inner.config;
+        let exp = 2u32.saturating_pow(attempt.saturating_sub(1));
+        let full = config
+            .backoff_base
+            .saturating_mul(exp)
+            .min(config.backoff_max);
+        let half = full / 2;
+        let jitter_nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        half + Duration::from_nanos(rand::thread_rng().gen_range(0..=jitter_nanos))
+    }
+}
+
+fn no_answer(timeout: Duration) -> String {
+    format!("no answer within {:.1} s", timeout.as_secs_f64())
+}
+
+/// Words for a transport failure. reqwest's own text includes the URL, which is fine (no secret
+/// in it) but noisy; the kind of failure is what an operator needs.
+fn describe_transport(err: &reqwest::Error, timeout: Duration) -> String {
+    if err.is_timeout() {
+        no_answer(timeout)
+    } else if err.is_connect() {
+        "the connection to CreatorIQ could not be opened".to_string()
+    } else if err.is_body() || err.is_decode() {
+        "the connection broke while the answer was being received".to_string()
+    } else {
+        "the request could not be completed".to_string()
+    }
+}
+
+/// Describes a JSON decode failure without quoting the body (it may hold personal data).
+fn describe_decode(err: &serde_json::Error, len: usize) -> String {
+    use serde_json::error::Category;
+    let kind = match err.classify() {
+        Category::Syntax | Category::Eof => "not valid JSON",
+        Category::Data => "JSON of an unexpected shape",
+        Category::Io => "an incomplete body",
+    };
+    format!(
+        "{kind} at line {} column {}, {len} bytes",
+        err.line(),
+        err.column()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(config: CreatorIqConfig) -> CreatorIqClient {
+        let key = ApiKey::parse("sk_test_abcdefgh1234").unwrap();
+        CreatorIqClient::new(config, key).unwrap()
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let c = client(CreatorIqConfig::default());
+        let shown = format!("{c:?}");
+        assert!(shown.contains("ApiKey(••••1234)"), "{shown}");
+        assert!(!shown.contains("sk_test_abcdefgh"));
+    }
+
+    #[test]
+    fn base_url_is_checked_and_normalised() {
+        let key = ApiKey::parse("sk_test_abcdefgh1234").unwrap();
+        for bad in ["", "apis.creatoriq.com", "ftp://x", "not a url"] {
+            let config = CreatorIqConfig {
+                base_url: bad.into(),
+                ..CreatorIqConfig::default()
+            };
+            assert!(matches!(
+                CreatorIqClient::new(config, key.clone()),
+                Err(CiqError::InvalidBaseUrl(_))
+            ));
+        }
+        let c = client(CreatorIqConfig {
+            base_url: " http://127.0.0.1:9/ ".into(),
+            ..CreatorIqConfig::default()
+        });
+        assert_eq!(c.base_url(), "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let c = client(CreatorIqConfig {
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
+            ..CreatorIqConfig::default()
+        });
+        for _ in 0..50 {
+            let first = c.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = c.backoff(3);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400));
+            let late = c.backoff(30);
+            assert!(late >= Duration::from_millis(500) && late <= Duration::from_millis(1000));
+        }
+    }
+
+    #[test]
+    fn error_messages_are_plain_words() {
+        let e = CiqError::NotFound {
+            what: "campaign 7".into(),
+            message: Some("Supplied ID was not found".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "CreatorIQ has no campaign 7 (CreatorIQ said: \"Supplied ID was not found\"). It may \
+             have been deleted or belong to another CreatorIQ account."
+        );
+        assert!(CiqError::Unauthorized
+            .to_string()
+            .contains("Organization > Settings"));
+        assert!(CiqError::RateLimited { attempts: 5 }
+            .to_string()
+            .contains("5 attempts"));
+        assert!(CiqError::Forbidden.is_auth());
+        assert!(CiqError::ServerError {
+            status: 502,
+            attempts: 3
+        }
+        .is_transient());
+    }
+}

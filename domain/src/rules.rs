@@ -1,0 +1,595 @@
+//! Validation rules (PRODUCT.md section 5) and the sync decision (section 3).
+//!
+//! Pure: the caller passes `today`, so tests pin the boundary days and a sync run evaluates every
+//! creator against the same date. All failing rules are reported together, because the operator
+//! fixes them in CreatorIQ in one sitting and a one-at-a-time list would cost them a re-sync per
+//! mistake.
+//!
+//! Every failure names the CreatorIQ field to change (its `field`, and inside its `message`) and
+//! says how to fix it (`hint`). Codes are stable strings stored with the contractor row.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::mapping::{source, HomeStateError, MappedContractor, Parsed, WorkStateError};
+use crate::values::{Country, Email, EmailError, Money, MoneyError, UsState, UsStateError};
+
+/// A validation rule's stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleCode {
+    MissingEmail,
+    InvalidEmail,
+    MissingHomeState,
+    MissingPaymentAmount,
+    InvalidBasePay,
+    NonUsWorkState,
+    CampaignStartInPast,
+    MissingCampaignDates,
+    CampaignEndBeforeStart,
+    MissingPoContactEmail,
+    InvalidPoContactEmail,
+    MissingPoContactName,
+    InvalidFlag,
+}
+
+impl RuleCode {
+    pub const ALL: [RuleCode; 13] = [
+        RuleCode::MissingEmail,
+        RuleCode::InvalidEmail,
+        RuleCode::MissingHomeState,
+        RuleCode::MissingPaymentAmount,
+        RuleCode::InvalidBasePay,
+        RuleCode::NonUsWorkState,
+        RuleCode::CampaignStartInPast,
+        RuleCode::MissingCampaignDates,
+        RuleCode::CampaignEndBeforeStart,
+        RuleCode::MissingPoContactEmail,
+        RuleCode::InvalidPoContactEmail,
+        RuleCode::MissingPoContactName,
+        RuleCode::InvalidFlag,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleCode::MissingEmail => "missing_email",
+            RuleCode::InvalidEmail => "invalid_email",
+            RuleCode::MissingHomeState => "missing_home_state",
+            RuleCode::MissingPaymentAmount => "missing_payment_amount",
+            RuleCode::InvalidBasePay => "invalid_base_pay",
+            RuleCode::NonUsWorkState => "non_us_work_state",
+            RuleCode::CampaignStartInPast => "campaign_start_in_past",
+            RuleCode::MissingCampaignDates => "missing_campaign_dates",
+            RuleCode::CampaignEndBeforeStart => "campaign_end_before_start",
+            RuleCode::MissingPoContactEmail => "missing_po_contact_email",
+            RuleCode::InvalidPoContactEmail => "invalid_po_contact_email",
+            RuleCode::MissingPoContactName => "missing_po_contact_name",
+            RuleCode::InvalidFlag => "invalid_flag",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<RuleCode> {
+        RuleCode::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+}
+
+impl fmt::Display for RuleCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One failed rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleFailure {
+    pub code: RuleCode,
+    /// The CreatorIQ field to fix, e.g. "CustomField10 (Base Pay)".
+    pub field: String,
+    /// What is wrong, naming the CreatorIQ field.
+    pub message: String,
+    /// How to fix it in CreatorIQ.
+    pub hint: String,
+}
+
+/// Something worth telling the operator that does not block the sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// Agency Pay is true and PO # is blank: the agency's invoice will carry no PO number.
+    MissingPoNumber,
+}
+
+impl WarningCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::MissingPoNumber => "missing_po_number",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleWarning {
+    pub code: WarningCode,
+    pub field: String,
+    pub message: String,
+    pub hint: String,
+}
+
+fn fail(code: RuleCode, field: &str, message: String, hint: &str) -> RuleFailure {
+    RuleFailure {
+        code,
+        field: field.to_string(),
+        message,
+        hint: hint.to_string(),
+    }
+}
+
+/// Every rule of section 5 that `mapped` breaks, in a stable order. Insurance Exempt and the
+/// campaign status are not looked at here; [`decide`] handles them first.
+pub fn validate(mapped: &MappedContractor, today: NaiveDate) -> Vec<RuleFailure> {
+    let mut out = Vec::new();
+    check_email(mapped, &mut out);
+    check_home_state(mapped, &mut out);
+    check_work_state(mapped, &mut out);
+    check_payment(mapped, &mut out);
+    check_base_pay(mapped, &mut out);
+    check_dates(mapped, today, &mut out);
+    check_flags(mapped, &mut out);
+    check_po_contact(mapped, &mut out);
+    out
+}
+
+fn check_email(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
+    const HINT: &str = "Add the creator's current email address to their contact details in \
+                        CreatorIQ, then re-sync.";
+    match &m.email.value {
+        Parsed::Ok(_) => {}
+        Parsed::Missing => out.push(fail(
+            RuleCode::MissingEmail,
+            source::CONTACT_EMAIL,
+            "The creator's email (Contact Email) is blank in CreatorIQ.".to_string(),
+            HINT,
+        )),
+        Parsed::Invalid(err) => out.push(fail(
+            RuleCode::InvalidEmail,
+            source::CONTACT_EMAIL,
+            format!("The creator's email (Contact Email) is not usable: {}.", describe_email(err)),
+            "Correct the email address in the creator's contact details in CreatorIQ, then re-sync.",
+        )),
+    }
+}
+
+fn describe_email(err: &EmailError) -> String {
+    match err {
+        EmailError::Blank => "it is blank".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn check_home_state(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
+    if m.home_state.is_missing() {
+        let also = if m.work_state.default_applied() {
+            " Work State (CustomField8) is blank too, so no work state can be determined."
+        } else {
+            ""
+        };
+        out.push(fail(
+            RuleCode::MissingHomeState,
+            source::CONTACT_STATE,
+            format!("The creator's home state (Contact State) is blank in CreatorIQ.{also}"),
+            "Add the creator's city, state and country to their contact address in CreatorIQ.",
+        ));
+    }
+}
+
+fn check_work_state(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
+    let Parsed::Invalid(err) = &m.work_state.value else {
+        return;
+    };
+    let raw = m.work_state.raw_text().unwrap_or_default();
+    let (message, hint) = match err {
+        WorkStateError::Explicit(state_err) => (
+            format!(
+                "Work State (CustomField8) is \"{raw}\": {}. Coverage can only be written for work \
+                 in one of the 50 US states or DC.",
+                describe_state(state_err)
+            ),
+            "In the creator's Creator Attributes in CreatorIQ, set Work State to the US state \
+             (or DC) where the work happens, e.g. MA or Massachusetts.",
+        ),
+        WorkStateError::FromHome(home_err) => {
+            let why = match home_err {
+                HomeStateError::OutsideUs { country } => format!(
+                    "the creator's address is in {country} (Contact Country), outside the US"
+                ),
+                HomeStateError::NotUsState(state_err) => describe_state(state_err),
+            };
+            (
+                format!(
+                    "Work State (CustomField8) is blank, so it defaults to the home state \
+                     (Contact State) \"{raw}\", but {why}. Work must be in one of the 50 US states \
+                     or DC."
+                ),
+                "Set Work State in the creator's Creator Attributes in CreatorIQ to the US state \
+                 where the work happens, or correct the creator's city, state and country of \
+                 residence in their contact address.",
+            )
+        }
+    };
+    out.push(fail(
+        RuleCode::NonUsWorkState,
+        source::WORK_STATE,
+        message,
+        hint,
+    ));
+}
+
+fn describe_state(err: &UsStateError) -> String {
+    match err {
+        UsStateError::Blank => "it is blank".to_string(),
+        UsStateError::Territory { .. } => err.to_string(),
+        UsStateError::Unknown { .. } => {
+            "it is not recognised as one of the 50 US states or DC".to_string()
+        }
+    }
+}
+
+fn check_payment(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
+    let problem = match &m.payment_amount.value {
+        Parsed::Ok(amount) if amount.is_positive() => return,
+        Parsed::Ok(amount) if *amount == Money::ZERO => "is $0.00".to_string(),
+        Parsed::Ok(amount) => format!("is negative ({amount})"),
+        Parsed::Missing => "is missing".to_string(),
+        Parsed::Invalid(err) => format!("could not be read: {}", describe_money(err)),
+    };
+    out.push(fail(
+        RuleCode::MissingPaymentAmount,
+        source::PAYMENT_AMOUNT,
+        format!(
+            "The creator's payment amount (FinalPayout, on the campaign's Payments tab) {problem}. \
+             The premium is calculated from it, so it must be more than zero."
+        ),
+        "Enter the creator's payment amount on the campaign's Payments tab in CreatorIQ, then \
+         re-sync.",
+    ));
+}
+
+fn describe_money(err: &MoneyError) -> String {
+    err.to_string()
+}
+
+fn check_base_pay(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
+    // A defaulted base pay is the payment amount, whose problems are reported by its own rule.
+    if m.base_pay.default_applied() {
+        return;
+    }
+    if let Parsed::Invalid(err) = &m.base_pay.value {
+        out.push(fail(
+            RuleCode::InvalidBasePay,
+            source::BASE_PAY,
+            format!(
+                "Base Pay (CustomField10) is not usable: {}.",
+                describe_money(err)
+            ),
+            "In the creator's Creator Attributes in CreatorIQ, enter Base Pay as a plain number \
+             greater than zero with no $ sign or commas (4500 or 4500.00, not $4,500.00), or leave \
+             it blank to use the payment amount.",
+        ));
+    }
+}
+
+fn check_dates(m: &MappedContractor, today: NaiveDate, out: &mut Vec<RuleFailure>) {
+    let mut dates_ok = true;
+    for (field, label, source) in [
+        (
+            &m.coverage_start,
+            "start date (StartDate)",
+            source::CAMPAIGN_START,
+        ),
+        (&m.coverage_end, "end date (EndDate)", source::CAMPAIGN_END),
+    ] {
+        let problem = match &field.value {
+            Parsed::Ok(_) => continue,
+            Parsed::Missing => "is missing".to_string(),
+            Parsed::Invalid(err) => format!("could not be read: {err}"),
+        };
+        dates_ok = false;
+        out.push(fail(
+            RuleCode::MissingCampaignDates,
+            source,
+            format!(
+                "The campaign {label} {problem}. Coverage runs from the campaign start date to its \
+                 end date, so both are required."
+            ),
+            "Set the campaign's start and end dates in CreatorIQ, then re-sync.",
+        ));
+    }
+    if let Some(start) = m.coverage_start.ok() {
+        if *start < today {
+            out.push(fail(
+                RuleCode::CampaignStartInPast,
+                source::CAMPAIGN_START,
+                format!(
+                    "The campaign start date (StartDate) is {start}, before today ({today}). \
+                     Coverage can't be backdated."
+                ),
+                "Move the campaign's StartDate in CreatorIQ to today or a later date, then re-sync.",
+            ));
+        }
+    }
+    if let (true, Some(start), Some(end)) = (dates_ok, m.coverage_start.ok(), m.coverage_end.ok()) {
+        if end < start {
+            out.push(fail(
+                RuleCode::CampaignEndBeforeStart,
+                source::CAMPAIGN_END,
+                format!(
+                    "The campaign end date (EndDate) {end} is before its start date (StartDate) \
+                     {start}."
+                ),
+                "Correct the campaign's start and end dates in CreatorIQ so the end is on or \
+                 after the start.",
+            ));
+        }
+    }
+}
+
+fn check_flags(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
+    for (flag, name, source, meaning) in [
+        (
+            &m.agency_pay,
+            "Agency Pay (CustomField7)",
+            source::AGENCY_PAY,
+            "true if the agency pays on the creator's behalf, false (or blank) if the creator pays \
+             by card",
+        ),
+        (
+            &m.insurance_exempt,
+            "Insurance Exempt (CustomField9)",
+            source::INSURANCE_EXEMPT,
+            "true to skip this creator, false (or blank) to sync them",
+        ),
+    ] {
+        if let Some(err) = flag.error() {
+            out.push(RuleFailure {
+                code: RuleCode::InvalidFlag,
+                field: source.to_string(),
+                message: format!("{name} is {err}."),
+                hint: format!(
+                    "In the creator's Creator Attributes in CreatorIQ, set {name} to {meaning}."
+                ),
+            });
+        }
+    }
+}
+
+fn check_po_contact(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
+    if m.agency_pay.ok() != Some(&true) {
+        return;
+    }
+    const HINT: &str = "When Agency Pay is true, fill in PO Contact Email (CustomField4) and PO \
+                        Contact Name (CustomField5) in the creator's Creator Attributes in \
+                        CreatorIQ with the agency rep who receives the invoice, or set Agency \
+                        Pay to false.";
+    match &m.po_contact_email.value {
+        Parsed::Ok(_) => {}
+        Parsed::Missing => out.push(fail(
+            RuleCode::MissingPoContactEmail,
+            source::PO_CONTACT_EMAIL,
+            "Agency Pay (CustomField7) is true, so PO Contact Email (CustomField4) is required, \
+             but it is blank."
+                .to_string(),
+            HINT,
+        )),
+        Parsed::Invalid(err) => out.push(fail(
+            RuleCode::InvalidPoContactEmail,
+            source::PO_CONTACT_EMAIL,
+            format!(
+                "PO Contact Email (CustomField4) is not usable: {}. It is required because Agency \
+                 Pay (CustomField7) is true.",
+                describe_email(err)
+            ),
+            HINT,
+        )),
+    }
+    if m.po_contact_name.is_missing() {
+        out.push(fail(
+            RuleCode::MissingPoContactName,
+            source::PO_CONTACT_NAME,
+            "Agency Pay (CustomField7) is true, so PO Contact Name (CustomField5) is required, but \
+             it is blank."
+                .to_string(),
+            HINT,
+        ));
+    }
+}
+
+/// Non-blocking observations: currently only a blank PO # when the agency pays.
+pub fn warnings(mapped: &MappedContractor) -> Vec<RuleWarning> {
+    let mut out = Vec::new();
+    if mapped.agency_pay.ok() == Some(&true) && mapped.po_number.is_missing() {
+        out.push(RuleWarning {
+            code: WarningCode::MissingPoNumber,
+            field: source::PO_NUMBER.to_string(),
+            message: "Agency Pay (CustomField7) is true but PO # (CustomField3) is blank, so the \
+                      agency's invoice will have no purchase order number."
+                .to_string(),
+            hint: "If the agency uses purchase orders, enter the PO number in PO # (CustomField3) \
+                   in the creator's Creator Attributes in CreatorIQ."
+                .to_string(),
+        });
+    }
+    out
+}
+
+/// A creator that passed every rule: all values parsed, defaults resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidContractor {
+    pub campaign_id: Option<i64>,
+    pub campaign_name: Option<String>,
+    pub campaign_description: Option<String>,
+    pub publisher_id: Option<i64>,
+    pub creator_name: Option<String>,
+    pub email: Email,
+    /// The home state when it is a US state (it may not be when Work State is set explicitly).
+    pub home_state: Option<UsState>,
+    /// The home state as CreatorIQ wrote it, for display.
+    pub home_state_raw: Option<String>,
+    pub home_country: Option<Country>,
+    pub work_state: UsState,
+    pub work_state_defaulted: bool,
+    pub coverage_start: NaiveDate,
+    pub coverage_end: NaiveDate,
+    pub payment_amount: Money,
+    pub base_pay: Money,
+    pub base_pay_defaulted: bool,
+    pub agency_pay: bool,
+    pub po_number: Option<String>,
+    pub po_contact_email: Option<Email>,
+    pub po_contact_name: Option<String>,
+    pub warnings: Vec<RuleWarning>,
+}
+
+/// What the sync does with one creator on one campaign.
+// One short-lived value per creator; boxing the valid case would only make matching clumsier.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Not `Accepted` on the campaign in CreatorIQ: kept, no link.
+    NotAccepted { ciq_status: Option<String> },
+    /// Insurance Exempt is true: no validation, no link.
+    Exempt,
+    /// Ready for an application link.
+    Valid(ValidContractor),
+    /// At least one rule failed; every failure is listed.
+    NeedsAttention {
+        failures: Vec<RuleFailure>,
+        warnings: Vec<RuleWarning>,
+    },
+}
+
+impl Decision {
+    /// The contractor status this decision leads to (PRODUCT.md section 6).
+    pub fn status(&self) -> &'static str {
+        match self {
+            Decision::NotAccepted { .. } => "not_accepted",
+            Decision::Exempt => "exempt",
+            Decision::Valid(_) => "synced",
+            Decision::NeedsAttention { .. } => "needs_attention",
+        }
+    }
+}
+
+/// Decides per PRODUCT.md section 3: status first, then Insurance Exempt, then the rules.
+///
+/// An Insurance Exempt value that cannot be read does not exempt anyone: the creator is validated
+/// and `invalid_flag` tells the operator to fix it.
+pub fn decide(mapped: &MappedContractor, today: NaiveDate) -> Decision {
+    if !mapped.accepted {
+        return Decision::NotAccepted {
+            ciq_status: mapped.ciq_status.ok().cloned(),
+        };
+    }
+    if mapped.insurance_exempt.ok() == Some(&true) {
+        return Decision::Exempt;
+    }
+    let failures = validate(mapped, today);
+    let warnings = warnings(mapped);
+    if failures.is_empty() {
+        if let Some(valid) = build_valid(mapped, warnings.clone()) {
+            return Decision::Valid(valid);
+        }
+        // Unreachable while every required field has a rule; kept loud rather than panicking.
+        tracing::error!(
+            publisher_id = mapped.publisher_id,
+            campaign_id = mapped.campaign_id,
+            "contractor passed every rule but a required value is missing"
+        );
+    }
+    Decision::NeedsAttention { failures, warnings }
+}
+
+fn build_valid(m: &MappedContractor, warnings: Vec<RuleWarning>) -> Option<ValidContractor> {
+    let agency_pay = *m.agency_pay.ok()?;
+    Some(ValidContractor {
+        campaign_id: m.campaign_id,
+        campaign_name: m.campaign_name.clone(),
+        campaign_description: m.campaign_description.clone(),
+        publisher_id: m.publisher_id,
+        creator_name: m.creator_name.clone(),
+        email: m.email.ok()?.clone(),
+        home_state: m.home_state.ok().copied(),
+        home_state_raw: m.home_state.raw_text().map(str::to_string),
+        home_country: m.home_country.ok().cloned(),
+        work_state: *m.work_state.ok()?,
+        work_state_defaulted: m.work_state.default_applied(),
+        coverage_start: *m.coverage_start.ok()?,
+        coverage_end: *m.coverage_end.ok()?,
+        payment_amount: *m.payment_amount.ok()?,
+        base_pay: *m.base_pay.ok()?,
+        base_pay_defaulted: m.base_pay.default_applied(),
+        agency_pay,
+        po_number: m.po_number.ok().cloned(),
+        po_contact_email: m.po_contact_email.ok().cloned(),
+        po_contact_name: m.po_contact_name.ok().cloned(),
+        warnings,
+    })
+}
+
+/// A stable text over the coverage-relevant data (work state, coverage window, coverage types,
+/// base pay). The caller keeps it with the application link and issues a new link only when it
+/// changes (PRODUCT.md section 6). `coverage_types` is the organization's setting, e.g.
+/// `"general,workers-comp"`; order, case and spaces in it do not matter.
+pub fn coverage_fingerprint(valid: &ValidContractor, coverage_types: &str) -> String {
+    let mut types: Vec<String> = coverage_types
+        .split(',')
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    types.sort();
+    types.dedup();
+    format!(
+        "v1|work_state={}|start={}|end={}|coverage={}|base_pay_cents={}",
+        valid.work_state.code(),
+        valid.coverage_start,
+        valid.coverage_end,
+        types.join(","),
+        valid.base_pay.cents()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_documented_strings() {
+        let codes: Vec<&str> = RuleCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "missing_email",
+                "invalid_email",
+                "missing_home_state",
+                "missing_payment_amount",
+                "invalid_base_pay",
+                "non_us_work_state",
+                "campaign_start_in_past",
+                "missing_campaign_dates",
+                "campaign_end_before_start",
+                "missing_po_contact_email",
+                "invalid_po_contact_email",
+                "missing_po_contact_name",
+                "invalid_flag",
+            ]
+        );
+        for code in RuleCode::ALL {
+            assert_eq!(
+                serde_json::to_string(&code).unwrap(),
+                format!("\"{}\"", code.as_str())
+            );
+            assert_eq!(RuleCode::parse(code.as_str()), Some(code));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+// Starts a real dashboard (release build) on a free port with its own SQLite file, and a
+// headless Debian Chromium driven by playwright-core. Each test file gets a fresh server.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+export const screenshotDir = join(here, 'screenshots');
+mkdirSync(screenshotDir, { recursive: true });
+
+const bin = process.env.DASHBOARD_BIN ?? join(repo, 'target/release/dashboard');
+const siteRoot = process.env.SITE_ROOT ?? join(repo, 'target/site');
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export async function startDashboard({ orgs = [] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'dashboard-e2e-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DASHBOARD_ADDR: `127.0.0.1:${port}`,
+    DATABASE_URL: `sqlite://${join(dir, 'dashboard.db')}`,
+    SITE_ROOT: siteRoot,
+    RUST_LOG: 'warn',
+  };
+  for (const o of orgs) {
+    execFileSync(bin, ['create-org', '--slug', o.slug, '--name', o.name, '--admin-email', o.email], {
+      env: { ...env, ADMIN_PASSWORD: o.password },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.ok) break;
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`dashboard exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('dashboard did not start within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1366, height: 860 },
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  return {
+    context,
+    async newPage() {
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      return page;
+    },
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the wasm has hydrated the page, so clicks reach Leptos' handlers. */
+export async function hydrated(page) {
+  await page.waitForSelector('body[data-hydrated="true"]');
+}
+
+export async function screenshot(page, name) {
+  const path = join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export async function signIn(page, url, email, password) {
+  await page.goto(`${url}/login`);
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

@@ -1,0 +1,61 @@
+# Installs what building and testing need, skipping anything already present at the right
+# version. Sourced by demo.sh and test.sh: `source scripts/prereqs.sh [browser]`.
+# Versions are pinned because cargo-leptos, wasm-bindgen and binaryen must agree with each other
+# and with Cargo.lock; everything comes from crates.io, npm or Debian.
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$HOME/.cargo/bin:$root_dir/tools/node_modules/.bin:$PATH"
+
+need_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if ! command -v cargo >/dev/null; then
+  echo "Rust is not installed: install it with rustup (https://rustup.rs) and run this again." >&2
+  exit 1
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "Adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes, once)"
+  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Not --locked: one of its locked dependencies is not on the registry mirror.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if ! command -v npm >/dev/null; then
+  say "Installing Node.js and npm"
+  need_root apt-get update -qq
+  need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+
+# wasm-opt from npm: Debian's binaryen is too old and produces wasm the browser rejects.
+if [ ! -x "$root_dir/tools/node_modules/.bin/wasm-opt" ]; then
+  say "Installing wasm-opt (npm binaryen)"
+  (cd "$root_dir/tools" && npm ci --no-audit --no-fund --silent)
+fi
+
+if [ "${1:-}" = browser ]; then
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    say "Installing Chromium for the browser tests"
+    need_root apt-get update -qq
+    need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+  fi
+  if [ ! -d "$root_dir/end2end/node_modules/playwright-core" ]; then
+    say "Installing the browser-test driver (playwright-core)"
+    (cd "$root_dir/end2end" && npm ci --no-audit --no-fund --silent)
+  fi
+fi
