@@ -8,5 +8,5 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
-    server::cli::run(server::cli::Cli::parse()).await
+    dashboard::cli::run(dashboard::cli::Cli::parse()).await
 }
