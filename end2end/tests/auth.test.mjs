@@ -51,7 +51,7 @@ test('the right password lands on Contractors; sign-out returns to sign-in', asy
   await page.getByText(admin.name).waitFor();
   await screenshot(page, 'contractors-empty');
 
-  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Organization settings' }).waitFor();
 
   await hydrated(page);
