@@ -1,0 +1,213 @@
+//! The real server on port 0 with its own SQLite file, driven over HTTP.
+
+use std::net::SocketAddr;
+
+use dashboard::{launch, Config};
+use domain::auth::{create_organization_with_admin, Password};
+use domain::store::SqliteStore;
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use tokio::sync::oneshot;
+
+const EMAIL: &str = "ops@acme.example";
+const PASSWORD: &str = "correct horse battery";
+
+struct TestServer {
+    base: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
+        let store = SqliteStore::open(&db).await.unwrap();
+        create_organization_with_admin(
+            &store,
+            "acme",
+            "Acme Agency",
+            EMAIL,
+            &Password::new(PASSWORD),
+        )
+        .await
+        .unwrap();
+        drop(store);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let config = Config::from_lookup(|k| match k {
+            "DATABASE_URL" => Some(db.clone()),
+            "DASHBOARD_ADDR" => Some(addr.to_string()),
+            _ => None,
+        })
+        .unwrap();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(launch(listener, config, async {
+            let _ = rx.await;
+        }));
+        Self {
+            base: format!("http://{addr}"),
+            stop: Some(tx),
+            task,
+            _dir: dir,
+        }
+    }
+
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}/api/login", self.base))
+            .header("accept", "application/json")
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("dashboard_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn pages_need_a_session() {
+    let server = TestServer::start().await;
+    let client = TestServer::client();
+    for path in ["/contractors", "/settings", "/sync-runs", "/"] {
+        let resp = client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(resp.headers()["location"], "/login", "{path}");
+    }
+    let resp = client
+        .post(format!("{}/api/me", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+    let login = client
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(login.headers()["x-frame-options"], "DENY");
+    assert_eq!(login.headers()["x-content-type-options"], "nosniff");
+    assert!(login.text().await.unwrap().contains("Sign in"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let server = TestServer::start().await;
+    let client = TestServer::client();
+    let wrong = server.login(&client, EMAIL, "not the password").await;
+    let wrong_status = wrong.status();
+    let wrong_body = wrong.text().await.unwrap();
+    let unknown = server
+        .login(&client, "nobody@acme.example", "not the password")
+        .await;
+    assert_eq!(unknown.status(), wrong_status);
+    assert_eq!(unknown.text().await.unwrap(), wrong_body);
+    assert!(wrong_body.contains("InvalidCredentials"), "{wrong_body}");
+    assert!(!wrong_status.is_success());
+
+    // Still signed out.
+    let resp = client
+        .get(format!("{}/contractors", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_cycles_the_session_and_sign_out_ends_it() {
+    let server = TestServer::start().await;
+    let client = TestServer::client();
+
+    // Email is matched case-insensitively and trimmed.
+    let resp = server.login(&client, "  OPS@acme.example ", PASSWORD).await;
+    assert!(
+        resp.status().is_success() || resp.status().is_redirection(),
+        "{}",
+        resp.status()
+    );
+    let first = session_cookie(&resp).expect("a session cookie is set on sign-in");
+    assert!(resp.headers().get_all("set-cookie").iter().any(|v| {
+        let v = v.to_str().unwrap_or_default().to_ascii_lowercase();
+        v.contains("httponly") && v.contains("samesite=lax")
+    }));
+
+    let page = client
+        .get(format!("{}/contractors", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("No contractors yet"));
+    assert!(html.contains("Acme Agency"));
+
+    // Signing in again from the same browser issues a new session id.
+    let again = server.login(&client, EMAIL, PASSWORD).await;
+    let second = session_cookie(&again).expect("a new session cookie");
+    assert_ne!(first, second, "the session id must change on sign-in");
+
+    let out = client
+        .post(format!("{}/api/logout", server.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert!(out.status().is_success() || out.status().is_redirection());
+    let resp = client
+        .get(format!("{}/contractors", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    // The old session id is dead even if replayed by hand.
+    let replay = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let resp = replay
+        .get(format!("{}/contractors", server.base))
+        .header("cookie", second)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    server.stop().await;
+}
