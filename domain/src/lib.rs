@@ -4,7 +4,10 @@
 
 pub mod auth;
 pub mod creatoriq;
+pub mod crypto;
+pub mod links;
 pub mod mapping;
 pub mod rules;
 pub mod store;
+pub mod sync;
 pub mod values;

@@ -1,10 +1,12 @@
-//! The command line: `serve` (the default), `create-org`, and `demo`.
+//! The command line: `serve` (the default), `create-org`, `demo`, and `sync`.
 
 use clap::{Parser, Subcommand};
 use domain::auth::{create_organization_with_admin, AuthError, Password};
 use domain::store::{Store, StoreError};
 
 use crate::{launch, open_store, shutdown_signal, Config};
+
+mod sync;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,6 +38,25 @@ pub enum Command {
     },
     /// Create the demo organization and admin if missing, then serve.
     Demo,
+    /// Sync an organization from CreatorIQ now and print a summary.
+    Sync(SyncArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SyncArgs {
+    /// The organization's slug, e.g. `demo`.
+    #[arg(long)]
+    pub org: String,
+    /// The 32-byte master key that encrypts CreatorIQ API keys at rest (created if missing).
+    #[arg(long, env = "MASTER_KEY_FILE", default_value = "data/master.key")]
+    pub master_key_file: std::path::PathBuf,
+    /// Save this CreatorIQ base URL for the organization before syncing.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Save this CreatorIQ API key for the organization before syncing. Read from CIQ_API_KEY
+    /// when not given, so it need not appear in shell history.
+    #[arg(long, env = "CIQ_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
 }
 
 pub const DEMO_SLUG: &str = "demo";
@@ -78,6 +99,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!();
             serve(config).await
         }
+        Command::Sync(args) => sync::run(&config, args).await,
     }
 }
 

@@ -24,8 +24,8 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::model::{
-    Campaign, CampaignPublishers, CampaignResponse, CampaignsPage, Contact, ContactResponse,
-    ErrorBody, Publisher, PublisherResponse, PublishersListPage,
+    Campaign, CampaignPublisher, CampaignPublishers, CampaignResponse, CampaignsPage, Contact,
+    ContactResponse, ErrorBody, Publisher, PublisherResponse, PublishersListPage,
 };
 use crate::values::ApiKey;
 
@@ -452,6 +452,26 @@ impl CreatorIqClient {
         }
         let what = format!("campaign {campaign_id}");
         self.get_json(&path, &query, Some(what)).await
+    }
+
+    /// `GET /crm/v1/api/campaign/{id}/publishers?publisherId=...&sections=...`: one creator's
+    /// entry on one campaign, for a single-row re-sync. `Ok(None)` when the answer holds no entry
+    /// for that creator.
+    #[tracing::instrument(skip_all, fields(campaign_id = campaign_id, publisher_id = publisher_id))]
+    pub async fn campaign_publisher(
+        &self,
+        campaign_id: i64,
+        publisher_id: i64,
+        sections: &[&str],
+    ) -> Result<Option<CampaignPublisher>, CiqError> {
+        let path = format!("/crm/v1/api/campaign/{campaign_id}/publishers");
+        let mut query = vec![("publisherId", publisher_id.to_string())];
+        if !sections.is_empty() {
+            query.push(("sections", sections.join(",")));
+        }
+        let what = format!("creator (publisher) {publisher_id} on campaign {campaign_id}");
+        let mut answer: CampaignPublishers = self.get_json(&path, &query, Some(what)).await?;
+        Ok(answer.publishers.remove(&publisher_id))
     }
 
     /// `GET /crm/v1/api/campaign/{id}/publishersList?fields=...`: the campaign's creators with

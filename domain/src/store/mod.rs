@@ -1,13 +1,19 @@
 //! The persistence boundary. Everything the product stores goes through [`Store`], so a
 //! PostgreSQL implementation can sit next to the SQLite one without touching callers.
 
+mod records;
 mod sqlite;
+mod sqlite_sync;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use records::*;
 pub use sqlite::SqliteStore;
+
+use crate::crypto::EncryptedSecret;
+use crate::links::{LinkState, LinkToken};
 
 /// Errors from the store. Callers show users a short message and log the cause chain.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +24,14 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} was not found")]
+    NotFound(&'static str),
+    /// The operation does not apply to the record in its current state.
+    #[error("{0}")]
+    Invalid(&'static str),
+    /// A stored value could not be read back (a bug or a hand-edited database).
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -101,4 +115,146 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Member>;
     async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>>;
     async fn member(&self, id: MemberId) -> StoreResult<Option<Member>>;
+    async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>>;
+
+    // --- CreatorIQ settings ------------------------------------------------------------------
+
+    /// The organization's CreatorIQ settings, with defaults when nothing was saved yet.
+    async fn ciq_settings(&self, org: OrgId) -> StoreResult<CiqSettings>;
+    /// Stores the API key, already encrypted ([`crate::crypto::MasterKey::encrypt_api_key`]).
+    async fn save_ciq_key(
+        &self,
+        org: OrgId,
+        encrypted: &EncryptedSecret,
+        last4: &str,
+    ) -> StoreResult<()>;
+    async fn clear_ciq_key(&self, org: OrgId) -> StoreResult<()>;
+    async fn save_ciq_base_url(&self, org: OrgId, base_url: &str) -> StoreResult<()>;
+    async fn save_coverage_types(&self, org: OrgId, types: CoverageTypes) -> StoreResult<()>;
+
+    // --- Sync runs and the per-organization lease ----------------------------------------------
+
+    /// Takes the organization's sync lease and records a new running run, or reports the run
+    /// that holds an unexpired lease. A run whose lease expired (its server died) is marked
+    /// failed when the lease is taken over.
+    async fn begin_sync_run(
+        &self,
+        org: OrgId,
+        trigger: &Trigger,
+        contractor: Option<ContractorId>,
+        lease: &LeaseRequest,
+    ) -> StoreResult<BeginRun>;
+    /// Stores live progress and extends the lease. `false` when the lease is no longer ours.
+    async fn record_sync_progress(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        progress: &SyncProgress,
+        lease: &LeaseRequest,
+    ) -> StoreResult<bool>;
+    /// Stores the run's outcome and releases the lease.
+    async fn finish_sync_run(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        state: RunState,
+        totals: &RunTotals,
+        holder: &str,
+    ) -> StoreResult<()>;
+    async fn sync_run(&self, org: OrgId, run: SyncRunId) -> StoreResult<Option<SyncRun>>;
+    /// Most recent first; `before` pages back.
+    async fn sync_runs(
+        &self,
+        org: OrgId,
+        before: Option<SyncRunId>,
+        limit: u32,
+    ) -> StoreResult<Vec<SyncRun>>;
+    /// The run holding the organization's unexpired lease, if any (any server instance).
+    async fn running_sync_run(&self, org: OrgId) -> StoreResult<Option<SyncRun>>;
+
+    // --- Sync writes -----------------------------------------------------------------------------
+
+    /// Writes one campaign's rows, links, removals and history in one transaction.
+    async fn apply_campaign_sync(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        sync: &CampaignSync,
+    ) -> StoreResult<ApplyOutcome>;
+    /// A campaign's fetch failed: marks the campaign and its live rows `error` with the reason,
+    /// keeping their data and links. Returns the number of rows marked.
+    async fn record_campaign_failure(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        campaign: &CampaignRecord,
+        failure: &SyncFailure,
+    ) -> StoreResult<u64>;
+    /// A single row could not be read: marks it `error`, keeping its data and link.
+    async fn record_row_failure(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        contractor: ContractorId,
+        failure: &SyncFailure,
+    ) -> StoreResult<()>;
+    /// Campaigns missing from a complete campaign list: their rows become `removed` and their
+    /// links expire. Returns the per-status counts of the rows it changed.
+    async fn remove_missing_campaigns(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        present: &[i64],
+    ) -> StoreResult<ApplyOutcome>;
+
+    // --- Contractor reads ------------------------------------------------------------------------
+
+    async fn contractor(&self, org: OrgId, id: ContractorId) -> StoreResult<Option<Contractor>>;
+    async fn contractor_by_ciq_ids(
+        &self,
+        org: OrgId,
+        ciq_campaign_id: i64,
+        ciq_publisher_id: i64,
+    ) -> StoreResult<Option<Contractor>>;
+    /// Every row of one creator (all campaigns), e.g. for a webhook naming them.
+    async fn contractors_for_publisher(
+        &self,
+        org: OrgId,
+        ciq_publisher_id: i64,
+    ) -> StoreResult<Vec<Contractor>>;
+    async fn contractor_status_counts(&self, org: OrgId) -> StoreResult<StatusCounts>;
+    /// Most recent first.
+    async fn contractor_history(
+        &self,
+        org: OrgId,
+        id: ContractorId,
+        limit: u32,
+    ) -> StoreResult<Vec<ContractorEvent>>;
+
+    // --- Application links ----------------------------------------------------------------------
+
+    async fn current_link(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Option<ApplicationLink>>;
+    /// Every link the row ever had, most recent first.
+    async fn link_history(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Vec<ApplicationLink>>;
+    /// Replaces a `synced` row's link on an operator's request.
+    async fn regenerate_link(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<ApplicationLink>;
+    /// The public application page's lookup. The token is the only key: it is the capability
+    /// the creator was given, and the answer carries its organization.
+    async fn link_by_token(&self, token: &LinkToken) -> StoreResult<Option<PublicLink>>;
+    /// `active` -> `opened`; other states unchanged. Returns the link's state afterwards.
+    async fn mark_link_opened(&self, token: &LinkToken) -> StoreResult<Option<LinkState>>;
+    /// `active`/`opened` -> `submitted`, for the current link only.
+    async fn mark_link_submitted(&self, token: &LinkToken) -> StoreResult<Option<LinkState>>;
 }

@@ -7,6 +7,7 @@ use chrono::Utc;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+use super::sqlite_sync as sync;
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -155,5 +156,199 @@ impl Store for SqliteStore {
                 role: Role::parse(r.get::<&str, _>("role"))?,
             })
         }))
+    }
+    async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
+        let row = sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| Organization {
+            id: OrgId(r.get("id")),
+            slug: r.get("slug"),
+            name: r.get("name"),
+            created_at: r.get("created_at"),
+        }))
+    }
+
+    async fn ciq_settings(&self, org: OrgId) -> StoreResult<CiqSettings> {
+        sync::ciq_settings(&self.pool, org).await
+    }
+
+    async fn save_ciq_key(
+        &self,
+        org: OrgId,
+        encrypted: &EncryptedSecret,
+        last4: &str,
+    ) -> StoreResult<()> {
+        let update = sync::SettingUpdate::Key(Some((encrypted, last4)));
+        sync::update_settings(&self.pool, org, update).await
+    }
+
+    async fn clear_ciq_key(&self, org: OrgId) -> StoreResult<()> {
+        sync::update_settings(&self.pool, org, sync::SettingUpdate::Key(None)).await
+    }
+
+    async fn save_ciq_base_url(&self, org: OrgId, base_url: &str) -> StoreResult<()> {
+        sync::update_settings(&self.pool, org, sync::SettingUpdate::BaseUrl(base_url)).await
+    }
+
+    async fn save_coverage_types(&self, org: OrgId, types: CoverageTypes) -> StoreResult<()> {
+        sync::update_settings(&self.pool, org, sync::SettingUpdate::Coverage(types)).await
+    }
+
+    async fn begin_sync_run(
+        &self,
+        org: OrgId,
+        trigger: &Trigger,
+        contractor: Option<ContractorId>,
+        lease: &LeaseRequest,
+    ) -> StoreResult<BeginRun> {
+        sync::begin_sync_run(&self.pool, org, trigger, contractor, lease).await
+    }
+
+    async fn record_sync_progress(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        progress: &SyncProgress,
+        lease: &LeaseRequest,
+    ) -> StoreResult<bool> {
+        sync::record_sync_progress(&self.pool, org, run, progress, lease).await
+    }
+
+    async fn finish_sync_run(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        state: RunState,
+        totals: &RunTotals,
+        holder: &str,
+    ) -> StoreResult<()> {
+        sync::finish_sync_run(&self.pool, org, run, state, totals, holder).await
+    }
+
+    async fn sync_run(&self, org: OrgId, run: SyncRunId) -> StoreResult<Option<SyncRun>> {
+        sync::sync_run(&self.pool, org, run).await
+    }
+
+    async fn sync_runs(
+        &self,
+        org: OrgId,
+        before: Option<SyncRunId>,
+        limit: u32,
+    ) -> StoreResult<Vec<SyncRun>> {
+        sync::sync_runs(&self.pool, org, before, limit).await
+    }
+
+    async fn running_sync_run(&self, org: OrgId) -> StoreResult<Option<SyncRun>> {
+        sync::running_sync_run(&self.pool, org).await
+    }
+
+    async fn apply_campaign_sync(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        sync: &CampaignSync,
+    ) -> StoreResult<ApplyOutcome> {
+        sync::apply_campaign_sync(&self.pool, org, run, sync).await
+    }
+
+    async fn record_campaign_failure(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        campaign: &CampaignRecord,
+        failure: &SyncFailure,
+    ) -> StoreResult<u64> {
+        sync::record_campaign_failure(&self.pool, org, run, campaign, failure).await
+    }
+
+    async fn record_row_failure(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        contractor: ContractorId,
+        failure: &SyncFailure,
+    ) -> StoreResult<()> {
+        sync::record_row_failure(&self.pool, org, run, contractor, failure).await
+    }
+
+    async fn remove_missing_campaigns(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        present: &[i64],
+    ) -> StoreResult<ApplyOutcome> {
+        sync::remove_missing_campaigns(&self.pool, org, run, present).await
+    }
+
+    async fn contractor(&self, org: OrgId, id: ContractorId) -> StoreResult<Option<Contractor>> {
+        sync::contractor(&self.pool, org, id).await
+    }
+
+    async fn contractor_by_ciq_ids(
+        &self,
+        org: OrgId,
+        ciq_campaign_id: i64,
+        ciq_publisher_id: i64,
+    ) -> StoreResult<Option<Contractor>> {
+        sync::contractor_by_ciq_ids(&self.pool, org, ciq_campaign_id, ciq_publisher_id).await
+    }
+
+    async fn contractors_for_publisher(
+        &self,
+        org: OrgId,
+        ciq_publisher_id: i64,
+    ) -> StoreResult<Vec<Contractor>> {
+        sync::contractors_for_publisher(&self.pool, org, ciq_publisher_id).await
+    }
+
+    async fn contractor_status_counts(&self, org: OrgId) -> StoreResult<StatusCounts> {
+        sync::contractor_status_counts(&self.pool, org).await
+    }
+
+    async fn contractor_history(
+        &self,
+        org: OrgId,
+        id: ContractorId,
+        limit: u32,
+    ) -> StoreResult<Vec<ContractorEvent>> {
+        sync::contractor_history(&self.pool, org, id, limit).await
+    }
+
+    async fn current_link(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Option<ApplicationLink>> {
+        sync::current_link(&self.pool, org, contractor).await
+    }
+
+    async fn link_history(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Vec<ApplicationLink>> {
+        sync::link_history(&self.pool, org, contractor).await
+    }
+
+    async fn regenerate_link(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<ApplicationLink> {
+        sync::regenerate_link(&self.pool, org, contractor).await
+    }
+
+    async fn link_by_token(&self, token: &LinkToken) -> StoreResult<Option<PublicLink>> {
+        sync::link_by_token(&self.pool, token).await
+    }
+
+    async fn mark_link_opened(&self, token: &LinkToken) -> StoreResult<Option<LinkState>> {
+        sync::mark_link(&self.pool, token, LinkState::Opened).await
+    }
+
+    async fn mark_link_submitted(&self, token: &LinkToken) -> StoreResult<Option<LinkState>> {
+        sync::mark_link(&self.pool, token, LinkState::Submitted).await
     }
 }

@@ -1,0 +1,510 @@
+//! What the sync pipeline stores and reads back: CreatorIQ settings, contractor rows, application
+//! links, sync runs. Plain data; the SQL lives in the backends.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::OrgId;
+use crate::crypto::EncryptedSecret;
+use crate::links::{LinkState, LinkToken, RetireReason};
+use crate::mapping::FieldSummary;
+use crate::rules::{RuleFailure, RuleWarning};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ContractorId(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SyncRunId(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LinkId(pub i64);
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+/// The insurance an organization requires its creators to carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageTypes {
+    WorkersComp,
+    General,
+    #[default]
+    Both,
+}
+
+impl CoverageTypes {
+    /// The stored form, which is also what [`crate::rules::coverage_fingerprint`] takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverageTypes::WorkersComp => "workers-comp",
+            CoverageTypes::General => "general",
+            CoverageTypes::Both => "general,workers-comp",
+        }
+    }
+
+    /// Reads `general`, `workers-comp` or both, comma-separated in any order.
+    pub fn parse(s: &str) -> Option<CoverageTypes> {
+        let mut general = false;
+        let mut workers = false;
+        for part in s.split(',').map(|p| p.trim().to_ascii_lowercase()) {
+            match part.as_str() {
+                "general" => general = true,
+                "workers-comp" => workers = true,
+                "" => {}
+                _ => return None,
+            }
+        }
+        match (general, workers) {
+            (true, true) => Some(CoverageTypes::Both),
+            (true, false) => Some(CoverageTypes::General),
+            (false, true) => Some(CoverageTypes::WorkersComp),
+            (false, false) => None,
+        }
+    }
+}
+
+/// An organization's CreatorIQ connection. The key stays encrypted here; the sync engine
+/// decrypts it with the master key when it builds a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CiqSettings {
+    pub base_url: String,
+    pub api_key: Option<EncryptedSecret>,
+    /// The key's last four characters, for "key ending in 1234".
+    pub api_key_last4: Option<String>,
+    pub coverage_types: CoverageTypes,
+    /// `None` while nothing was ever saved (defaults apply).
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contractor rows
+// ---------------------------------------------------------------------------------------------
+
+/// A contractor row's status (PRODUCT.md section 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractorStatus {
+    Synced,
+    NeedsAttention,
+    Exempt,
+    NotAccepted,
+    Error,
+    Removed,
+}
+
+impl ContractorStatus {
+    pub const ALL: [ContractorStatus; 6] = [
+        ContractorStatus::Synced,
+        ContractorStatus::NeedsAttention,
+        ContractorStatus::Exempt,
+        ContractorStatus::NotAccepted,
+        ContractorStatus::Error,
+        ContractorStatus::Removed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractorStatus::Synced => "synced",
+            ContractorStatus::NeedsAttention => "needs_attention",
+            ContractorStatus::Exempt => "exempt",
+            ContractorStatus::NotAccepted => "not_accepted",
+            ContractorStatus::Error => "error",
+            ContractorStatus::Removed => "removed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ContractorStatus> {
+        ContractorStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for ContractorStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why CreatorIQ could not be read for a campaign or a row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncFailure {
+    /// Stable short code, e.g. `server_error` ([`crate::creatoriq::CiqError::code`]).
+    pub code: String,
+    /// Operator-facing text.
+    pub message: String,
+}
+
+/// A campaign as the sync last read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignRecord {
+    pub ciq_campaign_id: i64,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// As CreatorIQ sent them.
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+}
+
+/// One row's new content, computed by the sync from CreatorIQ data (pure), written by the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractorUpdate {
+    pub ciq_campaign_id: i64,
+    pub ciq_publisher_id: i64,
+    pub status: ContractorStatus,
+    pub creator_name: Option<String>,
+    pub email: Option<String>,
+    pub ciq_status: Option<String>,
+    pub work_state: Option<String>,
+    pub home_state: Option<String>,
+    pub base_pay_cents: Option<i64>,
+    pub payment_amount_cents: Option<i64>,
+    pub agency_pay: Option<bool>,
+    pub coverage_start: Option<NaiveDate>,
+    pub coverage_end: Option<NaiveDate>,
+    pub failures: Vec<RuleFailure>,
+    pub warnings: Vec<RuleWarning>,
+    pub fields: Vec<FieldSummary>,
+    /// The coverage fingerprint of a `synced` row; decides whether its link is replaced.
+    pub fingerprint: Option<String>,
+}
+
+impl ContractorUpdate {
+    /// SHA-256 over the row's content: equal hashes mean a re-run has nothing to write.
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        // Serializing plain data to JSON cannot fail; an empty hash would only force a rewrite.
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(&bytes))
+    }
+
+    /// A placeholder for a creator CreatorIQ listed but whose entry could not be read.
+    pub fn unreadable(ciq_campaign_id: i64, ciq_publisher_id: i64) -> ContractorUpdate {
+        ContractorUpdate {
+            ciq_campaign_id,
+            ciq_publisher_id,
+            status: ContractorStatus::Error,
+            creator_name: None,
+            email: None,
+            ciq_status: None,
+            work_state: None,
+            home_state: None,
+            base_pay_cents: None,
+            payment_amount_cents: None,
+            agency_pay: None,
+            coverage_start: None,
+            coverage_end: None,
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            fields: Vec::new(),
+            fingerprint: None,
+        }
+    }
+}
+
+/// Everything one campaign's sync writes, in one transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignSync {
+    pub campaign: CampaignRecord,
+    pub rows: Vec<ContractorUpdate>,
+    /// Creators CreatorIQ listed but whose entry could not be read: their rows become `error`
+    /// (or are created as `error` rows) and are not treated as removed.
+    pub unreadable: Vec<(i64, SyncFailure)>,
+    /// Creators known to be gone from the campaign (a single-row re-sync that CreatorIQ
+    /// answered with "not on this campaign"): their rows become `removed`.
+    pub removed: Vec<i64>,
+    /// The creator list is the whole campaign: stored rows missing from it become `removed`.
+    /// False for a single-row re-sync.
+    pub complete: bool,
+}
+
+/// What a campaign's write changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyOutcome {
+    /// Rows written per final status (unchanged rows included).
+    pub statuses: StatusCounts,
+    /// Rows whose status or content changed (new rows included).
+    pub rows_changed: u64,
+    pub links_issued: u64,
+    pub links_expired: u64,
+}
+
+/// Row counts per status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub synced: u64,
+    pub needs_attention: u64,
+    pub exempt: u64,
+    pub not_accepted: u64,
+    pub error: u64,
+    pub removed: u64,
+}
+
+impl StatusCounts {
+    pub fn add(&mut self, status: ContractorStatus, n: u64) {
+        match status {
+            ContractorStatus::Synced => self.synced += n,
+            ContractorStatus::NeedsAttention => self.needs_attention += n,
+            ContractorStatus::Exempt => self.exempt += n,
+            ContractorStatus::NotAccepted => self.not_accepted += n,
+            ContractorStatus::Error => self.error += n,
+            ContractorStatus::Removed => self.removed += n,
+        }
+    }
+
+    pub fn get(&self, status: ContractorStatus) -> u64 {
+        match status {
+            ContractorStatus::Synced => self.synced,
+            ContractorStatus::NeedsAttention => self.needs_attention,
+            ContractorStatus::Exempt => self.exempt,
+            ContractorStatus::NotAccepted => self.not_accepted,
+            ContractorStatus::Error => self.error,
+            ContractorStatus::Removed => self.removed,
+        }
+    }
+
+    pub fn merge(&mut self, other: &StatusCounts) {
+        for status in ContractorStatus::ALL {
+            self.add(status, other.get(status));
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        ContractorStatus::ALL.iter().map(|s| self.get(*s)).sum()
+    }
+}
+
+/// A stored contractor row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contractor {
+    pub id: ContractorId,
+    pub org_id: OrgId,
+    pub ciq_campaign_id: i64,
+    pub campaign_name: Option<String>,
+    pub ciq_publisher_id: i64,
+    pub status: ContractorStatus,
+    pub creator_name: Option<String>,
+    pub email: Option<String>,
+    pub ciq_status: Option<String>,
+    pub work_state: Option<String>,
+    pub home_state: Option<String>,
+    pub base_pay_cents: Option<i64>,
+    pub payment_amount_cents: Option<i64>,
+    pub agency_pay: Option<bool>,
+    pub coverage_start: Option<NaiveDate>,
+    pub coverage_end: Option<NaiveDate>,
+    pub failures: Vec<RuleFailure>,
+    pub warnings: Vec<RuleWarning>,
+    pub fields: Vec<FieldSummary>,
+    pub error: Option<SyncFailure>,
+    pub first_seen_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_synced_at: Option<DateTime<Utc>>,
+    pub last_run_id: Option<SyncRunId>,
+}
+
+/// One entry of a row's sync history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractorEvent {
+    pub at: DateTime<Utc>,
+    pub run_id: Option<SyncRunId>,
+    pub status: ContractorStatus,
+    pub previous_status: Option<ContractorStatus>,
+    pub summary: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links
+// ---------------------------------------------------------------------------------------------
+
+/// An application link as the dashboard shows it (the token is redacted in `Debug`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApplicationLink {
+    pub id: LinkId,
+    pub org_id: OrgId,
+    pub contractor_id: ContractorId,
+    pub token: LinkToken,
+    pub state: LinkState,
+    pub fingerprint: String,
+    pub created_at: DateTime<Utc>,
+    pub created_run_id: Option<SyncRunId>,
+    /// `sync` or `regenerated`.
+    pub created_reason: String,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub expired_at: Option<DateTime<Utc>>,
+    pub retired_at: Option<DateTime<Utc>>,
+    pub retired_reason: Option<RetireReason>,
+}
+
+impl ApplicationLink {
+    /// Whether this is the row's current link (not replaced or retired).
+    pub fn is_current(&self) -> bool {
+        self.retired_at.is_none()
+    }
+}
+
+/// What the public `/apply/{token}` page needs: the link and the coverage it is for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicLink {
+    pub link: ApplicationLink,
+    pub contractor: Contractor,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sync runs
+// ---------------------------------------------------------------------------------------------
+
+/// What started a sync run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    /// "Sync now" in the dashboard.
+    Manual,
+    /// `dashboard sync --org ...`.
+    Cli,
+    /// A CreatorIQ webhook.
+    Webhook,
+    /// "Re-sync" on one row.
+    Row,
+    /// A schedule.
+    Scheduled,
+}
+
+impl TriggerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerKind::Manual => "manual",
+            TriggerKind::Cli => "cli",
+            TriggerKind::Webhook => "webhook",
+            TriggerKind::Row => "row",
+            TriggerKind::Scheduled => "scheduled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TriggerKind> {
+        [
+            TriggerKind::Manual,
+            TriggerKind::Cli,
+            TriggerKind::Webhook,
+            TriggerKind::Row,
+            TriggerKind::Scheduled,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
+}
+
+/// What started a run and who: a member's email, a webhook's request id, a host name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub kind: TriggerKind,
+    pub by: Option<String>,
+}
+
+impl Trigger {
+    pub fn new(kind: TriggerKind, by: impl Into<Option<String>>) -> Trigger {
+        Trigger {
+            kind,
+            by: by.into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Running,
+    /// Every campaign was read and written.
+    Succeeded,
+    /// Some campaigns or rows failed; the rest was written.
+    Partial,
+    /// Nothing could be synced (key refused, CreatorIQ unreachable, interrupted).
+    Failed,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Running => "running",
+            RunState::Succeeded => "succeeded",
+            RunState::Partial => "partial",
+            RunState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunState> {
+        [
+            RunState::Running,
+            RunState::Succeeded,
+            RunState::Partial,
+            RunState::Failed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// Live progress of a run, stored on its row after each campaign.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    pub campaigns_total: u64,
+    pub campaigns_done: u64,
+    pub campaigns_failed: u64,
+    pub creators_done: u64,
+}
+
+/// One failure inside a run, for the run's error list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunError {
+    pub ciq_campaign_id: Option<i64>,
+    pub ciq_publisher_id: Option<i64>,
+    pub code: String,
+    pub message: String,
+}
+
+/// What a finished run reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunTotals {
+    pub progress: SyncProgress,
+    pub statuses: StatusCounts,
+    pub rows_changed: u64,
+    pub links_issued: u64,
+    pub links_expired: u64,
+    pub ciq_requests: u64,
+    pub ciq_retries: u64,
+    /// The run-level failure, when the run could not proceed at all.
+    pub error: Option<String>,
+    pub errors: Vec<RunError>,
+}
+
+/// A stored sync run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRun {
+    pub id: SyncRunId,
+    pub org_id: OrgId,
+    pub trigger: Trigger,
+    pub contractor_id: Option<ContractorId>,
+    pub state: RunState,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub totals: RunTotals,
+}
+
+/// The answer to "start a run".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeginRun {
+    /// This caller holds the lease and runs `SyncRunId`.
+    Started(SyncRunId),
+    /// Another holder (possibly another server instance) is running this organization.
+    AlreadyRunning(SyncRunId),
+}
+
+/// Who asks for the per-organization lease and for how long.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaseRequest {
+    /// Identifies the server instance (stable for its lifetime).
+    pub holder: String,
+    pub ttl: chrono::Duration,
+}

@@ -1,0 +1,1295 @@
+//! SQLite side of the sync pipeline's storage. Multi-step writes run in one transaction; the
+//! helpers take `&mut SqliteConnection` (a transaction derefs to one) and the caller commits once.
+//! SQL uses `$n` placeholders and portable forms (`ON CONFLICT`, partial indexes) so the
+//! PostgreSQL backend can reuse it nearly verbatim.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use super::*;
+use crate::creatoriq::DEFAULT_BASE_URL;
+use crate::links::{link_action, retired_state, CurrentLink, LinkAction, LinkState, RetireReason};
+
+fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt(what.into())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| corrupt(format!("encoding JSON: {e}")))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+fn status_of(text: &str) -> StoreResult<ContractorStatus> {
+    ContractorStatus::parse(text).ok_or_else(|| corrupt(format!("contractor status {text:?}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+pub(super) async fn ciq_settings(pool: &SqlitePool, org: OrgId) -> StoreResult<CiqSettings> {
+    let row = sqlx::query(
+        "SELECT base_url, api_key_encrypted, api_key_last4, coverage_types, updated_at \
+         FROM ciq_settings WHERE org_id = $1",
+    )
+    .bind(org.0)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok(CiqSettings {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            api_key: None,
+            api_key_last4: None,
+            coverage_types: CoverageTypes::default(),
+            updated_at: None,
+        });
+    };
+    let types: String = r.get("coverage_types");
+    Ok(CiqSettings {
+        base_url: r.get("base_url"),
+        api_key: r
+            .get::<Option<Vec<u8>>, _>("api_key_encrypted")
+            .map(EncryptedSecret),
+        api_key_last4: r.get("api_key_last4"),
+        coverage_types: CoverageTypes::parse(&types)
+            .ok_or_else(|| corrupt(format!("coverage types {types:?}")))?,
+        updated_at: Some(r.get("updated_at")),
+    })
+}
+
+/// Makes sure the organization has a settings row (with defaults) so updates can be plain
+/// `UPDATE`s of one column.
+async fn ensure_settings(conn: &mut SqliteConnection, org: OrgId) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ciq_settings (org_id, base_url, coverage_types, updated_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (org_id) DO NOTHING",
+    )
+    .bind(org.0)
+    .bind(DEFAULT_BASE_URL)
+    .bind(CoverageTypes::default().as_str())
+    .bind(Utc::now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) enum SettingUpdate<'a> {
+    Key(Option<(&'a EncryptedSecret, &'a str)>),
+    BaseUrl(&'a str),
+    Coverage(CoverageTypes),
+}
+
+pub(super) async fn update_settings(
+    pool: &SqlitePool,
+    org: OrgId,
+    update: SettingUpdate<'_>,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    ensure_settings(&mut tx, org).await?;
+    let now = Utc::now();
+    let query = match update {
+        SettingUpdate::Key(Some((secret, last4))) => sqlx::query(
+            "UPDATE ciq_settings SET api_key_encrypted = $1, api_key_last4 = $2, updated_at = $3 \
+             WHERE org_id = $4",
+        )
+        .bind(secret.0.clone())
+        .bind(last4.to_string()),
+        SettingUpdate::Key(None) => sqlx::query(
+            "UPDATE ciq_settings SET api_key_encrypted = $1, api_key_last4 = $2, updated_at = $3 \
+             WHERE org_id = $4",
+        )
+        .bind(None::<Vec<u8>>)
+        .bind(None::<String>),
+        SettingUpdate::BaseUrl(url) => {
+            sqlx::query("UPDATE ciq_settings SET base_url = $1, updated_at = $2 WHERE org_id = $3")
+                .bind(url.trim().trim_end_matches('/').to_string())
+        }
+        SettingUpdate::Coverage(types) => sqlx::query(
+            "UPDATE ciq_settings SET coverage_types = $1, updated_at = $2 WHERE org_id = $3",
+        )
+        .bind(types.as_str()),
+    };
+    query.bind(now).bind(org.0).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs and leases
+// ---------------------------------------------------------------------------------------------
+
+const RUN_COLUMNS: &str = "id, org_id, trigger_kind, triggered_by, contractor_id, state, \
+    started_at, finished_at, campaigns_total, campaigns_done, campaigns_failed, creators_done, \
+    count_synced, count_needs_attention, count_exempt, count_not_accepted, count_error, \
+    count_removed, rows_changed, links_issued, links_expired, ciq_requests, ciq_retries, error, \
+    errors";
+
+fn u(r: &SqliteRow, col: &str) -> u64 {
+    u64::try_from(r.get::<i64, _>(col)).unwrap_or(0)
+}
+
+fn run_from_row(r: &SqliteRow) -> StoreResult<SyncRun> {
+    let kind: String = r.get("trigger_kind");
+    let state: String = r.get("state");
+    let errors: String = r.get("errors");
+    Ok(SyncRun {
+        id: SyncRunId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        trigger: Trigger {
+            kind: TriggerKind::parse(&kind).ok_or_else(|| corrupt(format!("trigger {kind:?}")))?,
+            by: r.get("triggered_by"),
+        },
+        contractor_id: r.get::<Option<i64>, _>("contractor_id").map(ContractorId),
+        state: RunState::parse(&state).ok_or_else(|| corrupt(format!("run state {state:?}")))?,
+        started_at: r.get("started_at"),
+        finished_at: r.get("finished_at"),
+        totals: RunTotals {
+            progress: SyncProgress {
+                campaigns_total: u(r, "campaigns_total"),
+                campaigns_done: u(r, "campaigns_done"),
+                campaigns_failed: u(r, "campaigns_failed"),
+                creators_done: u(r, "creators_done"),
+            },
+            statuses: StatusCounts {
+                synced: u(r, "count_synced"),
+                needs_attention: u(r, "count_needs_attention"),
+                exempt: u(r, "count_exempt"),
+                not_accepted: u(r, "count_not_accepted"),
+                error: u(r, "count_error"),
+                removed: u(r, "count_removed"),
+            },
+            rows_changed: u(r, "rows_changed"),
+            links_issued: u(r, "links_issued"),
+            links_expired: u(r, "links_expired"),
+            ciq_requests: u(r, "ciq_requests"),
+            ciq_retries: u(r, "ciq_retries"),
+            error: r.get("error"),
+            errors: from_json(&errors, "run errors")?,
+        },
+    })
+}
+
+fn i(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+pub(super) async fn begin_sync_run(
+    pool: &SqlitePool,
+    org: OrgId,
+    trigger: &Trigger,
+    contractor: Option<ContractorId>,
+    lease: &LeaseRequest,
+) -> StoreResult<BeginRun> {
+    let now = Utc::now();
+    let mut tx = pool.begin().await?;
+    // Writing first takes SQLite's write lock up front, so two callers serialize here instead of
+    // failing on a read-to-write upgrade. A run whose lease expired was interrupted.
+    sqlx::query(
+        "UPDATE sync_runs SET state = 'failed', finished_at = $1, \
+         error = 'The sync was interrupted (the server running it stopped) and did not finish.' \
+         WHERE org_id = $2 AND state = 'running' AND id IN \
+         (SELECT run_id FROM sync_leases WHERE org_id = $2 AND expires_at < $1)",
+    )
+    .bind(now)
+    .bind(org.0)
+    .execute(&mut *tx)
+    .await?;
+    let taken = sqlx::query(
+        "INSERT INTO sync_leases (org_id, run_id, holder, expires_at) VALUES ($1, 0, $2, $3) \
+         ON CONFLICT (org_id) DO UPDATE SET run_id = 0, holder = excluded.holder, \
+         expires_at = excluded.expires_at WHERE sync_leases.expires_at < $4",
+    )
+    .bind(org.0)
+    .bind(&lease.holder)
+    .bind(now + lease.ttl)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if taken == 0 {
+        let run_id: i64 = sqlx::query_scalar("SELECT run_id FROM sync_leases WHERE org_id = $1")
+            .bind(org.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.rollback().await?;
+        return Ok(BeginRun::AlreadyRunning(SyncRunId(run_id)));
+    }
+    let run_id: i64 = sqlx::query_scalar(
+        "INSERT INTO sync_runs (org_id, trigger_kind, triggered_by, contractor_id, state, \
+         started_at) VALUES ($1, $2, $3, $4, 'running', $5) RETURNING id",
+    )
+    .bind(org.0)
+    .bind(trigger.kind.as_str())
+    .bind(trigger.by.as_deref())
+    .bind(contractor.map(|c| c.0))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE sync_leases SET run_id = $1 WHERE org_id = $2")
+        .bind(run_id)
+        .bind(org.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(BeginRun::Started(SyncRunId(run_id)))
+}
+
+pub(super) async fn record_sync_progress(
+    pool: &SqlitePool,
+    org: OrgId,
+    run: SyncRunId,
+    progress: &SyncProgress,
+    lease: &LeaseRequest,
+) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let held = sqlx::query(
+        "UPDATE sync_leases SET expires_at = $1 WHERE org_id = $2 AND run_id = $3 AND holder = $4",
+    )
+    .bind(Utc::now() + lease.ttl)
+    .bind(org.0)
+    .bind(run.0)
+    .bind(&lease.holder)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    sqlx::query(
+        "UPDATE sync_runs SET campaigns_total = $1, campaigns_done = $2, campaigns_failed = $3, \
+         creators_done = $4 WHERE org_id = $5 AND id = $6",
+    )
+    .bind(i(progress.campaigns_total))
+    .bind(i(progress.campaigns_done))
+    .bind(i(progress.campaigns_failed))
+    .bind(i(progress.creators_done))
+    .bind(org.0)
+    .bind(run.0)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(held)
+}
+
+pub(super) async fn finish_sync_run(
+    pool: &SqlitePool,
+    org: OrgId,
+    run: SyncRunId,
+    state: RunState,
+    totals: &RunTotals,
+    holder: &str,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    let p = &totals.progress;
+    let s = &totals.statuses;
+    sqlx::query(
+        "UPDATE sync_runs SET state = $1, finished_at = $2, campaigns_total = $3, \
+         campaigns_done = $4, campaigns_failed = $5, creators_done = $6, count_synced = $7, \
+         count_needs_attention = $8, count_exempt = $9, count_not_accepted = $10, \
+         count_error = $11, count_removed = $12, rows_changed = $13, links_issued = $14, \
+         links_expired = $15, ciq_requests = $16, ciq_retries = $17, error = $18, errors = $19 \
+         WHERE org_id = $20 AND id = $21",
+    )
+    .bind(state.as_str())
+    .bind(Utc::now())
+    .bind(i(p.campaigns_total))
+    .bind(i(p.campaigns_done))
+    .bind(i(p.campaigns_failed))
+    .bind(i(p.creators_done))
+    .bind(i(s.synced))
+    .bind(i(s.needs_attention))
+    .bind(i(s.exempt))
+    .bind(i(s.not_accepted))
+    .bind(i(s.error))
+    .bind(i(s.removed))
+    .bind(i(totals.rows_changed))
+    .bind(i(totals.links_issued))
+    .bind(i(totals.links_expired))
+    .bind(i(totals.ciq_requests))
+    .bind(i(totals.ciq_retries))
+    .bind(totals.error.as_deref())
+    .bind(json(&totals.errors)?)
+    .bind(org.0)
+    .bind(run.0)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM sync_leases WHERE org_id = $1 AND run_id = $2 AND holder = $3")
+        .bind(org.0)
+        .bind(run.0)
+        .bind(holder)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn sync_run(
+    pool: &SqlitePool,
+    org: OrgId,
+    run: SyncRunId,
+) -> StoreResult<Option<SyncRun>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM sync_runs WHERE org_id = $1 AND id = $2");
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(run.0)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(run_from_row).transpose()
+}
+
+pub(super) async fn sync_runs(
+    pool: &SqlitePool,
+    org: OrgId,
+    before: Option<SyncRunId>,
+    limit: u32,
+) -> StoreResult<Vec<SyncRun>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM sync_runs WHERE org_id = $1 AND id < $2 \
+         ORDER BY id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(before.map_or(i64::MAX, |b| b.0))
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(run_from_row).collect()
+}
+
+pub(super) async fn running_sync_run(
+    pool: &SqlitePool,
+    org: OrgId,
+) -> StoreResult<Option<SyncRun>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM sync_runs WHERE org_id = $1 AND state = 'running' AND id IN \
+         (SELECT run_id FROM sync_leases WHERE org_id = $1 AND expires_at > $2)"
+    );
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(Utc::now())
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(run_from_row).transpose()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sync writes
+// ---------------------------------------------------------------------------------------------
+
+async fn upsert_campaign(
+    conn: &mut SqliteConnection,
+    org: OrgId,
+    campaign: &CampaignRecord,
+    failure: Option<&SyncFailure>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    // A failed fetch keeps the last good name and dates (the list's copy may be all we have).
+    sqlx::query(
+        "INSERT INTO campaigns (org_id, ciq_campaign_id, name, description, start_date, end_date, \
+         sync_state, last_error_code, last_error, last_synced_at, last_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (org_id, ciq_campaign_id) DO UPDATE SET \
+         name = excluded.name, description = excluded.description, \
+         start_date = excluded.start_date, end_date = excluded.end_date, \
+         sync_state = excluded.sync_state, last_error_code = excluded.last_error_code, \
+         last_error = excluded.last_error, \
+         last_synced_at = COALESCE(excluded.last_synced_at, campaigns.last_synced_at), \
+         last_attempt_at = excluded.last_attempt_at",
+    )
+    .bind(org.0)
+    .bind(campaign.ciq_campaign_id)
+    .bind(campaign.name.as_deref())
+    .bind(campaign.description.as_deref())
+    .bind(campaign.start_date.as_deref())
+    .bind(campaign.end_date.as_deref())
+    .bind(if failure.is_some() { "error" } else { "ok" })
+    .bind(failure.map(|f| f.code.as_str()))
+    .bind(failure.map(|f| f.message.as_str()))
+    .bind(if failure.is_some() { None } else { Some(now) })
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What the transaction needs to know about a stored row.
+struct Existing {
+    id: ContractorId,
+    status: ContractorStatus,
+    hash: String,
+    error_message: Option<String>,
+    link: Option<(LinkState, String)>,
+}
+
+async fn existing_rows(
+    conn: &mut SqliteConnection,
+    org: OrgId,
+    ciq_campaign_id: i64,
+    only_publisher: Option<i64>,
+) -> StoreResult<HashMap<i64, Existing>> {
+    let rows = sqlx::query(
+        "SELECT k.id, k.ciq_publisher_id, k.status, k.content_hash, k.error_message, \
+         l.state AS link_state, l.fingerprint AS link_fingerprint \
+         FROM contractors k LEFT JOIN application_links l \
+         ON l.contractor_id = k.id AND l.org_id = k.org_id AND l.retired_at IS NULL \
+         WHERE k.org_id = $1 AND k.ciq_campaign_id = $2 \
+         AND ($3 IS NULL OR k.ciq_publisher_id = $3)",
+    )
+    .bind(org.0)
+    .bind(ciq_campaign_id)
+    .bind(only_publisher)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let link = match r.get::<Option<String>, _>("link_state") {
+            Some(state) => Some((
+                LinkState::parse(&state).ok_or_else(|| corrupt(format!("link state {state}")))?,
+                r.get::<String, _>("link_fingerprint"),
+            )),
+            None => None,
+        };
+        out.insert(
+            r.get::<i64, _>("ciq_publisher_id"),
+            Existing {
+                id: ContractorId(r.get("id")),
+                status: status_of(r.get("status"))?,
+                hash: r.get("content_hash"),
+                error_message: r.get("error_message"),
+                link,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn event_summary(
+    status: ContractorStatus,
+    update: Option<&ContractorUpdate>,
+    error: Option<&str>,
+) -> String {
+    match (status, update, error) {
+        (ContractorStatus::Error, _, Some(message)) => format!("error: {message}"),
+        (ContractorStatus::NeedsAttention, Some(u), _) => {
+            let codes: Vec<&str> = u.failures.iter().map(|f| f.code.as_str()).collect();
+            format!("needs_attention: {}", codes.join(", "))
+        }
+        (ContractorStatus::Removed, _, _) => {
+            "removed: no longer on the campaign in CreatorIQ".to_string()
+        }
+        (status, _, _) => status.as_str().to_string(),
+    }
+}
+
+/// Who writes and when: the organization, the run (if any) and the transaction's clock.
+#[derive(Clone, Copy)]
+struct Writer {
+    org: OrgId,
+    run: Option<SyncRunId>,
+    now: DateTime<Utc>,
+}
+
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    w: Writer,
+    contractor: ContractorId,
+    status: ContractorStatus,
+    previous: Option<ContractorStatus>,
+    summary: &str,
+) -> StoreResult<()> {
+    let Writer { org, run, now } = w;
+    sqlx::query(
+        "INSERT INTO contractor_events (org_id, contractor_id, run_id, at, status, \
+         previous_status, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(org.0)
+    .bind(contractor.0)
+    .bind(run.map(|r| r.0))
+    .bind(now)
+    .bind(status.as_str())
+    .bind(previous.map(|p| p.as_str()))
+    .bind(summary)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_link(
+    conn: &mut SqliteConnection,
+    org: OrgId,
+    contractor: ContractorId,
+    fingerprint: &str,
+    run: Option<SyncRunId>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<LinkId> {
+    let token = LinkToken::generate();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO application_links (org_id, contractor_id, token, state, fingerprint, \
+         created_at, created_run_id, created_reason) \
+         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(org.0)
+    .bind(contractor.0)
+    .bind(token.expose())
+    .bind(fingerprint)
+    .bind(now)
+    .bind(run.map(|r| r.0))
+    .bind(reason)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(LinkId(id))
+}
+
+/// Retires the row's current link; returns how many links expired (0 or 1; a submitted link
+/// is retired but stays submitted).
+async fn retire_link(
+    conn: &mut SqliteConnection,
+    org: OrgId,
+    contractor: ContractorId,
+    current: LinkState,
+    reason: RetireReason,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let state = retired_state(current);
+    let expired_at = (state == LinkState::Expired).then_some(now);
+    sqlx::query(
+        "UPDATE application_links SET retired_at = $1, retired_reason = $2, state = $3, \
+         expired_at = COALESCE(expired_at, $4) \
+         WHERE org_id = $5 AND contractor_id = $6 AND retired_at IS NULL",
+    )
+    .bind(now)
+    .bind(reason.as_str())
+    .bind(state.as_str())
+    .bind(expired_at)
+    .bind(org.0)
+    .bind(contractor.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(u64::from(state == LinkState::Expired))
+}
+
+/// Applies a link decision inside the caller's transaction.
+async fn apply_link_action(
+    conn: &mut SqliteConnection,
+    w: Writer,
+    contractor: ContractorId,
+    current: Option<LinkState>,
+    action: LinkAction,
+    fingerprint: Option<&str>,
+    out: &mut ApplyOutcome,
+) -> StoreResult<()> {
+    let Writer { org, run, now } = w;
+    if let (LinkAction::Replace(reason) | LinkAction::Retire(reason), Some(state)) =
+        (action, current)
+    {
+        out.links_expired += retire_link(conn, org, contractor, state, reason, now).await?;
+    }
+    if matches!(action, LinkAction::Issue | LinkAction::Replace(_)) {
+        let fingerprint = fingerprint.ok_or(StoreError::Invalid(
+            "a synced row needs a coverage fingerprint",
+        ))?;
+        insert_link(conn, org, contractor, fingerprint, run, "sync", now).await?;
+        out.links_issued += 1;
+    }
+    Ok(())
+}
+
+fn search_text(update: &ContractorUpdate) -> String {
+    format!(
+        "{} {}",
+        update.creator_name.as_deref().unwrap_or(""),
+        update.email.as_deref().unwrap_or("")
+    )
+    .trim()
+    .to_lowercase()
+}
+
+/// Inserts or rewrites a row from `update`; returns its id.
+async fn write_row(
+    conn: &mut SqliteConnection,
+    org: OrgId,
+    run: SyncRunId,
+    update: &ContractorUpdate,
+    hash: &str,
+    existing: Option<ContractorId>,
+    now: DateTime<Utc>,
+) -> StoreResult<ContractorId> {
+    let sql = match existing {
+        None => {
+            "INSERT INTO contractors (status, creator_name, email, search_text, sort_name, \
+             ciq_status, work_state, home_state, base_pay_cents, payment_amount_cents, agency_pay, \
+             coverage_start, coverage_end, failures, warnings, fields, error_code, error_message, \
+             content_hash, updated_at, last_synced_at, last_run_id, org_id, ciq_campaign_id, \
+             ciq_publisher_id, first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             $11, $12, $13, $14, $15, $16, NULL, NULL, $17, $18, $18, $19, $20, $21, $22, $18) \
+             RETURNING id"
+        }
+        Some(_) => {
+            "UPDATE contractors SET status = $1, creator_name = $2, email = $3, search_text = $4, \
+             sort_name = $5, ciq_status = $6, work_state = $7, home_state = $8, \
+             base_pay_cents = $9, payment_amount_cents = $10, agency_pay = $11, \
+             coverage_start = $12, coverage_end = $13, failures = $14, warnings = $15, \
+             fields = $16, error_code = NULL, error_message = NULL, content_hash = $17, \
+             updated_at = $18, last_synced_at = $18, last_run_id = $19 \
+             WHERE org_id = $20 AND ciq_campaign_id = $21 AND ciq_publisher_id = $22 \
+             RETURNING id"
+        }
+    };
+    let id: i64 = sqlx::query_scalar(sql)
+        .bind(update.status.as_str())
+        .bind(update.creator_name.as_deref())
+        .bind(update.email.as_deref())
+        .bind(search_text(update))
+        .bind(update.creator_name.as_deref().unwrap_or("").to_lowercase())
+        .bind(update.ciq_status.as_deref())
+        .bind(update.work_state.as_deref())
+        .bind(update.home_state.as_deref())
+        .bind(update.base_pay_cents)
+        .bind(update.payment_amount_cents)
+        .bind(update.agency_pay)
+        .bind(update.coverage_start)
+        .bind(update.coverage_end)
+        .bind(json(&update.failures)?)
+        .bind(json(&update.warnings)?)
+        .bind(json(&update.fields)?)
+        .bind(hash)
+        .bind(now)
+        .bind(run.0)
+        .bind(org.0)
+        .bind(update.ciq_campaign_id)
+        .bind(update.ciq_publisher_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(ContractorId(id))
+}
+
+/// Marks a row `error` with `failure`, keeping its data and link. Returns whether it changed.
+async fn mark_row_error(
+    conn: &mut SqliteConnection,
+    org: OrgId,
+    run: SyncRunId,
+    row: &Existing,
+    failure: &SyncFailure,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if row.status == ContractorStatus::Error
+        && row.error_message.as_deref() == Some(failure.message.as_str())
+    {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE contractors SET status = 'error', error_code = $1, error_message = $2, \
+         updated_at = $3, last_run_id = $4 WHERE org_id = $5 AND id = $6",
+    )
+    .bind(&failure.code)
+    .bind(&failure.message)
+    .bind(now)
+    .bind(run.0)
+    .bind(org.0)
+    .bind(row.id.0)
+    .execute(&mut *conn)
+    .await?;
+    let summary = event_summary(ContractorStatus::Error, None, Some(&failure.message));
+    let w = Writer {
+        org,
+        run: Some(run),
+        now,
+    };
+    insert_event(
+        conn,
+        w,
+        row.id,
+        ContractorStatus::Error,
+        Some(row.status),
+        &summary,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Marks a row `removed` and retires its link.
+async fn mark_row_removed(
+    conn: &mut SqliteConnection,
+    org: OrgId,
+    run: SyncRunId,
+    row: &Existing,
+    now: DateTime<Utc>,
+    out: &mut ApplyOutcome,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE contractors SET status = 'removed', error_code = NULL, error_message = NULL, \
+         updated_at = $1, last_run_id = $2 WHERE org_id = $3 AND id = $4",
+    )
+    .bind(now)
+    .bind(run.0)
+    .bind(org.0)
+    .bind(row.id.0)
+    .execute(&mut *conn)
+    .await?;
+    let summary = event_summary(ContractorStatus::Removed, None, None);
+    let w = Writer {
+        org,
+        run: Some(run),
+        now,
+    };
+    insert_event(
+        conn,
+        w,
+        row.id,
+        ContractorStatus::Removed,
+        Some(row.status),
+        &summary,
+    )
+    .await?;
+    let current = row.link.as_ref().map(|(state, _)| *state);
+    let action = link_action(
+        row.link.as_ref().map(|(state, fp)| CurrentLink {
+            state: *state,
+            fingerprint: fp,
+        }),
+        ContractorStatus::Removed,
+        None,
+    );
+    apply_link_action(conn, w, row.id, current, action, None, out).await?;
+    out.statuses.add(ContractorStatus::Removed, 1);
+    out.rows_changed += 1;
+    Ok(())
+}
+
+pub(super) async fn apply_campaign_sync(
+    pool: &SqlitePool,
+    org: OrgId,
+    run: SyncRunId,
+    sync: &CampaignSync,
+) -> StoreResult<ApplyOutcome> {
+    let now = Utc::now();
+    let cid = sync.campaign.ciq_campaign_id;
+    let w = Writer {
+        org,
+        run: Some(run),
+        now,
+    };
+    let mut out = ApplyOutcome::default();
+    let mut tx = pool.begin().await?;
+    upsert_campaign(&mut tx, org, &sync.campaign, None, now).await?;
+    // A single-row re-sync only needs that row's state.
+    let only = match (sync.complete, sync.rows.as_slice(), sync.removed.as_slice()) {
+        (false, [row], []) => Some(row.ciq_publisher_id),
+        (false, [], [publisher]) => Some(*publisher),
+        _ => None,
+    };
+    let existing = existing_rows(&mut tx, org, cid, only).await?;
+    let mut seen: HashSet<i64> = HashSet::with_capacity(sync.rows.len());
+
+    for update in &sync.rows {
+        if !seen.insert(update.ciq_publisher_id) {
+            continue;
+        }
+        let hash = update.content_hash();
+        let old = existing.get(&update.ciq_publisher_id);
+        let unchanged = old.is_some_and(|o| o.hash == hash && o.status == update.status);
+        let id = if let (true, Some(o)) = (unchanged, old) {
+            sqlx::query(
+                "UPDATE contractors SET last_synced_at = $1, last_run_id = $2 \
+                 WHERE org_id = $3 AND id = $4",
+            )
+            .bind(now)
+            .bind(run.0)
+            .bind(org.0)
+            .bind(o.id.0)
+            .execute(&mut *tx)
+            .await?;
+            o.id
+        } else {
+            let id = write_row(&mut tx, org, run, update, &hash, old.map(|o| o.id), now).await?;
+            let summary = event_summary(update.status, Some(update), None);
+            let previous = old.map(|o| o.status);
+            insert_event(&mut tx, w, id, update.status, previous, &summary).await?;
+            out.rows_changed += 1;
+            id
+        };
+        let link = old.and_then(|o| o.link.as_ref());
+        let action = link_action(
+            link.map(|(state, fp)| CurrentLink {
+                state: *state,
+                fingerprint: fp,
+            }),
+            update.status,
+            update.fingerprint.as_deref(),
+        );
+        let current = link.map(|(state, _)| *state);
+        let fingerprint = update.fingerprint.as_deref();
+        apply_link_action(&mut tx, w, id, current, action, fingerprint, &mut out).await?;
+        out.statuses.add(update.status, 1);
+    }
+
+    for (publisher, failure) in &sync.unreadable {
+        if !seen.insert(*publisher) {
+            continue;
+        }
+        match existing.get(publisher) {
+            Some(row) => {
+                if mark_row_error(&mut tx, org, run, row, failure, now).await? {
+                    out.rows_changed += 1;
+                }
+            }
+            None => {
+                let placeholder = ContractorUpdate::unreadable(cid, *publisher);
+                let hash = placeholder.content_hash();
+                let id = write_row(&mut tx, org, run, &placeholder, &hash, None, now).await?;
+                let row = Existing {
+                    id,
+                    status: ContractorStatus::Error,
+                    hash,
+                    error_message: None,
+                    link: None,
+                };
+                mark_row_error(&mut tx, org, run, &row, failure, now).await?;
+                out.rows_changed += 1;
+            }
+        }
+        out.statuses.add(ContractorStatus::Error, 1);
+    }
+
+    for publisher in &sync.removed {
+        if let Some(row) = existing.get(publisher) {
+            if !seen.contains(publisher) && row.status != ContractorStatus::Removed {
+                mark_row_removed(&mut tx, org, run, row, now, &mut out).await?;
+            }
+        }
+    }
+
+    if sync.complete {
+        for (publisher, row) in &existing {
+            if seen.contains(publisher) || row.status == ContractorStatus::Removed {
+                continue;
+            }
+            mark_row_removed(&mut tx, org, run, row, now, &mut out).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+pub(super) async fn record_campaign_failure(
+    pool: &SqlitePool,
+    org: OrgId,
+    run: SyncRunId,
+    campaign: &CampaignRecord,
+    failure: &SyncFailure,
+) -> StoreResult<u64> {
+    let now = Utc::now();
+    let mut tx = pool.begin().await?;
+    upsert_campaign(&mut tx, org, campaign, Some(failure), now).await?;
+    let existing = existing_rows(&mut tx, org, campaign.ciq_campaign_id, None).await?;
+    let mut marked = 0;
+    for row in existing.values() {
+        if row.status == ContractorStatus::Removed {
+            continue;
+        }
+        mark_row_error(&mut tx, org, run, row, failure, now).await?;
+        marked += 1;
+    }
+    tx.commit().await?;
+    Ok(marked)
+}
+
+pub(super) async fn record_row_failure(
+    pool: &SqlitePool,
+    org: OrgId,
+    run: SyncRunId,
+    contractor: ContractorId,
+    failure: &SyncFailure,
+) -> StoreResult<()> {
+    let now = Utc::now();
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "SELECT ciq_campaign_id, ciq_publisher_id FROM contractors WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org.0)
+    .bind(contractor.0)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound("contractor"))?;
+    let campaign: i64 = row.get("ciq_campaign_id");
+    let publisher: i64 = row.get("ciq_publisher_id");
+    let existing = existing_rows(&mut tx, org, campaign, Some(publisher)).await?;
+    if let Some(row) = existing.get(&publisher) {
+        mark_row_error(&mut tx, org, run, row, failure, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn remove_missing_campaigns(
+    pool: &SqlitePool,
+    org: OrgId,
+    run: SyncRunId,
+    present: &[i64],
+) -> StoreResult<ApplyOutcome> {
+    let now = Utc::now();
+    let present: HashSet<i64> = present.iter().copied().collect();
+    let mut out = ApplyOutcome::default();
+    let mut tx = pool.begin().await?;
+    // Take the write lock first (see begin_sync_run).
+    sqlx::query("UPDATE campaigns SET sync_state = sync_state WHERE org_id = $1 AND 1 = 0")
+        .bind(org.0)
+        .execute(&mut *tx)
+        .await?;
+    let known: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT ciq_campaign_id FROM contractors WHERE org_id = $1 AND status <> 'removed'",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *tx)
+    .await?;
+    for campaign in known.into_iter().filter(|c| !present.contains(c)) {
+        let existing = existing_rows(&mut tx, org, campaign, None).await?;
+        for row in existing.values() {
+            if row.status != ContractorStatus::Removed {
+                mark_row_removed(&mut tx, org, run, row, now, &mut out).await?;
+            }
+        }
+        sqlx::query(
+            "UPDATE campaigns SET sync_state = 'removed', last_attempt_at = $1 \
+             WHERE org_id = $2 AND ciq_campaign_id = $3",
+        )
+        .bind(now)
+        .bind(org.0)
+        .bind(campaign)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contractor reads
+// ---------------------------------------------------------------------------------------------
+
+const CONTRACTOR_SELECT: &str =
+    "SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
+    k.ciq_publisher_id, k.status, k.creator_name, k.email, k.ciq_status, k.work_state, \
+    k.home_state, k.base_pay_cents, k.payment_amount_cents, k.agency_pay, k.coverage_start, \
+    k.coverage_end, k.failures, k.warnings, k.fields, k.error_code, k.error_message, \
+    k.first_seen_at, k.updated_at, k.last_synced_at, k.last_run_id \
+    FROM contractors k LEFT JOIN campaigns c \
+    ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id";
+
+fn contractor_from_row(r: &SqliteRow) -> StoreResult<Contractor> {
+    let error = match (
+        r.get::<Option<String>, _>("error_code"),
+        r.get::<Option<String>, _>("error_message"),
+    ) {
+        (Some(code), Some(message)) => Some(SyncFailure { code, message }),
+        _ => None,
+    };
+    Ok(Contractor {
+        id: ContractorId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        ciq_campaign_id: r.get("ciq_campaign_id"),
+        campaign_name: r.get("campaign_name"),
+        ciq_publisher_id: r.get("ciq_publisher_id"),
+        status: status_of(r.get("status"))?,
+        creator_name: r.get("creator_name"),
+        email: r.get("email"),
+        ciq_status: r.get("ciq_status"),
+        work_state: r.get("work_state"),
+        home_state: r.get("home_state"),
+        base_pay_cents: r.get("base_pay_cents"),
+        payment_amount_cents: r.get("payment_amount_cents"),
+        agency_pay: r.get("agency_pay"),
+        coverage_start: r.get("coverage_start"),
+        coverage_end: r.get("coverage_end"),
+        failures: from_json(r.get("failures"), "failures")?,
+        warnings: from_json(r.get("warnings"), "warnings")?,
+        fields: from_json(r.get("fields"), "fields")?,
+        error,
+        first_seen_at: r.get("first_seen_at"),
+        updated_at: r.get("updated_at"),
+        last_synced_at: r.get("last_synced_at"),
+        last_run_id: r.get::<Option<i64>, _>("last_run_id").map(SyncRunId),
+    })
+}
+
+pub(super) async fn contractor(
+    pool: &SqlitePool,
+    org: OrgId,
+    id: ContractorId,
+) -> StoreResult<Option<Contractor>> {
+    let sql = format!("{CONTRACTOR_SELECT} WHERE k.org_id = $1 AND k.id = $2");
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(contractor_from_row).transpose()
+}
+
+pub(super) async fn contractor_by_ciq_ids(
+    pool: &SqlitePool,
+    org: OrgId,
+    campaign: i64,
+    publisher: i64,
+) -> StoreResult<Option<Contractor>> {
+    let sql = format!(
+        "{CONTRACTOR_SELECT} WHERE k.org_id = $1 AND k.ciq_campaign_id = $2 \
+         AND k.ciq_publisher_id = $3"
+    );
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(campaign)
+        .bind(publisher)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(contractor_from_row).transpose()
+}
+
+pub(super) async fn contractors_for_publisher(
+    pool: &SqlitePool,
+    org: OrgId,
+    publisher: i64,
+) -> StoreResult<Vec<Contractor>> {
+    let sql = format!(
+        "{CONTRACTOR_SELECT} WHERE k.org_id = $1 AND k.ciq_publisher_id = $2 ORDER BY k.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(publisher)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(contractor_from_row).collect()
+}
+
+pub(super) async fn contractor_status_counts(
+    pool: &SqlitePool,
+    org: OrgId,
+) -> StoreResult<StatusCounts> {
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*) AS n FROM contractors WHERE org_id = $1 GROUP BY status",
+    )
+    .bind(org.0)
+    .fetch_all(pool)
+    .await?;
+    let mut counts = StatusCounts::default();
+    for r in rows {
+        counts.add(status_of(r.get("status"))?, u(&r, "n"));
+    }
+    Ok(counts)
+}
+
+pub(super) async fn contractor_history(
+    pool: &SqlitePool,
+    org: OrgId,
+    id: ContractorId,
+    limit: u32,
+) -> StoreResult<Vec<ContractorEvent>> {
+    let rows = sqlx::query(
+        "SELECT at, run_id, status, previous_status, summary FROM contractor_events \
+         WHERE org_id = $1 AND contractor_id = $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(org.0)
+    .bind(id.0)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ContractorEvent {
+                at: r.get("at"),
+                run_id: r.get::<Option<i64>, _>("run_id").map(SyncRunId),
+                status: status_of(r.get("status"))?,
+                previous_status: r
+                    .get::<Option<String>, _>("previous_status")
+                    .as_deref()
+                    .map(status_of)
+                    .transpose()?,
+                summary: r.get("summary"),
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links
+// ---------------------------------------------------------------------------------------------
+
+const LINK_SELECT: &str = "SELECT id, org_id, contractor_id, token, state, fingerprint, \
+    created_at, created_run_id, created_reason, opened_at, submitted_at, expired_at, retired_at, \
+    retired_reason FROM application_links";
+
+fn link_from_row(r: &SqliteRow) -> StoreResult<ApplicationLink> {
+    let state: String = r.get("state");
+    Ok(ApplicationLink {
+        id: LinkId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        contractor_id: ContractorId(r.get("contractor_id")),
+        token: LinkToken::from_stored(r.get("token")),
+        state: LinkState::parse(&state).ok_or_else(|| corrupt(format!("link state {state}")))?,
+        fingerprint: r.get("fingerprint"),
+        created_at: r.get("created_at"),
+        created_run_id: r.get::<Option<i64>, _>("created_run_id").map(SyncRunId),
+        created_reason: r.get("created_reason"),
+        opened_at: r.get("opened_at"),
+        submitted_at: r.get("submitted_at"),
+        expired_at: r.get("expired_at"),
+        retired_at: r.get("retired_at"),
+        retired_reason: r
+            .get::<Option<String>, _>("retired_reason")
+            .as_deref()
+            .and_then(RetireReason::parse),
+    })
+}
+
+pub(super) async fn current_link(
+    pool: &SqlitePool,
+    org: OrgId,
+    contractor: ContractorId,
+) -> StoreResult<Option<ApplicationLink>> {
+    let sql =
+        format!("{LINK_SELECT} WHERE org_id = $1 AND contractor_id = $2 AND retired_at IS NULL");
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(contractor.0)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(link_from_row).transpose()
+}
+
+pub(super) async fn link_history(
+    pool: &SqlitePool,
+    org: OrgId,
+    contractor: ContractorId,
+) -> StoreResult<Vec<ApplicationLink>> {
+    let sql = format!("{LINK_SELECT} WHERE org_id = $1 AND contractor_id = $2 ORDER BY id DESC");
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(contractor.0)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(link_from_row).collect()
+}
+
+pub(super) async fn regenerate_link(
+    pool: &SqlitePool,
+    org: OrgId,
+    contractor: ContractorId,
+) -> StoreResult<ApplicationLink> {
+    let now = Utc::now();
+    let mut tx = pool.begin().await?;
+    // Touch the row first: takes the write lock and checks it belongs to the organization.
+    let status: Option<String> = sqlx::query_scalar(
+        "UPDATE contractors SET updated_at = updated_at WHERE org_id = $1 AND id = $2 \
+         RETURNING status",
+    )
+    .bind(org.0)
+    .bind(contractor.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let status = status.ok_or(StoreError::NotFound("contractor"))?;
+    if status_of(&status)? != ContractorStatus::Synced {
+        return Err(StoreError::Invalid(
+            "only a synced contractor has an application link to regenerate",
+        ));
+    }
+    let current = sqlx::query(
+        "SELECT state, fingerprint FROM application_links \
+         WHERE org_id = $1 AND contractor_id = $2 AND retired_at IS NULL",
+    )
+    .bind(org.0)
+    .bind(contractor.0)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::Invalid("this contractor has no current link"))?;
+    let state: String = current.get("state");
+    let state = LinkState::parse(&state).ok_or_else(|| corrupt(format!("link state {state}")))?;
+    let fingerprint: String = current.get("fingerprint");
+    retire_link(
+        &mut tx,
+        org,
+        contractor,
+        state,
+        RetireReason::Regenerated,
+        now,
+    )
+    .await?;
+    let id = insert_link(
+        &mut tx,
+        org,
+        contractor,
+        &fingerprint,
+        None,
+        "regenerated",
+        now,
+    )
+    .await?;
+    let sql = format!("{LINK_SELECT} WHERE org_id = $1 AND id = $2");
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    let link = link_from_row(&row)?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+pub(super) async fn link_by_token(
+    pool: &SqlitePool,
+    token: &LinkToken,
+) -> StoreResult<Option<PublicLink>> {
+    let sql = format!("{LINK_SELECT} WHERE token = $1");
+    let Some(row) = sqlx::query(&sql)
+        .bind(token.expose())
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let link = link_from_row(&row)?;
+    let contractor = contractor(pool, link.org_id, link.contractor_id)
+        .await?
+        .ok_or(StoreError::NotFound("contractor"))?;
+    Ok(Some(PublicLink { link, contractor }))
+}
+
+pub(super) async fn mark_link(
+    pool: &SqlitePool,
+    token: &LinkToken,
+    to: LinkState,
+) -> StoreResult<Option<LinkState>> {
+    let sql = match to {
+        LinkState::Opened => {
+            "UPDATE application_links SET state = 'opened', opened_at = $1 \
+             WHERE token = $2 AND retired_at IS NULL AND state = 'active'"
+        }
+        LinkState::Submitted => {
+            "UPDATE application_links SET state = 'submitted', submitted_at = $1, \
+             opened_at = COALESCE(opened_at, $1) \
+             WHERE token = $2 AND retired_at IS NULL AND state IN ('active', 'opened')"
+        }
+        _ => {
+            return Err(StoreError::Invalid(
+                "links can only be marked opened or submitted",
+            ))
+        }
+    };
+    sqlx::query(sql)
+        .bind(Utc::now())
+        .bind(token.expose())
+        .execute(pool)
+        .await?;
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM application_links WHERE token = $1")
+            .bind(token.expose())
+            .fetch_optional(pool)
+            .await?;
+    state
+        .map(|s| LinkState::parse(&s).ok_or_else(|| corrupt(format!("link state {s}"))))
+        .transpose()
+}

@@ -1,0 +1,848 @@
+//! The sync pipeline (PRODUCT.md sections 3-6): fetch from CreatorIQ -> map -> decide ->
+//! persist, per campaign, with one run per organization at a time.
+//!
+//! - [`plan`] is the pure middle: CreatorIQ data in, rows to write out.
+//! - [`SyncEngine`] is the I/O around it: builds the organization's CreatorIQ client, walks the
+//!   campaigns with bulk endpoints (about two requests per campaign, never one per creator),
+//!   writes each campaign in one transaction, records the run, and publishes live progress.
+//!
+//! Concurrency: in one process, a second trigger for an organization that is already syncing
+//! joins the running run (a per-organization registry of watch channels). Across server
+//! instances, a lease row in the database with an expiry makes sure only one instance runs an
+//! organization; another instance's trigger waits for that run by polling its row.
+
+pub mod plan;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use tokio::sync::{watch, Mutex};
+use tracing::Instrument;
+
+use crate::creatoriq::model::Campaign;
+use crate::creatoriq::{CiqError, CreatorIqClient, CreatorIqConfig, CONTACT_FIELDS, SYNC_SECTIONS};
+use crate::crypto::{CryptoError, MasterKey};
+use crate::mapping::ContactInfo;
+use crate::store::{
+    ApplyOutcome, BeginRun, CampaignRecord, CampaignSync, CiqSettings, ContractorId, LeaseRequest,
+    OrgId, RunError, RunState, RunTotals, Store, StoreError, SyncFailure, SyncProgress, SyncRun,
+    SyncRunId, Trigger,
+};
+
+pub use plan::{campaign_record, plan_campaign, plan_row};
+
+/// Why a sync could not run. The `Display` text is meant for operators.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SyncError {
+    #[error(
+        "This organization has no CreatorIQ API key yet. An admin can add it in Organization > \
+         Settings."
+    )]
+    NotConfigured,
+    #[error(transparent)]
+    Ciq(#[from] CiqError),
+    #[error(
+        "The stored CreatorIQ API key could not be read with this server's master key. An admin \
+         should enter the key again in Organization > Settings."
+    )]
+    Crypto(#[source] Arc<CryptoError>),
+    #[error("The sync could not be saved (database error).")]
+    Store(#[source] Arc<StoreError>),
+    #[error("{0} was not found.")]
+    NotFound(&'static str),
+    #[error("The sync was interrupted before it finished; start it again.")]
+    Interrupted,
+}
+
+impl From<StoreError> for SyncError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => SyncError::NotFound(what),
+            other => SyncError::Store(Arc::new(other)),
+        }
+    }
+}
+
+impl From<CryptoError> for SyncError {
+    fn from(e: CryptoError) -> Self {
+        SyncError::Crypto(Arc::new(e))
+    }
+}
+
+/// Engine settings. The CreatorIQ template's `base_url` is replaced by each organization's.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    pub ciq: CreatorIqConfig,
+    /// How long a run's lease lasts without renewal (renewed after each campaign).
+    pub lease_ttl: Duration,
+    /// Identifies this server instance in the lease table.
+    pub instance_id: String,
+    /// How often a trigger waiting on another instance's run polls that run's row.
+    pub join_poll_interval: Duration,
+    /// The date coverage is judged against; `None` = today in UTC.
+    pub today: Option<NaiveDate>,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            ciq: CreatorIqConfig::default(),
+            lease_ttl: Duration::from_secs(300),
+            instance_id: format!("instance-{:016x}", rand::random::<u64>()),
+            join_poll_interval: Duration::from_secs(1),
+            today: None,
+        }
+    }
+}
+
+/// A finished run as the caller sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub run: SyncRun,
+    /// This trigger joined a run that was already going instead of starting one.
+    pub joined: bool,
+}
+
+impl RunSummary {
+    pub fn run_id(&self) -> SyncRunId {
+        self.run.id
+    }
+
+    pub fn state(&self) -> RunState {
+        self.run.state
+    }
+
+    pub fn totals(&self) -> &RunTotals {
+        &self.run.totals
+    }
+
+    pub fn duration(&self) -> Option<chrono::Duration> {
+        self.run.finished_at.map(|f| f - self.run.started_at)
+    }
+}
+
+/// A run's live state, published on a watch channel.
+#[derive(Debug, Clone)]
+pub enum LiveRun {
+    Running {
+        run_id: SyncRunId,
+        progress: SyncProgress,
+    },
+    /// Boxed: the summary is large and the channel mostly carries progress.
+    Finished(Box<Result<RunSummary, SyncError>>),
+}
+
+impl LiveRun {
+    pub fn is_finished(&self) -> bool {
+        matches!(self, LiveRun::Finished(_))
+    }
+}
+
+/// A handle on a running (or joined) run: its id, live progress, and its end.
+#[derive(Debug, Clone)]
+pub struct RunHandle {
+    pub run_id: SyncRunId,
+    pub joined: bool,
+    rx: watch::Receiver<LiveRun>,
+}
+
+impl RunHandle {
+    /// The latest state.
+    pub fn live(&self) -> LiveRun {
+        self.rx.borrow().clone()
+    }
+
+    /// A receiver that wakes on every progress update.
+    pub fn subscribe(&self) -> watch::Receiver<LiveRun> {
+        self.rx.clone()
+    }
+
+    /// Waits for the run to end.
+    pub async fn wait(mut self) -> Result<RunSummary, SyncError> {
+        let joined = self.joined;
+        let result = match self.rx.wait_for(LiveRun::is_finished).await {
+            Ok(state) => match &*state {
+                LiveRun::Finished(result) => (**result).clone(),
+                LiveRun::Running { .. } => Err(SyncError::Interrupted),
+            },
+            Err(_) => Err(SyncError::Interrupted),
+        };
+        result.map(|mut summary| {
+            summary.joined = joined;
+            summary
+        })
+    }
+}
+
+struct CachedClient {
+    base_url: String,
+    key: Vec<u8>,
+    client: CreatorIqClient,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    master_key: MasterKey,
+    config: SyncConfig,
+    http: reqwest::Client,
+    running: Mutex<HashMap<OrgId, (SyncRunId, watch::Receiver<LiveRun>)>>,
+    clients: std::sync::Mutex<HashMap<OrgId, CachedClient>>,
+}
+
+/// The sync engine. Cheap to clone; share one per server (it holds the per-organization registry
+/// of running runs and the CreatorIQ clients, whose rate limiters must be shared per key).
+#[derive(Clone)]
+pub struct SyncEngine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SyncEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("instance_id", &self.inner.config.instance_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a run covers.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Organization,
+    Row(ContractorId),
+}
+
+impl SyncEngine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        master_key: MasterKey,
+        config: SyncConfig,
+    ) -> Result<SyncEngine, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.ciq.connect_timeout)
+            .timeout(config.ciq.request_timeout)
+            .user_agent(concat!("ciq-insurance-sync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Ciq(CiqError::Setup(e.to_string())))?;
+        Ok(SyncEngine {
+            inner: Arc::new(Inner {
+                store,
+                master_key,
+                config,
+                http,
+                running: Mutex::new(HashMap::new()),
+                clients: std::sync::Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub fn master_key(&self) -> &MasterKey {
+        &self.inner.master_key
+    }
+
+    /// Syncs every campaign of the organization and waits for the run to end. Joins the run
+    /// already going for the organization, if any.
+    pub async fn sync_organization(
+        &self,
+        org: OrgId,
+        trigger: Trigger,
+    ) -> Result<RunSummary, SyncError> {
+        self.start_sync(org, trigger).await?.wait().await
+    }
+
+    /// Starts (or joins) the organization's sync and returns at once: what "Sync now" calls.
+    /// Poll [`RunHandle::live`], [`SyncEngine::live_run`], or the run's row
+    /// ([`Store::sync_run`], updated after each campaign) for progress.
+    pub async fn start_sync(&self, org: OrgId, trigger: Trigger) -> Result<RunHandle, SyncError> {
+        self.start(org, trigger, Scope::Organization).await
+    }
+
+    /// Re-syncs one contractor row with the per-creator endpoints (campaign, the creator's
+    /// campaign entry, publisher, contact) and waits. Joins a running organization sync instead
+    /// when there is one (it covers the row too).
+    pub async fn resync_row(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+        trigger: Trigger,
+    ) -> Result<RunSummary, SyncError> {
+        self.start(org, trigger, Scope::Row(contractor))
+            .await?
+            .wait()
+            .await
+    }
+
+    /// The in-process live state of the organization's running run, if this instance runs one.
+    pub async fn live_run(&self, org: OrgId) -> Option<LiveRun> {
+        let running = self.inner.running.lock().await;
+        running.get(&org).map(|(_, rx)| rx.borrow().clone())
+    }
+
+    async fn start(
+        &self,
+        org: OrgId,
+        trigger: Trigger,
+        scope: Scope,
+    ) -> Result<RunHandle, SyncError> {
+        let mut running = self.inner.running.lock().await;
+        if let Some((run_id, rx)) = running.get(&org) {
+            if !rx.borrow().is_finished() {
+                return Ok(RunHandle {
+                    run_id: *run_id,
+                    joined: true,
+                    rx: rx.clone(),
+                });
+            }
+        }
+        if let Scope::Row(id) = scope {
+            // Fail fast, before taking the lease, on a row of another organization.
+            if self.inner.store.contractor(org, id).await?.is_none() {
+                return Err(SyncError::NotFound("contractor"));
+            }
+        }
+        let contractor = match scope {
+            Scope::Row(id) => Some(id),
+            Scope::Organization => None,
+        };
+        let lease = self.lease();
+        let begun = self
+            .inner
+            .store
+            .begin_sync_run(org, &trigger, contractor, &lease)
+            .await?;
+        let (run_id, joined) = match begun {
+            BeginRun::Started(id) => (id, false),
+            BeginRun::AlreadyRunning(id) => (id, true),
+        };
+        let (tx, rx) = watch::channel(LiveRun::Running {
+            run_id,
+            progress: SyncProgress::default(),
+        });
+        running.insert(org, (run_id, rx.clone()));
+        drop(running);
+
+        let engine = self.clone();
+        let span = tracing::info_span!("sync_run", org = org.0, run = run_id.0);
+        let work = async move {
+            let result = if joined {
+                engine.follow_remote_run(org, run_id, &tx).await
+            } else {
+                engine.run(org, run_id, scope, &tx).await
+            };
+            let _ = tx.send(LiveRun::Finished(Box::new(result)));
+            let mut running = engine.inner.running.lock().await;
+            if running.get(&org).is_some_and(|(id, _)| *id == run_id) {
+                running.remove(&org);
+            }
+        };
+        // Runs on its own task so a dropped request does not cancel a half-done sync; a panic
+        // inside is turned into a finished (failed) run so joiners are not left waiting.
+        let task = tokio::spawn(work.instrument(span));
+        let engine = self.clone();
+        tokio::spawn(async move {
+            if task.await.is_err() {
+                tracing::error!(org = org.0, run = run_id.0, "sync run task panicked");
+                let _ = engine
+                    .inner
+                    .store
+                    .finish_sync_run(
+                        org,
+                        run_id,
+                        RunState::Failed,
+                        &RunTotals {
+                            error: Some("The sync stopped on an internal error.".to_string()),
+                            ..RunTotals::default()
+                        },
+                        &engine.inner.config.instance_id,
+                    )
+                    .await;
+                let mut running = engine.inner.running.lock().await;
+                if running.get(&org).is_some_and(|(id, _)| *id == run_id) {
+                    running.remove(&org);
+                }
+            }
+        });
+        Ok(RunHandle { run_id, joined, rx })
+    }
+
+    fn lease(&self) -> LeaseRequest {
+        LeaseRequest {
+            holder: self.inner.config.instance_id.clone(),
+            ttl: chrono::Duration::from_std(self.inner.config.lease_ttl)
+                .unwrap_or_else(|_| chrono::Duration::minutes(5)),
+        }
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.inner
+            .config
+            .today
+            .unwrap_or_else(|| Utc::now().date_naive())
+    }
+
+    /// The organization's client, built once per (base URL, key) so its rate limiter is shared
+    /// by every run; each run gets fresh counters.
+    fn client(&self, org: OrgId, settings: &CiqSettings) -> Result<CreatorIqClient, SyncError> {
+        let secret = settings.api_key.as_ref().ok_or(SyncError::NotConfigured)?;
+        let mut clients = self.inner.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cached) = clients.get(&org) {
+            if cached.base_url == settings.base_url && cached.key == secret.0 {
+                return Ok(cached.client.with_fresh_counters());
+            }
+        }
+        let key = self.inner.master_key.decrypt_api_key(org, secret)?;
+        let config = CreatorIqConfig {
+            base_url: settings.base_url.clone(),
+            ..self.inner.config.ciq.clone()
+        };
+        let client = CreatorIqClient::with_http_client(self.inner.http.clone(), config, key)?;
+        clients.insert(
+            org,
+            CachedClient {
+                base_url: settings.base_url.clone(),
+                key: secret.0.clone(),
+                client: client.clone(),
+            },
+        );
+        Ok(client.with_fresh_counters())
+    }
+
+    /// Waits for a run that another server instance holds the lease for.
+    async fn follow_remote_run(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        tx: &watch::Sender<LiveRun>,
+    ) -> Result<RunSummary, SyncError> {
+        let store = &self.inner.store;
+        loop {
+            let run = store
+                .sync_run(org, run_id)
+                .await?
+                .ok_or(SyncError::Interrupted)?;
+            if run.state != RunState::Running {
+                return Ok(RunSummary { run, joined: true });
+            }
+            let _ = tx.send(LiveRun::Running {
+                run_id,
+                progress: run.totals.progress,
+            });
+            if store.running_sync_run(org).await?.map(|r| r.id) != Some(run_id) {
+                // Its lease lapsed without the run finishing: that instance died.
+                let run = store.sync_run(org, run_id).await?;
+                if let Some(run) = run.filter(|r| r.state != RunState::Running) {
+                    return Ok(RunSummary { run, joined: true });
+                }
+                return Err(SyncError::Interrupted);
+            }
+            tokio::time::sleep(self.inner.config.join_poll_interval).await;
+        }
+    }
+
+    /// Runs a run this instance holds the lease for, and records its end whatever happens.
+    async fn run(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        scope: Scope,
+        tx: &watch::Sender<LiveRun>,
+    ) -> Result<RunSummary, SyncError> {
+        let mut totals = RunTotals::default();
+        let result = match scope {
+            Scope::Organization => self.run_organization(org, run_id, &mut totals, tx).await,
+            Scope::Row(id) => self.run_row(org, run_id, id, &mut totals).await,
+        };
+        let state = match &result {
+            Err(err) => {
+                tracing::warn!(error = %err, "sync run failed");
+                totals.error = Some(err.to_string());
+                RunState::Failed
+            }
+            Ok(()) => {
+                let p = &totals.progress;
+                if p.campaigns_total > 0 && p.campaigns_failed == p.campaigns_total {
+                    RunState::Failed
+                } else if totals.errors.is_empty() {
+                    RunState::Succeeded
+                } else {
+                    RunState::Partial
+                }
+            }
+        };
+        self.inner
+            .store
+            .finish_sync_run(org, run_id, state, &totals, &self.inner.config.instance_id)
+            .await?;
+        let run = self
+            .inner
+            .store
+            .sync_run(org, run_id)
+            .await?
+            .ok_or(SyncError::NotFound("sync run"))?;
+        tracing::info!(
+            state = run.state.as_str(),
+            requests = run.totals.ciq_requests,
+            retries = run.totals.ciq_retries,
+            rows = run.totals.statuses.total(),
+            "sync run finished"
+        );
+        Ok(RunSummary { run, joined: false })
+    }
+
+    #[tracing::instrument(skip_all, fields(org = org.0, run = run_id.0))]
+    async fn run_organization(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        totals: &mut RunTotals,
+        tx: &watch::Sender<LiveRun>,
+    ) -> Result<(), SyncError> {
+        let store = &self.inner.store;
+        let settings = store.ciq_settings(org).await?;
+        let client = self.client(org, &settings)?;
+        let coverage = settings.coverage_types;
+        let today = self.today();
+        let lease = self.lease();
+
+        let listed = client.all_campaigns().await;
+        count_requests(totals, &client);
+        let campaigns = listed?;
+        let campaigns: Vec<(CampaignRecord, Campaign)> = campaigns
+            .into_iter()
+            .filter_map(|c| Some((campaign_record(&c)?, c)))
+            .collect();
+        totals.progress.campaigns_total = campaigns.len() as u64;
+        self.publish(org, run_id, totals, tx, &lease).await?;
+
+        for (record, campaign) in &campaigns {
+            let id = record.ciq_campaign_id;
+            match self
+                .fetch_campaign(&client, record, campaign, today, coverage)
+                .await
+            {
+                Ok(plan) => {
+                    let outcome = store.apply_campaign_sync(org, run_id, &plan).await?;
+                    totals.progress.creators_done +=
+                        (plan.rows.len() + plan.unreadable.len()) as u64;
+                    for (publisher, failure) in &plan.unreadable {
+                        totals.errors.push(RunError {
+                            ciq_campaign_id: Some(id),
+                            ciq_publisher_id: Some(*publisher),
+                            code: failure.code.clone(),
+                            message: failure.message.clone(),
+                        });
+                    }
+                    merge(totals, &outcome);
+                }
+                Err(err) => {
+                    tracing::warn!(campaign_id = id, error = %err, "campaign fetch failed");
+                    let failure = SyncFailure {
+                        code: err.code().to_string(),
+                        message: err.to_string(),
+                    };
+                    let marked = store
+                        .record_campaign_failure(org, run_id, record, &failure)
+                        .await?;
+                    totals.statuses.error += marked;
+                    totals.progress.campaigns_failed += 1;
+                    totals.errors.push(RunError {
+                        ciq_campaign_id: Some(id),
+                        ciq_publisher_id: None,
+                        code: failure.code,
+                        message: failure.message,
+                    });
+                    if err.is_auth() {
+                        // Every other campaign would be refused the same way.
+                        count_requests(totals, &client);
+                        return Err(err.into());
+                    }
+                }
+            }
+            totals.progress.campaigns_done += 1;
+            count_requests(totals, &client);
+            self.publish(org, run_id, totals, tx, &lease).await?;
+        }
+
+        let present: Vec<i64> = campaigns.iter().map(|(r, _)| r.ciq_campaign_id).collect();
+        let outcome = store
+            .remove_missing_campaigns(org, run_id, &present)
+            .await?;
+        merge(totals, &outcome);
+        count_requests(totals, &client);
+        Ok(())
+    }
+
+    /// Stores and broadcasts progress, renewing the lease; stops the run if the lease was lost.
+    async fn publish(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        totals: &RunTotals,
+        tx: &watch::Sender<LiveRun>,
+        lease: &LeaseRequest,
+    ) -> Result<(), SyncError> {
+        let _ = tx.send(LiveRun::Running {
+            run_id,
+            progress: totals.progress,
+        });
+        let held = self
+            .inner
+            .store
+            .record_sync_progress(org, run_id, &totals.progress, lease)
+            .await?;
+        if held {
+            Ok(())
+        } else {
+            tracing::error!("sync lease lost; stopping so two instances do not write at once");
+            Err(SyncError::Interrupted)
+        }
+    }
+
+    /// The bulk reads of one campaign: publishers with custom fields and payout, and the
+    /// contact list. Per-creator endpoints only fill gaps the bulk answers leave.
+    async fn fetch_campaign(
+        &self,
+        client: &CreatorIqClient,
+        record: &CampaignRecord,
+        campaign: &Campaign,
+        today: NaiveDate,
+        coverage: crate::store::CoverageTypes,
+    ) -> Result<CampaignSync, CiqError> {
+        let id = record.ciq_campaign_id;
+        let mut publishers = client.campaign_publishers(id, &SYNC_SECTIONS).await?;
+        let list = client.campaign_publishers_list(id, &CONTACT_FIELDS).await?;
+        let mut contacts: HashMap<i64, ContactInfo> = list
+            .publishers
+            .iter()
+            .filter_map(|p| Some((p.publisher_id?, ContactInfo::from(p))))
+            .collect();
+        let mut unreadable = Vec::new();
+        // Fallbacks, normally never taken: a creator whose entry lacks the custom fields section,
+        // or who is missing from the contact list.
+        let ids: Vec<i64> = publishers.publishers.keys().copied().collect();
+        for publisher_id in ids {
+            let needs_entry = publishers.publishers[&publisher_id].custom_fields.is_none();
+            let needs_contact = !contacts.contains_key(&publisher_id);
+            if !needs_entry && !needs_contact {
+                continue;
+            }
+            match self
+                .fill_gaps(client, id, publisher_id, needs_entry, needs_contact)
+                .await
+            {
+                Ok((entry, contact)) => {
+                    if let Some(entry) = entry {
+                        publishers.publishers.insert(publisher_id, entry);
+                    }
+                    if let Some(contact) = contact {
+                        contacts.insert(publisher_id, contact);
+                    }
+                }
+                Err(err) if err.is_auth() => return Err(err),
+                Err(err) => {
+                    publishers.publishers.remove(&publisher_id);
+                    unreadable.push((
+                        publisher_id,
+                        SyncFailure {
+                            code: err.code().to_string(),
+                            message: err.to_string(),
+                        },
+                    ));
+                }
+            }
+        }
+        let mut plan = plan_campaign(
+            record.clone(),
+            campaign,
+            &publishers,
+            &contacts,
+            today,
+            coverage,
+        );
+        plan.unreadable.extend(unreadable);
+        Ok(plan)
+    }
+
+    async fn fill_gaps(
+        &self,
+        client: &CreatorIqClient,
+        campaign_id: i64,
+        publisher_id: i64,
+        needs_entry: bool,
+        needs_contact: bool,
+    ) -> Result<
+        (
+            Option<crate::creatoriq::model::CampaignPublisher>,
+            Option<ContactInfo>,
+        ),
+        CiqError,
+    > {
+        let entry = if needs_entry {
+            client
+                .campaign_publisher(campaign_id, publisher_id, &SYNC_SECTIONS)
+                .await?
+        } else {
+            None
+        };
+        let contact = if needs_contact {
+            self.fetch_contact(client, publisher_id).await?
+        } else {
+            None
+        };
+        Ok((entry, contact))
+    }
+
+    async fn fetch_contact(
+        &self,
+        client: &CreatorIqClient,
+        publisher_id: i64,
+    ) -> Result<Option<ContactInfo>, CiqError> {
+        let publisher = client.publisher(publisher_id).await?;
+        match publisher.contact_id() {
+            Some(contact_id) => Ok(Some(ContactInfo::from(&client.contact(contact_id).await?))),
+            None => Ok(None),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(org = org.0, run = run_id.0, contractor = contractor.0))]
+    async fn run_row(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        contractor: ContractorId,
+        totals: &mut RunTotals,
+    ) -> Result<(), SyncError> {
+        let store = &self.inner.store;
+        let row = store
+            .contractor(org, contractor)
+            .await?
+            .ok_or(SyncError::NotFound("contractor"))?;
+        let settings = store.ciq_settings(org).await?;
+        let client = self.client(org, &settings)?;
+        totals.progress.campaigns_total = 1;
+        let fetched = self
+            .fetch_row(&client, row.ciq_campaign_id, row.ciq_publisher_id)
+            .await;
+        count_requests(totals, &client);
+        let plan = match fetched {
+            Ok(plan) => plan,
+            Err(err) => {
+                let failure = SyncFailure {
+                    code: err.code().to_string(),
+                    message: err.to_string(),
+                };
+                store
+                    .record_row_failure(org, run_id, contractor, &failure)
+                    .await?;
+                totals.statuses.error += 1;
+                totals.progress.campaigns_failed = 1;
+                totals.progress.campaigns_done = 1;
+                totals.errors.push(RunError {
+                    ciq_campaign_id: Some(row.ciq_campaign_id),
+                    ciq_publisher_id: Some(row.ciq_publisher_id),
+                    code: failure.code,
+                    message: failure.message,
+                });
+                return Ok(());
+            }
+        };
+        let settings_coverage = settings.coverage_types;
+        let plan = match plan {
+            RowFetch::Present {
+                record,
+                campaign,
+                entry,
+                contact,
+            } => {
+                let update = plan_row(
+                    &campaign,
+                    &entry,
+                    contact.as_ref(),
+                    self.today(),
+                    settings_coverage,
+                );
+                CampaignSync {
+                    campaign: record,
+                    rows: update.into_iter().collect(),
+                    unreadable: Vec::new(),
+                    removed: Vec::new(),
+                    complete: false,
+                }
+            }
+            RowFetch::Gone { record } => CampaignSync {
+                campaign: record,
+                rows: Vec::new(),
+                unreadable: Vec::new(),
+                removed: vec![row.ciq_publisher_id],
+                complete: false,
+            },
+        };
+        let outcome = store.apply_campaign_sync(org, run_id, &plan).await?;
+        merge(totals, &outcome);
+        totals.progress.campaigns_done = 1;
+        totals.progress.creators_done = 1;
+        Ok(())
+    }
+
+    async fn fetch_row(
+        &self,
+        client: &CreatorIqClient,
+        campaign_id: i64,
+        publisher_id: i64,
+    ) -> Result<RowFetch, CiqError> {
+        let mut campaign = client.campaign(campaign_id).await?;
+        campaign.campaign_id = Some(campaign_id);
+        let record = campaign_record(&campaign).ok_or(CiqError::Malformed {
+            attempts: 1,
+            detail: "the campaign has no id".to_string(),
+        })?;
+        let entry = match client
+            .campaign_publisher(campaign_id, publisher_id, &SYNC_SECTIONS)
+            .await
+        {
+            Ok(Some(entry)) => entry,
+            // CreatorIQ answers "not in campaign" with 400: the creator left the campaign.
+            Ok(None) | Err(CiqError::NotFound { .. }) => return Ok(RowFetch::Gone { record }),
+            Err(err) => return Err(err),
+        };
+        let contact = self.fetch_contact(client, publisher_id).await?;
+        Ok(RowFetch::Present {
+            record,
+            campaign,
+            entry,
+            contact,
+        })
+    }
+}
+
+// One short-lived value per row re-sync; boxing would only make matching clumsier.
+#[allow(clippy::large_enum_variant)]
+enum RowFetch {
+    Present {
+        record: CampaignRecord,
+        campaign: Campaign,
+        entry: crate::creatoriq::model::CampaignPublisher,
+        contact: Option<ContactInfo>,
+    },
+    Gone {
+        record: CampaignRecord,
+    },
+}
+
+fn count_requests(totals: &mut RunTotals, client: &CreatorIqClient) {
+    let stats = client.stats();
+    totals.ciq_requests = stats.requests;
+    totals.ciq_retries = stats.retries;
+}
+
+fn merge(totals: &mut RunTotals, outcome: &ApplyOutcome) {
+    totals.statuses.merge(&outcome.statuses);
+    totals.rows_changed += outcome.rows_changed;
+    totals.links_issued += outcome.links_issued;
+    totals.links_expired += outcome.links_expired;
+}

@@ -1,0 +1,323 @@
+//! The sync pipeline's storage against a real SQLite file: settings, organization scoping,
+//! links, leases.
+
+use chrono::NaiveDate;
+use domain::creatoriq::{ApiKey, DEFAULT_BASE_URL};
+use domain::crypto::MasterKey;
+use domain::links::{LinkState, LinkToken};
+use domain::store::{
+    BeginRun, CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, CoverageTypes,
+    LeaseRequest, OrgId, RunState, RunTotals, SqliteStore, Store, StoreError, SyncRunId, Trigger,
+    TriggerKind,
+};
+
+async fn store() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    (store, dir)
+}
+
+fn lease(holder: &str, seconds: i64) -> LeaseRequest {
+    LeaseRequest {
+        holder: holder.to_string(),
+        ttl: chrono::Duration::seconds(seconds),
+    }
+}
+
+fn trigger() -> Trigger {
+    Trigger::new(TriggerKind::Cli, "test".to_string())
+}
+
+fn synced(publisher: i64, work_state: &str) -> ContractorUpdate {
+    ContractorUpdate {
+        creator_name: Some(format!("Creator {publisher}")),
+        email: Some(format!("c{publisher}@example.com")),
+        status: ContractorStatus::Synced,
+        work_state: Some(work_state.to_string()),
+        base_pay_cents: Some(450_000),
+        coverage_start: NaiveDate::from_ymd_opt(2030, 6, 1),
+        coverage_end: NaiveDate::from_ymd_opt(2030, 7, 1),
+        fingerprint: Some(format!("v1|work_state={work_state}")),
+        ..ContractorUpdate::unreadable(77, publisher)
+    }
+}
+
+fn campaign_sync(rows: Vec<ContractorUpdate>) -> CampaignSync {
+    CampaignSync {
+        campaign: CampaignRecord {
+            ciq_campaign_id: 77,
+            name: Some("Summer".into()),
+            description: None,
+            start_date: Some("2030-06-01".into()),
+            end_date: Some("2030-07-01".into()),
+        },
+        rows,
+        unreadable: Vec::new(),
+        removed: Vec::new(),
+        complete: true,
+    }
+}
+
+async fn begin(store: &SqliteStore, org: OrgId) -> SyncRunId {
+    match store
+        .begin_sync_run(org, &trigger(), None, &lease("me", 60))
+        .await
+        .unwrap()
+    {
+        BeginRun::Started(id) => id,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn ciq_settings_default_and_round_trip_with_the_key_encrypted() {
+    let (store, _dir) = store().await;
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let settings = store.ciq_settings(org.id).await.unwrap();
+    assert_eq!(settings.base_url, DEFAULT_BASE_URL);
+    assert_eq!(settings.coverage_types, CoverageTypes::Both);
+    assert!(settings.api_key.is_none() && settings.updated_at.is_none());
+
+    let master = MasterKey::generate();
+    let key = ApiKey::parse("ciq_live_abcdef987654").unwrap();
+    let sealed = master.encrypt_api_key(org.id, &key).unwrap();
+    store
+        .save_ciq_key(org.id, &sealed, key.last4())
+        .await
+        .unwrap();
+    store
+        .save_ciq_base_url(org.id, "http://127.0.0.1:4010/")
+        .await
+        .unwrap();
+    store
+        .save_coverage_types(org.id, CoverageTypes::WorkersComp)
+        .await
+        .unwrap();
+    let settings = store.ciq_settings(org.id).await.unwrap();
+    assert_eq!(settings.base_url, "http://127.0.0.1:4010");
+    assert_eq!(settings.coverage_types, CoverageTypes::WorkersComp);
+    assert_eq!(settings.api_key_last4.as_deref(), Some("7654"));
+    let stored = settings.api_key.unwrap();
+    assert!(!String::from_utf8_lossy(&stored.0).contains("abcdef987654"));
+    assert_eq!(
+        master.decrypt_api_key(org.id, &stored).unwrap().expose(),
+        key.expose()
+    );
+
+    // Another organization sees only its own defaults.
+    let other = store.create_organization("other", "Other").await.unwrap();
+    assert!(store
+        .ciq_settings(other.id)
+        .await
+        .unwrap()
+        .api_key
+        .is_none());
+    store.clear_ciq_key(org.id).await.unwrap();
+    assert!(store.ciq_settings(org.id).await.unwrap().api_key.is_none());
+}
+
+#[tokio::test]
+async fn rows_and_links_are_scoped_by_organization() {
+    let (store, _dir) = store().await;
+    let acme = store.create_organization("acme", "Acme").await.unwrap();
+    let other = store.create_organization("other", "Other").await.unwrap();
+    let run = begin(&store, acme.id).await;
+    let outcome = store
+        .apply_campaign_sync(acme.id, run, &campaign_sync(vec![synced(1, "MA")]))
+        .await
+        .unwrap();
+    assert_eq!(outcome.links_issued, 1);
+    let row = store
+        .contractor_by_ciq_ids(acme.id, 77, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.campaign_name.as_deref(), Some("Summer"));
+
+    assert!(store.contractor(other.id, row.id).await.unwrap().is_none());
+    assert!(store
+        .contractor_by_ciq_ids(other.id, 77, 1)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .current_link(other.id, row.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .link_history(other.id, row.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .contractor_history(other.id, row.id, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.regenerate_link(other.id, row.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store
+            .contractor_status_counts(other.id)
+            .await
+            .unwrap()
+            .total(),
+        0
+    );
+    assert!(store.sync_run(other.id, run).await.unwrap().is_none());
+    assert!(store
+        .sync_runs(other.id, None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn links_open_submit_and_survive_replacement_as_history() {
+    let (store, _dir) = store().await;
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let run = begin(&store, org.id).await;
+    store
+        .apply_campaign_sync(org.id, run, &campaign_sync(vec![synced(1, "MA")]))
+        .await
+        .unwrap();
+    let row = store
+        .contractor_by_ciq_ids(org.id, 77, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    let link = store.current_link(org.id, row.id).await.unwrap().unwrap();
+    assert_eq!(format!("{:?}", link.token), "LinkToken(••••)");
+    assert!(!format!("{link:?}").contains(link.token.expose()));
+
+    let public = store.link_by_token(&link.token).await.unwrap().unwrap();
+    assert_eq!(public.contractor.id, row.id);
+    assert_eq!(public.link.org_id, org.id);
+    assert_eq!(
+        store.mark_link_opened(&link.token).await.unwrap(),
+        Some(LinkState::Opened)
+    );
+    assert_eq!(
+        store.mark_link_submitted(&link.token).await.unwrap(),
+        Some(LinkState::Submitted)
+    );
+    // Opening again does not undo the submission.
+    assert_eq!(
+        store.mark_link_opened(&link.token).await.unwrap(),
+        Some(LinkState::Submitted)
+    );
+    let unknown = LinkToken::generate();
+    assert!(store.link_by_token(&unknown).await.unwrap().is_none());
+    assert_eq!(store.mark_link_opened(&unknown).await.unwrap(), None);
+
+    // Coverage changes: a new link; the submitted one stays submitted in the history.
+    store
+        .apply_campaign_sync(org.id, run, &campaign_sync(vec![synced(1, "TX")]))
+        .await
+        .unwrap();
+    let history = store.link_history(org.id, row.id).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history[0].is_current() && history[0].state == LinkState::Active);
+    assert!(!history[1].is_current());
+    assert_eq!(history[1].state, LinkState::Submitted);
+
+    // An expired link cannot be opened or submitted.
+    let current = history[0].token.clone();
+    store
+        .apply_campaign_sync(org.id, run, &campaign_sync(vec![]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.mark_link_submitted(&current).await.unwrap(),
+        Some(LinkState::Expired)
+    );
+    let row = store.contractor(org.id, row.id).await.unwrap().unwrap();
+    assert_eq!(row.status, ContractorStatus::Removed);
+    let events = store.contractor_history(org.id, row.id, 10).await.unwrap();
+    let statuses: Vec<_> = events.iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            ContractorStatus::Removed,
+            ContractorStatus::Synced,
+            ContractorStatus::Synced
+        ]
+    );
+}
+
+#[tokio::test]
+async fn one_lease_per_organization_and_expired_leases_are_taken_over() {
+    let (store, _dir) = store().await;
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let other = store.create_organization("other", "Other").await.unwrap();
+
+    let first = match store
+        .begin_sync_run(org.id, &trigger(), None, &lease("a", 60))
+        .await
+        .unwrap()
+    {
+        BeginRun::Started(id) => id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        store
+            .begin_sync_run(org.id, &trigger(), None, &lease("b", 60))
+            .await
+            .unwrap(),
+        BeginRun::AlreadyRunning(first)
+    );
+    // Another organization is independent.
+    assert!(matches!(
+        store
+            .begin_sync_run(other.id, &trigger(), None, &lease("b", 60))
+            .await
+            .unwrap(),
+        BeginRun::Started(_)
+    ));
+    assert_eq!(
+        store.running_sync_run(org.id).await.unwrap().map(|r| r.id),
+        Some(first)
+    );
+    store
+        .finish_sync_run(
+            org.id,
+            first,
+            RunState::Succeeded,
+            &RunTotals::default(),
+            "a",
+        )
+        .await
+        .unwrap();
+    assert!(store.running_sync_run(org.id).await.unwrap().is_none());
+
+    // A holder that died: its lease expires and the next trigger takes over.
+    let dead = match store
+        .begin_sync_run(org.id, &trigger(), None, &lease("dead", -1))
+        .await
+        .unwrap()
+    {
+        BeginRun::Started(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let next = match store
+        .begin_sync_run(org.id, &trigger(), None, &lease("b", 60))
+        .await
+        .unwrap()
+    {
+        BeginRun::Started(id) => id,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(dead, next);
+    let dead = store.sync_run(org.id, dead).await.unwrap().unwrap();
+    assert_eq!(dead.state, RunState::Failed);
+    assert!(dead.totals.error.unwrap().contains("interrupted"));
+    // The dead holder cannot renew a lease it lost.
+    assert!(!store
+        .record_sync_progress(org.id, dead.id, &Default::default(), &lease("dead", 60))
+        .await
+        .unwrap());
+}

@@ -1,0 +1,621 @@
+//! The sync pipeline end to end: the CreatorIQ sandbox over real HTTP, a real SQLite file.
+
+mod sync_support;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ciq_sandbox::{scenarios, CreatorEdit, FaultConfig, Size};
+use domain::links::{LinkState, RetireReason};
+use domain::store::{ContractorStatus, RunState, Store, Trigger, TriggerKind};
+use domain::sync::{LiveRun, SyncEngine};
+use sync_support::*;
+
+fn codes(row: &domain::store::Contractor) -> BTreeSet<String> {
+    row.failures.iter().map(|f| f.code.to_string()).collect()
+}
+
+#[tokio::test]
+async fn every_scenario_creator_gets_its_documented_status() {
+    let env = env(Size::Tiny).await;
+    let summary = env.sync().await;
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    assert!(summary.totals().errors.is_empty());
+
+    for creator in scenarios::CREATORS {
+        for campaign in creator.campaign_ids {
+            let row = env.row(*campaign, creator.publisher_id).await;
+            assert_eq!(
+                row.status.as_str(),
+                creator.expected_status,
+                "{} on {campaign}: {:?}",
+                creator.name,
+                row.failures
+            );
+            let want: BTreeSet<String> = creator
+                .expected_codes
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            assert_eq!(codes(&row), want, "{}", creator.name);
+            for failure in &row.failures {
+                assert!(!failure.message.is_empty() && !failure.hint.is_empty());
+            }
+            let link = env.link(&row).await;
+            assert_eq!(
+                link.is_some(),
+                row.status == ContractorStatus::Synced,
+                "{}: only synced rows have a link",
+                creator.name
+            );
+        }
+    }
+
+    // The integration guide's four troubleshooting cases name the CreatorIQ field to fix.
+    let cases = [
+        (
+            scenarios::CAMPAIGN_STARTED_YESTERDAY.id,
+            5_700_027,
+            "campaign_start_in_past",
+            "StartDate",
+        ),
+        (
+            scenarios::CAMPAIGN_UPCOMING.id,
+            5_700_011,
+            "non_us_work_state",
+            "CustomField8",
+        ),
+        (
+            scenarios::CAMPAIGN_UPCOMING.id,
+            5_700_005,
+            "missing_payment_amount",
+            "FinalPayout",
+        ),
+        (
+            scenarios::CAMPAIGN_UPCOMING.id,
+            5_700_008,
+            "invalid_base_pay",
+            "CustomField10",
+        ),
+    ];
+    for (campaign, publisher, code, field) in cases {
+        let row = env.row(campaign, publisher).await;
+        assert_eq!(row.status, ContractorStatus::NeedsAttention);
+        let failure = row
+            .failures
+            .iter()
+            .find(|f| f.code.as_str() == code)
+            .unwrap_or_else(|| panic!("{publisher} lacks {code}"));
+        assert!(failure.field.contains(field), "{failure:?}");
+    }
+    let sequencing = env
+        .row(
+            scenarios::CAMPAIGN_UPCOMING.id,
+            scenarios::INCORRECT_SEQUENCING.publisher_id,
+        )
+        .await;
+    assert_eq!(
+        codes(&sequencing),
+        ["missing_home_state", "missing_payment_amount"]
+            .into_iter()
+            .map(String::from)
+            .collect()
+    );
+
+    // A clean creator has an active link; exempt and not-accepted creators have none.
+    let clean = env
+        .row(
+            scenarios::CAMPAIGN_UPCOMING.id,
+            scenarios::CLEAN.publisher_id,
+        )
+        .await;
+    let link = env.link(&clean).await.expect("clean creator has a link");
+    assert_eq!(link.state, LinkState::Active);
+    assert!(link.token.expose().len() >= 22);
+    let exempt = env
+        .row(
+            scenarios::CAMPAIGN_UPCOMING.id,
+            scenarios::INSURANCE_EXEMPT.publisher_id,
+        )
+        .await;
+    assert_eq!(exempt.status, ContractorStatus::Exempt);
+    let invited = env
+        .row(
+            scenarios::CAMPAIGN_UPCOMING.id,
+            scenarios::NOT_ACCEPTED.publisher_id,
+        )
+        .await;
+    assert_eq!(invited.status, ContractorStatus::NotAccepted);
+
+    // The run's counts add up to the rows the organization has.
+    let counts = env
+        .store
+        .contractor_status_counts(env.org.id)
+        .await
+        .unwrap();
+    assert_eq!(counts, summary.totals().statuses);
+    let assignments = env
+        .sandbox
+        .handle
+        .with_data(|d| d.partners[0].assignment_count());
+    // Creators CreatorIQ lists as candidates (`Selected`) are not on the campaign yet.
+    assert!(counts.total() > 0 && counts.total() <= assignments as u64);
+    assert_eq!(counts.removed, 0);
+
+    let history = env
+        .store
+        .contractor_history(env.org.id, clean.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].status, ContractorStatus::Synced);
+}
+
+#[tokio::test]
+async fn reruns_change_nothing_and_links_follow_coverage_data() {
+    let env = env(Size::Tiny).await;
+    let first = env.sync().await;
+    assert!(first.totals().links_issued > 0);
+    let before = env.snapshot().await;
+
+    let second = env.sync().await;
+    assert_eq!(second.state(), RunState::Succeeded);
+    assert_eq!(second.totals().rows_changed, 0);
+    assert_eq!(second.totals().links_issued, 0);
+    assert_eq!(second.totals().links_expired, 0);
+    assert_eq!(second.totals().statuses, first.totals().statuses);
+    let after = env.snapshot().await;
+    for ((a, ta), (b, tb)) in before.iter().zip(&after) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.status, b.status);
+        assert_eq!(a.updated_at, b.updated_at, "{:?}", a.creator_name);
+        assert_eq!(ta, tb, "link of {:?} changed", a.creator_name);
+    }
+
+    // Work state changes the coverage: new link. A name change does not.
+    let upcoming = scenarios::CAMPAIGN_UPCOMING.id;
+    let clean = env.row(upcoming, scenarios::CLEAN.publisher_id).await;
+    let clean_link = env.link(&clean).await.unwrap();
+    let dc = env
+        .row(upcoming, scenarios::WORK_STATE_DC.publisher_id)
+        .await;
+    let dc_link = env.link(&dc).await.unwrap();
+    let mut work_state = CreatorEdit {
+        campaign_id: Some(upcoming),
+        ..CreatorEdit::default()
+    };
+    work_state.custom_fields.insert(8, Some("TX".to_string()));
+    env.sandbox
+        .handle
+        .edit_creator(scenarios::CLEAN.publisher_id, &work_state)
+        .unwrap();
+    let rename = CreatorEdit {
+        first_name: Some("Renamed".to_string()),
+        ..CreatorEdit::default()
+    };
+    env.sandbox
+        .handle
+        .edit_creator(scenarios::WORK_STATE_DC.publisher_id, &rename)
+        .unwrap();
+
+    let third = env.sync().await;
+    assert_eq!(third.totals().rows_changed, 2, "{:?}", third.totals());
+    assert_eq!(third.totals().links_issued, 1);
+    assert_eq!(third.totals().links_expired, 1);
+
+    let clean = env.row(upcoming, scenarios::CLEAN.publisher_id).await;
+    assert_eq!(clean.work_state.as_deref(), Some("TX"));
+    let new_link = env.link(&clean).await.unwrap();
+    assert_ne!(new_link.token, clean_link.token);
+    let history = env.store.link_history(env.org.id, clean.id).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].token, clean_link.token);
+    assert_eq!(history[1].state, LinkState::Expired);
+    assert_eq!(
+        history[1].retired_reason,
+        Some(RetireReason::CoverageChanged)
+    );
+
+    let dc = env
+        .row(upcoming, scenarios::WORK_STATE_DC.publisher_id)
+        .await;
+    assert!(dc
+        .creator_name
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("Renamed"));
+    assert_eq!(env.link(&dc).await.unwrap().token, dc_link.token);
+
+    // An operator can still ask for a new link.
+    let regenerated = env.store.regenerate_link(env.org.id, dc.id).await.unwrap();
+    assert_ne!(regenerated.token, dc_link.token);
+    let history = env.store.link_history(env.org.id, dc.id).await.unwrap();
+    assert_eq!(history[1].retired_reason, Some(RetireReason::Regenerated));
+    // ...and the next sync keeps it.
+    env.sync().await;
+    assert_eq!(env.link(&dc).await.unwrap().token, regenerated.token);
+}
+
+#[tokio::test]
+async fn injected_faults_are_retried_until_every_creator_is_synced() {
+    let mut ciq = fast_ciq();
+    ciq.request_timeout = Duration::from_millis(300);
+    ciq.max_attempts = 12;
+    let env = env_with(Size::Tiny, ciq).await;
+    let clean = env.sync().await;
+    env.sandbox.handle.set_faults(FaultConfig {
+        rate_429: 0.1,
+        rate_500: 0.05,
+        rate_timeout: 0.05,
+        timeout_ms: Some(600),
+        ..FaultConfig::default()
+    });
+    // Wipe the rows so the faulty run has to produce every one of them.
+    let fresh = env_with_same_sandbox(&env).await;
+    let summary = fresh
+        .engine
+        .sync_organization(fresh.org.id, Trigger::new(TriggerKind::Manual, None))
+        .await
+        .unwrap();
+    env.sandbox.handle.clear_faults();
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    assert!(summary.totals().errors.is_empty());
+    assert_eq!(summary.totals().statuses, clean.totals().statuses);
+    assert!(summary.totals().ciq_retries > 0, "faults were injected");
+    assert_eq!(
+        summary.totals().ciq_requests,
+        clean.totals().ciq_requests + summary.totals().ciq_retries
+    );
+}
+
+/// A second organization (own database rows) on the same sandbox.
+async fn env_with_same_sandbox(env: &Env) -> OrgOnly {
+    let org = env
+        .store
+        .create_organization("acme-2", "Acme Two")
+        .await
+        .unwrap();
+    let key = domain::creatoriq::ApiKey::parse(ciq_sandbox::PARTNER1_KEY).unwrap();
+    let sealed = env.master.encrypt_api_key(org.id, &key).unwrap();
+    env.store
+        .save_ciq_key(org.id, &sealed, key.last4())
+        .await
+        .unwrap();
+    env.store
+        .save_ciq_base_url(org.id, &env.sandbox.base_url)
+        .await
+        .unwrap();
+    OrgOnly {
+        org,
+        engine: env.engine.clone(),
+    }
+}
+
+struct OrgOnly {
+    org: domain::store::Organization,
+    engine: SyncEngine,
+}
+
+#[tokio::test]
+async fn a_failing_campaign_keeps_its_rows_and_the_run_reports_it() {
+    let env = env(Size::Tiny).await;
+    env.sync().await;
+    let upcoming = scenarios::CAMPAIGN_UPCOMING.id;
+    let before = env.row(upcoming, scenarios::CLEAN.publisher_id).await;
+    let link_before = env.link(&before).await.unwrap();
+
+    env.sandbox.handle.set_faults(FaultConfig {
+        rate_500: 1.0,
+        campaign_id: Some(upcoming),
+        ..FaultConfig::default()
+    });
+    let summary = env.sync().await;
+    env.sandbox.handle.clear_faults();
+    assert_eq!(summary.state(), RunState::Partial);
+    assert_eq!(summary.totals().progress.campaigns_failed, 1);
+    let failure = &summary.totals().errors[0];
+    assert_eq!(failure.ciq_campaign_id, Some(i64::from(upcoming)));
+    assert_eq!(failure.code, "server_error");
+
+    let during = env.row(upcoming, scenarios::CLEAN.publisher_id).await;
+    assert_eq!(during.status, ContractorStatus::Error);
+    assert!(during.error.as_ref().unwrap().message.contains("HTTP 500"));
+    assert_eq!(during.email, before.email);
+    assert_eq!(during.work_state, before.work_state);
+    assert_eq!(env.link(&during).await.unwrap().token, link_before.token);
+    // Other campaigns were synced as usual.
+    let tomorrow = env
+        .row(
+            scenarios::CAMPAIGN_STARTS_TOMORROW.id,
+            scenarios::START_TOMORROW.publisher_id,
+        )
+        .await;
+    assert_eq!(tomorrow.status, ContractorStatus::Synced);
+
+    // Once CreatorIQ answers again, the row is back with the same link.
+    let healed = env.sync().await;
+    assert_eq!(healed.state(), RunState::Succeeded);
+    let after = env.row(upcoming, scenarios::CLEAN.publisher_id).await;
+    assert_eq!(after.status, ContractorStatus::Synced);
+    assert_eq!(env.link(&after).await.unwrap().token, link_before.token);
+}
+
+#[tokio::test]
+async fn a_full_sync_of_the_demo_dataset_stays_within_the_request_budget() {
+    let env = env(Size::Demo).await;
+    env.sandbox.handle.set_faults(FaultConfig::default());
+    let summary = env.sync().await;
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    let counters = env.sandbox.handle.counters();
+    let used = counters.by_key[ciq_sandbox::PARTNER1_KEY].total;
+    let campaigns = summary.totals().progress.campaigns_total;
+    // The client walks campaigns 100 per page.
+    let pages = campaigns.div_ceil(100).max(1);
+    let budget = pages + 2 * campaigns + summary.totals().ciq_retries;
+    println!("demo dataset: {campaigns} campaigns, {used} CreatorIQ requests (budget {budget})");
+    assert_eq!(used, summary.totals().ciq_requests);
+    assert!(used <= budget, "{used} requests > {budget}");
+    assert!(summary.totals().statuses.total() >= 300);
+}
+
+#[tokio::test]
+async fn a_creator_gone_from_a_campaign_is_removed_and_their_link_expires() {
+    let env = env(Size::Tiny).await;
+    env.sync().await;
+    let tomorrow = scenarios::CAMPAIGN_STARTS_TOMORROW.id;
+    let creator = scenarios::TWO_CAMPAIGNS.publisher_id;
+    let row = env.row(tomorrow, creator).await;
+    let link = env.link(&row).await.unwrap();
+
+    // Moved back to candidate: CreatorIQ no longer lists them on the campaign.
+    let edit = CreatorEdit {
+        campaign_id: Some(tomorrow),
+        status: Some("Selected".to_string()),
+        ..CreatorEdit::default()
+    };
+    env.sandbox.handle.edit_creator(creator, &edit).unwrap();
+    let summary = env.sync().await;
+    assert_eq!(summary.totals().statuses.removed, 1);
+    assert_eq!(summary.totals().links_expired, 1);
+
+    let row = env.row(tomorrow, creator).await;
+    assert_eq!(row.status, ContractorStatus::Removed);
+    assert_eq!(
+        row.email.as_deref(),
+        Some("scenario.two-campaigns@example.com")
+    );
+    assert!(env.link(&row).await.is_none());
+    let history = env.store.link_history(env.org.id, row.id).await.unwrap();
+    assert_eq!(history[0].token, link.token);
+    assert_eq!(history[0].state, LinkState::Expired);
+    assert_eq!(history[0].retired_reason, Some(RetireReason::Removed));
+    let public = env.store.link_by_token(&link.token).await.unwrap().unwrap();
+    assert_eq!(public.link.state, LinkState::Expired);
+    // Their row on the other campaign is untouched.
+    let other = env.row(scenarios::CAMPAIGN_UPCOMING.id, creator).await;
+    assert_eq!(other.status, ContractorStatus::Synced);
+
+    // Back on the campaign: synced again, with a new link.
+    let edit = CreatorEdit {
+        campaign_id: Some(tomorrow),
+        status: Some("Accepted".to_string()),
+        ..CreatorEdit::default()
+    };
+    env.sandbox.handle.edit_creator(creator, &edit).unwrap();
+    env.sync().await;
+    let row = env.row(tomorrow, creator).await;
+    assert_eq!(row.status, ContractorStatus::Synced);
+    assert_ne!(env.link(&row).await.unwrap().token, link.token);
+}
+
+#[tokio::test]
+async fn concurrent_triggers_produce_one_run() {
+    let env = env(Size::Tiny).await;
+    env.sandbox.handle.set_faults(FaultConfig {
+        latency_ms: 20,
+        ..FaultConfig::default()
+    });
+    let trigger = |who: &str| Trigger::new(TriggerKind::Manual, who.to_string());
+    let (a, b) = tokio::join!(
+        env.engine
+            .sync_organization(env.org.id, trigger("a@acme.example")),
+        env.engine
+            .sync_organization(env.org.id, trigger("b@acme.example")),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.run_id(), b.run_id());
+    assert!(a.joined != b.joined, "exactly one trigger started the run");
+
+    // A second server instance on the same database joins through the lease.
+    let other = SyncEngine::new(
+        env.store.clone(),
+        env.master.clone(),
+        engine_config(fast_ciq()),
+    )
+    .unwrap();
+    let handle = env
+        .engine
+        .start_sync(env.org.id, trigger("c@acme.example"))
+        .await
+        .unwrap();
+    let mut progress = handle.subscribe();
+    let remote = other
+        .sync_organization(env.org.id, trigger("d@acme.example"))
+        .await
+        .unwrap();
+    let local = handle.wait().await.unwrap();
+    env.sandbox.handle.clear_faults();
+    assert!(remote.joined);
+    assert_eq!(remote.run_id(), local.run_id());
+    assert_eq!(remote.run.state, RunState::Succeeded);
+    let last = progress.borrow_and_update().clone();
+    assert!(matches!(last, LiveRun::Finished(ref r) if r.is_ok()));
+    assert_eq!(
+        local.totals().progress.campaigns_done,
+        local.totals().progress.campaigns_total
+    );
+
+    let runs = env.store.sync_runs(env.org.id, None, 10).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r.state == RunState::Succeeded));
+    assert!(env
+        .store
+        .running_sync_run(env.org.id)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn live_progress_is_published_and_stored() {
+    let env = env(Size::Tiny).await;
+    env.sandbox.handle.set_faults(FaultConfig {
+        latency_ms: 15,
+        ..FaultConfig::default()
+    });
+    let handle = env
+        .engine
+        .start_sync(env.org.id, Trigger::new(TriggerKind::Manual, None))
+        .await
+        .unwrap();
+    let run_id = handle.run_id;
+    let mut rx = handle.subscribe();
+    let mut seen = Vec::new();
+    loop {
+        let state = rx.borrow_and_update().clone();
+        match state {
+            LiveRun::Running { progress, .. } => seen.push(progress.campaigns_done),
+            LiveRun::Finished(result) => {
+                (*result).unwrap();
+                break;
+            }
+        }
+        if rx.changed().await.is_err() {
+            break;
+        }
+    }
+    env.sandbox.handle.clear_faults();
+    assert!(seen.len() >= 3, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]));
+    let stored = env
+        .store
+        .sync_run(env.org.id, run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.totals.progress.campaigns_done,
+        stored.totals.progress.campaigns_total
+    );
+    assert!(stored.totals.progress.creators_done > 0);
+    assert!(env.engine.live_run(env.org.id).await.is_none());
+}
+
+#[tokio::test]
+async fn a_row_resync_uses_the_per_creator_endpoints() {
+    let env = env(Size::Tiny).await;
+    env.sync().await;
+    let upcoming = scenarios::CAMPAIGN_UPCOMING.id;
+    let row = env
+        .row(upcoming, scenarios::MISSING_EMAIL.publisher_id)
+        .await;
+    assert_eq!(row.status, ContractorStatus::NeedsAttention);
+
+    let fix = CreatorEdit {
+        email: Some(Some("found@example.com".to_string())),
+        ..CreatorEdit::default()
+    };
+    env.sandbox
+        .handle
+        .edit_creator(scenarios::MISSING_EMAIL.publisher_id, &fix)
+        .unwrap();
+    let summary = env
+        .engine
+        .resync_row(
+            env.org.id,
+            row.id,
+            Trigger::new(TriggerKind::Row, "ops@acme.example".to_string()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    assert_eq!(summary.run.contractor_id, Some(row.id));
+    // Campaign, the creator's campaign entry, publisher, contact.
+    assert_eq!(summary.totals().ciq_requests, 4);
+    let row = env
+        .row(upcoming, scenarios::MISSING_EMAIL.publisher_id)
+        .await;
+    assert_eq!(row.status, ContractorStatus::Synced);
+    assert_eq!(row.email.as_deref(), Some("found@example.com"));
+    assert!(env.link(&row).await.is_some());
+
+    // Another organization cannot re-sync this row.
+    let other = env
+        .store
+        .create_organization("other", "Other")
+        .await
+        .unwrap();
+    let err = env
+        .engine
+        .resync_row(other.id, row.id, Trigger::new(TriggerKind::Row, None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, domain::sync::SyncError::NotFound(_)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_key_fails_the_run_without_touching_rows() {
+    let env = env(Size::Tiny).await;
+    env.sync().await;
+    let counts = env
+        .store
+        .contractor_status_counts(env.org.id)
+        .await
+        .unwrap();
+    let key = domain::creatoriq::ApiKey::parse("not-a-sandbox-key-0000").unwrap();
+    let sealed = env.master.encrypt_api_key(env.org.id, &key).unwrap();
+    env.store
+        .save_ciq_key(env.org.id, &sealed, key.last4())
+        .await
+        .unwrap();
+    let summary = env.sync().await;
+    assert_eq!(summary.state(), RunState::Failed);
+    assert!(summary
+        .totals()
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("API key"));
+    assert_eq!(
+        env.store
+            .contractor_status_counts(env.org.id)
+            .await
+            .unwrap(),
+        counts
+    );
+    let _ = Arc::clone(&env.store);
+}
