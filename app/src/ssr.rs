@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use domain::store::{Member, MemberId, Store};
+use domain::sync::SyncEngine;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
@@ -13,6 +14,11 @@ use crate::error::AppError;
 #[derive(Clone)]
 pub struct ServerContext {
     pub store: Arc<dyn Store>,
+    /// Runs syncs; holds the master key that opens stored CreatorIQ keys.
+    pub engine: Arc<SyncEngine>,
+    /// How people reach the dashboard, e.g. `https://cover.example.com`; application links
+    /// are built from it.
+    pub public_base_url: String,
 }
 
 pub fn server_context() -> Result<ServerContext, AppError> {

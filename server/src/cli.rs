@@ -1,11 +1,11 @@
 //! The command line: `serve` (the default), `create-org`, `demo`, and `sync`.
 
 use clap::{Parser, Subcommand};
-use domain::auth::{create_organization_with_admin, AuthError, Password};
-use domain::store::{Store, StoreError};
+use domain::auth::{create_organization_with_admin, Password};
 
 use crate::{launch, open_store, shutdown_signal, Config};
 
+mod demo;
 mod sync;
 
 #[derive(Parser, Debug)]
@@ -59,10 +59,6 @@ pub struct SyncArgs {
     pub api_key: Option<String>,
 }
 
-pub const DEMO_SLUG: &str = "demo";
-pub const DEMO_EMAIL: &str = "admin@demo.example";
-pub const DEMO_PASSWORD: &str = "demo-password";
-
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -89,39 +85,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Demo => {
-            let store = open_store(&config).await?;
-            ensure_demo_org(&store).await?;
-            drop(store);
-            println!();
-            println!("  Dashboard:  {}/login", config.public_base_url);
-            println!("  Sign in:    {DEMO_EMAIL} / {DEMO_PASSWORD}");
-            println!();
-            serve(config).await
-        }
+        Command::Demo => demo::run(config).await,
         Command::Sync(args) => sync::run(&config, args).await,
     }
 }
 
-async fn ensure_demo_org(store: &dyn Store) -> anyhow::Result<()> {
-    if store.organization_by_slug(DEMO_SLUG).await?.is_some() {
-        return Ok(());
-    }
-    match create_organization_with_admin(
-        store,
-        DEMO_SLUG,
-        "Demo Agency",
-        DEMO_EMAIL,
-        &Password::new(DEMO_PASSWORD),
-    )
-    .await
-    {
-        Ok(_) | Err(AuthError::Store(StoreError::Conflict(_))) => Ok(()),
-        Err(e) => Err(anyhow::anyhow!("creating the demo organization: {e}")),
-    }
-}
-
-async fn serve(config: Config) -> anyhow::Result<()> {
+pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(?config, "starting");
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

@@ -17,6 +17,9 @@ pub struct Config {
     pub public_base_url: String,
     /// `SITE_ROOT` (or cargo-leptos' `LEPTOS_SITE_ROOT`): the built CSS/JS/wasm.
     pub site_root: PathBuf,
+    /// `MASTER_KEY_FILE`: the 32-byte key that encrypts CreatorIQ API keys at rest; created
+    /// (mode 0600) if missing. Back it up: without it stored API keys must be entered again.
+    pub master_key_file: PathBuf,
 }
 
 impl std::fmt::Debug for Config {
@@ -26,6 +29,7 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("public_base_url", &self.public_base_url)
             .field("site_root", &self.site_root)
+            .field("master_key_file", &self.master_key_file)
             .finish()
     }
 }
@@ -68,6 +72,9 @@ impl Config {
             site_root: get("SITE_ROOT")
                 .or_else(|| get("LEPTOS_SITE_ROOT"))
                 .unwrap_or_else(|| "target/site".to_owned())
+                .into(),
+            master_key_file: get("MASTER_KEY_FILE")
+                .unwrap_or_else(|| "data/master.key".to_owned())
                 .into(),
         })
     }

@@ -12,7 +12,9 @@ use anyhow::Context;
 use app::ssr::ServerContext;
 use app::{shell, App};
 use axum::Router;
+use domain::crypto::MasterKey;
 use domain::store::{SqliteStore, Store};
+use domain::sync::{SyncConfig, SyncEngine};
 use http::header::{HeaderName, HeaderValue};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -44,7 +46,13 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
-    let router = router(&config, store).await?;
+    let master_key = MasterKey::load_or_create(&config.master_key_file).with_context(|| {
+        format!(
+            "loading the master key {}",
+            config.master_key_file.display()
+        )
+    })?;
+    let router = router(&config, store, master_key).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dashboard listening");
     axum::serve(listener, router)
@@ -53,7 +61,11 @@ pub async fn launch(
         .context("serving HTTP")
 }
 
-async fn router(config: &Config, store: SqliteStore) -> anyhow::Result<Router> {
+async fn router(
+    config: &Config,
+    store: SqliteStore,
+    master_key: MasterKey,
+) -> anyhow::Result<Router> {
     let session_store = SqliteSessionStore::new(store.pool().clone())
         .with_table_name("sessions")
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -76,8 +88,13 @@ async fn router(config: &Config, store: SqliteStore) -> anyhow::Result<Router> {
         .env(Env::PROD)
         .build();
     let routes = generate_route_list(App);
+    let store = Arc::new(store) as Arc<dyn Store>;
+    let engine = SyncEngine::new(store.clone(), master_key, SyncConfig::default())
+        .context("starting the sync engine")?;
     let context = ServerContext {
-        store: Arc::new(store) as Arc<dyn Store>,
+        store,
+        engine: Arc::new(engine),
+        public_base_url: config.public_base_url.clone(),
     };
     let provide = move || provide_context(context.clone());
 
