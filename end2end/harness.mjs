@@ -14,6 +14,7 @@ export const screenshotDir = join(here, 'screenshots');
 mkdirSync(screenshotDir, { recursive: true });
 
 const bin = process.env.DASHBOARD_BIN ?? join(repo, 'target/release/dashboard');
+const sandboxBin = process.env.SANDBOX_BIN ?? join(dirname(bin), 'ciq-sandbox');
 const siteRoot = process.env.SITE_ROOT ?? join(repo, 'target/site');
 
 function freePort() {
@@ -28,6 +29,43 @@ function freePort() {
   });
 }
 
+async function waitFor(url, child, what) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {}
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not start within 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Starts the CreatorIQ sandbox (release build) on a free port. Partner 1's key is
+ * `sandbox-key-partner-1`; control endpoints live under `${url}/_sandbox/`.
+ */
+export async function startSandbox({ size = 'demo', rateLimit = 0, seed = 42 } = {}) {
+  const port = await freePort();
+  const child = spawn(
+    sandboxBin,
+    ['--addr', `127.0.0.1:${port}`, '--size', size, '--rate-limit', String(rateLimit), '--seed', String(seed), '--webhook-retry-ms', '200'],
+    { env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/_sandbox`, child, 'the CreatorIQ sandbox');
+  return {
+    url,
+    key: 'sandbox-key-partner-1',
+    otherKey: 'sandbox-key-partner-2',
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
+}
+
 export async function startDashboard({ orgs = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dashboard-e2e-'));
   const port = await freePort();
@@ -35,6 +73,7 @@ export async function startDashboard({ orgs = [] } = {}) {
     ...process.env,
     DASHBOARD_ADDR: `127.0.0.1:${port}`,
     DATABASE_URL: `sqlite://${join(dir, 'dashboard.db')}`,
+    MASTER_KEY_FILE: join(dir, 'master.key'),
     SITE_ROOT: siteRoot,
     RUST_LOG: 'warn',
   };
@@ -46,18 +85,14 @@ export async function startDashboard({ orgs = [] } = {}) {
   }
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.ok) break;
-    } catch {}
-    if (child.exitCode !== null) throw new Error(`dashboard exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('dashboard did not start within 30 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(`${url}/health`, child, 'the dashboard');
   return {
     url,
+    env,
+    /** Runs a dashboard CLI subcommand against this server's database. */
+    cli(args, extraEnv = {}) {
+      return execFileSync(bin, args, { env: { ...env, ...extraEnv }, encoding: 'utf8' });
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

@@ -17,6 +17,7 @@ cargo test --workspace
 
 say "Release build for the browser tests"
 cargo leptos build --release
+cargo build --release -p ciq-sandbox
 
 say "Browser tests (headless Chromium)"
 target_dir=${CARGO_TARGET_DIR:-target}
