@@ -25,14 +25,20 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     }
     let ctx = server_context()?;
     let session = AuthSession::from_request().await?;
+    let client = crate::throttle::client_address().await;
+    crate::throttle::check(ctx.store.as_ref(), &email, client).await?;
     match authenticate(ctx.store.as_ref(), &email, &Password::new(password)).await {
         Ok(member) => {
+            crate::throttle::succeeded(ctx.store.as_ref(), &email).await?;
             session.sign_in(member.id).await?;
             tracing::info!(member = member.id.0, "signed in");
             leptos_axum::redirect("/contractors");
             Ok(())
         }
-        Err(AuthError::InvalidCredentials) => Err(AppError::InvalidCredentials),
+        Err(AuthError::InvalidCredentials) => {
+            crate::throttle::failed(ctx.store.as_ref(), &email, client).await?;
+            Err(AppError::InvalidCredentials)
+        }
         Err(e) => Err(AppError::internal("sign-in failed", e)),
     }
 }

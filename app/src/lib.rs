@@ -2,16 +2,23 @@
 //! in the browser; everything server-only sits behind the `ssr` feature.
 
 pub mod auth;
+mod components;
+pub mod contractors_api;
 pub mod error;
 mod layout;
 mod pages;
+pub mod runs_api;
+pub mod settings_api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::SsrMode;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,9 +55,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::login::LoginPage/>
+                <Route path=path!("/apply/:token") view=pages::apply::ApplyPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=layout::Shell>
-                    <Route path=path!("/contractors") view=pages::contractors::ContractorsPage/>
+                    // Async: the whole page (and its status code) is rendered before it is sent,
+                    // so it reads complete without the wasm.
+                    <Route path=path!("/contractors") view=pages::contractors::ContractorsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contractors/:id") view=pages::contractor_detail::ContractorDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/sync-runs") view=pages::sync_runs::SyncRunsPage/>
+                    <Route path=path!("/sync-runs/:id") view=pages::sync_run_detail::SyncRunDetailPage/>
                     <Route path=path!("/settings") view=pages::settings::SettingsPage/>
                 </ParentRoute>
             </Routes>

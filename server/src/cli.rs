@@ -1,7 +1,8 @@
 //! The command line: `serve` (the default), `create-org`, `demo`, and `sync`.
 
 use clap::{Parser, Subcommand};
-use domain::auth::{create_organization_with_admin, Password};
+use domain::auth::{add_member, create_organization_with_admin, Password};
+use domain::store::{Role, Store};
 
 use crate::{launch, open_store, shutdown_signal, Config};
 
@@ -36,6 +37,21 @@ pub enum Command {
         #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
         admin_password: String,
     },
+    /// Add a member to an existing organization.
+    AddMember {
+        /// The organization's slug, e.g. `acme`.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        /// `admin` (may change settings) or `viewer` (reads and re-syncs).
+        #[arg(long, default_value = "viewer")]
+        role: String,
+        /// The member's password (at least 10 characters). Read from MEMBER_PASSWORD (or
+        /// ADMIN_PASSWORD) when not given, so it need not appear in shell history.
+        #[arg(long, env = "MEMBER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
     /// Create the demo organization and admin if missing, then serve.
     Demo,
     /// Sync an organization from CreatorIQ now and print a summary.
@@ -57,6 +73,10 @@ pub struct SyncArgs {
     /// when not given, so it need not appear in shell history.
     #[arg(long, env = "CIQ_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
+    /// Only save the base URL and API key; start no sync (it can then be started from the
+    /// dashboard's "Sync now").
+    #[arg(long)]
+    pub no_sync: bool,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -82,6 +102,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "Created organization {slug} with admin {}. Sign in at {}/login",
                 member.email, config.public_base_url
+            );
+            Ok(())
+        }
+        Command::AddMember {
+            org,
+            email,
+            role,
+            password,
+        } => {
+            let role = Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role must be admin or viewer, not {role:?}"))?;
+            let password = password
+                .or_else(|| std::env::var("ADMIN_PASSWORD").ok())
+                .ok_or_else(|| anyhow::anyhow!("set MEMBER_PASSWORD (or pass --password)"))?;
+            let store = open_store(&config).await?;
+            let organization = store
+                .organization_by_slug(&org)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no organization with slug {org:?}"))?;
+            let member = add_member(
+                &store,
+                organization.id,
+                &email,
+                &Password::new(password),
+                role,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("could not add the member: {e}"))?;
+            println!(
+                "Added {} to {org} as {}.",
+                member.email,
+                member.role.as_str()
             );
             Ok(())
         }

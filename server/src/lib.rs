@@ -1,9 +1,15 @@
 //! The dashboard server as a library: `main` parses the command line and calls [`launch`], and
 //! tests call it on port 0.
 
+// The release build's layout computation of the large Leptos view types nests deeper than the
+// default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod config;
+mod export;
 mod guard;
+pub mod security;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -55,7 +61,9 @@ pub async fn launch(
     let router = router(&config, store, master_key).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dashboard listening");
-    axum::serve(listener, router)
+    // The peer address feeds the sign-in throttle.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")
@@ -96,17 +104,30 @@ async fn router(
         engine: Arc::new(engine),
         public_base_url: config.public_base_url.clone(),
     };
+    let export_routes = export::routes(context.store.clone(), context.public_base_url.clone());
     let provide = move || provide_context(context.clone());
 
     let router = Router::new()
         .leptos_routes_with_context(&leptos_options, routes, provide, {
             let options = leptos_options.clone();
-            move || shell(options.clone())
+            move || {
+                security::set_page_csp();
+                shell(options.clone())
+            }
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .merge(export_routes)
+        .fallback(leptos_axum::file_and_error_handler(|options| {
+            security::set_page_csp();
+            shell(options)
+        }))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(guard::require_session))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            security::OwnOrigin::from_base_url(&config.public_base_url),
+            security::check_origin,
+        ))
+        .layer(header("content-security-policy", security::DEFAULT_CSP))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("referrer-policy", "no-referrer"))
         .layer(header("x-frame-options", "DENY"));

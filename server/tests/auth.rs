@@ -23,6 +23,7 @@ impl TestServer {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
+        let key_file = dir.path().join("master.key").display().to_string();
         let store = SqliteStore::open(&db).await.unwrap();
         create_organization_with_admin(
             &store,
@@ -39,6 +40,7 @@ impl TestServer {
         let addr: SocketAddr = listener.local_addr().unwrap();
         let config = Config::from_lookup(|k| match k {
             "DATABASE_URL" => Some(db.clone()),
+            "MASTER_KEY_FILE" => Some(key_file.clone()),
             "DASHBOARD_ADDR" => Some(addr.to_string()),
             _ => None,
         })

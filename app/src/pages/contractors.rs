@@ -1,11 +1,478 @@
+//! Contractors: every creator-on-campaign row of the organization, with status tabs, filters,
+//! sorting and pages kept in the URL query, "Sync now" with live progress, and a per-row re-sync.
+//! The filter form is a plain GET form, so the page works before (or without) the wasm.
+
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{link_state_label, CopyLink, StatusBadge};
+use crate::contractors_api::{
+    list_contractors, status_label, sync_progress, ContractorList, ListParams, ResyncContractor,
+    RowView, RunProgress, StartSync, SORTS, STATUSES,
+};
 
 #[component]
-pub fn ContractorsPage() -> impl IntoView {
+pub fn ContractorsPage() -> AnyView {
+    let query = use_query_map();
+    let params = Memo::new(move |_| query.with(|q| ListParams::from_query(|k| q.get(k))));
+    let list = Resource::new(
+        move || params.get(),
+        |p| {
+            list_contractors(
+                p.status,
+                p.campaign,
+                Some(p.q).filter(|q| !q.is_empty()),
+                Some(p.sort),
+                Some(if p.desc { "desc" } else { "asc" }.to_string()),
+                Some(p.page),
+            )
+        },
+    );
+    let refresh = Callback::new(move |_: ()| list.refetch());
+
     view! {
         <Title text="Contractors"/>
-        <h1>"Contractors"</h1>
+        <div class="page-head">
+            <h1>"Contractors"</h1>
+            <div class="page-actions">
+                <a class="button" rel="external" href=move || params.get().csv_href()>
+                    "Export CSV"
+                </a>
+            </div>
+        </div>
+        <SyncPanel on_finished=refresh/>
+        <Suspense fallback=|| view! { <p class="muted">"Loading contractors…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(data) => Either::Left(view! { <ListBody data params=params.get_untracked()/> }),
+                    Err(e) => Either::Right(view! {
+                        <p class="error" role="alert">{e.to_string()}</p>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+/// "Sync now", then live progress while the run goes, then its summary.
+#[component]
+fn SyncPanel(on_finished: Callback<()>) -> AnyView {
+    let start = ServerAction::<StartSync>::new();
+    let run_id = RwSignal::new(None::<i64>);
+    let progress = RwSignal::new(None::<RunProgress>);
+    let poll_error = RwSignal::new(None::<String>);
+
+    // A run already going when the page opened (started elsewhere, or before a reload).
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(p)) = sync_progress(None).await {
+                if p.is_running() {
+                    run_id.set(Some(p.id));
+                }
+            }
+        });
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = start.value().get() {
+            poll_error.set(None);
+            run_id.set(Some(id));
+        }
+    });
+    Effect::new(move |_| {
+        let Some(id) = run_id.get() else {
+            return;
+        };
+        poll_run(id, progress, poll_error, on_finished, run_id);
+    });
+
+    let running = move || start.pending().get() || progress.get().is_some_and(|p| p.is_running());
+    let start_error = move || {
+        start
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+
+    view! {
+        <section class="sync-panel card" aria-label="Sync with CreatorIQ">
+            <ActionForm action=start attr:class="inline">
+                <button type="submit" class="primary" disabled=running>
+                    {move || if running() { "Syncing…" } else { "Sync now" }}
+                </button>
+            </ActionForm>
+            <div class="sync-status" role="status" aria-live="polite">
+                {move || start_error().or_else(|| poll_error.get()).map(|e| view! {
+                    <p class="error">{e}</p>
+                })}
+                {move || progress.get().map(|p| view! { <RunStatus p/> })}
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+/// Polls the run's row every 700 ms until it ends, then refreshes the table once.
+fn poll_run(
+    id: i64,
+    progress: RwSignal<Option<RunProgress>>,
+    poll_error: RwSignal<Option<String>>,
+    on_finished: Callback<()>,
+    run_id: RwSignal<Option<i64>>,
+) {
+    let busy = StoredValue::new(false);
+    let handle = StoredValue::new(None::<IntervalHandle>);
+    let tick = move || {
+        if busy.get_value() || run_id.get_untracked() != Some(id) {
+            return;
+        }
+        busy.set_value(true);
+        leptos::task::spawn_local(async move {
+            let result = sync_progress(Some(id)).await;
+            busy.set_value(false);
+            let stop = match result {
+                Ok(Some(p)) => {
+                    let done = !p.is_running();
+                    progress.set(Some(p));
+                    done
+                }
+                Ok(None) => true,
+                Err(e) => {
+                    poll_error.set(Some(e.to_string()));
+                    true
+                }
+            };
+            if stop {
+                if let Some(h) = handle.get_value() {
+                    h.clear();
+                }
+                handle.set_value(None);
+                run_id.set(None);
+                on_finished.run(());
+            }
+        });
+    };
+    tick();
+    if let Ok(h) = set_interval_with_handle(tick, std::time::Duration::from_millis(700)) {
+        handle.set_value(Some(h));
+    }
+}
+
+#[component]
+fn RunStatus(p: RunProgress) -> AnyView {
+    if p.is_running() {
+        let max = p.campaigns_total.max(1);
+        view! {
+            <div class="sync-progress">
+                <progress max=max.to_string() value=p.campaigns_done.to_string()
+                    aria-label="Campaigns synced"></progress>
+                <span>
+                    {format!(
+                        "Syncing: campaigns {} of {}, creators {}",
+                        p.campaigns_done, p.campaigns_total, p.creators_done
+                    )}
+                </span>
+            </div>
+        }
+        .into_any()
+    } else {
+        let headline = match p.state.as_str() {
+            "succeeded" => "Sync finished.",
+            "partial" => "Sync finished with errors; some campaigns could not be read.",
+            _ => "The sync failed.",
+        };
+        let counts = STATUSES
+            .iter()
+            .zip(p.counts.iter())
+            .filter(|(_, n)| **n > 0)
+            .map(|((_, label), n)| format!("{label}: {n}"))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        view! {
+            <div class=format!("sync-summary run-{}", p.state)>
+                <strong>{headline}</strong>
+                " "
+                <span>{counts}</span>
+                <span class="muted">
+                    {format!(
+                        " · {} campaigns, {} creators, {} CreatorIQ requests ({} retries). ",
+                        p.campaigns_done, p.creators_done, p.requests, p.retries
+                    )}
+                    <a href=format!("/sync-runs/{}", p.id)>"Run details"</a>
+                </span>
+                {p.error.map(|e| view! { <p class="error">{e}</p> })}
+            </div>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn ListBody(data: ContractorList, params: ListParams) -> AnyView {
+    if !data.has_any {
+        return view! { <EmptyGuide/> }.into_any();
+    }
+    let running_note = data.running_run.map(|_| {
+        view! {
+            <p class="notice">"A sync is running; the table refreshes when it ends."</p>
+        }
+    });
+    view! {
+        {running_note}
+        <StatusTabs data=data.clone() params=params.clone()/>
+        <FilterForm data=data.clone() params=params.clone()/>
+        <Table data params/>
+    }
+    .into_any()
+}
+
+#[component]
+fn StatusTabs(data: ContractorList, params: ListParams) -> AnyView {
+    let all = (None, "All", data.counts.all);
+    let tabs = std::iter::once(all).chain(
+        STATUSES
+            .iter()
+            .zip(data.counts.by_status.iter())
+            .map(|((value, label), n)| (Some(*value), *label, *n)),
+    );
+    view! {
+        <nav class="tabs" aria-label="Status">
+            {tabs
+                .map(|(value, label, n)| {
+                    let current = params.status.as_deref() == value;
+                    view! {
+                        <a
+                            href=params.with_status(value).href()
+                            class:current=current
+                            aria-current=current.then_some("page")
+                        >
+                            {label}
+                            " "
+                            <span class="count">{n.to_string()}</span>
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
+    let campaign = params.campaign;
+    let sort = params.sort.clone();
+    view! {
+        <Form method="GET" action="/contractors" attr:class="filters" attr:role="search">
+            {params.status.clone().map(|s| view! { <input type="hidden" name="status" value=s/> })}
+            <label>
+                "Campaign "
+                <select name="campaign">
+                    <option value="" selected=campaign.is_none()>"All campaigns"</option>
+                    {data
+                        .campaigns
+                        .into_iter()
+                        .map(|c| {
+                            let selected = campaign == Some(c.id);
+                            view! { <option value=c.id.to_string() selected=selected>{c.name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Search "
+                <input type="search" name="q" value=params.q.clone() placeholder="Name or email"/>
+            </label>
+            <label>
+                "Sort by "
+                <select name="sort">
+                    {SORTS
+                        .iter()
+                        .map(|(value, label)| {
+                            let selected = sort == *value;
+                            view! { <option value=*value selected=selected>{*label}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Order "
+                <select name="dir">
+                    <option value="asc" selected=!params.desc>"Ascending"</option>
+                    <option value="desc" selected=params.desc>"Descending"</option>
+                </select>
+            </label>
+            <button type="submit">"Apply"</button>
+            {params.is_filtered().then(|| view! { <a href="/contractors">"Clear filters"</a> })}
+        </Form>
+    }
+    .into_any()
+}
+
+#[component]
+fn Table(data: ContractorList, params: ListParams) -> AnyView {
+    if data.rows.is_empty() {
+        return view! {
+            <section class="empty-state card">
+                <h2>"No contractors match these filters"</h2>
+                <p>
+                    "Nothing matches the current status, campaign or search. "
+                    <a href="/contractors">"Clear filters"</a>
+                </p>
+            </section>
+        }
+        .into_any();
+    }
+    let first =
+        u64::from(data.page.saturating_sub(1)) * u64::from(crate::contractors_api::PER_PAGE) + 1;
+    let last = first + data.rows.len() as u64 - 1;
+    view! {
+        <p class="muted range">{format!("Showing {first}–{last} of {}", data.total)}</p>
+        <div class="table-wrap">
+            <table class="contractors">
+                <thead>
+                    <tr>
+                        <th scope="col">"Creator"</th>
+                        <th scope="col">"Campaign"</th>
+                        <th scope="col">"Work state"</th>
+                        <th scope="col">"Base pay"</th>
+                        <th scope="col">"Agency pay"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"What to fix"</th>
+                        <th scope="col">"Application link"</th>
+                        <th scope="col">"Last synced"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {data.rows.into_iter().map(|row| view! { <Row row/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager page=data.page pages=data.pages params/>
+    }
+    .into_any()
+}
+
+#[component]
+fn Row(row: RowView) -> AnyView {
+    let resync = ServerAction::<ResyncContractor>::new();
+    let initial = row.status.clone();
+    let status = Signal::derive(move || match resync.value().get() {
+        Some(Ok(outcome)) => outcome.status,
+        _ => initial.clone(),
+    });
+    let outcome = move || {
+        resync.value().get().map(|r| match r {
+            Ok(o) => {
+                let detail = match (o.error, o.problems) {
+                    (Some(e), _) => e,
+                    (None, 0) => "Re-synced.".to_string(),
+                    (None, 1) => "Re-synced: 1 thing to fix.".to_string(),
+                    (None, n) => format!("Re-synced: {n} things to fix."),
+                };
+                view! { <p class="resync-result" role="status">{format!("Now {}. {detail}", status_label(&o.status).to_lowercase())}</p> }
+            }
+            Err(e) => view! { <p class="error resync-result" role="alert">{e.to_string()}</p> },
+        })
+    };
+    let id = row.id;
+    let problems = row
+        .failures
+        .iter()
+        .map(|f| (f.message.clone(), f.hint.clone(), "failure"))
+        .chain(
+            row.warnings
+                .iter()
+                .map(|w| (w.message.clone(), w.hint.clone(), "warning")),
+        )
+        .collect::<Vec<_>>();
+    view! {
+        <tr data-status=move || status.get() data-id=id.to_string()>
+            <td>
+                <a href=format!("/contractors/{id}") class="name">{row.name.clone()}</a>
+                <div class="muted email">{row.email.clone().unwrap_or_else(|| "No email".into())}</div>
+            </td>
+            <td>{row.campaign.clone()}</td>
+            <td>{row.work_state.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class="num">{row.base_pay.clone().unwrap_or_else(|| "—".into())}</td>
+            <td>
+                {match row.agency_pay {
+                    Some(true) => "Yes",
+                    Some(false) => "No",
+                    None => "—",
+                }}
+            </td>
+            <td><StatusBadge status/></td>
+            <td class="messages">
+                {(!problems.is_empty()).then(|| view! {
+                    <ul>
+                        {problems
+                            .into_iter()
+                            .map(|(message, hint, kind)| view! {
+                                <li class=kind>
+                                    <span class="message">{message}</span>
+                                    <span class="hint">{hint}</span>
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                })}
+                {row.error.clone().map(|e| view! { <p class="error">{e}</p> })}
+            </td>
+            <td>
+                {match (row.link_url.clone(), row.link_state.clone()) {
+                    (Some(url), Some(state)) => Either::Left(view! {
+                        <CopyLink url label=format!("Application link for {}", row.name)/>
+                        <div class=format!("link-state link-{state}")>{link_state_label(&state)}</div>
+                    }),
+                    _ => Either::Right(view! { <span class="muted">"No link"</span> }),
+                }}
+            </td>
+            <td class="when">{row.last_synced.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td>
+                <ActionForm action=resync attr:class="inline">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <button type="submit" class="small" disabled=move || resync.pending().get()
+                        aria-label=format!("Re-sync {}", row.name)>
+                        {move || if resync.pending().get() { "Re-syncing…" } else { "Re-sync" }}
+                    </button>
+                </ActionForm>
+                {outcome}
+            </td>
+        </tr>
+    }
+    .into_any()
+}
+
+#[component]
+fn Pager(page: u32, pages: u32, params: ListParams) -> AnyView {
+    let prev = (page > 1).then(|| params.with_page(page - 1).href());
+    let next = (page < pages).then(|| params.with_page(page + 1).href());
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {match prev {
+                Some(href) => Either::Left(view! { <a href=href rel="prev">"← Previous"</a> }),
+                None => Either::Right(view! { <span class="muted">"← Previous"</span> }),
+            }}
+            <span>{format!("Page {page} of {pages}")}</span>
+            {match next {
+                Some(href) => Either::Left(view! { <a href=href rel="next">"Next →"</a> }),
+                None => Either::Right(view! { <span class="muted">"Next →"</span> }),
+            }}
+        </nav>
+    }
+    .into_any()
+}
+
+/// For an organization with no rows yet: how to connect CreatorIQ.
+#[component]
+fn EmptyGuide() -> AnyView {
+    view! {
         <section class="empty-state card">
             <h2>"No contractors yet"</h2>
             <p>
@@ -31,4 +498,5 @@ pub fn ContractorsPage() -> impl IntoView {
             </details>
         </section>
     }
+    .into_any()
 }

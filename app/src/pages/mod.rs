@@ -1,6 +1,9 @@
+pub mod apply;
+pub mod contractor_detail;
 pub mod contractors;
 pub mod login;
 pub mod settings;
+pub mod sync_run_detail;
 pub mod sync_runs;
 
 use leptos::prelude::*;

@@ -3,6 +3,7 @@
 
 mod records;
 mod sqlite;
+mod sqlite_contractors;
 mod sqlite_sync;
 
 use async_trait::async_trait;
@@ -257,4 +258,127 @@ pub trait Store: Send + Sync + 'static {
     async fn mark_link_opened(&self, token: &LinkToken) -> StoreResult<Option<LinkState>>;
     /// `active`/`opened` -> `submitted`, for the current link only.
     async fn mark_link_submitted(&self, token: &LinkToken) -> StoreResult<Option<LinkState>>;
+
+    // --- Contractors pages ---
+
+    /// One page of the contractors list: the rows matching `request.filter` in its order, with
+    /// each row's current application link, and how many rows match in all.
+    async fn contractor_page(
+        &self,
+        org: OrgId,
+        request: &ContractorPageRequest,
+    ) -> StoreResult<ContractorPage>;
+    /// Row counts per status among the rows matching `filter`, ignoring its status: the
+    /// numbers on the list's status tabs.
+    async fn contractor_filter_counts(
+        &self,
+        org: OrgId,
+        filter: &ContractorFilter,
+    ) -> StoreResult<StatusCounts>;
+    /// The organization's campaigns, by name, for the list's campaign filter.
+    async fn contractor_campaigns(&self, org: OrgId) -> StoreResult<Vec<CampaignOption>>;
+
+    // --- Settings and runs pages ---
+
+    /// Records one failed sign-in for each subject (hashed email, hashed address), and drops
+    /// records too old to matter to any throttle window.
+    async fn record_login_failure(&self, subjects: &[String], at: DateTime<Utc>)
+        -> StoreResult<()>;
+    /// The most recent failures of a subject since `since`, newest first, at most `limit`.
+    async fn recent_login_failures(
+        &self,
+        subject: &str,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DateTime<Utc>>>;
+    /// Forgets a subject's failures (after a successful sign-in).
+    async fn clear_login_failures(&self, subject: &str) -> StoreResult<()>;
+}
+
+// --- Contractors pages ---
+
+/// How the contractors list is ordered. Every order ends with the row id so pages never overlap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractorSort {
+    /// Creator name, then id.
+    #[default]
+    Name,
+    /// CreatorIQ campaign id (rows of a campaign stay together), then name.
+    Campaign,
+    /// Status, then name.
+    Status,
+    /// Last successful read from CreatorIQ, never-synced rows first.
+    LastSynced,
+}
+
+impl ContractorSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractorSort::Name => "name",
+            ContractorSort::Campaign => "campaign",
+            ContractorSort::Status => "status",
+            ContractorSort::LastSynced => "last_synced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ContractorSort> {
+        [
+            ContractorSort::Name,
+            ContractorSort::Campaign,
+            ContractorSort::Status,
+            ContractorSort::LastSynced,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// Which contractor rows a list, a count or an export covers. `None` means "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContractorFilter {
+    pub status: Option<ContractorStatus>,
+    pub campaign: Option<i64>,
+    /// Found case-insensitively anywhere in the creator's name or email.
+    pub search: Option<String>,
+}
+
+/// A page of the contractors list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContractorPageRequest {
+    pub filter: ContractorFilter,
+    pub sort: ContractorSort,
+    pub descending: bool,
+    pub offset: u64,
+    /// `None` returns every matching row (the CSV export).
+    pub limit: Option<u32>,
+}
+
+/// A row's current application link, as the list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkSummary {
+    pub token: LinkToken,
+    pub state: LinkState,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContractorListRow {
+    pub contractor: Contractor,
+    pub link: Option<LinkSummary>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContractorPage {
+    pub rows: Vec<ContractorListRow>,
+    /// Rows matching the filter across all pages.
+    pub total: u64,
+}
+
+/// A campaign the organization has contractor rows for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignOption {
+    pub ciq_campaign_id: i64,
+    pub name: Option<String>,
 }

@@ -52,6 +52,13 @@ impl SqliteStore {
     }
 }
 
+/// Sign-in throttle subjects are stored hashed: what people type into the email box is
+/// sometimes their password.
+fn subject_key(subject: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(subject.as_bytes()))
+}
+
 fn conflict(err: sqlx::Error, what: &'static str) -> StoreError {
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
@@ -350,5 +357,82 @@ impl Store for SqliteStore {
 
     async fn mark_link_submitted(&self, token: &LinkToken) -> StoreResult<Option<LinkState>> {
         sync::mark_link(&self.pool, token, LinkState::Submitted).await
+    }
+
+    // --- Contractors pages ---
+
+    async fn contractor_page(
+        &self,
+        org: OrgId,
+        request: &ContractorPageRequest,
+    ) -> StoreResult<ContractorPage> {
+        super::sqlite_contractors::contractor_page(&self.pool, org, request).await
+    }
+
+    async fn contractor_filter_counts(
+        &self,
+        org: OrgId,
+        filter: &ContractorFilter,
+    ) -> StoreResult<StatusCounts> {
+        super::sqlite_contractors::filter_counts(&self.pool, org, filter).await
+    }
+
+    async fn contractor_campaigns(&self, org: OrgId) -> StoreResult<Vec<CampaignOption>> {
+        super::sqlite_contractors::campaigns(&self.pool, org).await
+    }
+
+    // --- Settings and runs pages ---
+
+    async fn record_login_failure(
+        &self,
+        subjects: &[String],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        // Nothing looks back further than a day; keeps the table small without a janitor.
+        sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+            .bind((at - chrono::Duration::days(1)).timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+        for subject in subjects {
+            sqlx::query("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
+                .bind(subject_key(subject))
+                .bind(at.timestamp_millis())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn recent_login_failures(
+        &self,
+        subject: &str,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DateTime<Utc>>> {
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT failed_at FROM login_failures WHERE subject = $1 AND failed_at >= $2 \
+             ORDER BY failed_at DESC LIMIT $3",
+        )
+        .bind(subject_key(subject))
+        .bind(since.timestamp_millis())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|ms| {
+                DateTime::<Utc>::from_timestamp_millis(ms)
+                    .ok_or_else(|| StoreError::Corrupt(format!("login failure time {ms}")))
+            })
+            .collect()
+    }
+
+    async fn clear_login_failures(&self, subject: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+            .bind(subject_key(subject))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

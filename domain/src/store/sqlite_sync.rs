@@ -981,7 +981,7 @@ const CONTRACTOR_SELECT: &str =
     FROM contractors k LEFT JOIN campaigns c \
     ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id";
 
-fn contractor_from_row(r: &SqliteRow) -> StoreResult<Contractor> {
+pub(super) fn contractor_from_row(r: &SqliteRow) -> StoreResult<Contractor> {
     let error = match (
         r.get::<Option<String>, _>("error_code"),
         r.get::<Option<String>, _>("error_message"),

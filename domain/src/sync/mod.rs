@@ -846,3 +846,29 @@ fn merge(totals: &mut RunTotals, outcome: &ApplyOutcome) {
     totals.links_issued += outcome.links_issued;
     totals.links_expired += outcome.links_expired;
 }
+
+// --- Settings and runs pages ---
+
+impl SyncEngine {
+    /// Checks an API key against CreatorIQ at `base_url` before anything is stored, with one
+    /// small request (few retries: someone is waiting on the answer). Returns how many campaigns
+    /// the key can see. Uses a throwaway client so the organization's cached client, and the
+    /// key it holds, are left alone until the key is actually saved.
+    #[tracing::instrument(skip_all, fields(org = org.0))]
+    pub async fn test_key(
+        &self,
+        org: OrgId,
+        base_url: &str,
+        key: &crate::creatoriq::ApiKey,
+    ) -> Result<u64, CiqError> {
+        let config = CreatorIqConfig {
+            base_url: base_url.to_string(),
+            max_attempts: 2,
+            request_timeout: Duration::from_secs(10),
+            ..self.inner.config.ciq.clone()
+        };
+        let client =
+            CreatorIqClient::with_http_client(self.inner.http.clone(), config, key.clone())?;
+        client.test_connection().await
+    }
+}

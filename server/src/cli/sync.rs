@@ -29,6 +29,10 @@ pub async fn run(config: &Config, args: SyncArgs) -> anyhow::Result<()> {
         let sealed = master.encrypt_api_key(org.id, &key)?;
         store.save_ciq_key(org.id, &sealed, key.last4()).await?;
     }
+    if args.no_sync {
+        println!("Saved the CreatorIQ settings of {}.", org.slug);
+        return Ok(());
+    }
 
     let engine = SyncEngine::new(store.clone(), master, SyncConfig::default())?;
     let by = std::env::var("USER").ok();

@@ -1,0 +1,84 @@
+//! Small pieces shared by the contractor pages.
+
+use leptos::prelude::*;
+
+use crate::contractors_api::status_label;
+
+/// A contractor status as a coloured badge with its name in words.
+#[component]
+pub fn StatusBadge(#[prop(into)] status: Signal<String>) -> impl IntoView {
+    view! {
+        <span class=move || format!("badge status-{}", status.get())>
+            {move || status_label(&status.get())}
+        </span>
+    }
+}
+
+/// What a link's state means to an operator.
+pub fn link_state_label(state: &str) -> &'static str {
+    match state {
+        "active" => "Not opened yet",
+        "opened" => "Opened",
+        "submitted" => "Submitted",
+        "expired" => "Expired",
+        _ => "Unknown",
+    }
+}
+
+/// An application link: the URL in a read-only field (select and copy by hand works too) and a
+/// button that puts it on the clipboard.
+#[component]
+pub fn CopyLink(url: String, #[prop(optional)] label: Option<String>) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let text = url.clone();
+    let on_click = move |_| {
+        let text = text.clone();
+        leptos::task::spawn_local(async move {
+            copied.set(Some(copy_to_clipboard(&text).await));
+        });
+    };
+    let label = label.unwrap_or_else(|| "Application link".to_string());
+    view! {
+        <span class="copy-link">
+            <input type="text" readonly value=url aria-label=label class="link-field"/>
+            <button type="button" class="small" on:click=on_click>
+                {move || match copied.get() {
+                    Some(true) => "Copied",
+                    Some(false) => "Copy failed",
+                    None => "Copy link",
+                }}
+            </button>
+            <span class="sr-only" role="status">
+                {move || match copied.get() {
+                    Some(true) => "Link copied to the clipboard",
+                    Some(false) => "Could not copy; select the link and copy it",
+                    None => "",
+                }}
+            </span>
+        </span>
+    }
+}
+
+/// Writes `text` to the clipboard; `false` when the browser refuses or has no clipboard API.
+#[cfg(feature = "hydrate")]
+async fn copy_to_clipboard(text: &str) -> bool {
+    use wasm_bindgen::JsValue;
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let navigator = window.navigator();
+    // `navigator.clipboard` is missing on plain-HTTP pages other than localhost.
+    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .map(|v| !v.is_undefined() && !v.is_null())
+        .unwrap_or(false);
+    if !has_clipboard {
+        return false;
+    }
+    let promise = navigator.clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn copy_to_clipboard(_text: &str) -> bool {
+    false
+}

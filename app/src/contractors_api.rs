@@ -1,0 +1,834 @@
+//! Server functions behind the Contractors list, the contractor page and the creators' public
+//! application page. Every dashboard read and write is scoped to the signed-in member's
+//! organization: another organization's row id reads as "not found". The application page is
+//! reached by its token alone, the capability the creator was given.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Rows per page of the list.
+pub const PER_PAGE: u32 = 50;
+
+/// The text operators read when a row id is not theirs or does not exist.
+pub const NOT_FOUND: &str = "This contractor was not found in your organization.";
+
+// ---------------------------------------------------------------------------------------------
+// List parameters (shared by the page, the server functions and the CSV export)
+// ---------------------------------------------------------------------------------------------
+
+/// `(value, label)` of every status, in tab order.
+pub const STATUSES: [(&str, &str); 6] = [
+    ("synced", "Synced"),
+    ("needs_attention", "Needs attention"),
+    ("exempt", "Exempt"),
+    ("not_accepted", "Not accepted"),
+    ("error", "Error"),
+    ("removed", "Removed"),
+];
+
+/// `(value, label)` of every sort order.
+pub const SORTS: [(&str, &str); 4] = [
+    ("name", "Name"),
+    ("campaign", "Campaign"),
+    ("status", "Status"),
+    ("last_synced", "Last synced"),
+];
+
+pub fn status_label(status: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(value, _)| *value == status)
+        .map_or("Unknown", |(_, label)| label)
+}
+
+/// The list's filters, order and page, as they appear in the URL query. Parsing is tolerant:
+/// anything unknown falls back to the default, so a hand-edited URL still opens a page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListParams {
+    pub status: Option<String>,
+    pub campaign: Option<i64>,
+    pub q: String,
+    pub sort: String,
+    pub desc: bool,
+    /// 1-based.
+    pub page: u32,
+}
+
+impl Default for ListParams {
+    fn default() -> Self {
+        ListParams {
+            status: None,
+            campaign: None,
+            q: String::new(),
+            sort: "name".to_string(),
+            desc: false,
+            page: 1,
+        }
+    }
+}
+
+impl ListParams {
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> ListParams {
+        let status = get("status").filter(|s| STATUSES.iter().any(|(v, _)| v == s));
+        let sort = get("sort")
+            .filter(|s| SORTS.iter().any(|(v, _)| v == s))
+            .unwrap_or_else(|| "name".to_string());
+        ListParams {
+            status,
+            campaign: get("campaign").and_then(|c| c.trim().parse().ok()),
+            q: get("q").map(|q| q.trim().to_string()).unwrap_or_default(),
+            sort,
+            desc: get("dir").as_deref() == Some("desc"),
+            page: get("page")
+                .and_then(|p| p.trim().parse().ok())
+                .filter(|p| *p >= 1)
+                .unwrap_or(1),
+        }
+    }
+
+    /// Whether anything narrows the list (the "no match" empty state offers to clear it).
+    pub fn is_filtered(&self) -> bool {
+        self.status.is_some() || self.campaign.is_some() || !self.q.is_empty()
+    }
+
+    /// The query string (with `?`, or empty), leaving defaults out so URLs stay short.
+    pub fn query_string(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(status) = &self.status {
+            parts.push(format!("status={}", encode(status)));
+        }
+        if let Some(campaign) = self.campaign {
+            parts.push(format!("campaign={campaign}"));
+        }
+        if !self.q.is_empty() {
+            parts.push(format!("q={}", encode(&self.q)));
+        }
+        if self.sort != "name" {
+            parts.push(format!("sort={}", encode(&self.sort)));
+        }
+        if self.desc {
+            parts.push("dir=desc".to_string());
+        }
+        if self.page > 1 {
+            parts.push(format!("page={}", self.page));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+
+    pub fn href(&self) -> String {
+        format!("/contractors{}", self.query_string())
+    }
+
+    /// The CSV export of the same rows (every page).
+    pub fn csv_href(&self) -> String {
+        let all_pages = ListParams {
+            page: 1,
+            ..self.clone()
+        };
+        format!("/contractors.csv{}", all_pages.query_string())
+    }
+
+    pub fn with_status(&self, status: Option<&str>) -> ListParams {
+        ListParams {
+            status: status.map(str::to_string),
+            page: 1,
+            ..self.clone()
+        }
+    }
+
+    pub fn with_page(&self, page: u32) -> ListParams {
+        ListParams {
+            page,
+            ..self.clone()
+        }
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the browser receives
+// ---------------------------------------------------------------------------------------------
+
+/// A failing rule or warning, with what to do about it in CreatorIQ.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub code: String,
+    pub message: String,
+    pub hint: String,
+}
+
+/// One row of the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowView {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub campaign: String,
+    pub work_state: Option<String>,
+    pub base_pay: Option<String>,
+    pub agency_pay: Option<bool>,
+    pub status: String,
+    pub failures: Vec<MessageView>,
+    pub warnings: Vec<MessageView>,
+    /// Why CreatorIQ could not be read for this row (status `error`).
+    pub error: Option<String>,
+    /// The current application link's URL and state (`active`, `opened`, `submitted`).
+    pub link_url: Option<String>,
+    pub link_state: Option<String>,
+    pub last_synced: Option<String>,
+}
+
+/// Row counts per status for the tabs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TabCounts {
+    pub all: u64,
+    /// In [`STATUSES`] order.
+    pub by_status: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignChoice {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractorList {
+    pub rows: Vec<RowView>,
+    /// Rows matching the filters, every page.
+    pub total: u64,
+    pub page: u32,
+    pub pages: u32,
+    pub counts: TabCounts,
+    pub campaigns: Vec<CampaignChoice>,
+    /// The organization has rows at all (otherwise the page shows how to connect CreatorIQ).
+    pub has_any: bool,
+    /// The organization's sync currently running, if any.
+    pub running_run: Option<i64>,
+}
+
+/// A sync run's progress, then its outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunProgress {
+    pub id: i64,
+    /// `running`, `succeeded`, `partial`, `failed`.
+    pub state: String,
+    pub campaigns_total: u64,
+    pub campaigns_done: u64,
+    pub creators_done: u64,
+    /// In [`STATUSES`] order.
+    pub counts: Vec<u64>,
+    pub requests: u64,
+    pub retries: u64,
+    pub error: Option<String>,
+}
+
+impl RunProgress {
+    pub fn is_running(&self) -> bool {
+        self.state == "running"
+    }
+}
+
+/// What a row's re-sync produced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResyncOutcome {
+    pub status: String,
+    pub problems: usize,
+    /// The run's failure, if it could not read CreatorIQ.
+    pub error: Option<String>,
+}
+
+/// One mapped field on the contractor page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldView {
+    pub label: String,
+    pub value: Option<String>,
+    pub raw: Option<String>,
+    pub source: String,
+    pub default_applied: Option<String>,
+    pub problem: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub at: String,
+    pub run_id: Option<i64>,
+    pub status: String,
+    pub previous_status: Option<String>,
+    pub summary: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub url: String,
+    pub state: String,
+    pub current: bool,
+    pub created: String,
+    /// `sync` or `regenerated`.
+    pub created_reason: String,
+    pub opened: Option<String>,
+    pub submitted: Option<String>,
+    pub retired: Option<String>,
+    pub retired_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractorInfo {
+    pub row: RowView,
+    pub ciq_campaign_id: i64,
+    pub ciq_publisher_id: i64,
+    pub coverage: Option<String>,
+    pub fields: Vec<FieldView>,
+    pub history: Vec<EventView>,
+    pub links: Vec<LinkView>,
+    pub is_admin: bool,
+}
+
+/// The public application page's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApplyState {
+    /// The creator may review and submit.
+    Open(ApplyDetails),
+    /// Already submitted with this link.
+    Submitted(ApplyDetails),
+    /// Known link that no longer works (replaced, or the creator's row changed).
+    Expired,
+    /// Not a link we issued.
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyDetails {
+    pub name: String,
+    pub campaign: String,
+    pub coverage_start: Option<String>,
+    pub coverage_end: Option<String>,
+    pub work_state: Option<String>,
+    pub coverage_types: Vec<String>,
+    pub base_pay: Option<String>,
+}
+
+/// `450000` cents -> `$4,500.00`.
+pub fn money(cents: i64) -> String {
+    let negative = cents < 0;
+    let cents = cents.unsigned_abs();
+    let dollars = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in dollars.chars().enumerate() {
+        if i > 0 && (dollars.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!(
+        "{}${grouped}.{:02}",
+        if negative { "-" } else { "" },
+        cents % 100
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-side helpers
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(feature = "ssr")]
+pub mod server {
+    //! Conversions from the store's records; used by the server functions and the CSV export.
+
+    use chrono::{DateTime, Utc};
+    use domain::store::{
+        Contractor, ContractorFilter, ContractorListRow, ContractorPageRequest, ContractorSort,
+        ContractorStatus, StatusCounts,
+    };
+
+    use super::*;
+
+    pub fn when(at: DateTime<Utc>) -> String {
+        at.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+
+    pub fn counts_vec(counts: &StatusCounts) -> Vec<u64> {
+        ContractorStatus::ALL
+            .iter()
+            .map(|s| counts.get(*s))
+            .collect()
+    }
+
+    pub fn filter_of(params: &ListParams) -> ContractorFilter {
+        ContractorFilter {
+            status: params.status.as_deref().and_then(ContractorStatus::parse),
+            campaign: params.campaign,
+            search: Some(params.q.clone()).filter(|q| !q.is_empty()),
+        }
+    }
+
+    pub fn request_of(params: &ListParams, limit: Option<u32>) -> ContractorPageRequest {
+        ContractorPageRequest {
+            filter: filter_of(params),
+            sort: ContractorSort::parse(&params.sort).unwrap_or_default(),
+            descending: params.desc,
+            offset: u64::from(params.page.saturating_sub(1)) * u64::from(PER_PAGE),
+            limit,
+        }
+    }
+
+    pub fn display_name(c: &Contractor) -> String {
+        c.creator_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("Creator {}", c.ciq_publisher_id))
+    }
+
+    pub fn campaign_name(c: &Contractor) -> String {
+        c.campaign_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("Campaign {}", c.ciq_campaign_id))
+    }
+
+    pub fn row_view(row: &ContractorListRow, public_base_url: &str) -> RowView {
+        let c = &row.contractor;
+        RowView {
+            id: c.id.0,
+            name: display_name(c),
+            email: c.email.clone(),
+            campaign: campaign_name(c),
+            work_state: c.work_state.clone(),
+            base_pay: c.base_pay_cents.map(money),
+            agency_pay: c.agency_pay,
+            status: c.status.as_str().to_string(),
+            failures: c
+                .failures
+                .iter()
+                .map(|f| MessageView {
+                    code: f.code.as_str().to_string(),
+                    message: f.message.clone(),
+                    hint: f.hint.clone(),
+                })
+                .collect(),
+            warnings: c
+                .warnings
+                .iter()
+                .map(|w| MessageView {
+                    code: w.code.as_str().to_string(),
+                    message: w.message.clone(),
+                    hint: w.hint.clone(),
+                })
+                .collect(),
+            error: c.error.as_ref().map(|e| e.message.clone()),
+            link_url: row.link.as_ref().map(|l| l.token.url(public_base_url)),
+            link_state: row.link.as_ref().map(|l| l.state.as_str().to_string()),
+            last_synced: c.last_synced_at.map(when),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn store_error(context: &str, e: domain::store::StoreError) -> AppError {
+    match e {
+        domain::store::StoreError::NotFound(_) => AppError::Invalid(NOT_FOUND.to_string()),
+        domain::store::StoreError::Invalid(text) => AppError::Invalid(format!("{text}.")),
+        other => AppError::internal(context, other),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn sync_error(e: domain::sync::SyncError) -> AppError {
+    use domain::sync::SyncError;
+    match e {
+        SyncError::NotFound(_) => AppError::Invalid(NOT_FOUND.to_string()),
+        SyncError::Store(inner) => AppError::internal("sync could not be saved", inner),
+        other => AppError::Invalid(other.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server functions
+// ---------------------------------------------------------------------------------------------
+
+#[server(endpoint = "list_contractors")]
+pub async fn list_contractors(
+    status: Option<String>,
+    campaign: Option<i64>,
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<u32>,
+) -> Result<ContractorList, AppError> {
+    use domain::store::ContractorFilter;
+
+    let member = crate::ssr::current_member().await?;
+    let ctx = crate::ssr::server_context()?;
+    let params = ListParams::from_query(|key| match key {
+        "status" => status.clone(),
+        "campaign" => campaign.map(|c| c.to_string()),
+        "q" => q.clone(),
+        "sort" => sort.clone(),
+        "dir" => dir.clone(),
+        "page" => page.map(|p| p.to_string()),
+        _ => None,
+    });
+    let org = member.org_id;
+    let store = ctx.store.as_ref();
+
+    let page_data = store
+        .contractor_page(org, &server::request_of(&params, Some(PER_PAGE)))
+        .await
+        .map_err(|e| store_error("listing contractors", e))?;
+    let tab_counts = store
+        .contractor_filter_counts(org, &server::filter_of(&params))
+        .await
+        .map_err(|e| store_error("counting contractors", e))?;
+    let has_any = if tab_counts.total() > 0 {
+        true
+    } else {
+        store
+            .contractor_filter_counts(org, &ContractorFilter::default())
+            .await
+            .map_err(|e| store_error("counting contractors", e))?
+            .total()
+            > 0
+    };
+    let campaigns = store
+        .contractor_campaigns(org)
+        .await
+        .map_err(|e| store_error("listing campaigns", e))?
+        .into_iter()
+        .map(|c| CampaignChoice {
+            id: c.ciq_campaign_id,
+            name: c
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| format!("Campaign {}", c.ciq_campaign_id)),
+        })
+        .collect();
+    let running_run = store
+        .running_sync_run(org)
+        .await
+        .map_err(|e| store_error("reading the running sync", e))?
+        .map(|r| r.id.0);
+    let pages = u32::try_from(page_data.total.div_ceil(u64::from(PER_PAGE)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    Ok(ContractorList {
+        rows: page_data
+            .rows
+            .iter()
+            .map(|r| server::row_view(r, &ctx.public_base_url))
+            .collect(),
+        total: page_data.total,
+        page: params.page,
+        pages,
+        counts: TabCounts {
+            all: tab_counts.total(),
+            by_status: server::counts_vec(&tab_counts),
+        },
+        campaigns,
+        has_any,
+        running_run,
+    })
+}
+
+/// "Sync now": starts (or joins) the organization's sync and returns its run id at once.
+#[server(endpoint = "start_sync")]
+pub async fn start_sync() -> Result<i64, AppError> {
+    use domain::store::{Trigger, TriggerKind};
+
+    let member = crate::ssr::current_member().await?;
+    let ctx = crate::ssr::server_context()?;
+    let handle = ctx
+        .engine
+        .start_sync(
+            member.org_id,
+            Trigger::new(TriggerKind::Manual, member.email.clone()),
+        )
+        .await
+        .map_err(sync_error)?;
+    tracing::info!(
+        member = member.id.0,
+        run = handle.run_id.0,
+        "sync started from the dashboard"
+    );
+    Ok(handle.run_id.0)
+}
+
+/// A run's progress (or outcome). Without `run`, the organization's running run, if any.
+#[server(endpoint = "sync_progress")]
+pub async fn sync_progress(run: Option<i64>) -> Result<Option<RunProgress>, AppError> {
+    use domain::store::SyncRunId;
+
+    let member = crate::ssr::current_member().await?;
+    let ctx = crate::ssr::server_context()?;
+    let found = match run {
+        Some(id) => ctx.store.sync_run(member.org_id, SyncRunId(id)).await,
+        None => ctx.store.running_sync_run(member.org_id).await,
+    }
+    .map_err(|e| store_error("reading sync progress", e))?;
+    Ok(found.map(|r| {
+        let t = &r.totals;
+        RunProgress {
+            id: r.id.0,
+            state: r.state.as_str().to_string(),
+            campaigns_total: t.progress.campaigns_total,
+            campaigns_done: t.progress.campaigns_done,
+            creators_done: t.progress.creators_done,
+            counts: server::counts_vec(&t.statuses),
+            requests: t.ciq_requests,
+            retries: t.ciq_retries,
+            error: t.error.clone(),
+        }
+    }))
+}
+
+/// "Re-sync" on one row: reads the creator again from CreatorIQ and waits for the result.
+#[server(endpoint = "resync_contractor")]
+pub async fn resync_contractor(id: i64) -> Result<ResyncOutcome, AppError> {
+    use domain::store::{ContractorId, Trigger, TriggerKind};
+
+    let member = crate::ssr::current_member().await?;
+    let ctx = crate::ssr::server_context()?;
+    let org = member.org_id;
+    // Checked first so another organization's id never reaches the engine.
+    ctx.store
+        .contractor(org, ContractorId(id))
+        .await
+        .map_err(|e| store_error("loading contractor", e))?
+        .ok_or_else(|| AppError::Invalid(NOT_FOUND.to_string()))?;
+    let summary = ctx
+        .engine
+        .resync_row(
+            org,
+            ContractorId(id),
+            Trigger::new(TriggerKind::Row, member.email.clone()),
+        )
+        .await
+        .map_err(sync_error)?;
+    let row = ctx
+        .store
+        .contractor(org, ContractorId(id))
+        .await
+        .map_err(|e| store_error("loading contractor", e))?
+        .ok_or_else(|| AppError::Invalid(NOT_FOUND.to_string()))?;
+    Ok(ResyncOutcome {
+        status: row.status.as_str().to_string(),
+        problems: row.failures.len(),
+        error: summary
+            .totals()
+            .error
+            .clone()
+            .or_else(|| row.error.as_ref().map(|e| e.message.clone())),
+    })
+}
+
+#[server(endpoint = "contractor_detail")]
+pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
+    use domain::store::{ContractorId, ContractorListRow, LinkSummary, Role};
+
+    let member = crate::ssr::current_member().await?;
+    let ctx = crate::ssr::server_context()?;
+    let org = member.org_id;
+    let store = ctx.store.as_ref();
+    let contractor = store
+        .contractor(org, ContractorId(id))
+        .await
+        .map_err(|e| store_error("loading contractor", e))?
+        .ok_or_else(|| AppError::Invalid(NOT_FOUND.to_string()))?;
+    let links = store
+        .link_history(org, contractor.id)
+        .await
+        .map_err(|e| store_error("loading link history", e))?;
+    let history = store
+        .contractor_history(org, contractor.id, 100)
+        .await
+        .map_err(|e| store_error("loading contractor history", e))?;
+    let current = links.iter().find(|l| l.is_current()).map(|l| LinkSummary {
+        token: l.token.clone(),
+        state: l.state,
+        opened_at: l.opened_at,
+        submitted_at: l.submitted_at,
+    });
+    let coverage = match (contractor.coverage_start, contractor.coverage_end) {
+        (Some(s), Some(e)) => Some(format!("{s} to {e}")),
+        _ => None,
+    };
+    let list_row = ContractorListRow {
+        contractor,
+        link: current,
+    };
+    let c = &list_row.contractor;
+    Ok(ContractorInfo {
+        row: server::row_view(&list_row, &ctx.public_base_url),
+        ciq_campaign_id: c.ciq_campaign_id,
+        ciq_publisher_id: c.ciq_publisher_id,
+        coverage,
+        fields: c
+            .fields
+            .iter()
+            .map(|f| FieldView {
+                label: f.label.clone(),
+                value: f.value.clone(),
+                raw: f.raw.clone(),
+                source: f.source.clone(),
+                default_applied: f.default_applied.clone(),
+                problem: f.problem.clone(),
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|e| EventView {
+                at: server::when(e.at),
+                run_id: e.run_id.map(|r| r.0),
+                status: e.status.as_str().to_string(),
+                previous_status: e.previous_status.map(|s| s.as_str().to_string()),
+                summary: e.summary,
+            })
+            .collect(),
+        links: links
+            .iter()
+            .map(|l| LinkView {
+                url: l.token.url(&ctx.public_base_url),
+                state: l.state.as_str().to_string(),
+                current: l.is_current(),
+                created: server::when(l.created_at),
+                created_reason: l.created_reason.clone(),
+                opened: l.opened_at.map(server::when),
+                submitted: l.submitted_at.map(server::when),
+                retired: l.retired_at.map(server::when),
+                retired_reason: l.retired_reason.map(|r| r.as_str().replace('_', " ")),
+            })
+            .collect(),
+        is_admin: member.role == Role::Admin,
+    })
+}
+
+/// Replaces a synced row's application link (admins only); the old link stops working.
+#[server(endpoint = "regenerate_link")]
+pub async fn regenerate_link(id: i64) -> Result<String, AppError> {
+    use domain::store::{ContractorId, Role};
+
+    let member = crate::ssr::current_member().await?;
+    if member.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let ctx = crate::ssr::server_context()?;
+    let link = ctx
+        .store
+        .regenerate_link(member.org_id, ContractorId(id))
+        .await
+        .map_err(|e| store_error("regenerating link", e))?;
+    tracing::info!(
+        member = member.id.0,
+        contractor = id,
+        "application link regenerated"
+    );
+    Ok(link.token.url(&ctx.public_base_url))
+}
+
+// --- The public application page ---------------------------------------------------------------
+
+#[cfg(feature = "ssr")]
+async fn apply_details(
+    ctx: &crate::ssr::ServerContext,
+    found: &domain::store::PublicLink,
+) -> Result<ApplyDetails, AppError> {
+    let c = &found.contractor;
+    let settings = ctx
+        .store
+        .ciq_settings(c.org_id)
+        .await
+        .map_err(|e| store_error("loading coverage settings", e))?;
+    let coverage_types = settings
+        .coverage_types
+        .as_str()
+        .split(',')
+        .map(|t| match t {
+            "general" => "General liability".to_string(),
+            "workers-comp" => "Workers' compensation".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    Ok(ApplyDetails {
+        name: server::display_name(c),
+        campaign: server::campaign_name(c),
+        coverage_start: c.coverage_start.map(|d| d.format("%B %-d, %Y").to_string()),
+        coverage_end: c.coverage_end.map(|d| d.format("%B %-d, %Y").to_string()),
+        work_state: c.work_state.clone(),
+        coverage_types,
+        base_pay: c.base_pay_cents.map(money),
+    })
+}
+
+/// The application page's content. Opening a working link marks it opened.
+#[server(endpoint = "apply_info")]
+pub async fn apply_info(token: String) -> Result<ApplyState, AppError> {
+    use domain::links::{LinkState, LinkToken};
+
+    let ctx = crate::ssr::server_context()?;
+    let Some(token) = LinkToken::parse(&token) else {
+        return Ok(ApplyState::Unknown);
+    };
+    let Some(found) = ctx
+        .store
+        .link_by_token(&token)
+        .await
+        .map_err(|e| store_error("looking up an application link", e))?
+    else {
+        return Ok(ApplyState::Unknown);
+    };
+    if !found.link.is_current() || found.link.state == LinkState::Expired {
+        return Ok(ApplyState::Expired);
+    }
+    let details = apply_details(&ctx, &found).await?;
+    let state = ctx
+        .store
+        .mark_link_opened(&token)
+        .await
+        .map_err(|e| store_error("marking a link opened", e))?;
+    Ok(match state {
+        Some(LinkState::Submitted) => ApplyState::Submitted(details),
+        Some(LinkState::Active | LinkState::Opened) => ApplyState::Open(details),
+        Some(LinkState::Expired) | None => ApplyState::Expired,
+    })
+}
+
+/// "Confirm and submit" on the application page.
+#[server(endpoint = "apply_submit")]
+pub async fn apply_submit(token: String) -> Result<(), AppError> {
+    use domain::links::{LinkState, LinkToken};
+
+    let ctx = crate::ssr::server_context()?;
+    let expired = || {
+        AppError::Invalid("This link has expired. Ask the team that sent it for a new one.".into())
+    };
+    let token = LinkToken::parse(&token).ok_or_else(expired)?;
+    let state = ctx
+        .store
+        .mark_link_submitted(&token)
+        .await
+        .map_err(|e| store_error("submitting an application", e))?;
+    match state {
+        Some(LinkState::Submitted) => {
+            tracing::info!("application submitted");
+            Ok(())
+        }
+        _ => Err(expired()),
+    }
+}

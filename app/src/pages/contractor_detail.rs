@@ -1,0 +1,225 @@
+//! One contractor row: every mapped field with its CreatorIQ source and defaults, the rule
+//! results, the sync history and the application link history.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::{link_state_label, CopyLink, StatusBadge};
+use crate::contractors_api::{
+    contractor_detail, status_label, ContractorInfo, RegenerateLink, ResyncContractor,
+};
+
+#[component]
+pub fn ContractorDetailPage() -> AnyView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
+    let detail = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => contractor_detail(id).await,
+                None => Err(crate::error::AppError::Invalid(
+                    crate::contractors_api::NOT_FOUND.to_string(),
+                )),
+            }
+        },
+    );
+
+    view! {
+        <Title text="Contractor"/>
+        <p class="crumbs"><a href="/contractors">"← Contractors"</a></p>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => Either::Left(view! { <Detail d refetch=Callback::new(move |_: ()| detail.refetch())/> }),
+                    Err(e) => {
+                        #[cfg(feature = "ssr")]
+                        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+                            resp.set_status(http::StatusCode::NOT_FOUND);
+                        }
+                        Either::Right(view! {
+                            <h1>"Contractor not found"</h1>
+                            <p class="error" role="alert">{e.to_string()}</p>
+                        })
+                    }
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
+    let resync = ServerAction::<ResyncContractor>::new();
+    let regenerate = ServerAction::<RegenerateLink>::new();
+    Effect::new(move |_| {
+        if matches!(resync.value().get(), Some(Ok(_)))
+            || matches!(regenerate.value().get(), Some(Ok(_)))
+        {
+            refetch.run(());
+        }
+    });
+    let id = d.row.id;
+    let row = d.row.clone();
+    let status = row.status.clone();
+    let rules = match status.as_str() {
+        "exempt" => view! {
+            <p>"Insurance Exempt is true in CreatorIQ, so this creator is not checked and gets no link."</p>
+        }.into_any(),
+        "not_accepted" => view! {
+            <p>"The creator is not Accepted on this campaign in CreatorIQ yet; checks run once they are."</p>
+        }.into_any(),
+        _ if row.failures.is_empty() && row.error.is_none() => view! {
+            <p class="ok">"All checks passed."</p>
+        }.into_any(),
+        _ => view! {
+            <ul class="messages">
+                {row.failures.iter().map(|f| view! {
+                    <li class="failure">
+                        <code>{f.code.clone()}</code>" "
+                        <span class="message">{f.message.clone()}</span>
+                        <span class="hint">{f.hint.clone()}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }.into_any(),
+    };
+    let current_link = d.links.iter().find(|l| l.current).cloned();
+    let is_admin = d.is_admin;
+
+    view! {
+        <Title text=row.name.clone()/>
+        <div class="page-head">
+            <h1>{row.name.clone()}" "<StatusBadge status=status.clone()/></h1>
+            <div class="page-actions">
+                <ActionForm action=resync attr:class="inline">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <button type="submit" disabled=move || resync.pending().get()>
+                        {move || if resync.pending().get() { "Re-syncing…" } else { "Re-sync" }}
+                    </button>
+                </ActionForm>
+            </div>
+        </div>
+        {move || resync.value().get().and_then(|r| r.err()).map(|e| view! {
+            <p class="error" role="alert">{e.to_string()}</p>
+        })}
+        <p class="muted">
+            {row.email.clone().unwrap_or_else(|| "No email".into())}
+            " · " {row.campaign.clone()}
+            {format!(" · CreatorIQ campaign {}, creator {}", d.ciq_campaign_id, d.ciq_publisher_id)}
+            {d.coverage.clone().map(|c| format!(" · Coverage {c}"))}
+            " · Last synced " {row.last_synced.clone().unwrap_or_else(|| "never".into())}
+        </p>
+
+        <section class="card">
+            <h2>"Checks"</h2>
+            {rules}
+            {row.error.clone().map(|e| view! { <p class="error">"CreatorIQ could not be read: " {e}</p> })}
+            {(!row.warnings.is_empty()).then(|| view! {
+                <ul class="messages">
+                    {row.warnings.iter().map(|w| view! {
+                        <li class="warning">
+                            <span class="message">{w.message.clone()}</span>
+                            <span class="hint">{w.hint.clone()}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
+
+        <section class="card">
+            <h2>"Application link"</h2>
+            {match current_link {
+                Some(l) => Either::Left(view! {
+                    <CopyLink url=l.url.clone()/>
+                    <p class=format!("link-state link-{}", l.state)>
+                        {link_state_label(&l.state)}
+                        {l.opened.clone().map(|o| format!(" · opened {o}"))}
+                        {l.submitted.clone().map(|s| format!(" · submitted {s}"))}
+                    </p>
+                }),
+                None => Either::Right(view! {
+                    <p class="muted">"No current link: links are issued to synced contractors."</p>
+                }),
+            }}
+            {(is_admin && status == "synced").then(|| view! {
+                <ActionForm action=regenerate attr:class="inline">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <button type="submit" disabled=move || regenerate.pending().get()>"Regenerate link"</button>
+                    <span class="muted">" The current link stops working."</span>
+                </ActionForm>
+            })}
+            {move || regenerate.value().get().and_then(|r| r.err()).map(|e| view! {
+                <p class="error" role="alert">{e.to_string()}</p>
+            })}
+            <h3>"Link history"</h3>
+            <table class="compact">
+                <thead><tr>
+                    <th scope="col">"Issued"</th><th scope="col">"Why"</th><th scope="col">"State"</th>
+                    <th scope="col">"Opened"</th><th scope="col">"Submitted"</th><th scope="col">"Replaced"</th>
+                </tr></thead>
+                <tbody>
+                    {d.links.iter().map(|l| view! {
+                        <tr class:current=l.current>
+                            <td>{l.created.clone()}</td>
+                            <td>{if l.created_reason == "regenerated" { "Regenerated" } else { "Sync" }}</td>
+                            <td>{link_state_label(&l.state)}</td>
+                            <td>{l.opened.clone().unwrap_or_default()}</td>
+                            <td>{l.submitted.clone().unwrap_or_default()}</td>
+                            <td>{l.retired.clone().map(|r| format!("{r} ({})", l.retired_reason.clone().unwrap_or_default())).unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+
+        <section class="card">
+            <h2>"Mapped fields"</h2>
+            <table class="compact fields">
+                <thead><tr>
+                    <th scope="col">"Field"</th><th scope="col">"Value"</th><th scope="col">"CreatorIQ source"</th><th scope="col">"Notes"</th>
+                </tr></thead>
+                <tbody>
+                    {d.fields.iter().map(|f| view! {
+                        <tr class:defaulted=f.default_applied.is_some()>
+                            <th scope="row">{f.label.clone()}</th>
+                            <td>
+                                {f.value.clone().unwrap_or_else(|| "—".into())}
+                                {f.raw.clone().map(|r| view! { <div class="muted">"CreatorIQ sent: " <code>{r}</code></div> })}
+                            </td>
+                            <td>{f.source.clone()}</td>
+                            <td>
+                                {f.default_applied.clone().map(|t| view! { <span class="default-marker">"Default: " {t}</span> })}
+                                {f.problem.clone().map(|p| view! { <span class="error">{p}</span> })}
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+
+        <section class="card">
+            <h2>"Sync history"</h2>
+            <table class="compact">
+                <thead><tr><th scope="col">"When"</th><th scope="col">"Status"</th><th scope="col">"What changed"</th><th scope="col">"Run"</th></tr></thead>
+                <tbody>
+                    {d.history.iter().map(|e| view! {
+                        <tr>
+                            <td>{e.at.clone()}</td>
+                            <td>
+                                {e.previous_status.clone().map(|p| format!("{} → ", status_label(&p)))}
+                                {status_label(&e.status)}
+                            </td>
+                            <td>{e.summary.clone()}</td>
+                            <td>{e.run_id.map(|r| view! { <a href=format!("/sync-runs/{r}")>{format!("#{r}")}</a> })}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}

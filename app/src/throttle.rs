@@ -1,0 +1,155 @@
+//! Sign-in throttling: after [`MAX_FAILURES_PER_EMAIL`] failed sign-ins for an email within
+//! [`WINDOW`], further attempts for that email are refused for [`LOCKOUT`]; the same holds for a
+//! client address after [`MAX_FAILURES_PER_ADDRESS`] failures. Failures are kept in the database
+//! so the limit holds across server instances. Unknown emails are counted exactly like known
+//! ones, so the answer never reveals whether an account exists.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use domain::auth::normalize_email;
+use domain::store::Store;
+
+use crate::error::AppError;
+
+pub const MAX_FAILURES_PER_EMAIL: usize = 5;
+/// Higher than the per-email limit: several people behind one office address should not lock
+/// each other out with a few typos, while one address guessing across many emails still is.
+pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
+pub const WINDOW: Duration = Duration::minutes(15);
+pub const LOCKOUT: Duration = Duration::minutes(15);
+
+fn email_subject(email: &str) -> String {
+    format!("email:{}", normalize_email(email))
+}
+
+fn address_subject(ip: IpAddr) -> String {
+    format!("ip:{ip}")
+}
+
+/// How long a subject stays locked, given its recent failures (newest first).
+pub fn locked_for(
+    failures: &[DateTime<Utc>],
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Option<Duration> {
+    if limit == 0 || failures.len() < limit {
+        return None;
+    }
+    let newest = failures[0];
+    let oldest = failures[limit - 1];
+    if newest - oldest > WINDOW {
+        return None;
+    }
+    let remaining = newest + LOCKOUT - now;
+    (remaining > Duration::zero()).then_some(remaining)
+}
+
+/// "Try again in N minutes", rounded up.
+pub fn refusal(remaining: Duration) -> AppError {
+    let minutes = ((remaining.num_seconds() + 59) / 60).max(1);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    AppError::Invalid(format!(
+        "Too many failed sign-in attempts. Try again in {minutes} {unit}."
+    ))
+}
+
+/// The client's address as the server saw it (not a forwarded header, which anyone can set).
+pub async fn client_address() -> Option<IpAddr> {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0.ip())
+}
+
+async fn lock_of(
+    store: &dyn Store,
+    subject: &str,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<Option<Duration>, AppError> {
+    let failures = store
+        .recent_login_failures(subject, now - WINDOW - LOCKOUT, limit as u32)
+        .await
+        .map_err(|e| AppError::internal("reading sign-in failures", e))?;
+    Ok(locked_for(&failures, limit, now))
+}
+
+/// Refuses the attempt while the email or the address is locked.
+#[tracing::instrument(skip_all)]
+pub async fn check(store: &dyn Store, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut longest = lock_of(store, &email_subject(email), MAX_FAILURES_PER_EMAIL, now).await?;
+    if let Some(ip) = ip {
+        let by_address =
+            lock_of(store, &address_subject(ip), MAX_FAILURES_PER_ADDRESS, now).await?;
+        longest = longest.max(by_address);
+    }
+    match longest {
+        Some(remaining) => {
+            tracing::warn!("sign-in refused: too many recent failures");
+            Err(refusal(remaining))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Counts a failed attempt against the email and the address.
+#[tracing::instrument(skip_all)]
+pub async fn failed(store: &dyn Store, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+    let mut subjects = vec![email_subject(email)];
+    subjects.extend(ip.map(address_subject));
+    store
+        .record_login_failure(&subjects, Utc::now())
+        .await
+        .map_err(|e| AppError::internal("recording a sign-in failure", e))
+}
+
+/// A successful sign-in clears the email's count (not the address's: one good account must not
+/// reset the count of an address that is guessing at others).
+#[tracing::instrument(skip_all)]
+pub async fn succeeded(store: &dyn Store, email: &str) -> Result<(), AppError> {
+    store
+        .clear_login_failures(&email_subject(email))
+        .await
+        .map_err(|e| AppError::internal("clearing sign-in failures", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap() + Duration::minutes(min)
+    }
+
+    #[test]
+    fn five_failures_in_fifteen_minutes_lock_for_fifteen_minutes() {
+        let failures: Vec<_> = [12, 9, 6, 3, 0].into_iter().map(at).collect();
+        assert_eq!(locked_for(&failures[..4], 5, at(12)), None);
+        assert_eq!(
+            locked_for(&failures, 5, at(12)),
+            Some(Duration::minutes(15))
+        );
+        assert_eq!(locked_for(&failures, 5, at(26)), Some(Duration::minutes(1)));
+        assert_eq!(locked_for(&failures, 5, at(27)), None);
+    }
+
+    #[test]
+    fn failures_spread_wider_than_the_window_do_not_lock() {
+        let failures: Vec<_> = [20, 15, 10, 5, 0].into_iter().map(at).collect();
+        assert_eq!(locked_for(&failures, 5, at(20)), None);
+    }
+
+    #[test]
+    fn the_message_rounds_minutes_up() {
+        let text = refusal(Duration::seconds(61)).to_string();
+        assert_eq!(
+            text,
+            "Too many failed sign-in attempts. Try again in 2 minutes."
+        );
+        assert!(refusal(Duration::seconds(5))
+            .to_string()
+            .ends_with("in 1 minute."));
+    }
+}

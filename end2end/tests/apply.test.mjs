@@ -1,0 +1,72 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDashboard, startSandbox, launchBrowser, hydrated, screenshot, signIn } from '../harness.mjs';
+
+const admin = { slug: 'acme', name: 'Acme Agency', email: 'ops@acme.example', password: 'correct horse battery' };
+let dash;
+let sandbox;
+let operator;
+let creator;
+
+before(async () => {
+  sandbox = await startSandbox({ size: 'tiny' });
+  dash = await startDashboard({ orgs: [admin] });
+  dash.cli(['sync', '--org', admin.slug, '--base-url', sandbox.url, '--api-key', sandbox.key]);
+  operator = await launchBrowser();
+  // The creator opens the link in a browser of their own, not signed in.
+  creator = await launchBrowser();
+});
+
+after(async () => {
+  await creator?.close();
+  await operator?.close();
+  await dash?.stop();
+  await sandbox?.stop();
+});
+
+test('a creator opens the application link and submits; the dashboard shows it; old links expire', async () => {
+  const page = await operator.newPage();
+  await signIn(page, dash.url, admin.email, admin.password);
+  await page.waitForURL(`${dash.url}/contractors`);
+  await page.goto(`${dash.url}/contractors?q=scenario%20clean`);
+  const row = page.locator('tr[data-status]', { has: page.getByRole('link', { name: 'Scenario Clean', exact: true }) });
+  const link = await row.locator('.link-field').inputValue();
+  assert.match(await row.locator('.link-state').innerText(), /Not opened yet/);
+
+  const applyPage = await creator.newPage();
+  const opened = await applyPage.goto(link);
+  assert.equal(opened.status(), 200);
+  await applyPage.getByRole('heading', { name: 'Your insurance application' }).waitFor();
+  const summary = await applyPage.locator('dl.summary').innerText();
+  assert.match(summary, /Scenario Clean/);
+  assert.match(summary, /Scenario Campaign - Upcoming/);
+  assert.match(summary, /MA/);
+  assert.match(summary, /\$4,500\.00/);
+  await screenshot(applyPage, 'apply');
+
+  await page.reload();
+  assert.match(await row.locator('.link-state').innerText(), /Opened/);
+
+  await hydrated(applyPage);
+  await applyPage.getByRole('button', { name: 'Confirm and submit' }).click();
+  await applyPage.getByRole('heading', { name: 'Application submitted' }).waitFor();
+  await screenshot(applyPage, 'apply-submitted');
+
+  await page.reload();
+  assert.match(await row.locator('.link-state').innerText(), /Submitted/);
+
+  // Regenerating replaces the link; the old one now says it has expired, with 410.
+  await row.getByRole('link', { name: 'Scenario Clean' }).click();
+  await page.waitForURL(/\/contractors\/\d+$/);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Regenerate link' }).click();
+  await page.waitForFunction((old) => document.querySelector('.copy-link input')?.value !== old, link);
+  const expired = await applyPage.goto(link);
+  assert.equal(expired.status(), 410);
+  await applyPage.getByRole('heading', { name: 'This link has expired' }).waitFor();
+  await screenshot(applyPage, 'apply-expired');
+
+  const unknown = await applyPage.goto(`${dash.url}/apply/not-a-real-link-token-at-all`);
+  assert.equal(unknown.status(), 404);
+  await applyPage.getByRole('heading', { name: 'Link not found' }).waitFor();
+});

@@ -1,0 +1,505 @@
+//! Security over HTTP against the real server (port 0, SQLite in a tempdir, the CreatorIQ
+//! sandbox in-process): cross-site request refusal, CSP, roles, organization scoping, sign-in
+//! throttling and the CreatorIQ key never leaving the server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use dashboard::{launch, Config};
+use domain::auth::{add_member, create_organization_with_admin, Password};
+use domain::creatoriq::ApiKey;
+use domain::crypto::MasterKey;
+use domain::store::{OrgId, Role, SqliteStore, Store, Trigger, TriggerKind};
+use domain::sync::{SyncConfig, SyncEngine};
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use tokio::sync::oneshot;
+
+const ADMIN: &str = "ops@acme.example";
+const VIEWER: &str = "viewer@acme.example";
+const OTHER: &str = "ops@bluebird.example";
+const PASSWORD: &str = "correct horse battery";
+const KEY: &str = ciq_sandbox::PARTNER1_KEY;
+
+struct TestServer {
+    base: String,
+    db_path: PathBuf,
+    acme: OrgId,
+    bluebird: OrgId,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _sandbox: ciq_sandbox::RunningSandbox,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    async fn start() -> Self {
+        let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("dashboard.db");
+        let db = format!("sqlite://{}", db_path.display());
+        let store = SqliteStore::open(&db).await.unwrap();
+        let admin = create_organization_with_admin(
+            &store,
+            "acme",
+            "Acme Agency",
+            ADMIN,
+            &Password::new(PASSWORD),
+        )
+        .await
+        .unwrap();
+        add_member(
+            &store,
+            admin.org_id,
+            VIEWER,
+            &Password::new(PASSWORD),
+            Role::Viewer,
+        )
+        .await
+        .unwrap();
+        let other = create_organization_with_admin(
+            &store,
+            "bluebird",
+            "Bluebird Brands",
+            OTHER,
+            &Password::new(PASSWORD),
+        )
+        .await
+        .unwrap();
+        store
+            .save_ciq_base_url(admin.org_id, &sandbox.base_url)
+            .await
+            .unwrap();
+        drop(store);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let master = dir.path().join("master.key").display().to_string();
+        let config = Config::from_lookup(|k| match k {
+            "DATABASE_URL" => Some(db.clone()),
+            "DASHBOARD_ADDR" => Some(addr.to_string()),
+            "MASTER_KEY_FILE" => Some(master.clone()),
+            _ => None,
+        })
+        .unwrap();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(launch(listener, config, async {
+            let _ = rx.await;
+        }));
+        let server = Self {
+            base: format!("http://{addr}"),
+            db_path,
+            acme: admin.org_id,
+            bluebird: other.org_id,
+            stop: Some(tx),
+            task,
+            _sandbox: sandbox,
+            _dir: dir,
+        };
+        // Wait until it answers.
+        for _ in 0..100 {
+            if reqwest::get(format!("{}/health", server.base))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        server
+    }
+
+    async fn store(&self) -> SqliteStore {
+        SqliteStore::open(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .unwrap()
+    }
+
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> (StatusCode, String) {
+        let resp = client
+            .post(format!("{}/api/login", self.base))
+            .header("accept", "application/json")
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let client = Self::client();
+        let (status, body) = self.login(&client, email, PASSWORD).await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{status} {body}"
+        );
+        client
+    }
+
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let resp = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    async fn page(&self, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
+        let resp = client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn cross_origin_posts_are_refused_and_same_origin_ones_pass() {
+    let server = TestServer::start().await;
+    let client = TestServer::client();
+    let post = |origin: Option<&str>, site: Option<&str>| {
+        let mut req = client
+            .post(format!("{}/api/login", server.base))
+            .header("accept", "application/json")
+            .form(&[("email", ADMIN), ("password", PASSWORD)]);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        if let Some(s) = site {
+            req = req.header("sec-fetch-site", s);
+        }
+        req.send()
+    };
+
+    let evil = post(Some("https://evil.example"), None).await.unwrap();
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    assert!(evil
+        .text()
+        .await
+        .unwrap()
+        .contains("came from another website"));
+    let opaque = post(Some("null"), Some("cross-site")).await.unwrap();
+    assert_eq!(opaque.status(), StatusCode::FORBIDDEN);
+
+    // Still signed out: the refused request never reached sign-in.
+    let (status, _) = server.page(&client, "/contractors").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let own = post(Some(&server.base), None).await.unwrap();
+    assert!(
+        own.status().is_success() || own.status().is_redirection(),
+        "{}",
+        own.status()
+    );
+    let (status, _) = server.page(&client, "/contractors").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // What Chromium sends for a same-origin POST under Referrer-Policy: no-referrer.
+    let null_same_origin = post(Some("null"), Some("same-origin")).await.unwrap();
+    assert_ne!(null_same_origin.status(), StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pages_carry_a_nonce_csp_and_the_nonce_is_on_the_scripts() {
+    let server = TestServer::start().await;
+    let client = TestServer::client();
+    let resp = client
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap();
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for part in [
+        "default-src 'self'",
+        "'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(part), "{part} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the page CSP")
+        .to_owned();
+    assert_eq!(resp.headers()["referrer-policy"], "no-referrer");
+    let html = resp.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
+
+    // A second page gets a different nonce.
+    let again = client
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap();
+    let csp2 = again.headers()["content-security-policy"].to_str().unwrap();
+    assert!(!csp2.contains(&nonce));
+
+    // Non-page responses still get a policy.
+    let (_, _) = server.login(&client, ADMIN, PASSWORD).await;
+    let resp = client
+        .post(format!("{}/api/me", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.headers().contains_key("content-security-policy"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_viewer_cannot_change_settings_even_over_http() {
+    let server = TestServer::start().await;
+    let viewer = server.signed_in(VIEWER).await;
+    for (endpoint, form) in [
+        ("settings/save_key", vec![("api_key", KEY)]),
+        ("settings/save_coverage", vec![("coverage", "general")]),
+        (
+            "settings/save_base_url",
+            vec![("base_url", "https://evil.example")],
+        ),
+        ("settings/test_connection", vec![]),
+    ] {
+        let (status, body) = server.call(&viewer, endpoint, &form).await;
+        assert!(!status.is_success(), "{endpoint}: {status}");
+        assert!(body.contains("Forbidden"), "{endpoint}: {body}");
+    }
+    let settings = server
+        .store()
+        .await
+        .ciq_settings(server.acme)
+        .await
+        .unwrap();
+    assert!(settings.api_key.is_none());
+    assert_ne!(settings.base_url, "https://evil.example");
+
+    // The viewer still sees the page, without the forms.
+    let (status, html) = server.page(&viewer, "/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("CreatorIQ connection"), "{html}");
+    assert!(!html.contains("name=\"api_key\""));
+    assert!(!html.contains("name=\"coverage\""));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn another_organizations_sync_run_is_not_found() {
+    let server = TestServer::start().await;
+    // A real run of organization A, made with its own engine.
+    let store = std::sync::Arc::new(server.store().await);
+    let master = MasterKey::generate();
+    let key = ApiKey::parse(KEY).unwrap();
+    let sealed = master.encrypt_api_key(server.acme, &key).unwrap();
+    store
+        .save_ciq_key(server.acme, &sealed, key.last4())
+        .await
+        .unwrap();
+    let engine = SyncEngine::new(store.clone(), master, SyncConfig::default()).unwrap();
+    let summary = engine
+        .sync_organization(
+            server.acme,
+            Trigger::new(TriggerKind::Cli, Some("acme-operator".to_string())),
+        )
+        .await
+        .unwrap();
+    let run = summary.run_id();
+    let id = run.0.to_string();
+
+    let owner = server.signed_in(ADMIN).await;
+    let (_, body) = server.call(&owner, "runs/get", &[("id", &id)]).await;
+    assert!(body.contains("acme-operator"), "{body}");
+    let (_, html) = server.page(&owner, "/sync-runs").await;
+    assert!(html.contains(&format!("/sync-runs/{id}")), "{html}");
+
+    let outsider = server.signed_in(OTHER).await;
+    let (status, body) = server.call(&outsider, "runs/get", &[("id", &id)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.trim(), "null");
+    let (_, body) = server.call(&outsider, "runs/list", &[]).await;
+    assert!(!body.contains("acme-operator"), "{body}");
+    let (_, html) = server.page(&outsider, &format!("/sync-runs/{id}")).await;
+    assert!(html.contains("Sync run not found"), "{html}");
+    assert!(!html.contains("acme-operator"));
+    let _ = server.bluebird;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn five_failures_lock_an_email_and_unknown_emails_alike() {
+    let server = TestServer::start().await;
+    let client = TestServer::client();
+    for _ in 0..5 {
+        let (_, body) = server.login(&client, ADMIN, "wrong password").await;
+        assert!(body.contains("InvalidCredentials"), "{body}");
+    }
+    // Even the right password is refused now, with how long to wait.
+    let (status, locked) = server.login(&client, ADMIN, PASSWORD).await;
+    assert!(!status.is_success());
+    assert!(
+        locked.contains("Too many failed sign-in attempts. Try again in 15 minutes."),
+        "{locked}"
+    );
+
+    for _ in 0..5 {
+        server
+            .login(&client, "nobody@acme.example", "wrong password")
+            .await;
+    }
+    let (unknown_status, unknown) = server
+        .login(&client, "nobody@acme.example", "anything")
+        .await;
+    assert_eq!(unknown_status, status);
+    assert_eq!(unknown, locked, "unknown emails must read exactly the same");
+
+    // Other emails are unaffected, and a success clears that email's count.
+    for _ in 0..4 {
+        server.login(&client, VIEWER, "wrong password").await;
+    }
+    let (status, _) = server.login(&client, VIEWER, PASSWORD).await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    let fresh = TestServer::client();
+    for _ in 0..4 {
+        server.login(&fresh, VIEWER, "wrong password").await;
+    }
+    let (status, _) = server.login(&fresh, VIEWER, PASSWORD).await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_key_is_tested_stored_encrypted_and_never_shown() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN).await;
+
+    // A masked value is never taken for a key.
+    let (status, body) = server
+        .call(&admin, "settings/save_key", &[("api_key", "•••• er-1")])
+        .await;
+    assert!(!status.is_success());
+    assert!(body.contains("masked key"), "{body}");
+
+    let (status, saved) = server
+        .call(&admin, "settings/save_key", &[("api_key", KEY)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert!(
+        saved.contains("CreatorIQ accepted the key: it can see 8 campaigns"),
+        "{saved}"
+    );
+    assert!(saved.contains("\"key_last4\":\"er-1\""), "{saved}");
+
+    // A refused key is not stored; the old one stays.
+    let (status, refused) = server
+        .call(
+            &admin,
+            "settings/save_key",
+            &[("api_key", "not-a-real-key-9999")],
+        )
+        .await;
+    assert!(!status.is_success());
+    assert!(refused.contains("CreatorIQ refused this key"), "{refused}");
+    assert!(
+        refused.contains("the stored key ending in er-1 is still in use"),
+        "{refused}"
+    );
+
+    let (_, tested) = server.call(&admin, "settings/test_connection", &[]).await;
+    assert!(tested.contains("Connected"), "{tested}");
+    let (_, settings_json) = server.call(&admin, "settings/get", &[]).await;
+    let (_, html) = server.page(&admin, "/settings").await;
+    assert!(html.contains("•••• er-1"), "{html}");
+    let (_, edit_html) = server.page(&admin, "/settings?edit=key").await;
+    assert!(edit_html.contains("type=\"password\""), "{edit_html}");
+
+    for body in [&saved, &refused, &tested, &settings_json, &html, &edit_html] {
+        assert!(!body.contains(KEY), "the key leaked: {body}");
+    }
+
+    let bytes = std::fs::read(&server.db_path).unwrap();
+    let wal = std::fs::read(server.db_path.with_extension("db-wal")).unwrap_or_default();
+    let needle = KEY.as_bytes();
+    for file in [&bytes, &wal] {
+        assert!(
+            !file.windows(needle.len()).any(|w| w == needle),
+            "the key is stored in plain text"
+        );
+    }
+    let stored = server
+        .store()
+        .await
+        .ciq_settings(server.acme)
+        .await
+        .unwrap();
+    assert_eq!(stored.api_key_last4.as_deref(), Some("er-1"));
+
+    // Unreachable CreatorIQ: said in plain words, key kept.
+    let (status, _) = server
+        .call(
+            &admin,
+            "settings/save_base_url",
+            &[("base_url", "http://127.0.0.1:9")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, unreachable) = server
+        .call(
+            &admin,
+            "settings/save_key",
+            &[("api_key", "another-key-1234")],
+        )
+        .await;
+    assert!(
+        unreachable.contains("Could not reach CreatorIQ at http://127.0.0.1:9"),
+        "{unreachable}"
+    );
+    let (_, bad_url) = server
+        .call(
+            &admin,
+            "settings/save_base_url",
+            &[("base_url", "https://u:p@x.example")],
+        )
+        .await;
+    assert!(
+        bad_url.contains("must not contain a user name or password"),
+        "{bad_url}"
+    );
+    server.stop().await;
+}
