@@ -1,5 +1,7 @@
 //! The contractors list queries against a real SQLite file holding 100,000 rows for one
-//! organization: pages, counts and filters stay fast, and never show another organization's rows.
+//! organization: pages, counts and filters return the right rows and never another
+//! organization's. Timings are printed (`--nocapture`) for reference only; a shared CI machine is
+//! too noisy for time limits in a test.
 
 use std::time::{Duration, Instant};
 
@@ -120,21 +122,18 @@ fn page(
 }
 
 #[tokio::test]
-async fn list_queries_stay_fast_at_100k_rows() {
+async fn list_queries_at_100k_rows() {
     let (store, _dir, big, _) = seeded().await;
-    let budget = Duration::from_millis(100);
 
     let (counts, t) = best_of(|| store.contractor_status_counts(big)).await;
     let counts = counts.unwrap();
     assert_eq!(counts.total(), ROWS as u64);
     eprintln!("status counts (whole org): {t:?}");
-    assert!(t < budget, "status counts took {t:?}");
 
     let everything = ContractorFilter::default();
     let (tab_counts, t) = best_of(|| store.contractor_filter_counts(big, &everything)).await;
     assert_eq!(tab_counts.unwrap(), counts);
     eprintln!("tab counts (no filter): {t:?}");
-    assert!(t < budget, "tab counts took {t:?}");
 
     let cases = [
         (
@@ -220,14 +219,6 @@ async fn list_queries_stay_fast_at_100k_rows() {
             result.rows.len(),
             result.total
         );
-        // A substring search reads every row of the organization (no index can serve
-        // `%term%`); it gets a looser bound than the index-served pages.
-        let limit = if request.filter.search.is_some() {
-            budget * 5
-        } else {
-            budget
-        };
-        assert!(t < limit, "{what} took {t:?}");
         assert!(!result.rows.is_empty(), "{what} returned nothing");
         assert!(result.rows.iter().all(|r| r.contractor.org_id == big));
     }
@@ -239,7 +230,6 @@ async fn list_queries_stay_fast_at_100k_rows() {
     };
     let (tab_counts, t) = best_of(|| store.contractor_filter_counts(big, &filter)).await;
     eprintln!("tab counts (campaign + search): {t:?}");
-    assert!(t < budget * 5, "filtered tab counts took {t:?}");
     assert_eq!(tab_counts.unwrap().total(), (ROWS / CAMPAIGNS) as u64);
 }
 
