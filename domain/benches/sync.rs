@@ -2,7 +2,7 @@
 //! 10,000 and 100,000 creators) into a real SQLite file, then an unchanged re-run.
 //!
 //! `cargo bench -p domain --bench sync` (add `-- --quick` to skip `bench`). Reports, per size:
-//! wall time, time per 1,000 rows (creators on campaigns), CreatorIQ requests against the budget (campaign pages +
+//! wall time, seconds per 1,000 rows (creators on campaigns), CreatorIQ requests against the budget (campaign pages +
 //! 2 x campaigns), the re-run's time, and the process's peak memory. The machine is noisy, so
 //! read the ratios between sizes measured in one run rather than the absolute times.
 
@@ -139,7 +139,7 @@ async fn main() {
         "rows",
         "campaigns",
         "first (s)",
-        "ms/1k rows",
+        "s/1k rows",
         "vs demo/1k",
         "rerun (s)",
         "requests/budg",
