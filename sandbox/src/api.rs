@@ -92,6 +92,9 @@ pub(crate) fn routes(st: Arc<AppState>) -> Router {
             "/pubsub/unsubscribe",
             axum::routing::delete(pubsub::unsubscribe),
         )
+        // An unknown route, or a method a known path does not have, is a 404 after auth (the
+        // guard below runs first, so a request without a key is a 403 on any path).
+        .method_not_allowed_fallback(guard::not_found)
         .fallback(guard::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),
@@ -140,13 +143,10 @@ fn no_content() -> ApiResult {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// A payout as CreatorIQ sends it: whole amounts as integers.
+/// A payout as CreatorIQ sends it: an integer (`FinalPayout` is typed integer). Stored amounts
+/// are whole already (generated whole, rounded when written), so this loses nothing.
 fn money(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 9e15 {
-        json!(v as i64)
-    } else {
-        json!(v)
-    }
+    json!(v as i64)
 }
 
 fn logo(id: u32) -> String {
@@ -184,8 +184,6 @@ fn campaign_json(base: &str, pd: &PartnerData, c: &Campaign, fields: Option<&[&s
         "SalesPerson": null,
         "Manager": "Jamie Rivera",
         "CampaignStatus": c.status,
-        "StartDate": c.start_date.clone().unwrap_or_default(),
-        "EndDate": c.end_date.clone().unwrap_or_default(),
         "Visibility": "By invitation only",
         "Direct": 1,
         "TotalBudget": c.budget,
@@ -208,6 +206,16 @@ fn campaign_json(base: &str, pd: &PartnerData, c: &Campaign, fields: Option<&[&s
         "BrandName": c.brand,
         "CampaignRegion": "North America",
     });
+    // `StartDate` / `EndDate` are typed string (not nullable, not required): a campaign without
+    // one has no such key, never `""` or null.
+    if let Some(obj) = m.as_object_mut() {
+        if let Some(d) = &c.start_date {
+            obj.insert("StartDate".into(), json!(d));
+        }
+        if let Some(d) = &c.end_date {
+            obj.insert("EndDate".into(), json!(d));
+        }
+    }
     if let (Some(fields), Some(obj)) = (fields, m.as_object_mut()) {
         obj.retain(|k, _| fields.contains(&k.as_str()) || CAMPAIGN_ALWAYS.contains(&k.as_str()));
     }
@@ -444,6 +452,10 @@ async fn campaign_publishers(
     }
     let keep = candidate_filter(&q)?;
     let single = query_u32(&q, "publisherId")?;
+    if single.is_none() && st.config.sections_need_publisher_id {
+        // Sections only come with `publisherId` under this reading of the spec.
+        sections = Sections::default();
+    }
     let base = base_url(&headers);
     let data = read(&st.data);
     let pd = &data.partners[caller.partner];
@@ -536,12 +548,80 @@ const LIST_FIELDS: &[&str] = &[
     "MPID",
 ];
 
+/// Every value of the published `campaignPublishersListFieldsQuery` enum (whitespace-separated).
+const LIST_FIELDS_ENUM: &str = "PublisherId PublisherName LegalGuardian OutsideManagerName \
+    ManagementCompany NetworkPublisherId InvitedToPortal LogoURL ThumbLogoUrl PrimaryContactId \
+    ShipToContactId FinanceContactId OutsideManagerContactId LegalGuardianContactId DateOfBirth \
+    Age Language Language2 EthnicBackground Gender RecruiterName AccountManagerName PartnerId \
+    NetworkName SubNetworkId SubNetworkName FlagshipProperty Category PublisherType \
+    BrandsWishes BrandsContracts PressList SubCategories Size Status StatusCategory \
+    ExpectedCloseDate Probability LeadSource DatedClaimed DateInvited DateWelcomeEmailSent \
+    DateFirstChannelActivated DateJoinedNetwork DateLastContact DatePublisherStateChanged \
+    DateJoinedPublisherPortal DateLastPublisherPortalLogin Description LastUpdated UpdatedBy \
+    HasAdSense Unsubscribe DontContact AdSenseDisabled AdSenseIssue OtherNetwork AllowReApply \
+    RegistrationCompleted InterfaceLocale PrimaryContact ShipToAddress FullName FirstName \
+    LastName StreetAddress StreetAddress2 City State ZipCode Country Email Email1 PhoneNumber1 \
+    PhoneNumber1Description PhoneNumber2 PhoneNumber2Description PhoneNumber3 \
+    PhoneNumber3Description Fax Notes LegalGuardianContact TW_Followers TW_NumOfAccounts \
+    VN_Followers VN_NumOfAccounts IN_Followers IN_NumOfAccounts FB_Likes FB_TotalViews \
+    FB_TotalVideos FB_AverageMonthlyViews FB_AvgLastViewsPerVideo FB_AvgLastLikesPerVideo \
+    FB_AvgLastCommentsPerVideo FB_NumOfAccounts NumberOfChannels YT_Subscribers YT_TotalViews \
+    YT_TotalVideos YT_AverageMonthlyViews FinanceContact DateRecruitingStarted \
+    DatePublisherActivated DatePublisherDeActivated ContractSummary ChannelList Categories \
+    Relationship Children Pets Glasses EyeColor HairColor ContentRating BrandsWorked \
+    BrandsWishWork BrandsWontWork InternalDescription ShortDescription AgeRange CustomValue1 \
+    CustomValue2 CustomValue3 CustomValue4 CustomValue5 LogoHighResURL Tags \
+    YT_AvgLastViewsPerVideo YT_AvgLastLikesPerVideo YT_AvgLastDislikesPerVideo \
+    YT_AvgLastCommentsPerVideo AvgLastEngagementPerVideoYT AvgLastEngagementPerVideoSocial \
+    AvgLastEngagementPerVideoTotal GP_Followers GP_NumOfAccounts TB_Followers TB_NumOfAccounts \
+    PN_Followers PN_NumOfAccounts SC_Followers SC_NumOfAccounts WB_Followers WB_NumOfAccounts \
+    ML_Followers ML_NumOfAccounts TCH_Followers TCH_NumOfAccounts TCH_TotalViews AVV30 AVV60 \
+    AVV90 FlagshipSocialNetwork SocialAccountsList FlagshipPropertyTitle TotalSubscribers \
+    SalesSheetImageURL HaveKids HavePets PoliticalAffiliation PhoneType ShirtSize \
+    HasDriverLicense HasPassport ShoeSize PantSize PantWaist PantLength Height WillTravel \
+    DressSize LDACompliant AccessControl Token CIQCertifiedFlag CIQCertifiedFlagDate \
+    AudienceFlags EngagementFlags GrowthFlags TotalFraudFlags CustomValue6 CustomValue7 \
+    CustomValue8 CustomValue9 CustomValue10 CustomValue11 CustomValue12 CustomValue13 \
+    CustomValue14 CustomValue15 CustomValue16 CustomValue17 TT_Followers TT_NumOfAccounts \
+    WE_Followers WE_NumOfAccounts LI_Followers LI_NumOfAccounts LN_Followers LN_NumOfAccounts \
+    TCH_Subscribers TCH_PeakViewers TCH_AvgViewers TCH_ViewsVideoCount FollowersCountJSON \
+    TotalSocialAccounts PrimarySocialAccountId EmailExists PC_Followers PC_NumOfAccounts \
+    BC_Followers BC_NumOfAccounts CampaignId CHP_PublisherId MPID Id PublisherState \
+    PublisherStateChangeReason";
+
+/// The fields a `publishersList` request asks for. Lenient (default): a comma list, names the
+/// sandbox does not fill ignored. Strict (`SandboxConfig::strict_list_fields`): exactly one
+/// value of the published enum, as the schema types the parameter.
+fn list_fields_requested(
+    q: &HashMap<String, String>,
+    strict: bool,
+) -> Result<Option<Vec<&str>>, ApiError> {
+    if !strict {
+        return Ok(field_list(q));
+    }
+    match q.get("fields") {
+        None => Ok(None),
+        Some(raw) => {
+            let v = raw.trim();
+            if LIST_FIELDS_ENUM.split_ascii_whitespace().any(|f| f == v) {
+                Ok(Some(vec![v]))
+            } else {
+                Err(ApiError::bad_request(format!(
+                    "Invalid value for fields: {raw:?} (expected one field name)"
+                )))
+            }
+        }
+    }
+}
+
+/// One `publishersList` field. `Id` and `PublisherId` are the internal integer id,
+/// `NetworkPublisherId` the external id string.
 fn list_field(pd: &PartnerData, c: &Campaign, p: &Publisher, name: &str) -> Option<Value> {
     Some(match name {
         "Id" => json!(p.id),
         "PublisherId" => json!(p.id),
         "PublisherName" => json!(p.full_name()),
-        "NetworkPublisherId" => json!(p.id.to_string()),
+        "NetworkPublisherId" => json!(p.external_id),
         "PrimaryContactId" => json!(p.contact_id),
         "PartnerId" => json!(pd.partner_id),
         "NetworkName" => json!(pd.name),
@@ -574,7 +654,7 @@ async fn campaign_publishers_list(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
-    let requested = field_list(&q);
+    let requested = list_fields_requested(&q, st.config.strict_list_fields)?;
     let fields: Vec<&str> = match &requested {
         Some(f) => {
             let mut f: Vec<&str> = f
@@ -589,27 +669,16 @@ async fn campaign_publishers_list(
         }
         None => LIST_FIELDS.to_vec(),
     };
-    let page = query_u32(&q, "page")?;
-    let size = query_u32(&q, "size")?;
-    if page == Some(0) || size == Some(0) {
-        return Err(ApiError::bad_request("page and size must be at least 1"));
-    }
+    // The spec documents no paging for publishersList: `page` / `size` are ignored and every
+    // creator of the campaign comes in one answer.
     let base = base_url(&headers);
     let data = read(&st.data);
     let pd = &data.partners[caller.partner];
     let c = owned_campaign(pd, &id)?;
-    let all: Vec<&Publisher> = c
+    let items: Vec<Value> = c
         .assignments
         .iter()
         .filter_map(|a| pd.publisher(a.publisher_id))
-        .collect();
-    let total = all.len();
-    let page = page.unwrap_or(1) as usize;
-    let size = size.map(|s| s as usize).unwrap_or(total.max(1));
-    let items: Vec<Value> = all
-        .iter()
-        .skip((page - 1).saturating_mul(size))
-        .take(size)
         .map(|p| {
             let mut m = Map::new();
             for f in &fields {
@@ -624,9 +693,8 @@ async fn campaign_publishers_list(
         "type": "PublisherCollection",
         "href": format!("{base}/crm/v1/api/campaign/{}/publishersList", c.id),
         "count": items.len(),
-        "total": total,
-        "page": page,
-        "total_pages": total.div_ceil(size),
+        "total": items.len(),
+        "page": 1,
         "PublisherCollection": items,
     }))
     .into_response())
@@ -635,23 +703,74 @@ async fn campaign_publishers_list(
 // ---------------------------------------------------------------------------------------------
 // Publisher and contact
 
+/// Which identifier `/crm/v1/api/publisher/{publisherId}` is named by (its `key` parameter).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PublisherKey {
+    /// The internal integer `Id` (`key=Id`, any case).
+    Internal,
+    /// The external `PublisherId` / `NetworkPublisherId` string (no `key`, the default).
+    External,
+}
+
+/// Reads `key`: `Id` (any case, CreatorIQ's own text says `key=id`) names the internal id;
+/// absent or one of `external_names` (any case) the external one; anything else is a 400.
+fn publisher_key(
+    q: &HashMap<String, String>,
+    external_names: &[&str],
+) -> Result<PublisherKey, ApiError> {
+    let Some(raw) = q.get("key") else {
+        return Ok(PublisherKey::External);
+    };
+    let k = raw.trim();
+    if k.eq_ignore_ascii_case("Id") {
+        Ok(PublisherKey::Internal)
+    } else if external_names.iter().any(|n| n.eq_ignore_ascii_case(k)) {
+        Ok(PublisherKey::External)
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid value for key: {raw:?} (expected Id or {})",
+            external_names.join(" or ")
+        )))
+    }
+}
+
+/// The creator a `/crm/v1/api/publisher/{publisherId}` path names. Without `key=Id` the segment
+/// is the external `PublisherId`, so an internal id there is an unknown publisher (400).
+fn publisher_at<'a>(
+    pd: &'a PartnerData,
+    raw: &str,
+    key: PublisherKey,
+) -> Result<&'a Publisher, ApiError> {
+    if raw.is_empty() || !raw.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+        return Err(ApiError::bad_request(format!(
+            "Invalid PublisherID format: {raw:?}"
+        )));
+    }
+    let found = match key {
+        PublisherKey::Internal => raw.parse::<u32>().ok().and_then(|id| pd.publisher(id)),
+        PublisherKey::External => pd.publisher_by_external(raw),
+    };
+    found.ok_or_else(|| ApiError::unknown_publisher(raw))
+}
+
+/// `GET /crm/v1/api/publisher/{publisherId}?key=`: `Id` is the internal integer, `PublisherId`
+/// and `NetworkPublisherId` the external string.
 async fn publisher(
     State(st): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
+    let key = publisher_key(&q, &["PublisherId"])?;
     let base = base_url(&headers);
     let data = read(&st.data);
     let pd = &data.partners[caller.partner];
-    let pid = parse_id(&id, "publisherId")?;
-    let p = pd
-        .publisher(pid)
-        .ok_or_else(|| ApiError::unknown_publisher(pid))?;
+    let p = publisher_at(pd, &id, key)?;
     let mut m = json!({
         "Id": p.id,
-        "NetworkPublisherId": p.id.to_string(),
-        "PublisherId": p.id.to_string(),
+        "NetworkPublisherId": p.external_id,
+        "PublisherId": p.external_id,
         "PublisherName": p.full_name(),
         "LastUpdated": p.last_updated,
         "Status": "Active",
@@ -666,11 +785,11 @@ async fn publisher(
         },
         "Summary": {
             "type": "Summary",
-            "href": format!("{base}/crm/v1/api/publisher/{}/summary", p.id),
+            "href": format!("{base}/crm/v1/api/publisher/{}/summary", p.external_id),
         },
         "Campaigns": {
             "type": "Campaigns",
-            "href": format!("{base}/crm/v1/api/publisher/{}/campaigns", p.id),
+            "href": format!("{base}/crm/v1/api/publisher/{}/campaigns", p.external_id),
         },
         "CampaignsCount": p.campaign_ids.len(),
         "TotalSubscribers": format!("{}", 1000 + (p.id % 97) * 1234),
@@ -768,24 +887,21 @@ async fn patch_contact(
     no_content()
 }
 
-/// `PATCH /crm/v1/api/publisher/{publisherId}`: name fields and the `Address` object
-/// (`AddressLine1`, `ZIPCode`, `City`, `State`, `Country`, `Email`).
+/// `PATCH /crm/v1/api/publisher/{publisherId}?key=`: name fields and the `Address` object
+/// (`AddressLine1`, `ZIPCode`, `City`, `State`, `Country`, `Email`). The path is the external
+/// `PublisherId` unless `key=Id` (the spec also lists `key=NetworkPublisherId`, the same value).
 async fn patch_publisher(
     State(st): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> ApiResult {
-    let pid = parse_id(&id, "publisherId")?;
+    let key = publisher_key(&q, &["PublisherId", "NetworkPublisherId"])?;
+    let pid = publisher_at(&read(&st.data).partners[caller.partner], &id, key)?.id;
     let m = json_body(&body)?;
     if m.is_empty() {
         return Err(ApiError::bad_request("Request body must not be empty"));
-    }
-    if read(&st.data).partners[caller.partner]
-        .publisher(pid)
-        .is_none()
-    {
-        return Err(ApiError::unknown_publisher(pid));
     }
     let mut edit = CreatorEdit {
         first_name: str_field(&m, "FirstName")?.flatten(),
@@ -835,7 +951,9 @@ async fn change_status(
     let mut pids = Vec::with_capacity(ids.len());
     for v in ids {
         match number(v) {
-            Ok(Some(n)) if n >= 0.0 && n.fract() == 0.0 => pids.push(n as u32),
+            Ok(Some(n)) if (0.0..=f64::from(u32::MAX)).contains(&n) && n.fract() == 0.0 => {
+                pids.push(n as u32)
+            }
             _ => return Err(ApiError::bad_request(format!("Invalid publisher id {v}"))),
         }
     }

@@ -1,5 +1,7 @@
 //! Control endpoints under `/_sandbox/` (not part of CreatorIQ; no API key): faults, counters,
 //! reset, rate limit, scenario list, creator inspection and edits, webhook delivery log.
+//! Creators are named by their internal integer id (`Id`, the `PublisherId` of the campaign
+//! endpoints and of webhooks), never by the external `PublisherId` string.
 
 use std::sync::Arc;
 
@@ -89,6 +91,8 @@ async fn info(State(st): State<Arc<AppState>>) -> Response {
         "today": c.today.format("%Y-%m-%d").to_string(),
         "rate_limit_per_sec": *lock(&st.rate_limit),
         "webhook_retry_delay_ms": c.webhook_retry_delay.as_millis() as u64,
+        "strict_list_fields": c.strict_list_fields,
+        "sections_need_publisher_id": c.sections_need_publisher_id,
         "partners": partner_keys(&st),
     }))
     .into_response()
@@ -188,7 +192,8 @@ async fn scenario_list() -> Response {
         .iter()
         .map(|c| {
             json!({
-                "key": c.key, "publisher_id": c.publisher_id, "contact_id": c.contact_id(),
+                "key": c.key, "publisher_id": c.publisher_id, "external_id": c.external_id(),
+                "contact_id": c.contact_id(),
                 "name": c.name, "email": c.email, "campaign_ids": c.campaign_ids,
                 "demonstrates": c.demonstrates, "expected_status": c.expected_status,
                 "expected_codes": c.expected_codes,
@@ -227,12 +232,13 @@ fn creator_json(st: &AppState, pid: u32) -> Option<Value> {
             Some(json!({
                 "campaign_id": c.id, "campaign_name": c.name,
                 "start_date": c.start_date, "end_date": c.end_date,
-                "status": a.status, "payout": a.payout, "custom_fields": cf,
+                "status": a.status, "payout": a.payout.map(|v| v as i64), "custom_fields": cf,
             }))
         })
         .collect();
     Some(json!({
-        "publisher_id": p.id, "contact_id": p.contact_id, "partner": partner + 1,
+        "publisher_id": p.id, "external_id": p.external_id, "contact_id": p.contact_id,
+        "partner": partner + 1,
         "name": p.full_name(), "email": p.email, "street_address": p.street,
         "street_address2": p.street2, "city": p.city, "state": p.state, "zip_code": p.zip,
         "country": p.country, "phone": p.phone, "campaigns": assignments,

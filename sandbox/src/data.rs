@@ -94,6 +94,7 @@ pub struct PartnerData {
     pub publishers: Vec<Publisher>,
     campaign_idx: HashMap<u32, usize>,
     publisher_idx: HashMap<u32, usize>,
+    publisher_external_idx: HashMap<String, usize>,
 }
 
 /// A campaign and its creators (assignments).
@@ -132,7 +133,9 @@ pub struct Assignment {
     pub status: String,
     /// `CustomField1` .. `CustomField10` (index 0 = CustomField1).
     pub custom_fields: [Option<String>; 10],
-    /// Payment amount (`FinalPayout`), `None` = not set.
+    /// Payment amount (`FinalPayout`), `None` = not set. Always a whole amount: the published
+    /// schema types `FinalPayout` as an integer, so generated amounts are whole and written ones
+    /// are rounded when stored.
     pub payout: Option<f64>,
     /// `DatePublisherAdded`.
     pub date_added: NaiveDate,
@@ -141,8 +144,14 @@ pub struct Assignment {
 /// A creator (CreatorIQ publisher) and their primary contact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Publisher {
-    /// `PublisherId` (also the internal `Id`).
+    /// CreatorIQ's internal integer `Id`. Campaign endpoints call it `PublisherId` (the keys of
+    /// Get Campaign Publishers, its `publisherId` query, `publishersList`'s `PublisherId`, the
+    /// status and payment writes); Get Publisher takes it only with `key=Id`. Webhooks and the
+    /// `/_sandbox/` control endpoints use it too.
     pub id: u32,
+    /// The external `PublisherId` / `NetworkPublisherId`: an 11-digit numeric string (see
+    /// [`external_publisher_id`]) that Get Publisher and Update Publisher take by default.
+    pub external_id: String,
     /// Primary contact id.
     pub contact_id: u32,
     /// Contact `FirstName`.
@@ -190,6 +199,11 @@ impl PartnerData {
             .enumerate()
             .map(|(i, p)| (p.id, i))
             .collect();
+        let publisher_external_idx = publishers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.external_id.clone(), i))
+            .collect();
         PartnerData {
             partner_id: PARTNER_IDS[index],
             name: PARTNER_NAMES[index].to_string(),
@@ -197,6 +211,7 @@ impl PartnerData {
             publishers,
             campaign_idx,
             publisher_idx,
+            publisher_external_idx,
         }
     }
 
@@ -213,6 +228,14 @@ impl PartnerData {
     /// The creator with this id, if this partner owns them.
     pub fn publisher(&self, id: u32) -> Option<&Publisher> {
         self.publisher_idx.get(&id).map(|&i| &self.publishers[i])
+    }
+
+    /// The creator with this external `PublisherId` (`NetworkPublisherId`), if this partner owns
+    /// them. Internal ids never match: they are at most 10 digits, external ids always 11.
+    pub fn publisher_by_external(&self, external_id: &str) -> Option<&Publisher> {
+        self.publisher_external_idx
+            .get(external_id)
+            .map(|&i| &self.publishers[i])
     }
 
     /// Mutable access to a creator.
@@ -241,6 +264,23 @@ impl Dataset {
     pub fn partner_of_publisher(&self, id: u32) -> Option<usize> {
         self.partners.iter().position(|p| p.publisher(id).is_some())
     }
+}
+
+/// Smallest external publisher id: external ids are `10_000_000_000..=10_999_999_999`, 11 digits,
+/// so none of them fits a `u32` and none can equal an internal id (or a campaign or contact id).
+pub const EXTERNAL_ID_BASE: u64 = 10_000_000_000;
+
+/// The external `PublisherId` / `NetworkPublisherId` of the creator with internal id `id`:
+/// `EXTERNAL_ID_BASE + (id * 387_420_489) mod 1_000_000_000`, as a decimal string.
+///
+/// The multiplier (3^18) is coprime to 10^9, so distinct internal ids below 10^9 (every id the
+/// generator makes) get distinct external ids, and the digits of the internal id do not show in
+/// the external one (5700001 -> "10174720489"); the same internal id always gives the same
+/// external id.
+pub fn external_publisher_id(id: u32) -> String {
+    const MULTIPLIER: u64 = 387_420_489;
+    const MODULUS: u64 = 1_000_000_000;
+    (EXTERNAL_ID_BASE + (u64::from(id) * MULTIPLIER) % MODULUS).to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,11 +526,13 @@ fn payout_amount(rng: &mut StdRng) -> f64 {
     const COMMON: &[f64] = &[
         500.0, 750.0, 1000.0, 1500.0, 2000.0, 2500.0, 3000.0, 4500.0, 5000.0,
     ];
-    if rng.gen_bool(0.6) {
+    let amount = if rng.gen_bool(0.6) {
         *pick(rng, COMMON)
     } else {
         f64::from(rng.gen_range(6..300u32) * 50)
-    }
+    };
+    // Whole amounts only (`FinalPayout` is an integer in the published schema).
+    amount.round()
 }
 
 fn plain_number(v: f64) -> String {
@@ -579,6 +621,7 @@ fn generate_partner(
             };
             publishers.push(Publisher {
                 id: sc.publisher_id,
+                external_id: external_publisher_id(sc.publisher_id),
                 contact_id: sc.contact_id(),
                 first_name: first.to_string(),
                 last_name: last.to_string(),
@@ -608,7 +651,7 @@ fn generate_partner(
                         publisher_id: sc.publisher_id,
                         status: sc.status.to_string(),
                         custom_fields: cf,
-                        payout: sc.payout,
+                        payout: sc.payout.map(f64::round),
                         date_added: today - Days::days(7),
                     });
                 }
@@ -762,6 +805,7 @@ fn random_contact(rng: &mut StdRng, id: u32, first: &str, last: &str, stamp: &st
     };
     Publisher {
         id,
+        external_id: external_publisher_id(id),
         contact_id: id + CONTACT_ID_OFFSET,
         first_name: first.to_string(),
         last_name: last.to_string(),

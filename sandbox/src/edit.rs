@@ -53,7 +53,7 @@ pub struct CreatorEdit {
     pub status: Option<String>,
     /// Custom fields by number (1..=10), e.g. `8 => Some("TX")` for Work State.
     pub custom_fields: BTreeMap<u8, Option<String>>,
-    /// Payment amount; `Some(None)` removes it.
+    /// Payment amount; `Some(None)` removes it. Stored rounded to a whole amount.
     pub payout: Option<Option<f64>>,
 }
 
@@ -90,8 +90,10 @@ pub(crate) fn number(v: &Value) -> Result<Option<f64>, String> {
         Value::String(s) => s
             .trim()
             .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
             .map(Some)
-            .map_err(|_| format!("{s:?} is not a number")),
+            .ok_or_else(|| format!("{s:?} is not a number")),
         _ => Err("expected a number or null".to_string()),
     }
 }
@@ -258,7 +260,8 @@ pub(crate) fn apply(
                     &Some(v.clone()),
                 );
             }
-            if let Some(p) = edit.payout {
+            // Stored as a whole amount: `FinalPayout` is an integer in the published schema.
+            if let Some(p) = edit.payout.map(|p| p.map(f64::round)) {
                 if a.payout != p {
                     changed.insert(
                         "Payout".into(),

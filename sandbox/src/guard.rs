@@ -176,7 +176,8 @@ async fn guarded(
     resp
 }
 
-/// Unknown CreatorIQ path (after auth, like the gateway).
+/// Unknown route, or a method the path does not have: 404 after auth, like the gateway (so a
+/// request without a key gets the guard's 403 first, on any path).
 pub(crate) async fn not_found() -> Response {
     message(StatusCode::NOT_FOUND, "Not Found")
 }

@@ -4,7 +4,9 @@
 //! It serves the CreatorIQ paths (`/crm/v1/api/...`, `/pubsub/...`) with the field names,
 //! envelopes and types of CreatorIQ's published OpenAPI (copies in `sandbox/reference/`), and
 //! reproduces CreatorIQ's documented behaviour: `x-api-key` auth (missing -> 403
-//! `{"message":"Forbidden"}`, unknown -> 401), per-partner data isolation, 400 for unknown ids,
+//! `{"message":"Forbidden"}` on any path, unknown -> 401, unknown route -> 404), per-partner data
+//! isolation, 400 for unknown ids, internal `Id` versus external `PublisherId` on the publisher
+//! endpoints (see [`data::Publisher`]),
 //! a per-key rate limit answered with 429 and no `Retry-After`, signed webhooks with retries.
 //! Control endpoints under `/_sandbox/` (no key needed) inject faults, read request counters,
 //! reset state and edit creators.
@@ -76,6 +78,17 @@ pub struct SandboxConfig {
     pub partner1_keys: Vec<String>,
     /// API keys of partner 2 (default `[PARTNER2_KEY]`).
     pub partner2_keys: Vec<String>,
+    /// Read `publishersList?fields=` as the published schema types it
+    /// (`campaignPublishersListFieldsQuery`: one enum value): a comma list, an empty value or a
+    /// name outside the enum is a 400 "Invalid value for fields". Default `false`: comma lists
+    /// are accepted (as the parameter's description shows) and unknown names are ignored.
+    pub strict_list_fields: bool,
+    /// Get Campaign Publishers shows `sections` only with `publisherId` (the spec: "Show
+    /// additional info about publisher if publisherId in query params"): the bulk answer then
+    /// has no `PublishersCustomFields`, `FinalPayout`, `InstructionsForPublishers` or
+    /// `CampaignDashboardLink`, whatever `sections` asks for. Default `false`: the bulk answer
+    /// has the sections asked for too.
+    pub sections_need_publisher_id: bool,
 }
 
 impl Default for SandboxConfig {
@@ -90,6 +103,8 @@ impl Default for SandboxConfig {
             fault_timeout: Duration::from_secs(60),
             partner1_keys: vec![PARTNER1_KEY.to_string()],
             partner2_keys: vec![PARTNER2_KEY.to_string()],
+            strict_list_fields: false,
+            sections_need_publisher_id: false,
         }
     }
 }

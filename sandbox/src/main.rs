@@ -44,6 +44,13 @@ struct Cli {
         value_delimiter = ','
     )]
     partner2_keys: Vec<String>,
+    /// publishersList: `fields` must be exactly one value of the published enum (a comma list
+    /// is a 400).
+    #[arg(long, env = "CIQ_SANDBOX_STRICT_LIST_FIELDS")]
+    strict_list_fields: bool,
+    /// Get Campaign Publishers: sections only with `publisherId` (the bulk answer has none).
+    #[arg(long, env = "CIQ_SANDBOX_SECTIONS_NEED_PUBLISHER_ID")]
+    sections_need_publisher_id: bool,
 }
 
 #[tokio::main]
@@ -59,6 +66,8 @@ async fn main() -> std::io::Result<()> {
         size: cli.size,
         rate_limit_per_sec: (cli.rate_limit > 0).then_some(cli.rate_limit),
         webhook_retry_delay: Duration::from_millis(cli.webhook_retry_ms),
+        strict_list_fields: cli.strict_list_fields,
+        sections_need_publisher_id: cli.sections_need_publisher_id,
         ..SandboxConfig::default()
     };
     if let Some(today) = cli.today {
@@ -87,6 +96,20 @@ async fn main() -> std::io::Result<()> {
             .map(|n| format!("{n}/s per key"))
             .unwrap_or_else(|| "off".to_string())
     );
+    let switches: Vec<&str> = [
+        (cfg.strict_list_fields, "--strict-list-fields"),
+        (
+            cfg.sections_need_publisher_id,
+            "--sections-need-publisher-id",
+        ),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| *name)
+    .collect();
+    if !switches.is_empty() {
+        println!("  strict readings: {}", switches.join(" "));
+    }
     for p in handle.keys() {
         println!(
             "  partner {} ({}, id {}): {} campaigns, {} creators; x-api-key: {}",
@@ -104,4 +127,25 @@ async fn main() -> std::io::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn strict_reading_switches_are_off_by_default_and_flags_turn_them_on() {
+        let plain = Cli::try_parse_from(["ciq-sandbox"]).expect("parses");
+        assert!(!plain.strict_list_fields);
+        assert!(!plain.sections_need_publisher_id);
+        let strict = Cli::try_parse_from([
+            "ciq-sandbox",
+            "--strict-list-fields",
+            "--sections-need-publisher-id",
+        ])
+        .expect("parses");
+        assert!(strict.strict_list_fields);
+        assert!(strict.sections_need_publisher_id);
+    }
 }

@@ -30,7 +30,9 @@ pub struct ScenarioCampaign {
 pub struct ScenarioCreator {
     /// Short stable key, e.g. `"missing_email"`.
     pub key: &'static str,
-    /// CreatorIQ `PublisherId` (its contact id is `publisher_id + CONTACT_ID_OFFSET`).
+    /// CreatorIQ's internal publisher `Id`: the `PublisherId` of the campaign endpoints (its
+    /// contact id is `publisher_id + CONTACT_ID_OFFSET`; its external id is
+    /// [`ScenarioCreator::external_id`]).
     pub publisher_id: u32,
     /// `PublisherName` / contact `FullName`; first word is the first name.
     pub name: &'static str,
@@ -583,5 +585,11 @@ impl ScenarioCreator {
     /// The creator's contact id (`/crm/v1/api/data/contact/{contactId}`).
     pub const fn contact_id(&self) -> u32 {
         self.publisher_id + CONTACT_ID_OFFSET
+    }
+
+    /// The creator's external `PublisherId` / `NetworkPublisherId` (what
+    /// `GET /crm/v1/api/publisher/{publisherId}` takes without `key=Id`).
+    pub fn external_id(&self) -> String {
+        crate::data::external_publisher_id(self.publisher_id)
     }
 }

@@ -5,6 +5,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
+use ciq_sandbox::data::{external_publisher_id, EXTERNAL_ID_BASE};
 use ciq_sandbox::{generate, scenarios, Dataset, Size};
 use common::{fixed_today, oracle};
 
@@ -222,4 +223,78 @@ fn campaigns_start_in_the_past_today_and_future() {
     assert!(starts.iter().any(|s| *s < today));
     assert!(starts.contains(&today));
     assert!(starts.iter().any(|s| *s > today));
+}
+
+#[test]
+fn external_publisher_ids_are_11_digits_unique_and_never_an_internal_id() {
+    let d = generate(42, Size::Large, fixed_today());
+    let mut internal_ids = BTreeSet::new();
+    for p in &d.partners {
+        internal_ids.extend(p.campaigns.iter().map(|c| c.id.to_string()));
+        internal_ids.extend(p.publishers.iter().map(|x| x.id.to_string()));
+        internal_ids.extend(p.publishers.iter().map(|x| x.contact_id.to_string()));
+    }
+    let mut external_ids = BTreeSet::new();
+    for (i, pd) in d.partners.iter().enumerate() {
+        for p in &pd.publishers {
+            let e = &p.external_id;
+            assert_eq!(
+                *e,
+                external_publisher_id(p.id),
+                "derived from the internal id"
+            );
+            assert_eq!(e.len(), 11, "{e}");
+            assert!(e.bytes().all(|b| b.is_ascii_digit()), "{e}");
+            let n: u64 = e.parse().expect("numeric");
+            assert!((EXTERNAL_ID_BASE..EXTERNAL_ID_BASE + 1_000_000_000).contains(&n));
+            assert!(e.parse::<u32>().is_err(), "{e} does not fit an internal id");
+            assert!(!internal_ids.contains(e), "{e} equals an internal id");
+            assert!(
+                !e.contains(&p.id.to_string()),
+                "{e} does not spell the internal id {}",
+                p.id
+            );
+            assert!(external_ids.insert(e.clone()), "{e} repeated");
+            // Lookups: the external id finds the creator, only in their own partner; the
+            // internal id is not an external id.
+            assert_eq!(pd.publisher_by_external(e).map(|x| x.id), Some(p.id));
+            assert!(d.partners[1 - i].publisher_by_external(e).is_none());
+            assert!(pd.publisher_by_external(&p.id.to_string()).is_none());
+        }
+    }
+    // Scenario creators keep their external ids whatever the seed or size.
+    let tiny = generate(7, Size::Tiny, fixed_today());
+    for sc in scenarios::CREATORS {
+        let p = tiny.partners[0]
+            .publisher(sc.publisher_id)
+            .expect("scenario");
+        assert_eq!(p.external_id, sc.external_id());
+        assert_eq!(
+            d.partners[0]
+                .publisher(sc.publisher_id)
+                .map(|p| &p.external_id),
+            Some(&sc.external_id())
+        );
+    }
+    assert_eq!(scenarios::CLEAN.external_id(), "10174720489");
+}
+
+#[test]
+fn payouts_are_whole_amounts_when_generated() {
+    for size in [Size::Tiny, Size::Demo, Size::Large] {
+        let d = generate(42, size, fixed_today());
+        for pd in &d.partners {
+            for c in &pd.campaigns {
+                for a in &c.assignments {
+                    assert!(
+                        a.payout.is_none_or(|v| v.fract() == 0.0),
+                        "{size}: {} on {}: {:?}",
+                        a.publisher_id,
+                        c.id,
+                        a.payout
+                    );
+                }
+            }
+        }
+    }
 }

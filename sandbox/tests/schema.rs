@@ -116,10 +116,16 @@ async fn campaign_and_publisher_endpoints_match_the_published_schemas() {
         "every creator is on some campaign"
     );
 
+    // The campaign endpoints key creators by the internal id: Get Publisher takes it with key=Id.
     for pid in &publisher_ids {
-        let (s, p) = get_json(&sb, &format!("/crm/v1/api/publisher/{pid}")).await;
+        let (s, p) = get_json(&sb, &format!("/crm/v1/api/publisher/{pid}?key=Id")).await;
         assert_eq!(s, 200);
-        assert_valid(&pub_v, &p, "GET /publisher/{id}");
+        assert_valid(&pub_v, &p, "GET /publisher/{id}?key=Id");
+        assert_eq!(p["Publisher"]["Id"], *pid);
+        let external = p["Publisher"]["PublisherId"].as_str().expect("external id");
+        let (s, by_external) = get_json(&sb, &format!("/crm/v1/api/publisher/{external}")).await;
+        assert_eq!(s, 200);
+        assert_eq!(by_external, p);
         let href = p["Publisher"]["Address"]["href"]
             .as_str()
             .expect("contact href");
@@ -153,7 +159,7 @@ async fn scenario_creators_and_partner_two_match_the_schemas() {
     let contact_v =
         pubs.validator(pubs.response_schema("/crm/v1/api/data/contact/{contactId}", "get", "200"));
     for sc in scenarios::CREATORS {
-        let (s, p) = get_json(&sb, &format!("/crm/v1/api/publisher/{}", sc.publisher_id)).await;
+        let (s, p) = get_json(&sb, &format!("/crm/v1/api/publisher/{}", sc.external_id())).await;
         assert_eq!(s, 200);
         assert_valid(&pub_v, &p, sc.name);
         let (s, c) = get_json(
@@ -341,5 +347,77 @@ async fn schema_validation_rejects_wrong_shapes() {
         .expect("object")
         .remove("Status");
     assert!(!cp_v.is_valid(&bad), "Status is required");
+    sb.shutdown().await;
+}
+
+/// Under `strict_list_fields`, `publishersList?fields=` accepts exactly the values of the
+/// published `campaignPublishersListFieldsQuery` enum, one at a time; everything else is a 400
+/// in CreatorIQ's error envelope. The envelope only carries documented keys.
+#[tokio::test]
+async fn strict_publishers_list_fields_accept_exactly_the_published_enum() {
+    let sb = start(SandboxConfig {
+        strict_list_fields: true,
+        ..config(Size::Tiny)
+    })
+    .await;
+    let spec = Spec::load(CAMPAIGNS);
+    let path = "/crm/v1/api/campaign/{campaignId}/publishersList";
+    let ok_v = spec.validator(spec.response_schema(path, "get", "200"));
+    let err_v = spec.validator(spec.response_schema(path, "get", "400"));
+    let enum_values: Vec<String> = spec
+        .raw()
+        .pointer("/components/schemas/campaignPublishersListFieldsQuery/enum")
+        .and_then(Value::as_array)
+        .expect("enum")
+        .iter()
+        .map(|v| v.as_str().expect("string").to_string())
+        .collect();
+    assert!(enum_values.len() > 200);
+    let up = scenarios::CAMPAIGN_UPCOMING.id;
+    for field in &enum_values {
+        let (s, body) = get_json(
+            &sb,
+            &format!("/crm/v1/api/campaign/{up}/publishersList?fields={field}"),
+        )
+        .await;
+        assert_eq!(s, 200, "fields={field}");
+        let row = &body["PublisherCollection"][0];
+        assert!(row.get("MPID").is_some(), "MPID always comes");
+        assert!(
+            row.as_object()
+                .expect("row")
+                .keys()
+                .all(|k| k == field || k == "MPID"),
+            "fields={field}: {row}"
+        );
+    }
+    let (_, one) = get_json(
+        &sb,
+        &format!("/crm/v1/api/campaign/{up}/publishersList?fields=PublisherId"),
+    )
+    .await;
+    assert_valid(&ok_v, &one, "fields=PublisherId");
+    let (_, full) = get_json(&sb, &format!("/crm/v1/api/campaign/{up}/publishersList")).await;
+    assert_valid(&ok_v, &full, "no fields");
+    let documented = spec
+        .raw()
+        .pointer("/components/schemas/CampaignPublishersListSuccessResponseModel/properties")
+        .and_then(Value::as_object)
+        .expect("envelope properties");
+    for key in full.as_object().expect("envelope").keys() {
+        assert!(
+            documented.contains_key(key),
+            "{key} is not in the published envelope"
+        );
+    }
+    for bad in ["PublisherId,PublisherName", "Nope", ""] {
+        let (s, e) = get_json(
+            &sb,
+            &format!("/crm/v1/api/campaign/{up}/publishersList?fields={bad}"),
+        )
+        .await;
+        assert_eq!(s, 400, "fields={bad}");
+        assert_valid(&err_v, &e, "400 for fields");
+    }
     sb.shutdown().await;
 }

@@ -102,6 +102,11 @@ impl Spec {
         schema.clone()
     }
 
+    /// The whole document, as JSON.
+    pub fn raw(&self) -> &Value {
+        &self.doc
+    }
+
     /// A named component schema.
     pub fn component(&self, name: &str) -> Value {
         json!({ "$ref": format!("#/components/schemas/{name}") })
