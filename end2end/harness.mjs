@@ -66,7 +66,11 @@ export async function startSandbox({ size = 'demo', rateLimit = 0, seed = 42 } =
   };
 }
 
-export async function startDashboard({ orgs = [] } = {}) {
+/**
+ * Starts the dashboard. `ciqUrls` are CreatorIQ environments (e.g. a sandbox's URL) this server
+ * allows besides production.
+ */
+export async function startDashboard({ orgs = [], ciqUrls = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dashboard-e2e-'));
   const port = await freePort();
   const env = {
@@ -75,6 +79,7 @@ export async function startDashboard({ orgs = [] } = {}) {
     DATABASE_URL: `sqlite://${join(dir, 'dashboard.db')}`,
     MASTER_KEY_FILE: join(dir, 'master.key'),
     SITE_ROOT: siteRoot,
+    CREATORIQ_BASE_URLS: ['https://apis.creatoriq.com', ...ciqUrls].join(','),
     RUST_LOG: 'warn',
   };
   for (const o of orgs) {

@@ -1,5 +1,7 @@
-//! Organization > Settings: the CreatorIQ API key (tested before it is stored, encrypted at rest,
-//! only ever shown as its last four characters), required coverage and the CreatorIQ base URL.
+//! Organization > Settings: the CreatorIQ connection (an environment from the server's allowed
+//! list and an API key, tested before they are stored, the key encrypted for that environment
+//! and only ever shown as its last four characters), today's request usage, and required
+//! coverage.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,17 +15,58 @@ pub const COVERAGE_CHOICES: [(&str, &str); 3] = [
     ("general", "General liability only"),
 ];
 
+/// A CreatorIQ environment the server allows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentView {
+    pub base_url: String,
+    pub label: String,
+}
+
 /// What the settings page shows. Carries the key's last four characters, never the key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsView {
     pub is_admin: bool,
     /// Last four characters of the stored key; `Some("")` for a stored key too short to show any.
     pub key_last4: Option<String>,
-    pub base_url: String,
-    pub default_base_url: String,
+    /// The organization's environment (or the default one while none was chosen).
+    pub environment: EnvironmentView,
+    /// Set when the stored environment is no longer in the server's list: syncs are refused
+    /// until an admin chooses one and enters the key again.
+    pub environment_withdrawn: Option<String>,
+    /// Every environment an admin may choose.
+    pub environments: Vec<EnvironmentView>,
+    /// CreatorIQ requests counted today (UTC) for the stored key, and the daily limit.
+    pub requests_today: Option<(u64, u64)>,
     /// One of the values of [`COVERAGE_CHOICES`].
     pub coverage: String,
     pub webhook_status: String,
+}
+
+impl SettingsView {
+    /// "1,234 of 100,000 CreatorIQ requests used today (UTC)".
+    pub fn usage_line(&self) -> Option<String> {
+        self.requests_today.map(|(used, limit)| {
+            format!(
+                "{} of {} CreatorIQ requests used today (UTC day; CreatorIQ allows 100,000 per \
+                 key per day).",
+                thousands(used),
+                thousands(limit)
+            )
+        })
+    }
+}
+
+/// `100000` -> `100,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl SettingsView {
@@ -48,6 +91,7 @@ pub struct KeyCheck {
 mod server {
     use domain::creatoriq::{ApiKey, CiqError};
     use domain::store::{CoverageTypes, Member, Role};
+    use domain::sync::ConnectError;
 
     use crate::error::AppError;
 
@@ -95,34 +139,12 @@ mod server {
         })
     }
 
-    /// A base URL CreatorIQ can be reached at: http(s), a host, no credentials, query or
-    /// fragment. Returns it without a trailing slash.
-    pub fn parse_base_url(raw: &str) -> Result<String, AppError> {
-        let url = raw.trim().trim_end_matches('/');
-        let invalid = |why: &str| {
-            AppError::Invalid(format!(
-                "The CreatorIQ base URL {why}. Use an address like https://apis.creatoriq.com."
-            ))
-        };
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .ok_or_else(|| invalid("must start with https:// (or http://)"))?;
-        if rest.is_empty() || rest.starts_with('/') {
-            return Err(invalid("has no host name"));
+    /// What happened, in the operator's words, when a connection was not saved or tested.
+    pub fn explain_connect(err: &ConnectError, base_url: &str) -> String {
+        match err {
+            ConnectError::Refused(ciq) => explain_failure(ciq, base_url),
+            other => other.to_string(),
         }
-        if rest.contains('@') {
-            return Err(invalid("must not contain a user name or password"));
-        }
-        if rest.contains('?') || rest.contains('#') {
-            return Err(invalid("must not contain a query (?…) or fragment (#…)"));
-        }
-        if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid("must not contain spaces"));
-        }
-        url.parse::<http::Uri>()
-            .map_err(|_| invalid("is not a valid web address"))?;
-        Ok(url.to_string())
     }
 
     /// What happened, in the operator's words, when CreatorIQ did not accept a key.
@@ -141,15 +163,15 @@ mod server {
                 )
             }
             CiqError::Unreachable { reason, .. } => format!(
-                "Could not reach CreatorIQ at {base_url} ({reason}). Check the CreatorIQ base URL \
-                 under Advanced, or try again in a few minutes."
+                "Could not reach CreatorIQ at {base_url} ({reason}). Check the CreatorIQ \
+                 environment, or try again in a few minutes."
             ),
             CiqError::RateLimited { .. } => "CreatorIQ is limiting requests for this key right \
                 now (HTTP 429, too many requests). Wait a minute and try again."
                 .to_string(),
             CiqError::EndpointNotFound { .. } => format!(
                 "CreatorIQ has no campaigns endpoint at {base_url} (HTTP 404). Check the \
-                 CreatorIQ base URL under Advanced."
+                 CreatorIQ environment."
             ),
             other => other.to_string(),
         }
@@ -178,38 +200,63 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{parse_base_url, parse_submitted_key};
+pub use server::parse_submitted_key;
+
+#[cfg(feature = "ssr")]
+use domain::sync::ConnectError;
 
 #[server(endpoint = "settings/get")]
 pub async fn get_settings() -> Result<SettingsView, AppError> {
     use crate::ssr::{current_member, server_context};
-    use domain::creatoriq::DEFAULT_BASE_URL;
 
     let member = current_member().await?;
     let ctx = server_context()?;
+    let org = member.org_id;
     let settings = ctx
         .store
-        .ciq_settings(member.org_id)
+        .ciq_settings(org)
         .await
         .map_err(|e| AppError::internal("loading settings", e))?;
+    let envs = ctx.engine.environments();
+    let view = |e: &domain::creatoriq::CiqEnvironment| EnvironmentView {
+        base_url: e.base_url().to_string(),
+        label: e.label().to_string(),
+    };
+    let has_key = settings.api_key.is_some();
+    let current = envs.get(&settings.base_url);
+    let environment_withdrawn = (has_key && current.is_none()).then(|| settings.base_url.clone());
+    let environment = current
+        .or_else(|| envs.default_environment())
+        .map(view)
+        .unwrap_or_else(|| EnvironmentView {
+            base_url: settings.base_url.clone(),
+            label: settings.base_url.clone(),
+        });
+    let requests_today = ctx
+        .engine
+        .requests_today(org)
+        .await
+        .map_err(|e| AppError::internal("reading today's CreatorIQ request count", e))?
+        .map(|u| (u.used, u.limit));
     Ok(SettingsView {
         is_admin: member.role == domain::store::Role::Admin,
-        key_last4: settings
-            .api_key
-            .as_ref()
-            .map(|_| settings.api_key_last4.clone().unwrap_or_default()),
-        base_url: settings.base_url,
-        default_base_url: DEFAULT_BASE_URL.to_string(),
+        key_last4: has_key.then(|| settings.api_key_last4.clone().unwrap_or_default()),
+        environment,
+        environment_withdrawn,
+        environments: envs.iter().map(view).collect(),
+        requests_today,
         coverage: server::coverage_value(settings.coverage_types).to_string(),
         webhook_status: "Webhooks: not subscribed — syncs run when you choose Sync now."
             .to_string(),
     })
 }
 
-/// Tests the key against CreatorIQ and stores it (encrypted) only if CreatorIQ accepts it.
+/// Connects the organization to a CreatorIQ environment with a key: both are checked (the
+/// environment against the server's list, the key with CreatorIQ) and stored together only if
+/// CreatorIQ accepts the key there. Changing environment therefore always takes the key again.
 #[server(endpoint = "settings/save_key")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
-pub async fn save_api_key(api_key: String) -> Result<KeyCheck, AppError> {
+pub async fn save_api_key(api_key: String, environment: String) -> Result<KeyCheck, AppError> {
     use crate::ssr::{current_member, server_context};
 
     let member = current_member().await?;
@@ -227,30 +274,20 @@ pub async fn save_api_key(api_key: String) -> Result<KeyCheck, AppError> {
         .api_key
         .as_ref()
         .map(|_| settings.api_key_last4.clone().unwrap_or_default());
-    let campaigns = match ctx.engine.test_key(org, &settings.base_url, &key).await {
+    let base_url = environment.trim();
+    let campaigns = match ctx.engine.connect_creatoriq(org, base_url, &key).await {
         Ok(n) => n,
+        Err(ConnectError::Store(e)) => return Err(AppError::internal("saving the API key", e)),
         Err(err) => {
-            tracing::info!(
-                org = org.0,
-                code = err.code(),
-                "CreatorIQ did not accept a new key"
-            );
+            tracing::info!(org = org.0, error = %err, "CreatorIQ connection not saved");
+            let shown: String = base_url.chars().take(200).collect();
             return Err(AppError::Invalid(format!(
                 "{} {}",
-                server::explain_failure(&err, &settings.base_url),
+                server::explain_connect(&err, &shown),
                 server::kept_key(previous.as_deref())
             )));
         }
     };
-    let sealed = ctx
-        .engine
-        .master_key()
-        .encrypt_api_key(org, &key)
-        .map_err(|e| AppError::internal("encrypting the API key", e))?;
-    ctx.store
-        .save_ciq_key(org, &sealed, key.last4())
-        .await
-        .map_err(|e| AppError::internal("saving the API key", e))?;
     tracing::info!(
         org = org.0,
         member = member.id.0,
@@ -276,41 +313,26 @@ pub async fn test_connection() -> Result<KeyCheck, AppError> {
     server::require_admin(&member)?;
     let ctx = server_context()?;
     let org = member.org_id;
-    let settings = ctx
+    let base_url = ctx
         .store
         .ciq_settings(org)
         .await
-        .map_err(|e| AppError::internal("loading settings", e))?;
-    let Some(sealed) = settings.api_key.as_ref() else {
-        return Err(AppError::Invalid(
-            "No CreatorIQ API key is stored yet. Choose Edit to add one.".to_string(),
-        ));
-    };
-    let key = ctx
-        .engine
-        .master_key()
-        .decrypt_api_key(org, sealed)
-        .map_err(|e| {
-            tracing::error!(error = ?e, "stored CreatorIQ key could not be decrypted");
-            AppError::Invalid(
-                "The stored key could not be read with this server's master key. Enter the key \
-             again with Edit."
-                    .to_string(),
-            )
-        })?;
-    match ctx.engine.test_key(org, &settings.base_url, &key).await {
-        Ok(n) => Ok(KeyCheck {
+        .map_err(|e| AppError::internal("loading settings", e))?
+        .base_url;
+    match ctx.engine.test_stored_key(org).await {
+        Ok((n, last4)) => Ok(KeyCheck {
             message: format!(
                 "Connected. CreatorIQ accepted the stored key: it can see {}.",
                 server::campaigns(n)
             ),
-            key_last4: key.last4().to_string(),
+            key_last4: last4,
             campaigns: n,
         }),
-        Err(err) => Err(AppError::Invalid(server::explain_failure(
-            &err,
-            &settings.base_url,
-        ))),
+        Err(ConnectError::Store(e)) => Err(AppError::internal("testing the connection", e)),
+        Err(ConnectError::NoKey) => Err(AppError::Invalid(
+            "No CreatorIQ API key is stored yet. Choose Add key to add one.".to_string(),
+        )),
+        Err(err) => Err(AppError::Invalid(server::explain_connect(&err, &base_url))),
     }
 }
 
@@ -331,26 +353,18 @@ pub async fn save_coverage(coverage: String) -> Result<String, AppError> {
     Ok("Required coverage saved. Application links issued from the next sync use it.".to_string())
 }
 
-#[server(endpoint = "settings/save_base_url")]
-pub async fn save_base_url(base_url: String) -> Result<String, AppError> {
-    use crate::ssr::{current_member, server_context};
-
-    let member = current_member().await?;
-    server::require_admin(&member)?;
-    let url = server::parse_base_url(&base_url)?;
-    server_context()?
-        .store
-        .save_ciq_base_url(member.org_id, &url)
-        .await
-        .map_err(|e| AppError::internal("saving the CreatorIQ base URL", e))?;
-    Ok(format!(
-        "CreatorIQ base URL saved: {url}. Choose Test connection to check it."
-    ))
-}
-
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::server::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(100_000), "100,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn masked_values_are_refused() {
@@ -364,29 +378,6 @@ mod tests {
                 .last4(),
             "er-1"
         );
-    }
-
-    #[test]
-    fn base_urls_are_checked() {
-        assert_eq!(
-            parse_base_url("https://apis.creatoriq.com/").unwrap(),
-            "https://apis.creatoriq.com"
-        );
-        assert_eq!(
-            parse_base_url("http://127.0.0.1:4010").unwrap(),
-            "http://127.0.0.1:4010"
-        );
-        for bad in [
-            "ftp://x",
-            "apis.creatoriq.com",
-            "https://user:pw@apis.creatoriq.com",
-            "https://apis.creatoriq.com?x=1",
-            "https://apis.creatoriq.com/#a",
-            "https://",
-            "https://a b",
-        ] {
-            assert!(parse_base_url(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ciq_sandbox::{SandboxConfig, Size};
-use domain::creatoriq::{ApiKey, CreatorIqConfig};
+use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
 use domain::crypto::MasterKey;
 use domain::store::{SqliteStore, Store, Trigger, TriggerKind};
 use domain::sync::{SyncConfig, SyncEngine};
@@ -62,19 +62,10 @@ async fn run(size: Size) -> Row {
         .expect("org");
     let master = MasterKey::generate();
     let key = ApiKey::parse(ciq_sandbox::PARTNER1_KEY).expect("key");
-    store
-        .save_ciq_key(
-            org.id,
-            &master.encrypt_api_key(org.id, &key).expect("seal"),
-            key.last4(),
-        )
-        .await
-        .expect("save key");
-    store
-        .save_ciq_base_url(org.id, &sandbox.base_url)
-        .await
-        .expect("save url");
     let config = SyncConfig {
+        environments: CiqEnvironments::default()
+            .with(&sandbox.base_url)
+            .expect("loopback sandbox"),
         ciq: CreatorIqConfig {
             // The bench measures our side; CreatorIQ's 5 rps would dominate every figure.
             requests_per_second: NonZeroU32::new(100_000).expect("non-zero"),
@@ -84,6 +75,10 @@ async fn run(size: Size) -> Row {
         ..SyncConfig::default()
     };
     let engine = SyncEngine::new(store.clone() as Arc<dyn Store>, master, config).expect("engine");
+    engine
+        .connect_creatoriq(org.id, &sandbox.base_url, &key)
+        .await
+        .expect("connect to the sandbox");
 
     let trigger = || Trigger::new(TriggerKind::Cli, Some("bench".to_owned()));
     let started = Instant::now();

@@ -2,8 +2,10 @@
 //!
 //! ChaCha20-Poly1305 under a 32-byte master key that the server keeps outside the database
 //! (a file written with mode 0600, or configuration). Each ciphertext carries its own random
-//! 96-bit nonce and is bound to its organization through the associated data, so a ciphertext
-//! copied into another organization's row does not decrypt.
+//! 96-bit nonce and is bound to its organization and to the CreatorIQ environment (base URL) it
+//! was entered for through the associated data: a ciphertext copied into another organization's
+//! row does not decrypt, and a key sealed for one host cannot be used for another, so changing
+//! environment means entering the key again.
 
 use std::fmt;
 use std::io::Write;
@@ -146,57 +148,118 @@ impl MasterKey {
             .map_err(|_| CryptoError::Decrypt)
     }
 
-    /// Encrypts an organization's CreatorIQ API key for [`crate::store::Store::save_ciq_key`].
+    /// Encrypts an organization's CreatorIQ API key for use with the environment at
+    /// `base_url` only.
     pub fn encrypt_api_key(
         &self,
         org: OrgId,
+        base_url: &str,
         key: &ApiKey,
     ) -> Result<EncryptedSecret, CryptoError> {
-        self.encrypt(key.expose().as_bytes(), &api_key_aad(org))
+        self.encrypt(key.expose().as_bytes(), &api_key_aad(org, base_url))
     }
 
+    /// Decrypts a key sealed by [`MasterKey::encrypt_api_key`] for the same organization and
+    /// base URL; any other pair fails with [`CryptoError::Decrypt`].
     pub fn decrypt_api_key(
         &self,
         org: OrgId,
+        base_url: &str,
         secret: &EncryptedSecret,
     ) -> Result<ApiKey, CryptoError> {
-        let bytes = self.decrypt(secret, &api_key_aad(org))?;
+        let bytes = self.decrypt(secret, &api_key_aad(org, base_url))?;
         let text = String::from_utf8(bytes).map_err(|_| CryptoError::NotAnApiKey)?;
         ApiKey::parse(&text).map_err(|_| CryptoError::NotAnApiKey)
     }
+
+    /// A stable, non-reversible name for an API key at one CreatorIQ environment, for counting
+    /// its requests in the database without storing the key: HMAC-SHA-256 under a key derived
+    /// from the master key, so the database alone cannot confirm a guessed key.
+    pub fn api_key_fingerprint(&self, base_url: &str, key: &ApiKey) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        mac.update(b"ciq-request-quota:v1\0");
+        mac.update(normalise_base_url(base_url).as_bytes());
+        mac.update(b"\0");
+        mac.update(key.expose().as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
 }
 
-fn api_key_aad(org: OrgId) -> Vec<u8> {
-    format!("ciq-api-key:org:{}", org.0).into_bytes()
+fn normalise_base_url(base_url: &str) -> &str {
+    base_url.trim().trim_end_matches('/')
+}
+
+fn api_key_aad(org: OrgId, base_url: &str) -> Vec<u8> {
+    format!(
+        "ciq-api-key:v2:org:{}:env:{}",
+        org.0,
+        normalise_base_url(base_url)
+    )
+    .into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const PROD: &str = "https://apis.creatoriq.com";
+
     #[test]
-    fn round_trip_and_binding_to_org() {
+    fn round_trip_and_binding_to_org_and_environment() {
         let master = MasterKey::generate();
         let key = ApiKey::parse("sk_live_abcdefgh1234").unwrap();
-        let sealed = master.encrypt_api_key(OrgId(1), &key).unwrap();
+        let sealed = master.encrypt_api_key(OrgId(1), PROD, &key).unwrap();
         assert!(!sealed
             .0
             .windows(8)
             .any(|w| w == b"sk_live_".as_slice() || w == b"abcdefgh".as_slice()));
         assert_eq!(
-            master.decrypt_api_key(OrgId(1), &sealed).unwrap().expose(),
+            master
+                .decrypt_api_key(OrgId(1), "https://apis.creatoriq.com/", &sealed)
+                .unwrap()
+                .expose(),
             key.expose()
         );
         assert!(matches!(
-            master.decrypt_api_key(OrgId(2), &sealed),
+            master.decrypt_api_key(OrgId(2), PROD, &sealed),
             Err(CryptoError::Decrypt)
         ));
+        // Sealed for production, useless for any other host.
+        for other in ["https://evil.example", "http://127.0.0.1:4010"] {
+            assert!(matches!(
+                master.decrypt_api_key(OrgId(1), other, &sealed),
+                Err(CryptoError::Decrypt)
+            ));
+        }
         assert!(matches!(
-            MasterKey::generate().decrypt_api_key(OrgId(1), &sealed),
+            MasterKey::generate().decrypt_api_key(OrgId(1), PROD, &sealed),
             Err(CryptoError::Decrypt)
         ));
         // Two encryptions of the same key differ (fresh nonce).
-        assert_ne!(master.encrypt_api_key(OrgId(1), &key).unwrap(), sealed);
+        assert_ne!(
+            master.encrypt_api_key(OrgId(1), PROD, &key).unwrap(),
+            sealed
+        );
+    }
+
+    #[test]
+    fn fingerprints_name_a_key_per_environment_without_revealing_it() {
+        let master = MasterKey::from_bytes(&[9u8; 32]).unwrap();
+        let key = ApiKey::parse("sk_live_abcdefgh1234").unwrap();
+        let a = master.api_key_fingerprint(PROD, &key);
+        assert_eq!(
+            a,
+            master.api_key_fingerprint("https://apis.creatoriq.com/", &key)
+        );
+        assert_eq!(a.len(), 32);
+        assert!(!a.contains("1234"));
+        assert_ne!(a, master.api_key_fingerprint("http://127.0.0.1:4010", &key));
+        let other = ApiKey::parse("sk_live_abcdefgh1235").unwrap();
+        assert_ne!(a, master.api_key_fingerprint(PROD, &other));
+        let other_master = MasterKey::from_bytes(&[8u8; 32]).unwrap();
+        assert_ne!(a, other_master.api_key_fingerprint(PROD, &key));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use domain::creatoriq::{
-    ApiKey, CiqError, CreatorIqClient, CreatorIqConfig, CONTACT_FIELDS, SYNC_SECTIONS,
+    ApiKey, CiqError, CreatorIqClient, CreatorIqConfig, GateRefusal, PublisherRef, RequestGate,
+    SYNC_SECTIONS,
 };
 use serde_json::{json, Value};
 
@@ -297,7 +298,7 @@ async fn unknown_ids_are_not_found_and_not_retried() {
     );
     assert_eq!(hits.load(Ordering::SeqCst), 2);
     assert!(matches!(
-        c.publisher(9).await,
+        c.publisher(&PublisherRef::Internal(9)).await,
         Err(CiqError::NotFound { .. })
     ));
     assert_eq!(c.retry_count(), 0);
@@ -405,11 +406,9 @@ async fn publishers_contacts_and_query_parameters() {
         neo.custom_fields.as_ref().and_then(|f| f.get(8)),
         Some("MA")
     );
-    let list = c
-        .campaign_publishers_list(42066, &CONTACT_FIELDS)
-        .await
-        .unwrap();
+    let list = c.campaign_publishers_list(42066).await.unwrap();
     assert_eq!(list.publishers[0].email.as_deref(), Some("neo@example.com"));
+    assert!(list.publishers[0].has_contact);
     let contact = c.contact(5).await.unwrap();
     assert_eq!(contact.state.as_deref(), Some("TX"));
 
@@ -421,10 +420,9 @@ async fn publishers_contacts_and_query_parameters() {
             Some("PublishersCustomFields,FinalPayout".to_string())
         )
     );
-    assert_eq!(
-        queries[1].1.as_deref(),
-        Some(CONTACT_FIELDS.join(",").as_str())
-    );
+    // No `fields`: the spec types it as one enum value, so the full standard object is asked
+    // for and every reading of the spec answers with the contact fields.
+    assert_eq!(queries[1], ("fields", None));
     assert_eq!(c.request_count(), 3);
 }
 
@@ -492,4 +490,135 @@ async fn fresh_counters_start_at_zero_and_share_the_pool() {
     assert_eq!(run.request_count(), 2);
     assert_eq!(c.request_count(), 1);
     assert!(!format!("{run:?}").contains(KEY));
+}
+
+/// Records every request a stub receives: path, query and the `x-api-key` header.
+type Seen = Arc<Mutex<Vec<(String, Option<String>, Option<String>)>>>;
+
+fn recording(
+    status: StatusCode,
+    body: Value,
+    extra: Option<(&'static str, String)>,
+) -> (Router, Seen) {
+    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let router = Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap| {
+        let log = log.clone();
+        let body = body.clone();
+        let extra = extra.clone();
+        async move {
+            let key = headers
+                .get("x-api-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            log.lock().unwrap().push((
+                uri.path().to_string(),
+                uri.query().map(str::to_string),
+                key,
+            ));
+            let mut response = (status, axum::Json(body)).into_response();
+            if let Some((name, value)) = extra {
+                response.headers_mut().insert(name, value.parse().unwrap());
+            }
+            response
+        }
+    });
+    (router, seen)
+}
+
+#[tokio::test]
+async fn get_publisher_names_the_id_kind_it_passes() {
+    let body = json!({"type": "Publisher", "Publisher": {"Id": 77, "PublisherId": "10000000077"}});
+    let (router, seen) = recording(StatusCode::OK, body, None);
+    let c = client(&serve(router).await);
+    let p = c.publisher(&PublisherRef::Internal(77)).await.unwrap();
+    assert_eq!(p.id, Some(77));
+    c.publisher(&PublisherRef::External("10000000077".into()))
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0].0, "/crm/v1/api/publisher/77");
+    assert_eq!(seen[0].1.as_deref(), Some("key=Id"), "internal ids say so");
+    assert_eq!(seen[1].0, "/crm/v1/api/publisher/10000000077");
+    assert_eq!(seen[1].1, None, "external ids are Get Publisher's default");
+    // An external id that is not letters and digits never reaches the path.
+    assert!(c
+        .publisher(&PublisherRef::External("../campaigns".into()))
+        .await
+        .is_err());
+    assert_eq!(c.request_count(), 2);
+}
+
+#[tokio::test]
+async fn a_400_for_a_parameter_is_not_reported_as_an_unknown_campaign() {
+    let body = json!({"type": "CoreException",
+        "CoreException": {"code": 400, "message": "Invalid value for fields"}});
+    let (router, _) = recording(StatusCode::BAD_REQUEST, body, None);
+    let c = client(&serve(router).await);
+    let err = c.campaign_publishers_list(42066).await.unwrap_err();
+    assert!(matches!(err, CiqError::BadRequest { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(!text.contains("has no campaign"), "{text}");
+    assert!(text.contains("Invalid value for fields"), "{text}");
+    assert!(text.contains("campaign 42066"), "{text}");
+    assert_eq!(c.retry_count(), 0);
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_the_key_goes_nowhere_else() {
+    let (elsewhere, elsewhere_seen) = recording(StatusCode::OK, json!({}), None);
+    let elsewhere_url = serve(elsewhere).await;
+    let (router, seen) = recording(
+        StatusCode::FOUND,
+        json!({}),
+        Some(("location", format!("{elsewhere_url}/crm/v1/api/campaigns"))),
+    );
+    let c = client(&serve(router).await);
+    let err = c.list_campaigns(1, 1).await.unwrap_err();
+    assert_eq!(err, CiqError::Redirected { status: 302 });
+    assert!(err.to_string().contains("not sent anywhere else"), "{err}");
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert!(
+        elsewhere_seen.lock().unwrap().is_empty(),
+        "the redirect target received a request"
+    );
+}
+
+/// Admits `allowed` requests, then refuses with the daily limit.
+struct Budget {
+    left: Mutex<u64>,
+}
+
+#[async_trait::async_trait]
+impl RequestGate for Budget {
+    async fn admit(&self) -> Result<(), GateRefusal> {
+        let mut left = self.left.lock().unwrap();
+        if *left == 0 {
+            return Err(GateRefusal::DailyLimit { limit: 2 });
+        }
+        *left -= 1;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_gate_is_asked_before_every_request_and_retry() {
+    let (router, hits) = scripted(|n| match n {
+        0 => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        _ => ok_campaigns(),
+    });
+    let c = client(&serve(router).await).with_gate(Arc::new(Budget {
+        left: Mutex::new(2),
+    }));
+    // First try fails with 503, the retry succeeds: two requests, both admitted.
+    c.list_campaigns(1, 1).await.unwrap();
+    let err = c.list_campaigns(1, 1).await.unwrap_err();
+    assert_eq!(err, CiqError::DailyQuota { limit: 2 });
+    assert!(err.to_string().contains("after midnight UTC"), "{err}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        2,
+        "nothing was sent past the quota"
+    );
+    assert_eq!(c.request_count(), 2);
 }

@@ -81,13 +81,11 @@ async fn ciq_settings_default_and_round_trip_with_the_key_encrypted() {
 
     let master = MasterKey::generate();
     let key = ApiKey::parse("ciq_live_abcdef987654").unwrap();
-    let sealed = master.encrypt_api_key(org.id, &key).unwrap();
-    store
-        .save_ciq_key(org.id, &sealed, key.last4())
-        .await
+    let sealed = master
+        .encrypt_api_key(org.id, "http://127.0.0.1:4010", &key)
         .unwrap();
     store
-        .save_ciq_base_url(org.id, "http://127.0.0.1:4010/")
+        .save_ciq_connection(org.id, "http://127.0.0.1:4010/", &sealed, key.last4())
         .await
         .unwrap();
     store
@@ -101,7 +99,10 @@ async fn ciq_settings_default_and_round_trip_with_the_key_encrypted() {
     let stored = settings.api_key.unwrap();
     assert!(!String::from_utf8_lossy(&stored.0).contains("abcdef987654"));
     assert_eq!(
-        master.decrypt_api_key(org.id, &stored).unwrap().expose(),
+        master
+            .decrypt_api_key(org.id, &settings.base_url, &stored)
+            .unwrap()
+            .expose(),
         key.expose()
     );
 
@@ -320,4 +321,58 @@ async fn one_lease_per_organization_and_expired_leases_are_taken_over() {
         .record_sync_progress(org.id, dead.id, &Default::default(), &lease("dead", 60))
         .await
         .unwrap());
+}
+
+#[tokio::test]
+async fn request_counts_are_per_key_per_day_and_stop_at_the_limit() {
+    let (store, _dir) = store().await;
+    let day = chrono::NaiveDate::from_ymd_opt(2030, 6, 1).unwrap();
+    let next = day.succ_opt().unwrap();
+    for expected in 1..=3 {
+        assert_eq!(
+            store.count_ciq_request("key-a", day, 3).await.unwrap(),
+            Some(expected)
+        );
+    }
+    // The limit is reached: refused, and the refusal is not counted.
+    assert_eq!(
+        store.count_ciq_request("key-a", day, 3).await.unwrap(),
+        None
+    );
+    assert_eq!(store.ciq_requests_on("key-a", day).await.unwrap(), 3);
+    // Another key, and the next day, have their own budgets.
+    assert_eq!(
+        store.count_ciq_request("key-b", day, 3).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store.count_ciq_request("key-a", next, 3).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(store.ciq_requests_on("key-a", next).await.unwrap(), 1);
+    assert_eq!(store.ciq_requests_on("key-c", day).await.unwrap(), 0);
+    assert_eq!(
+        store.count_ciq_request("key-c", day, 0).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn concurrent_counters_never_pass_the_limit() {
+    let (store, _dir) = store().await;
+    let store = std::sync::Arc::new(store);
+    let day = chrono::NaiveDate::from_ymd_opt(2030, 6, 1).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let store = store.clone();
+        tasks.spawn(async move { store.count_ciq_request("shared", day, 25).await.unwrap() });
+    }
+    let mut admitted = 0;
+    while let Some(result) = tasks.join_next().await {
+        if result.unwrap().is_some() {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 25);
+    assert_eq!(store.ciq_requests_on("shared", day).await.unwrap(), 25);
 }

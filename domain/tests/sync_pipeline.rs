@@ -9,7 +9,7 @@ use std::time::Duration;
 use ciq_sandbox::{scenarios, CreatorEdit, FaultConfig, Size};
 use domain::links::{LinkState, RetireReason};
 use domain::store::{ContractorStatus, RunState, Store, Trigger, TriggerKind};
-use domain::sync::{LiveRun, SyncEngine};
+use domain::sync::{LiveRun, SyncConfig, SyncEngine};
 use sync_support::*;
 
 fn codes(row: &domain::store::Contractor) -> BTreeSet<String> {
@@ -286,16 +286,14 @@ async fn env_with_same_sandbox(env: &Env) -> OrgOnly {
         .create_organization("acme-2", "Acme Two")
         .await
         .unwrap();
-    let key = domain::creatoriq::ApiKey::parse(ciq_sandbox::PARTNER1_KEY).unwrap();
-    let sealed = env.master.encrypt_api_key(org.id, &key).unwrap();
-    env.store
-        .save_ciq_key(org.id, &sealed, key.last4())
-        .await
-        .unwrap();
-    env.store
-        .save_ciq_base_url(org.id, &env.sandbox.base_url)
-        .await
-        .unwrap();
+    store_key_unchecked(
+        &env.store,
+        &env.master,
+        org.id,
+        &env.sandbox.base_url,
+        ciq_sandbox::PARTNER1_KEY,
+    )
+    .await;
     OrgOnly {
         org,
         engine: env.engine.clone(),
@@ -355,6 +353,8 @@ async fn a_failing_campaign_keeps_its_rows_and_the_run_reports_it() {
 async fn a_full_sync_of_the_demo_dataset_stays_within_the_request_budget() {
     let env = env(Size::Demo).await;
     env.sandbox.handle.set_faults(FaultConfig::default());
+    // The key was checked with one request when it was saved.
+    let before = env.sandbox_requests();
     let summary = env.sync().await;
     assert_eq!(
         summary.state(),
@@ -362,8 +362,7 @@ async fn a_full_sync_of_the_demo_dataset_stays_within_the_request_budget() {
         "{:?}",
         summary.totals()
     );
-    let counters = env.sandbox.handle.counters();
-    let used = counters.by_key[ciq_sandbox::PARTNER1_KEY].total;
+    let used = env.sandbox_requests() - before;
     let campaigns = summary.totals().progress.campaigns_total;
     // The client walks campaigns 100 per page.
     let pages = campaigns.div_ceil(100).max(1);
@@ -446,7 +445,10 @@ async fn concurrent_triggers_produce_one_run() {
     let other = SyncEngine::new(
         env.store.clone(),
         env.master.clone(),
-        engine_config(fast_ciq()),
+        SyncConfig {
+            environments: allowing(&env.sandbox.base_url),
+            ..engine_config(fast_ciq())
+        },
     )
     .unwrap();
     let handle = env
@@ -596,12 +598,14 @@ async fn a_refused_key_fails_the_run_without_touching_rows() {
         .contractor_status_counts(env.org.id)
         .await
         .unwrap();
-    let key = domain::creatoriq::ApiKey::parse("not-a-sandbox-key-0000").unwrap();
-    let sealed = env.master.encrypt_api_key(env.org.id, &key).unwrap();
-    env.store
-        .save_ciq_key(env.org.id, &sealed, key.last4())
-        .await
-        .unwrap();
+    store_key_unchecked(
+        &env.store,
+        &env.master,
+        env.org.id,
+        &env.sandbox.base_url,
+        "not-a-sandbox-key-0000",
+    )
+    .await;
     let summary = env.sync().await;
     assert_eq!(summary.state(), RunState::Failed);
     assert!(summary
@@ -618,4 +622,150 @@ async fn a_refused_key_fails_the_run_without_touching_rows() {
         counts
     );
     let _ = Arc::clone(&env.store);
+}
+
+/// The same statuses, per row, as a sync against the default sandbox.
+async fn statuses(env: &Env) -> Vec<(i64, i64, ContractorStatus, Vec<String>)> {
+    let mut out = Vec::new();
+    for creator in ciq_sandbox::scenarios::CREATORS {
+        for campaign in creator.campaign_ids {
+            let row = env.row(*campaign, creator.publisher_id).await;
+            let codes = row
+                .failures
+                .iter()
+                .map(|f| format!("{:?}", f.code))
+                .collect();
+            out.push((row.ciq_campaign_id, row.ciq_publisher_id, row.status, codes));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn sections_given_only_per_creator_are_fetched_not_read_as_missing_payment() {
+    let plain = env(Size::Tiny).await;
+    plain.sync().await;
+    let expected = statuses(&plain).await;
+
+    let env = env_custom(
+        Size::Tiny,
+        fast_ciq(),
+        |s| s.sections_need_publisher_id = true,
+        |_| {},
+    )
+    .await;
+    let before = env.sandbox_requests();
+    let summary = env.sync().await;
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    assert_eq!(statuses(&env).await, expected);
+    assert_eq!(
+        summary.totals().statuses,
+        plain.sync().await.totals().statuses
+    );
+    // One extra request per creator entry: the bulk answer had no sections to read.
+    let campaigns = summary.totals().progress.campaigns_total;
+    let entries = summary.totals().statuses.total() - summary.totals().statuses.removed;
+    let used = env.sandbox_requests() - before;
+    assert_eq!(used, summary.totals().ciq_requests);
+    assert_eq!(used, 1 + 2 * campaigns + entries, "{used} requests");
+}
+
+#[tokio::test]
+async fn a_strict_reading_of_publishers_list_fields_still_gives_every_contact_field() {
+    let plain = env(Size::Tiny).await;
+    plain.sync().await;
+    let expected = statuses(&plain).await;
+
+    let env = env_custom(
+        Size::Tiny,
+        fast_ciq(),
+        |s| s.strict_list_fields = true,
+        |_| {},
+    )
+    .await;
+    let before = env.sandbox_requests();
+    let summary = env.sync().await;
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    assert_eq!(statuses(&env).await, expected);
+    let campaigns = summary.totals().progress.campaigns_total;
+    assert_eq!(
+        env.sandbox_requests() - before,
+        1 + 2 * campaigns,
+        "no per-creator fallbacks were needed"
+    );
+}
+
+#[tokio::test]
+async fn the_daily_quota_stops_a_sync_cleanly_and_is_shared_by_engines() {
+    // Saving the key costs 1 request, listing campaigns 1, each campaign 2: a limit of 8 lets
+    // three campaigns through.
+    let env = env_custom(
+        Size::Tiny,
+        fast_ciq(),
+        |_| {},
+        |c| c.daily_request_limit = 8,
+    )
+    .await;
+    let before = env
+        .store
+        .contractor_status_counts(env.org.id)
+        .await
+        .unwrap();
+    assert_eq!(before.total(), 0);
+    let summary = env.sync().await;
+    let totals = summary.totals();
+    assert_eq!(summary.state(), RunState::Failed, "{totals:?}");
+    let error = totals.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("used its 8 CreatorIQ requests for today"),
+        "{error}"
+    );
+    assert!(error.contains("after midnight UTC"), "{error}");
+    assert_eq!(totals.progress.campaigns_done, 3, "{totals:?}");
+    assert_eq!(totals.progress.campaigns_failed, 0, "{totals:?}");
+    assert_eq!(env.sandbox_requests(), 8, "nothing was sent past the quota");
+    // What was fetched is stored; nothing was marked as an error for the stop.
+    let after = env
+        .store
+        .contractor_status_counts(env.org.id)
+        .await
+        .unwrap();
+    assert!(after.total() > 0);
+    assert_eq!(after.error, 0);
+    let usage = env
+        .engine
+        .requests_today(env.org.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((usage.used, usage.limit), (8, 8));
+
+    // A second engine (another server instance) on the same database sees the same count.
+    let other = SyncEngine::new(
+        env.store.clone(),
+        env.master.clone(),
+        SyncConfig {
+            environments: allowing(&env.sandbox.base_url),
+            daily_request_limit: 8,
+            ..engine_config(fast_ciq())
+        },
+    )
+    .unwrap();
+    let again = other
+        .sync_organization(env.org.id, Trigger::new(TriggerKind::Cli, "b".to_string()))
+        .await
+        .unwrap();
+    assert_eq!(again.state(), RunState::Failed);
+    assert_eq!(again.totals().ciq_requests, 0);
+    assert_eq!(env.sandbox_requests(), 8);
 }

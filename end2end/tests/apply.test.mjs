@@ -10,7 +10,7 @@ let creator;
 
 before(async () => {
   sandbox = await startSandbox({ size: 'tiny' });
-  dash = await startDashboard({ orgs: [admin] });
+  dash = await startDashboard({ orgs: [admin], ciqUrls: [sandbox.url] });
   dash.cli(['sync', '--org', admin.slug, '--base-url', sandbox.url, '--api-key', sandbox.key]);
   operator = await launchBrowser();
   // The creator opens the link in a browser of their own, not signed in.

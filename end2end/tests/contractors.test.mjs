@@ -11,7 +11,7 @@ let page;
 before(async () => {
   // A rate limit slow enough that the progress bar is visible for a few seconds.
   sandbox = await startSandbox({ size: 'demo', rateLimit: 20 });
-  dash = await startDashboard({ orgs: [admin] });
+  dash = await startDashboard({ orgs: [admin], ciqUrls: [sandbox.url] });
   dash.cli(['sync', '--org', admin.slug, '--base-url', sandbox.url, '--api-key', sandbox.key, '--no-sync']);
   browser = await launchBrowser();
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: dash.url });

@@ -13,7 +13,7 @@ const cspViolations = [];
 
 before(async () => {
   sandbox = await startSandbox({ size: 'tiny', rateLimit: 0 });
-  dash = await startDashboard({ orgs: [admin] });
+  dash = await startDashboard({ orgs: [admin], ciqUrls: [sandbox.url] });
   dash.cli(['add-member', '--org', admin.slug, '--email', viewer.email, '--role', 'viewer'], {
     MEMBER_PASSWORD: viewer.password,
   });
@@ -42,13 +42,15 @@ test('saving the sandbox key says how many campaigns it sees and shows only the 
   const page = await browser.newPage();
   await openSettings(page, admin);
   assert.match(await page.getByTestId('masked-key').innerText(), /No CreatorIQ API key/);
-  // Point the organization at the sandbox (Advanced), as the demo does.
-  await page.getByText('Advanced').click();
-  await page.getByLabel('CreatorIQ base URL').fill(sandbox.url);
-  await page.getByRole('button', { name: 'Save base URL' }).click();
-  await page.getByText(/CreatorIQ base URL saved/).waitFor();
+  assert.match(await page.getByTestId('environment').innerText(), /CreatorIQ production/);
 
   await page.getByRole('button', { name: 'Add key' }).click();
+  // The environment is chosen from the server's list, not typed: production and the sandbox.
+  const env = page.getByLabel('CreatorIQ environment');
+  await env.waitFor();
+  const options = await env.locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(options, ['https://apis.creatoriq.com', sandbox.url]);
+  await env.selectOption(sandbox.url);
   const input = page.getByLabel('New CreatorIQ API key');
   await input.waitFor();
   assert.equal(await input.getAttribute('type'), 'password');
@@ -59,6 +61,9 @@ test('saving the sandbox key says how many campaigns it sees and shows only the 
   assert.equal(await page.getByTestId('masked-key').innerText(), '•••• er-1');
   assert.equal(await page.locator('input[name=api_key]').count(), 0, 'the editor closes after saving');
   assert.ok(!(await page.content()).includes(sandbox.key), 'the key is not in the page');
+  await page.waitForFunction(() => /Local CreatorIQ sandbox/.test(document.querySelector('[data-testid=environment]')?.textContent ?? ''));
+  // The connection test already counted its request against today's quota.
+  assert.match(await page.getByTestId('request-usage').innerText(), /^[1-9]\d* of 100,000 CreatorIQ requests used today/);
   await screenshot(page, 'settings');
 
   // Test connection uses the stored key.
@@ -71,6 +76,8 @@ test('a wrong key is refused in plain words and the old key stays', async () => 
   const page = await browser.newPage();
   await openSettings(page, admin);
   await page.getByRole('button', { name: 'Edit' }).click();
+  // The editor opens on the organization's environment.
+  assert.equal(await page.getByLabel('CreatorIQ environment').inputValue(), sandbox.url);
   const input = page.getByLabel('New CreatorIQ API key');
   await input.fill('not-a-real-key-0000');
   await page.getByRole('button', { name: 'Save', exact: true }).click();

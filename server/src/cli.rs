@@ -66,14 +66,16 @@ pub struct SyncArgs {
     /// The 32-byte master key that encrypts CreatorIQ API keys at rest (created if missing).
     #[arg(long, env = "MASTER_KEY_FILE", default_value = "data/master.key")]
     pub master_key_file: std::path::PathBuf,
-    /// Save this CreatorIQ base URL for the organization before syncing.
+    /// Connect the organization to this CreatorIQ environment (one of CREATORIQ_BASE_URLS)
+    /// before syncing. Needs the API key too: a key is sealed for one environment.
     #[arg(long)]
     pub base_url: Option<String>,
-    /// Save this CreatorIQ API key for the organization before syncing. Read from CIQ_API_KEY
-    /// when not given, so it need not appear in shell history.
+    /// Save this CreatorIQ API key for the organization before syncing, after CreatorIQ
+    /// accepted it. Read from CIQ_API_KEY when not given, so it need not appear in shell
+    /// history.
     #[arg(long, env = "CIQ_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
-    /// Only save the base URL and API key; start no sync (it can then be started from the
+    /// Only save the environment and API key; start no sync (it can then be started from the
     /// dashboard's "Sync now").
     #[arg(long)]
     pub no_sync: bool,

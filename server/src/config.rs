@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use domain::creatoriq::CiqEnvironments;
+use domain::sync::{SyncConfig, CREATORIQ_DAILY_LIMIT};
 
 #[derive(Clone)]
 pub struct Config {
@@ -20,6 +22,11 @@ pub struct Config {
     /// `MASTER_KEY_FILE`: the 32-byte key that encrypts CreatorIQ API keys at rest; created
     /// (mode 0600) if missing. Back it up: without it stored API keys must be entered again.
     pub master_key_file: PathBuf,
+    /// `CREATORIQ_BASE_URLS`: the CreatorIQ environments organizations may choose, comma
+    /// separated (default production only). The only hosts that ever receive an API key.
+    pub ciq_environments: CiqEnvironments,
+    /// `CREATORIQ_DAILY_REQUEST_LIMIT`: requests per API key per UTC day (CreatorIQ: 100,000).
+    pub ciq_daily_limit: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -30,6 +37,8 @@ impl std::fmt::Debug for Config {
             .field("public_base_url", &self.public_base_url)
             .field("site_root", &self.site_root)
             .field("master_key_file", &self.master_key_file)
+            .field("ciq_environments", &self.ciq_environments)
+            .field("ciq_daily_limit", &self.ciq_daily_limit)
             .finish()
     }
 }
@@ -64,6 +73,17 @@ impl Config {
         if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
             anyhow::bail!("PUBLIC_BASE_URL must start with http:// or https://");
         }
+        let ciq_environments = match get("CREATORIQ_BASE_URLS") {
+            Some(raw) => CiqEnvironments::parse(&raw)
+                .map_err(|e| anyhow::anyhow!("CREATORIQ_BASE_URLS: {e}"))?,
+            None => CiqEnvironments::default(),
+        };
+        let ciq_daily_limit = match get("CREATORIQ_DAILY_REQUEST_LIMIT") {
+            Some(raw) => raw.trim().parse::<u64>().ok().filter(|n| *n > 0).context(
+                "CREATORIQ_DAILY_REQUEST_LIMIT must be a whole number of requests, at least 1",
+            )?,
+            None => CREATORIQ_DAILY_LIMIT,
+        };
         Ok(Self {
             addr,
             database_url: get("DATABASE_URL")
@@ -76,7 +96,18 @@ impl Config {
             master_key_file: get("MASTER_KEY_FILE")
                 .unwrap_or_else(|| "data/master.key".to_owned())
                 .into(),
+            ciq_environments,
+            ciq_daily_limit,
         })
+    }
+
+    /// The sync engine's settings: the allowed CreatorIQ environments and the daily quota.
+    pub fn sync_config(&self) -> SyncConfig {
+        SyncConfig {
+            environments: self.ciq_environments.clone(),
+            daily_request_limit: self.ciq_daily_limit,
+            ..SyncConfig::default()
+        }
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -105,6 +136,35 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("hunter2secret"), "{shown}");
         assert!(shown.contains("postgres://app:••••@db/x"));
+    }
+
+    #[test]
+    fn creatoriq_environments_default_to_production_and_refuse_plain_http() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        let urls: Vec<&str> = c.ciq_environments.iter().map(|e| e.base_url()).collect();
+        assert_eq!(urls, ["https://apis.creatoriq.com"]);
+        assert_eq!(c.ciq_daily_limit, 100_000);
+
+        let c = Config::from_lookup(|k| {
+            (k == "CREATORIQ_BASE_URLS")
+                .then(|| "https://apis.creatoriq.com,http://127.0.0.1:4010".to_owned())
+        })
+        .unwrap();
+        assert!(c.ciq_environments.get("http://127.0.0.1:4010").is_some());
+
+        let err = Config::from_lookup(|k| {
+            (k == "CREATORIQ_BASE_URLS").then(|| "http://apis.creatoriq.com".to_owned())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("must use https://"), "{err}");
+        let err = Config::from_lookup(|k| {
+            (k == "CREATORIQ_DAILY_REQUEST_LIMIT").then(|| "lots".to_owned())
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("CREATORIQ_DAILY_REQUEST_LIMIT"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use app::{shell, App};
 use axum::Router;
 use domain::crypto::MasterKey;
 use domain::store::{SqliteStore, Store};
-use domain::sync::{SyncConfig, SyncEngine};
+use domain::sync::SyncEngine;
 use http::header::{HeaderName, HeaderValue};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -97,7 +97,7 @@ async fn router(
         .build();
     let routes = generate_route_list(App);
     let store = Arc::new(store) as Arc<dyn Store>;
-    let engine = SyncEngine::new(store.clone(), master_key, SyncConfig::default())
+    let engine = SyncEngine::new(store.clone(), master_key, config.sync_config())
         .context("starting the sync engine")?;
     let context = ServerContext {
         store,

@@ -56,12 +56,11 @@ impl TestServer {
         // Acme is connected to the sandbox; the other organization is not.
         let master = MasterKey::load_or_create(&key_file).unwrap();
         let key = ApiKey::parse(PARTNER1_KEY).unwrap();
-        let sealed = master.encrypt_api_key(acme, &key).unwrap();
+        let sealed = master.encrypt_api_key(acme, ciq_base_url, &key).unwrap();
         store
-            .save_ciq_key(acme, &sealed, key.last4())
+            .save_ciq_connection(acme, ciq_base_url, &sealed, key.last4())
             .await
             .unwrap();
-        store.save_ciq_base_url(acme, ciq_base_url).await.unwrap();
         drop(store);
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -70,6 +69,7 @@ impl TestServer {
             "DATABASE_URL" => Some(db.clone()),
             "DASHBOARD_ADDR" => Some(addr.to_string()),
             "MASTER_KEY_FILE" => Some(key_file.display().to_string()),
+            "CREATORIQ_BASE_URLS" => Some(format!("https://apis.creatoriq.com,{ciq_base_url}")),
             _ => None,
         })
         .unwrap();

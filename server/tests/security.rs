@@ -4,10 +4,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use dashboard::{launch, Config};
 use domain::auth::{add_member, create_organization_with_admin, Password};
-use domain::creatoriq::ApiKey;
+use domain::creatoriq::{ApiKey, CiqEnvironments};
 use domain::crypto::MasterKey;
 use domain::store::{OrgId, Role, SqliteStore, Store, Trigger, TriggerKind};
 use domain::sync::{SyncConfig, SyncEngine};
@@ -21,11 +22,67 @@ const OTHER: &str = "ops@bluebird.example";
 const PASSWORD: &str = "correct horse battery";
 const KEY: &str = ciq_sandbox::PARTNER1_KEY;
 
+/// A local HTTP listener that records every request it receives (path and `x-api-key`), and
+/// answers either 404 or, when `redirect_to` is set, 302 to that address.
+/// (URI, `x-api-key`) of each request received.
+type Requests = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+struct Recorder {
+    url: String,
+    seen: Requests,
+}
+
+impl Recorder {
+    async fn start(redirect_to: Option<String>) -> Recorder {
+        let seen: Requests = Arc::default();
+        let log = seen.clone();
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+                let log = log.clone();
+                let redirect_to = redirect_to.clone();
+                async move {
+                    let key = headers
+                        .get("x-api-key")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    log.lock().unwrap().push((uri.to_string(), key));
+                    match redirect_to {
+                        Some(to) => axum::response::Response::builder()
+                            .status(302)
+                            .header("location", format!("{to}{}", uri.path()))
+                            .body(axum::body::Body::empty())
+                            .unwrap(),
+                        None => axum::response::Response::builder()
+                            .status(404)
+                            .body(axum::body::Body::empty())
+                            .unwrap(),
+                    }
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Recorder { url, seen }
+    }
+
+    fn requests(&self) -> Vec<(String, Option<String>)> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
 struct TestServer {
     base: String,
     db_path: PathBuf,
     acme: OrgId,
     bluebird: OrgId,
+    sandbox_url: String,
+    /// Not an allowed environment: must never receive anything.
+    elsewhere: Recorder,
+    /// An allowed environment that redirects every request to `elsewhere`.
+    redirector: Recorder,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _sandbox: ciq_sandbox::RunningSandbox,
@@ -68,11 +125,14 @@ impl TestServer {
         )
         .await
         .unwrap();
-        store
-            .save_ciq_base_url(admin.org_id, &sandbox.base_url)
-            .await
-            .unwrap();
         drop(store);
+        let elsewhere = Recorder::start(None).await;
+        let redirector = Recorder::start(Some(elsewhere.url.clone())).await;
+        // Production, the sandbox, a redirecting host and a port where nothing listens.
+        let environments = format!(
+            "https://apis.creatoriq.com,{},{},http://127.0.0.1:9",
+            sandbox.base_url, redirector.url
+        );
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
@@ -81,6 +141,7 @@ impl TestServer {
             "DATABASE_URL" => Some(db.clone()),
             "DASHBOARD_ADDR" => Some(addr.to_string()),
             "MASTER_KEY_FILE" => Some(master.clone()),
+            "CREATORIQ_BASE_URLS" => Some(environments.clone()),
             _ => None,
         })
         .unwrap();
@@ -93,6 +154,9 @@ impl TestServer {
             db_path,
             acme: admin.org_id,
             bluebird: other.org_id,
+            sandbox_url: sandbox.base_url.clone(),
+            elsewhere,
+            redirector,
             stop: Some(tx),
             task,
             _sandbox: sandbox,
@@ -290,12 +354,14 @@ async fn a_viewer_cannot_change_settings_even_over_http() {
     let server = TestServer::start().await;
     let viewer = server.signed_in(VIEWER).await;
     for (endpoint, form) in [
-        ("settings/save_key", vec![("api_key", KEY)]),
-        ("settings/save_coverage", vec![("coverage", "general")]),
         (
-            "settings/save_base_url",
-            vec![("base_url", "https://evil.example")],
+            "settings/save_key",
+            vec![
+                ("api_key", KEY),
+                ("environment", server.sandbox_url.as_str()),
+            ],
         ),
+        ("settings/save_coverage", vec![("coverage", "general")]),
         ("settings/test_connection", vec![]),
     ] {
         let (status, body) = server.call(&viewer, endpoint, &form).await;
@@ -309,7 +375,7 @@ async fn a_viewer_cannot_change_settings_even_over_http() {
         .await
         .unwrap();
     assert!(settings.api_key.is_none());
-    assert_ne!(settings.base_url, "https://evil.example");
+    assert_ne!(settings.base_url, server.sandbox_url);
 
     // The viewer still sees the page, without the forms.
     let (status, html) = server.page(&viewer, "/settings").await;
@@ -327,12 +393,17 @@ async fn another_organizations_sync_run_is_not_found() {
     let store = std::sync::Arc::new(server.store().await);
     let master = MasterKey::generate();
     let key = ApiKey::parse(KEY).unwrap();
-    let sealed = master.encrypt_api_key(server.acme, &key).unwrap();
-    store
-        .save_ciq_key(server.acme, &sealed, key.last4())
+    let config = SyncConfig {
+        environments: CiqEnvironments::default()
+            .with(&server.sandbox_url)
+            .unwrap(),
+        ..SyncConfig::default()
+    };
+    let engine = SyncEngine::new(store.clone(), master, config).unwrap();
+    engine
+        .connect_creatoriq(server.acme, &server.sandbox_url, &key)
         .await
         .unwrap();
-    let engine = SyncEngine::new(store.clone(), master, SyncConfig::default()).unwrap();
     let summary = engine
         .sync_organization(
             server.acme,
@@ -409,16 +480,28 @@ async fn the_api_key_is_tested_stored_encrypted_and_never_shown() {
     let server = TestServer::start().await;
     let admin = server.signed_in(ADMIN).await;
 
+    let sandbox = server.sandbox_url.clone();
+    let save = |key: &'static str, env: &str| {
+        let env = env.to_string();
+        let admin = admin.clone();
+        let server = &server;
+        async move {
+            server
+                .call(
+                    &admin,
+                    "settings/save_key",
+                    &[("api_key", key), ("environment", &env)],
+                )
+                .await
+        }
+    };
+
     // A masked value is never taken for a key.
-    let (status, body) = server
-        .call(&admin, "settings/save_key", &[("api_key", "•••• er-1")])
-        .await;
+    let (status, body) = save("•••• er-1", &sandbox).await;
     assert!(!status.is_success());
     assert!(body.contains("masked key"), "{body}");
 
-    let (status, saved) = server
-        .call(&admin, "settings/save_key", &[("api_key", KEY)])
-        .await;
+    let (status, saved) = save(KEY, &sandbox).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert!(
         saved.contains("CreatorIQ accepted the key: it can see 8 campaigns"),
@@ -427,13 +510,7 @@ async fn the_api_key_is_tested_stored_encrypted_and_never_shown() {
     assert!(saved.contains("\"key_last4\":\"er-1\""), "{saved}");
 
     // A refused key is not stored; the old one stays.
-    let (status, refused) = server
-        .call(
-            &admin,
-            "settings/save_key",
-            &[("api_key", "not-a-real-key-9999")],
-        )
-        .await;
+    let (status, refused) = save("not-a-real-key-9999", &sandbox).await;
     assert!(!status.is_success());
     assert!(refused.contains("CreatorIQ refused this key"), "{refused}");
     assert!(
@@ -471,35 +548,120 @@ async fn the_api_key_is_tested_stored_encrypted_and_never_shown() {
     assert_eq!(stored.api_key_last4.as_deref(), Some("er-1"));
 
     // Unreachable CreatorIQ: said in plain words, key kept.
-    let (status, _) = server
-        .call(
-            &admin,
-            "settings/save_base_url",
-            &[("base_url", "http://127.0.0.1:9")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let (_, unreachable) = server
-        .call(
-            &admin,
-            "settings/save_key",
-            &[("api_key", "another-key-1234")],
-        )
-        .await;
+    let (_, unreachable) = save("another-key-1234", "http://127.0.0.1:9").await;
     assert!(
         unreachable.contains("Could not reach CreatorIQ at http://127.0.0.1:9"),
         "{unreachable}"
     );
-    let (_, bad_url) = server
-        .call(
-            &admin,
-            "settings/save_base_url",
-            &[("base_url", "https://u:p@x.example")],
-        )
-        .await;
     assert!(
-        bad_url.contains("must not contain a user name or password"),
-        "{bad_url}"
+        unreachable.contains("the stored key ending in er-1 is still in use"),
+        "{unreachable}"
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_key_goes_only_to_an_allowed_environment_and_never_follows_a_redirect() {
+    let server = TestServer::start().await;
+    let admin = server.signed_in(ADMIN).await;
+    let save = |key: &'static str, env: String| {
+        let admin = admin.clone();
+        let server = &server;
+        async move {
+            server
+                .call(
+                    &admin,
+                    "settings/save_key",
+                    &[("api_key", key), ("environment", &env)],
+                )
+                .await
+        }
+    };
+    let (status, saved) = save(KEY, server.sandbox_url.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+
+    // A host outside the server's list, plain-http production, and a credentials URL: refused
+    // before anything is sent, with the allowed choices named.
+    for (env, expected) in [
+        (
+            server.elsewhere.url.clone(),
+            "is not one of the CreatorIQ environments this server allows",
+        ),
+        (
+            "http://apis.creatoriq.com".to_string(),
+            "is not one of the CreatorIQ environments",
+        ),
+        (
+            "https://u:p@apis.creatoriq.com".to_string(),
+            "is not one of the CreatorIQ environments",
+        ),
+    ] {
+        let (status, body) = save("attacker-chosen-key-1", env.clone()).await;
+        assert!(!status.is_success(), "{env}");
+        assert!(body.contains(expected), "{env}: {body}");
+        assert!(body.contains("https://apis.creatoriq.com"), "{body}");
+        assert!(
+            body.contains("the stored key ending in er-1 is still in use"),
+            "{body}"
+        );
+        assert!(!body.contains("u:p@"), "{body}");
+    }
+
+    // An allowed host that redirects: the typed key reaches it once, nothing follows the
+    // redirect, and the operator reads why.
+    let (status, redirected) = save("typed-for-redirector-1", server.redirector.url.clone()).await;
+    assert!(!status.is_success());
+    assert!(redirected.contains("redirect"), "{redirected}");
+    assert!(redirected.contains("still in use"), "{redirected}");
+
+    // The stored key keeps working where it was saved.
+    let (_, tested) = server.call(&admin, "settings/test_connection", &[]).await;
+    assert!(tested.contains("Connected"), "{tested}");
+
+    // Someone with database access points the organization elsewhere without the key: the
+    // key was sealed for the sandbox, so it is never sent to the new host.
+    let store = server.store().await;
+    for target in [&server.redirector.url, &server.elsewhere.url] {
+        sqlx::query("UPDATE ciq_settings SET base_url = $1 WHERE org_id = $2")
+            .bind(target)
+            .bind(server.acme.0)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let (_, tested) = server.call(&admin, "settings/test_connection", &[]).await;
+        assert!(!tested.contains("Connected"), "{target}: {tested}");
+        let (status, started) = server.call(&admin, "start_sync", &[]).await;
+        assert_eq!(status, StatusCode::OK, "{started}");
+        // Wait for the run to end (no running run left).
+        for _ in 0..250 {
+            let (_, progress) = server.call(&admin, "sync_progress", &[]).await;
+            if progress.trim() == "null" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    assert!(
+        server.elsewhere.requests().is_empty(),
+        "a host outside the list received {:?}",
+        server.elsewhere.requests()
+    );
+    let to_redirector = server.redirector.requests();
+    assert_eq!(to_redirector.len(), 1, "{to_redirector:?}");
+    assert_eq!(
+        to_redirector[0].1.as_deref(),
+        Some("typed-for-redirector-1"),
+        "only the key typed for that environment reached it"
+    );
+    let runs = store.sync_runs(server.acme, None, 10).await.unwrap();
+    assert!(!runs.is_empty());
+    for run in &runs {
+        let error = run.totals.error.clone().unwrap_or_default();
+        assert!(
+            error.contains("not one this server allows") || error.contains("could not be read"),
+            "{error}"
+        );
+    }
     server.stop().await;
 }

@@ -6,8 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::error::AppError;
 use crate::settings_api::{
-    get_settings, SaveApiKey, SaveBaseUrl, SaveCoverage, SettingsView, TestConnection,
-    COVERAGE_CHOICES,
+    get_settings, SaveApiKey, SaveCoverage, SettingsView, TestConnection, COVERAGE_CHOICES,
 };
 
 /// A success (`role=status`) or failure (`role=alert`) line under a form.
@@ -26,13 +25,12 @@ pub fn SettingsPage() -> impl IntoView {
     let save_key = ServerAction::<SaveApiKey>::new();
     let test = ServerAction::<TestConnection>::new();
     let save_coverage = ServerAction::<SaveCoverage>::new();
-    let save_url = ServerAction::<SaveBaseUrl>::new();
     let settings = Resource::new(
         move || {
             (
                 save_key.version().get(),
                 save_coverage.version().get(),
-                save_url.version().get(),
+                test.version().get(),
             )
         },
         |_| get_settings(),
@@ -62,8 +60,7 @@ pub fn SettingsPage() -> impl IntoView {
                 match settings.await {
                     Ok(s) => view! {
                         <ConnectionSection settings=s.clone() save_key test key_input/>
-                        <CoverageSection settings=s.clone() save_coverage/>
-                        <AdvancedSection settings=s save_url/>
+                        <CoverageSection settings=s save_coverage/>
                     }
                     .into_any(),
                     Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }
@@ -86,6 +83,9 @@ fn ConnectionSection(
     let masked = settings.masked_key();
     let has_key = masked.is_some();
     let is_admin = settings.is_admin;
+    let current_env = StoredValue::new(settings.environment.base_url.clone());
+    let single_env = settings.environments.len() <= 1;
+    let environments = StoredValue::new(settings.environments.clone());
 
     // Focus the field when the editor opens (also after client-side navigation).
     Effect::new(move |_| {
@@ -97,6 +97,18 @@ fn ConnectionSection(
     view! {
         <section class="card" aria-labelledby="ciq-heading">
             <h2 id="ciq-heading">"CreatorIQ connection"</h2>
+            <p class="env-line">
+                <span class="label">"Environment"</span>
+                <span data-testid="environment">{settings.environment.label.clone()}</span>
+                " " <code class="muted">{settings.environment.base_url.clone()}</code>
+            </p>
+            {settings.environment_withdrawn.clone().map(|url| view! {
+                <p class="notice error" role="alert">
+                    "This organization was connected to " <code>{url}</code>
+                    ", which this server no longer allows. Syncs are stopped until an admin "
+                    "chooses an environment and enters the API key again."
+                </p>
+            })}
             <div class="key-line">
                 <span class="label">"API key"</span>
                 {match masked.clone() {
@@ -112,6 +124,29 @@ fn ConnectionSection(
             {move || outcome(save_key.value().get(), |k| k.message)}
             <Show when=move || is_admin && editing()>
                 <ActionForm action=save_key attr:class="stack key-form">
+                    <label for="environment">"CreatorIQ environment"</label>
+                    <select id="environment" name="environment" aria-describedby="environment_hint" disabled=single_env>
+                        {environments.with_value(|envs| {
+                            envs.iter()
+                                .map(|e| view! {
+                                    <option
+                                        value=e.base_url.clone()
+                                        selected=current_env.with_value(|c| *c == e.base_url)
+                                    >
+                                        {format!("{} — {}", e.label, e.base_url)}
+                                    </option>
+                                })
+                                .collect_view()
+                        })}
+                    </select>
+                    {single_env.then(|| view! {
+                        <input type="hidden" name="environment" value=current_env.get_value()/>
+                    })}
+                    <p id="environment_hint" class="hint">
+                        "The environments this server allows. The key is sent to the chosen "
+                        "environment only and is sealed for it: changing environment takes the "
+                        "key again."
+                    </p>
                     <label for="api_key">"New CreatorIQ API key"</label>
                     <input
                         id="api_key"
@@ -145,6 +180,9 @@ fn ConnectionSection(
                 </ActionForm>
                 {move || outcome(test.value().get(), |k| k.message)}
             </Show>
+            {settings.usage_line().map(|line| view! {
+                <p class="muted request-usage" data-testid="request-usage">{line}</p>
+            })}
             <p class="muted webhook-status">{settings.webhook_status.clone()}</p>
         </section>
     }
@@ -198,40 +236,4 @@ fn CoverageSection(
         </section>
     }
     .into_any()
-}
-
-#[component]
-fn AdvancedSection(settings: SettingsView, save_url: ServerAction<SaveBaseUrl>) -> impl IntoView {
-    let is_default = settings.base_url == settings.default_base_url;
-    view! {
-        <section class="card">
-            <details open=!is_default>
-                <summary>"Advanced"</summary>
-                {if settings.is_admin {
-                    view! {
-                        <ActionForm action=save_url attr:class="stack">
-                            <label for="base_url">"CreatorIQ base URL"</label>
-                            <input id="base_url" type="url" name="base_url" value=settings.base_url.clone() required aria-describedby="base_url_hint"/>
-                            <p id="base_url_hint" class="hint">
-                                "Where CreatorIQ's API is reached. Default: " {settings.default_base_url.clone()}
-                                ". Change it only to point at a test or sandbox environment."
-                            </p>
-                            <div class="actions">
-                                <button type="submit" disabled=move || save_url.pending().get()>
-                                    {move || if save_url.pending().get() { "Saving…" } else { "Save base URL" }}
-                                </button>
-                            </div>
-                        </ActionForm>
-                        {move || outcome(save_url.value().get(), |m| m)}
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <p>"CreatorIQ base URL: " <code>{settings.base_url.clone()}</code></p>
-                    }
-                    .into_any()
-                }}
-            </details>
-        </section>
-    }
 }

@@ -9,7 +9,10 @@
 //! - 400/401/403/404 are answered at once with a typed error whose message tells an operator what
 //!   to do (CreatorIQ answers an unknown campaign or publisher id with 400, not 404);
 //! - the API key is sent only in the `x-api-key` header, marked sensitive, and never logged;
-//! - every request and every retry is counted so a sync run can report them.
+//!   redirects are never followed, so the key reaches the configured base URL and nothing else
+//!   (a 3xx answer is an error that names no other host);
+//! - every request and every retry is counted so a sync run can report them, and each one first
+//!   passes the optional [`RequestGate`] (the per-key daily quota, shared by every instance).
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -23,6 +26,8 @@ use reqwest::header::{HeaderValue, ACCEPT};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
+use async_trait::async_trait;
+
 use super::model::{
     Campaign, CampaignPublisher, CampaignPublishers, CampaignResponse, CampaignsPage, Contact,
     ContactResponse, ErrorBody, Publisher, PublisherResponse, PublishersListPage,
@@ -35,19 +40,44 @@ pub const DEFAULT_BASE_URL: &str = "https://apis.creatoriq.com";
 /// The Get Campaign Publishers sections the sync reads: custom fields and the payout.
 pub const SYNC_SECTIONS: [&str; 2] = ["PublishersCustomFields", "FinalPayout"];
 
-/// The Get Campaign Publishers List fields the sync reads: identity, email and home address.
-pub const CONTACT_FIELDS: [&str; 10] = [
-    "PublisherId",
-    "PublisherName",
-    "PrimaryContactId",
-    "FullName",
-    "FirstName",
-    "LastName",
-    "Email",
-    "City",
-    "State",
-    "Country",
-];
+/// Which of CreatorIQ's two publisher identifiers a per-creator call passes.
+///
+/// Campaign endpoints (`/campaign/{id}/publishers`, its `publisherId` query, `publishersList`)
+/// call the internal, immutable `Id` "PublisherId"; that is the id the sync stores. Get Publisher
+/// (`/publisher/{publisherId}`) reads its path as the *external* `PublisherId` (a string an
+/// integration may change) unless `key=Id` says it is the internal one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublisherRef {
+    /// CreatorIQ's internal `Id`, as campaign endpoints report it.
+    Internal(i64),
+    /// The external `PublisherId` (also `NetworkPublisherId`).
+    External(String),
+}
+
+impl fmt::Display for PublisherRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublisherRef::Internal(id) => write!(f, "{id}"),
+            PublisherRef::External(id) => write!(f, "with external id {id}"),
+        }
+    }
+}
+
+/// Decides whether one more request may be sent; see [`CreatorIqClient::with_gate`].
+#[async_trait]
+pub trait RequestGate: Send + Sync {
+    /// Called before every HTTP request (retries included). An error stops the call at once.
+    async fn admit(&self) -> Result<(), GateRefusal>;
+}
+
+/// Why a [`RequestGate`] refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateRefusal {
+    /// The key's requests for the current UTC day reached the limit.
+    DailyLimit { limit: u64 },
+    /// The counter could not be read or written.
+    Unavailable(String),
+}
 
 /// Page size used when walking all campaigns.
 const CAMPAIGN_PAGE_SIZE: u32 = 100;
@@ -109,11 +139,35 @@ pub enum CiqError {
         what: String,
         message: Option<String>,
     },
+    /// A 400 that does not say an id is unknown: CreatorIQ uses 400 both for ids it does not
+    /// know and for parameters it does not accept, so neither is claimed.
     #[error(
-        "CreatorIQ rejected the request as invalid (HTTP 400){}.",
+        "CreatorIQ refused the request{} as invalid (HTTP 400){}. CreatorIQ gives this answer \
+         for parameters it does not accept and for ids it does not know.",
+        about(what),
         said(message)
     )]
-    BadRequest { message: Option<String> },
+    BadRequest {
+        what: Option<String>,
+        message: Option<String>,
+    },
+    /// A 3xx answer. Redirects are never followed: the key must not reach another host.
+    #[error(
+        "CreatorIQ answered with a redirect (HTTP {status}) instead of data. Redirects are not \
+         followed, so the API key was not sent anywhere else; check the CreatorIQ environment in \
+         Organization > Settings."
+    )]
+    Redirected { status: u16 },
+    #[error(
+        "This API key has used its {limit} CreatorIQ requests for today (CreatorIQ allows \
+         100,000 per key per day, counted in UTC). Nothing more was requested; syncing resumes \
+         after midnight UTC."
+    )]
+    DailyQuota { limit: u64 },
+    #[error(
+        "The count of today's CreatorIQ requests could not be checked ({0}); nothing was sent."
+    )]
+    QuotaUnavailable(String),
     /// A 404 on a collection: the URL is wrong, almost always the base URL.
     #[error(
         "CreatorIQ has no endpoint at {path} (HTTP 404). Check the CreatorIQ base URL in \
@@ -150,6 +204,13 @@ pub enum CiqError {
     Setup(String),
 }
 
+fn about(what: &Option<String>) -> String {
+    match what {
+        Some(w) => format!(" for {w}"),
+        None => String::new(),
+    }
+}
+
 fn said(message: &Option<String>) -> String {
     match message {
         Some(m) => format!(" (CreatorIQ said: \"{m}\")"),
@@ -165,6 +226,9 @@ impl CiqError {
             CiqError::Forbidden => "forbidden",
             CiqError::NotFound { .. } => "not_found",
             CiqError::BadRequest { .. } => "bad_request",
+            CiqError::Redirected { .. } => "redirected",
+            CiqError::DailyQuota { .. } => "daily_quota",
+            CiqError::QuotaUnavailable(_) => "quota_unavailable",
             CiqError::EndpointNotFound { .. } => "endpoint_not_found",
             CiqError::RateLimited { .. } => "rate_limited",
             CiqError::Unreachable { .. } => "unreachable",
@@ -179,6 +243,17 @@ impl CiqError {
     /// The key itself is refused: retrying later will not help until someone changes it.
     pub fn is_auth(&self) -> bool {
         matches!(self, CiqError::Unauthorized | CiqError::Forbidden)
+    }
+
+    /// Every further request would be refused the same way, so a run should stop now.
+    pub fn stops_run(&self) -> bool {
+        self.is_auth()
+            || matches!(
+                self,
+                CiqError::DailyQuota { .. }
+                    | CiqError::QuotaUnavailable(_)
+                    | CiqError::Redirected { .. }
+            )
     }
 
     /// A later run may well succeed (CreatorIQ busy, down, or slow).
@@ -231,7 +306,20 @@ struct Inner {
     /// The key as a header value, marked sensitive so HTTP-level debug output hides it.
     key_header: HeaderValue,
     limiter: SharedRateLimiter,
+    gate: Option<Arc<dyn RequestGate>>,
     config: CreatorIqConfig,
+}
+
+/// The `reqwest` client every CreatorIQ client should share: the config's timeouts, and no
+/// redirects (a redirect would carry the `x-api-key` header to whatever host it names).
+pub fn http_client(config: &CreatorIqConfig) -> Result<reqwest::Client, CiqError> {
+    reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("ciq-insurance-sync/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| CiqError::Setup(e.to_string()))
 }
 
 /// The CreatorIQ API client for one API key. Cheap to clone; clones share the connection pool,
@@ -292,17 +380,13 @@ enum Attempt<T> {
 impl CreatorIqClient {
     /// Builds a client with its own `reqwest::Client` using the config's timeouts.
     pub fn new(config: CreatorIqConfig, api_key: ApiKey) -> Result<Self, CiqError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .user_agent(concat!("ciq-insurance-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| CiqError::Setup(e.to_string()))?;
+        let http = http_client(&config)?;
         Self::with_http_client(http, config, api_key)
     }
 
-    /// Builds a client on a shared `reqwest::Client` (one pool for the whole server). The
-    /// config's request timeout is still enforced per attempt.
+    /// Builds a client on a shared `reqwest::Client` (one pool for the whole server); build it
+    /// with [`http_client`] so redirects are off. The config's request timeout is still
+    /// enforced per attempt.
     pub fn with_http_client(
         http: reqwest::Client,
         config: CreatorIqConfig,
@@ -325,10 +409,28 @@ impl CreatorIqClient {
                 api_key,
                 key_header,
                 limiter,
+                gate: None,
                 config,
             }),
             counters: Arc::new(Counters::default()),
         })
+    }
+
+    /// Asks `gate` before every request (the daily quota). Keeps the limiter and counters.
+    pub fn with_gate(self, gate: Arc<dyn RequestGate>) -> Self {
+        let inner = &self.inner;
+        CreatorIqClient {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                base_url: inner.base_url.clone(),
+                api_key: inner.api_key.clone(),
+                key_header: inner.key_header.clone(),
+                limiter: Arc::clone(&inner.limiter),
+                gate: Some(gate),
+                config: inner.config.clone(),
+            }),
+            counters: self.counters,
+        }
     }
 
     /// Uses `limiter` instead of this client's own, so several clients for the same API key
@@ -342,6 +444,7 @@ impl CreatorIqClient {
                 api_key: inner.api_key.clone(),
                 key_header: inner.key_header.clone(),
                 limiter,
+                gate: inner.gate.clone(),
                 config: inner.config.clone(),
             }),
             counters: self.counters,
@@ -474,29 +577,47 @@ impl CreatorIqClient {
         Ok(answer.publishers.remove(&publisher_id))
     }
 
-    /// `GET /crm/v1/api/campaign/{id}/publishersList?fields=...`: the campaign's creators with
-    /// their contact fields (use [`CONTACT_FIELDS`]), one request for the whole campaign.
+    /// `GET /crm/v1/api/campaign/{id}/publishersList`: the campaign's creators with their
+    /// standard publisher object (contact email and address included), one request for the
+    /// whole campaign.
+    ///
+    /// No `fields` parameter is sent: the spec types it as a single enum value while its
+    /// description shows a comma list, so a list may be refused (or read as one field) and a
+    /// single value cannot name the several contact fields needed. The full standard object is
+    /// the one answer every reading of the spec gives. Entries that still lack the contact
+    /// fields are fetched one by one by the caller ([`super::model::PublisherListEntry::has_contact`]).
     #[tracing::instrument(skip_all, fields(campaign_id = campaign_id))]
     pub async fn campaign_publishers_list(
         &self,
         campaign_id: i64,
-        fields: &[&str],
     ) -> Result<PublishersListPage, CiqError> {
         let path = format!("/crm/v1/api/campaign/{campaign_id}/publishersList");
-        let mut query = Vec::new();
-        if !fields.is_empty() {
-            query.push(("fields", fields.join(",")));
-        }
-        let what = format!("campaign {campaign_id}");
-        self.get_json(&path, &query, Some(what)).await
+        let what = format!("the creator list of campaign {campaign_id}");
+        self.get_json(&path, &[], Some(what)).await
     }
 
-    /// `GET /crm/v1/api/publisher/{id}`.
-    #[tracing::instrument(skip_all, fields(publisher_id = publisher_id))]
-    pub async fn publisher(&self, publisher_id: i64) -> Result<Publisher, CiqError> {
-        let path = format!("/crm/v1/api/publisher/{publisher_id}");
-        let what = format!("creator (publisher) {publisher_id}");
-        let response: PublisherResponse = self.get_json(&path, &[], Some(what)).await?;
+    /// `GET /crm/v1/api/publisher/{id}`, with `key=Id` when `id` is the internal id.
+    #[tracing::instrument(skip_all)]
+    pub async fn publisher(&self, id: &PublisherRef) -> Result<Publisher, CiqError> {
+        let (path, query) = match id {
+            PublisherRef::Internal(n) => (
+                format!("/crm/v1/api/publisher/{n}"),
+                vec![("key", "Id".to_string())],
+            ),
+            PublisherRef::External(s) => {
+                // The spec allows letters and digits only; anything else cannot be an id and
+                // must not be able to change the path.
+                if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(CiqError::NotFound {
+                        what: format!("creator (publisher) {id}"),
+                        message: None,
+                    });
+                }
+                (format!("/crm/v1/api/publisher/{s}"), Vec::new())
+            }
+        };
+        let what = format!("creator (publisher) {id}");
+        let response: PublisherResponse = self.get_json(&path, &query, Some(what)).await?;
         Ok(response.publisher)
     }
 
@@ -537,6 +658,18 @@ impl CreatorIqClient {
         loop {
             attempt += 1;
             self.inner.limiter.until_ready().await;
+            if let Some(gate) = &self.inner.gate {
+                match gate.admit().await {
+                    Ok(()) => {}
+                    Err(GateRefusal::DailyLimit { limit }) => {
+                        tracing::warn!(path, limit, "daily CreatorIQ request quota reached");
+                        return Err(CiqError::DailyQuota { limit });
+                    }
+                    Err(GateRefusal::Unavailable(reason)) => {
+                        return Err(CiqError::QuotaUnavailable(reason))
+                    }
+                }
+            }
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let reason = match self.attempt::<T>(&url, path, query, what.as_deref()).await {
                 Attempt::Done(value) => return Ok(value),
@@ -605,18 +738,26 @@ impl CreatorIqClient {
             .and_then(|bytes| serde_json::from_slice::<ErrorBody>(&bytes).ok())
             .and_then(|e| e.message().map(str::to_string));
         match status {
+            s if s.is_redirection() => Attempt::Fatal(CiqError::Redirected { status: s.as_u16() }),
             StatusCode::TOO_MANY_REQUESTS => Attempt::Retry(Retryable::RateLimited),
             StatusCode::REQUEST_TIMEOUT => Attempt::Retry(Retryable::Server(status.as_u16())),
             s if s.is_server_error() => Attempt::Retry(Retryable::Server(s.as_u16())),
             StatusCode::UNAUTHORIZED => Attempt::Fatal(CiqError::Unauthorized),
             StatusCode::FORBIDDEN => Attempt::Fatal(CiqError::Forbidden),
-            StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND if what.is_some() => {
+            StatusCode::NOT_FOUND if what.is_some() => Attempt::Fatal(CiqError::NotFound {
+                what: what.unwrap_or_default().to_string(),
+                message,
+            }),
+            StatusCode::BAD_REQUEST if what.is_some() && says_unknown_id(message.as_deref()) => {
                 Attempt::Fatal(CiqError::NotFound {
                     what: what.unwrap_or_default().to_string(),
                     message,
                 })
             }
-            StatusCode::BAD_REQUEST => Attempt::Fatal(CiqError::BadRequest { message }),
+            StatusCode::BAD_REQUEST => Attempt::Fatal(CiqError::BadRequest {
+                what: what.map(str::to_string),
+                message,
+            }),
             StatusCode::NOT_FOUND => Attempt::Fatal(CiqError::EndpointNotFound {
                 path: path.to_string(),
             }),
@@ -640,6 +781,22 @@ impl CreatorIqClient {
         let jitter_nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
         half + Duration::from_nanos(rand::thread_rng().gen_range(0..=jitter_nanos))
     }
+}
+
+/// Whether a 400's message says the id itself is unknown ("Campaign with ID 7 was not found",
+/// "Publisher 9 is not in campaign 7"), as opposed to a parameter being refused.
+fn says_unknown_id(message: Option<&str>) -> bool {
+    let Some(m) = message else { return false };
+    let m = m.to_ascii_lowercase();
+    [
+        "not found",
+        "does not exist",
+        "doesn't exist",
+        "no such",
+        "is not in campaign",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
 }
 
 fn no_answer(timeout: Duration) -> String {

@@ -1,11 +1,13 @@
 //! CreatorIQ: the wire types we read ([`model`]) and the HTTP client that fetches them
-//! ([`client`]).
+//! ([`client`]), and where the API key may be sent ([`environment`]).
 
 pub mod client;
+pub mod environment;
 pub mod model;
 
 pub use crate::values::ApiKey;
 pub use client::{
-    rate_limiter, CiqError, CreatorIqClient, CreatorIqConfig, RequestStats, SharedRateLimiter,
-    CONTACT_FIELDS, DEFAULT_BASE_URL, SYNC_SECTIONS,
+    http_client, rate_limiter, CiqError, CreatorIqClient, CreatorIqConfig, GateRefusal,
+    PublisherRef, RequestGate, RequestStats, SharedRateLimiter, DEFAULT_BASE_URL, SYNC_SECTIONS,
 };
+pub use environment::{CiqEnvironment, CiqEnvironments, EnvironmentError};

@@ -425,9 +425,22 @@ fn publisher_collection<'de, D: Deserializer<'de>>(
     items
         .into_iter()
         .filter(Value::is_object)
-        .map(|item| serde_json::from_value(item).map_err(serde::de::Error::custom))
+        .map(|item| {
+            let has_contact = CONTACT_KEYS.iter().any(|k| item.get(*k).is_some());
+            serde_json::from_value::<PublisherListEntry>(item)
+                .map(|entry| PublisherListEntry {
+                    has_contact,
+                    ..entry
+                })
+                .map_err(serde::de::Error::custom)
+        })
         .collect()
 }
+
+/// Keys of the standard publisher object that carry contact data. An entry with none of them
+/// was answered without its contact (e.g. a narrowed `fields`), which is not the same as a
+/// creator with a blank email and address.
+const CONTACT_KEYS: [&str; 4] = ["Email", "State", "Country", "City"];
 
 /// One creator from Get Campaign Publishers List.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -457,6 +470,9 @@ pub struct PublisherListEntry {
     pub zip_code: Option<String>,
     #[serde(rename = "Country", deserialize_with = "lenient::opt_string")]
     pub country: Option<String>,
+    /// Whether the answer carried the contact keys at all (even as null or blank).
+    #[serde(skip)]
+    pub has_contact: bool,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ mod sqlite_contractors;
 mod sqlite_sync;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use records::*;
@@ -122,15 +122,30 @@ pub trait Store: Send + Sync + 'static {
 
     /// The organization's CreatorIQ settings, with defaults when nothing was saved yet.
     async fn ciq_settings(&self, org: OrgId) -> StoreResult<CiqSettings>;
-    /// Stores the API key, already encrypted ([`crate::crypto::MasterKey::encrypt_api_key`]).
-    async fn save_ciq_key(
+    /// Stores the CreatorIQ environment and the API key sealed for it
+    /// ([`crate::crypto::MasterKey::encrypt_api_key`]) together, in one write: a key is never
+    /// stored beside an environment it was not sealed for. Callers go through
+    /// [`crate::sync::SyncEngine::connect_creatoriq`], which checks both first.
+    async fn save_ciq_connection(
         &self,
         org: OrgId,
+        base_url: &str,
         encrypted: &EncryptedSecret,
         last4: &str,
     ) -> StoreResult<()>;
     async fn clear_ciq_key(&self, org: OrgId) -> StoreResult<()>;
-    async fn save_ciq_base_url(&self, org: OrgId, base_url: &str) -> StoreResult<()>;
+
+    /// Counts one CreatorIQ request for the key named by `fingerprint` on `day` (UTC), unless
+    /// `limit` requests were already counted that day. Returns the new count, or `None` when
+    /// the request must not be sent. Atomic across server instances.
+    async fn count_ciq_request(
+        &self,
+        fingerprint: &str,
+        day: NaiveDate,
+        limit: u64,
+    ) -> StoreResult<Option<u64>>;
+    /// Requests counted for the key on `day` (UTC).
+    async fn ciq_requests_on(&self, fingerprint: &str, day: NaiveDate) -> StoreResult<u64>;
     async fn save_coverage_types(&self, org: OrgId, types: CoverageTypes) -> StoreResult<()>;
 
     // --- Sync runs and the per-organization lease ----------------------------------------------

@@ -181,22 +181,36 @@ impl Store for SqliteStore {
         sync::ciq_settings(&self.pool, org).await
     }
 
-    async fn save_ciq_key(
+    async fn save_ciq_connection(
         &self,
         org: OrgId,
+        base_url: &str,
         encrypted: &EncryptedSecret,
         last4: &str,
     ) -> StoreResult<()> {
-        let update = sync::SettingUpdate::Key(Some((encrypted, last4)));
+        let update = sync::SettingUpdate::Connection {
+            base_url,
+            secret: encrypted,
+            last4,
+        };
         sync::update_settings(&self.pool, org, update).await
     }
 
     async fn clear_ciq_key(&self, org: OrgId) -> StoreResult<()> {
-        sync::update_settings(&self.pool, org, sync::SettingUpdate::Key(None)).await
+        sync::update_settings(&self.pool, org, sync::SettingUpdate::ClearKey).await
     }
 
-    async fn save_ciq_base_url(&self, org: OrgId, base_url: &str) -> StoreResult<()> {
-        sync::update_settings(&self.pool, org, sync::SettingUpdate::BaseUrl(base_url)).await
+    async fn count_ciq_request(
+        &self,
+        fingerprint: &str,
+        day: NaiveDate,
+        limit: u64,
+    ) -> StoreResult<Option<u64>> {
+        sync::count_ciq_request(&self.pool, fingerprint, day, limit).await
+    }
+
+    async fn ciq_requests_on(&self, fingerprint: &str, day: NaiveDate) -> StoreResult<u64> {
+        sync::ciq_requests_on(&self.pool, fingerprint, day).await
     }
 
     async fn save_coverage_types(&self, org: OrgId, types: CoverageTypes) -> StoreResult<()> {

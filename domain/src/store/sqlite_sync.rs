@@ -80,8 +80,12 @@ async fn ensure_settings(conn: &mut SqliteConnection, org: OrgId) -> StoreResult
 }
 
 pub(super) enum SettingUpdate<'a> {
-    Key(Option<(&'a EncryptedSecret, &'a str)>),
-    BaseUrl(&'a str),
+    Connection {
+        base_url: &'a str,
+        secret: &'a EncryptedSecret,
+        last4: &'a str,
+    },
+    ClearKey,
     Coverage(CoverageTypes),
 }
 
@@ -94,22 +98,23 @@ pub(super) async fn update_settings(
     ensure_settings(&mut tx, org).await?;
     let now = Utc::now();
     let query = match update {
-        SettingUpdate::Key(Some((secret, last4))) => sqlx::query(
-            "UPDATE ciq_settings SET api_key_encrypted = $1, api_key_last4 = $2, updated_at = $3 \
-             WHERE org_id = $4",
+        SettingUpdate::Connection {
+            base_url,
+            secret,
+            last4,
+        } => sqlx::query(
+            "UPDATE ciq_settings SET base_url = $1, api_key_encrypted = $2, api_key_last4 = $3, \
+             updated_at = $4 WHERE org_id = $5",
         )
+        .bind(base_url.trim().trim_end_matches('/').to_string())
         .bind(secret.0.clone())
         .bind(last4.to_string()),
-        SettingUpdate::Key(None) => sqlx::query(
+        SettingUpdate::ClearKey => sqlx::query(
             "UPDATE ciq_settings SET api_key_encrypted = $1, api_key_last4 = $2, updated_at = $3 \
              WHERE org_id = $4",
         )
         .bind(None::<Vec<u8>>)
         .bind(None::<String>),
-        SettingUpdate::BaseUrl(url) => {
-            sqlx::query("UPDATE ciq_settings SET base_url = $1, updated_at = $2 WHERE org_id = $3")
-                .bind(url.trim().trim_end_matches('/').to_string())
-        }
         SettingUpdate::Coverage(types) => sqlx::query(
             "UPDATE ciq_settings SET coverage_types = $1, updated_at = $2 WHERE org_id = $3",
         )
@@ -118,6 +123,61 @@ pub(super) async fn update_settings(
     query.bind(now).bind(org.0).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// CreatorIQ request quota
+// ---------------------------------------------------------------------------------------------
+
+/// Days of request counts kept (today is what matters; a week helps answer "what happened").
+const USAGE_DAYS_KEPT: i64 = 7;
+
+pub(super) async fn count_ciq_request(
+    pool: &SqlitePool,
+    fingerprint: &str,
+    day: chrono::NaiveDate,
+    limit: u64,
+) -> StoreResult<Option<u64>> {
+    if limit == 0 {
+        return Ok(None);
+    }
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    // One statement, so concurrent instances can neither both take the last request nor lose
+    // a count: the conditional upsert only increments below the limit.
+    let count: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO ciq_request_usage (key_fingerprint, day, requests) VALUES ($1, $2, 1) \
+         ON CONFLICT (key_fingerprint, day) DO UPDATE SET requests = ciq_request_usage.requests + 1 \
+         WHERE ciq_request_usage.requests < $3 \
+         RETURNING requests",
+    )
+    .bind(fingerprint)
+    .bind(day.format("%Y-%m-%d").to_string())
+    .bind(limit)
+    .fetch_optional(pool)
+    .await?;
+    if count == Some(1) {
+        let cutoff = day - chrono::Duration::days(USAGE_DAYS_KEPT);
+        sqlx::query("DELETE FROM ciq_request_usage WHERE day < $1")
+            .bind(cutoff.format("%Y-%m-%d").to_string())
+            .execute(pool)
+            .await?;
+    }
+    Ok(count.map(|n| u64::try_from(n).unwrap_or(0)))
+}
+
+pub(super) async fn ciq_requests_on(
+    pool: &SqlitePool,
+    fingerprint: &str,
+    day: chrono::NaiveDate,
+) -> StoreResult<u64> {
+    let count: Option<i64> = sqlx::query_scalar(
+        "SELECT requests FROM ciq_request_usage WHERE key_fingerprint = $1 AND day = $2",
+    )
+    .bind(fingerprint)
+    .bind(day.format("%Y-%m-%d").to_string())
+    .fetch_optional(pool)
+    .await?;
+    Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,8 +21,13 @@ use chrono::{NaiveDate, Utc};
 use tokio::sync::{watch, Mutex};
 use tracing::Instrument;
 
+use async_trait::async_trait;
+
 use crate::creatoriq::model::Campaign;
-use crate::creatoriq::{CiqError, CreatorIqClient, CreatorIqConfig, CONTACT_FIELDS, SYNC_SECTIONS};
+use crate::creatoriq::{
+    http_client, ApiKey, CiqEnvironments, CiqError, CreatorIqClient, CreatorIqConfig,
+    EnvironmentError, GateRefusal, PublisherRef, RequestGate, SYNC_SECTIONS,
+};
 use crate::crypto::{CryptoError, MasterKey};
 use crate::mapping::ContactInfo;
 use crate::store::{
@@ -54,6 +59,13 @@ pub enum SyncError {
     NotFound(&'static str),
     #[error("The sync was interrupted before it finished; start it again.")]
     Interrupted,
+    /// The stored environment is no longer in the server's allowed list.
+    #[error(
+        "This organization's CreatorIQ environment ({0}) is not one this server allows any \
+         more, so its API key is not sent there. An admin can choose an environment and enter \
+         the key again in Organization > Settings."
+    )]
+    EnvironmentNotAllowed(String),
 }
 
 impl From<StoreError> for SyncError {
@@ -71,10 +83,18 @@ impl From<CryptoError> for SyncError {
     }
 }
 
+/// CreatorIQ's documented daily allowance per API key.
+pub const CREATORIQ_DAILY_LIMIT: u64 = 100_000;
+
 /// Engine settings. The CreatorIQ template's `base_url` is replaced by each organization's.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
     pub ciq: CreatorIqConfig,
+    /// The CreatorIQ environments an organization may use: the only hosts that ever receive an
+    /// API key.
+    pub environments: CiqEnvironments,
+    /// Requests allowed per API key per UTC day, counted in the database across instances.
+    pub daily_request_limit: u64,
     /// How long a run's lease lasts without renewal (renewed after each campaign).
     pub lease_ttl: Duration,
     /// Identifies this server instance in the lease table.
@@ -89,6 +109,8 @@ impl Default for SyncConfig {
     fn default() -> Self {
         SyncConfig {
             ciq: CreatorIqConfig::default(),
+            environments: CiqEnvironments::default(),
+            daily_request_limit: CREATORIQ_DAILY_LIMIT,
             lease_ttl: Duration::from_secs(300),
             instance_id: format!("instance-{:016x}", rand::random::<u64>()),
             join_poll_interval: Duration::from_secs(1),
@@ -219,12 +241,7 @@ impl SyncEngine {
         master_key: MasterKey,
         config: SyncConfig,
     ) -> Result<SyncEngine, SyncError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.ciq.connect_timeout)
-            .timeout(config.ciq.request_timeout)
-            .user_agent(concat!("ciq-insurance-sync/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SyncError::Ciq(CiqError::Setup(e.to_string())))?;
+        let http = http_client(&config.ciq)?;
         Ok(SyncEngine {
             inner: Arc::new(Inner {
                 store,
@@ -243,6 +260,16 @@ impl SyncEngine {
 
     pub fn master_key(&self) -> &MasterKey {
         &self.inner.master_key
+    }
+
+    /// The CreatorIQ environments this server allows.
+    pub fn environments(&self) -> &CiqEnvironments {
+        &self.inner.config.environments
+    }
+
+    /// Requests allowed per API key per UTC day.
+    pub fn daily_request_limit(&self) -> u64 {
+        self.inner.config.daily_request_limit
     }
 
     /// Syncs every campaign of the organization and waits for the run to end. Joins the run
@@ -386,30 +413,58 @@ impl SyncEngine {
     }
 
     /// The organization's client, built once per (base URL, key) so its rate limiter is shared
-    /// by every run; each run gets fresh counters.
+    /// by every run; each run gets fresh counters. Refuses an environment the server does not
+    /// allow (any more), and a key that was sealed for another environment.
     fn client(&self, org: OrgId, settings: &CiqSettings) -> Result<CreatorIqClient, SyncError> {
         let secret = settings.api_key.as_ref().ok_or(SyncError::NotConfigured)?;
+        let Some(environment) = self.environments().get(&settings.base_url) else {
+            return Err(SyncError::EnvironmentNotAllowed(settings.base_url.clone()));
+        };
+        let base_url = environment.base_url().to_string();
         let mut clients = self.inner.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(cached) = clients.get(&org) {
-            if cached.base_url == settings.base_url && cached.key == secret.0 {
+            if cached.base_url == base_url && cached.key == secret.0 {
                 return Ok(cached.client.with_fresh_counters());
             }
         }
-        let key = self.inner.master_key.decrypt_api_key(org, secret)?;
-        let config = CreatorIqConfig {
-            base_url: settings.base_url.clone(),
-            ..self.inner.config.ciq.clone()
-        };
-        let client = CreatorIqClient::with_http_client(self.inner.http.clone(), config, key)?;
+        let key = self
+            .inner
+            .master_key
+            .decrypt_api_key(org, &base_url, secret)?;
+        let client = self.build_client(&base_url, key, None)?;
         clients.insert(
             org,
             CachedClient {
-                base_url: settings.base_url.clone(),
+                base_url,
                 key: secret.0.clone(),
                 client: client.clone(),
             },
         );
         Ok(client.with_fresh_counters())
+    }
+
+    /// A client for `base_url` (already checked against the allowed list) whose every request
+    /// is first counted against the key's daily quota.
+    fn build_client(
+        &self,
+        base_url: &str,
+        key: ApiKey,
+        template: Option<CreatorIqConfig>,
+    ) -> Result<CreatorIqClient, CiqError> {
+        let fingerprint = self.inner.master_key.api_key_fingerprint(base_url, &key);
+        let config = CreatorIqConfig {
+            base_url: base_url.to_string(),
+            ..template.unwrap_or_else(|| self.inner.config.ciq.clone())
+        };
+        let gate = QuotaGate {
+            store: Arc::clone(&self.inner.store),
+            fingerprint,
+            limit: self.inner.config.daily_request_limit,
+        };
+        Ok(
+            CreatorIqClient::with_http_client(self.inner.http.clone(), config, key)?
+                .with_gate(Arc::new(gate)),
+        )
     }
 
     /// Waits for a run that another server instance holds the lease for.
@@ -539,6 +594,12 @@ impl SyncEngine {
                     }
                     merge(totals, &outcome);
                 }
+                Err(err @ (CiqError::DailyQuota { .. } | CiqError::QuotaUnavailable(_))) => {
+                    // Nothing of this campaign was written and its rows keep their state: the
+                    // run stops before the quota instead of marking data it never asked for.
+                    count_requests(totals, &client);
+                    return Err(err.into());
+                }
                 Err(err) => {
                     tracing::warn!(campaign_id = id, error = %err, "campaign fetch failed");
                     let failure = SyncFailure {
@@ -556,7 +617,7 @@ impl SyncEngine {
                         code: failure.code,
                         message: failure.message,
                     });
-                    if err.is_auth() {
+                    if err.stops_run() {
                         // Every other campaign would be refused the same way.
                         count_requests(totals, &client);
                         return Err(err.into());
@@ -615,18 +676,24 @@ impl SyncEngine {
     ) -> Result<CampaignSync, CiqError> {
         let id = record.ciq_campaign_id;
         let mut publishers = client.campaign_publishers(id, &SYNC_SECTIONS).await?;
-        let list = client.campaign_publishers_list(id, &CONTACT_FIELDS).await?;
+        let list = client.campaign_publishers_list(id).await?;
+        // Both answers name creators by CreatorIQ's internal id (campaign endpoints).
         let mut contacts: HashMap<i64, ContactInfo> = list
             .publishers
             .iter()
+            .filter(|p| p.has_contact)
             .filter_map(|p| Some((p.publisher_id?, ContactInfo::from(p))))
             .collect();
         let mut unreadable = Vec::new();
-        // Fallbacks, normally never taken: a creator whose entry lacks the custom fields section,
-        // or who is missing from the contact list.
+        // Per-creator fallbacks for what the bulk answers left out. CreatorIQ documents the
+        // `sections` detail as coming with `publisherId`, so an entry without its custom fields
+        // or its payout section is fetched on its own rather than read as "no payment"; a
+        // creator missing from the contact list (or listed without contact fields) gets Get
+        // Publisher + Get Contact.
         let ids: Vec<i64> = publishers.publishers.keys().copied().collect();
         for publisher_id in ids {
-            let needs_entry = publishers.publishers[&publisher_id].custom_fields.is_none();
+            let entry = &publishers.publishers[&publisher_id];
+            let needs_entry = entry.custom_fields.is_none() || entry.final_payout.is_none();
             let needs_contact = !contacts.contains_key(&publisher_id);
             if !needs_entry && !needs_contact {
                 continue;
@@ -643,7 +710,7 @@ impl SyncEngine {
                         contacts.insert(publisher_id, contact);
                     }
                 }
-                Err(err) if err.is_auth() => return Err(err),
+                Err(err) if err.stops_run() => return Err(err),
                 Err(err) => {
                     publishers.publishers.remove(&publisher_id);
                     unreadable.push((
@@ -682,6 +749,7 @@ impl SyncEngine {
         ),
         CiqError,
     > {
+        // `publisherId` on a campaign endpoint is the internal id, which is what we hold.
         let entry = if needs_entry {
             client
                 .campaign_publisher(campaign_id, publisher_id, &SYNC_SECTIONS)
@@ -697,12 +765,16 @@ impl SyncEngine {
         Ok((entry, contact))
     }
 
+    /// Get Publisher by the internal id (`key=Id`: campaign endpoints gave us that id, and Get
+    /// Publisher would otherwise read it as the external one), then Get Contact.
     async fn fetch_contact(
         &self,
         client: &CreatorIqClient,
         publisher_id: i64,
     ) -> Result<Option<ContactInfo>, CiqError> {
-        let publisher = client.publisher(publisher_id).await?;
+        let publisher = client
+            .publisher(&PublisherRef::Internal(publisher_id))
+            .await?;
         match publisher.contact_id() {
             Some(contact_id) => Ok(Some(ContactInfo::from(&client.contact(contact_id).await?))),
             None => Ok(None),
@@ -806,8 +878,18 @@ impl SyncEngine {
             .await
         {
             Ok(Some(entry)) => entry,
-            // CreatorIQ answers "not in campaign" with 400: the creator left the campaign.
-            Ok(None) | Err(CiqError::NotFound { .. }) => return Ok(RowFetch::Gone { record }),
+            // CreatorIQ answers 400 both for "not in this campaign" and for a parameter it
+            // refuses, so a creator is only taken as gone once the campaign's whole list
+            // confirms it; otherwise the row keeps its data and reports the error.
+            Ok(None) | Err(CiqError::NotFound { .. } | CiqError::BadRequest { .. }) => {
+                let all = client
+                    .campaign_publishers(campaign_id, &SYNC_SECTIONS)
+                    .await?;
+                match all.publishers.get(&publisher_id) {
+                    None => return Ok(RowFetch::Gone { record }),
+                    Some(entry) => entry.clone(),
+                }
+            }
             Err(err) => return Err(err),
         };
         let contact = self.fetch_contact(client, publisher_id).await?;
@@ -859,16 +941,147 @@ impl SyncEngine {
         &self,
         org: OrgId,
         base_url: &str,
-        key: &crate::creatoriq::ApiKey,
-    ) -> Result<u64, CiqError> {
+        key: &ApiKey,
+    ) -> Result<u64, ConnectError> {
+        let environment = self.environments().require(base_url)?;
         let config = CreatorIqConfig {
-            base_url: base_url.to_string(),
             max_attempts: 2,
             request_timeout: Duration::from_secs(10),
             ..self.inner.config.ciq.clone()
         };
-        let client =
-            CreatorIqClient::with_http_client(self.inner.http.clone(), config, key.clone())?;
-        client.test_connection().await
+        let client = self
+            .build_client(environment.base_url(), key.clone(), Some(config))
+            .map_err(ConnectError::Refused)?;
+        client
+            .test_connection()
+            .await
+            .map_err(ConnectError::Refused)
+    }
+
+    /// Tests the stored key against the stored environment.
+    pub async fn test_stored_key(&self, org: OrgId) -> Result<(u64, String), ConnectError> {
+        let settings = self.inner.store.ciq_settings(org).await?;
+        let secret = settings.api_key.as_ref().ok_or(ConnectError::NoKey)?;
+        let environment = self.environments().require(&settings.base_url)?;
+        let key = self
+            .inner
+            .master_key
+            .decrypt_api_key(org, environment.base_url(), secret)
+            .map_err(|_| ConnectError::Unreadable)?;
+        let campaigns = self.test_key(org, environment.base_url(), &key).await?;
+        Ok((campaigns, key.last4().to_string()))
+    }
+
+    /// The one way an organization's CreatorIQ connection is saved, whoever asks (Settings, the
+    /// CLI, the demo): the environment must be one the server allows, CreatorIQ must accept the
+    /// key there, and then the key is sealed for that environment and stored with it in one
+    /// write. Nothing is stored when any step fails. Returns how many campaigns the key sees.
+    #[tracing::instrument(skip_all, fields(org = org.0))]
+    pub async fn connect_creatoriq(
+        &self,
+        org: OrgId,
+        base_url: &str,
+        key: &ApiKey,
+    ) -> Result<u64, ConnectError> {
+        let environment = self.environments().require(base_url)?.clone();
+        let campaigns = self.test_key(org, environment.base_url(), key).await?;
+        let sealed = self
+            .inner
+            .master_key
+            .encrypt_api_key(org, environment.base_url(), key)
+            .map_err(|_| ConnectError::Unreadable)?;
+        self.inner
+            .store
+            .save_ciq_connection(org, environment.base_url(), &sealed, key.last4())
+            .await?;
+        tracing::info!(
+            environment = environment.base_url(),
+            "CreatorIQ connection saved"
+        );
+        Ok(campaigns)
+    }
+
+    /// Today's (UTC) CreatorIQ requests for the organization's stored key, all instances
+    /// together; `None` when no usable key is stored.
+    pub async fn requests_today(&self, org: OrgId) -> Result<Option<RequestUsage>, SyncError> {
+        let settings = self.inner.store.ciq_settings(org).await?;
+        let Some(secret) = settings.api_key.as_ref() else {
+            return Ok(None);
+        };
+        let Some(environment) = self.environments().get(&settings.base_url) else {
+            return Ok(None);
+        };
+        let Ok(key) = self
+            .inner
+            .master_key
+            .decrypt_api_key(org, environment.base_url(), secret)
+        else {
+            return Ok(None);
+        };
+        let fingerprint = self
+            .inner
+            .master_key
+            .api_key_fingerprint(environment.base_url(), &key);
+        let used = self
+            .inner
+            .store
+            .ciq_requests_on(&fingerprint, Utc::now().date_naive())
+            .await?;
+        Ok(Some(RequestUsage {
+            used,
+            limit: self.inner.config.daily_request_limit,
+        }))
+    }
+}
+
+/// CreatorIQ requests counted for one key today (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestUsage {
+    pub used: u64,
+    pub limit: u64,
+}
+
+/// Why a CreatorIQ connection could not be saved or tested. Nothing was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}.")]
+    Environment(#[from] EnvironmentError),
+    /// CreatorIQ did not accept the key (or could not be reached) at that environment.
+    #[error(transparent)]
+    Refused(CiqError),
+    #[error("No CreatorIQ API key is stored yet.")]
+    NoKey,
+    #[error(
+        "The stored key could not be read with this server's master key, or was saved for \
+         another CreatorIQ environment. Enter the key again."
+    )]
+    Unreadable,
+    #[error("The CreatorIQ settings could not be saved (database error).")]
+    Store(#[from] StoreError),
+}
+
+/// Counts each request against the key's daily quota in the database.
+struct QuotaGate {
+    store: Arc<dyn Store>,
+    fingerprint: String,
+    limit: u64,
+}
+
+#[async_trait]
+impl RequestGate for QuotaGate {
+    async fn admit(&self) -> Result<(), GateRefusal> {
+        let day = Utc::now().date_naive();
+        match self
+            .store
+            .count_ciq_request(&self.fingerprint, day, self.limit)
+            .await
+        {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(GateRefusal::DailyLimit { limit: self.limit }),
+            Err(err) => {
+                tracing::error!(error = ?err, "counting a CreatorIQ request failed");
+                Err(GateRefusal::Unavailable("database error".to_string()))
+            }
+        }
     }
 }

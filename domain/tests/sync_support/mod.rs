@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ciq_sandbox::{RunningSandbox, SandboxConfig, Size};
-use domain::creatoriq::{ApiKey, CreatorIqConfig};
+use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
 use domain::crypto::MasterKey;
 use domain::store::{
     ApplicationLink, Contractor, Organization, SqliteStore, Store, Trigger, TriggerKind,
@@ -46,20 +46,56 @@ pub fn engine_config(ciq: CreatorIqConfig) -> SyncConfig {
     }
 }
 
+/// Production plus `base_url` (a loopback sandbox), as `CREATORIQ_BASE_URLS` would list them.
+pub fn allowing(base_url: &str) -> CiqEnvironments {
+    CiqEnvironments::default()
+        .with(base_url)
+        .expect("a loopback sandbox is an allowed environment")
+}
+
+/// Stores `key` for `base_url` directly, skipping the check with CreatorIQ that
+/// [`SyncEngine::connect_creatoriq`] makes (for keys CreatorIQ would refuse).
+pub async fn store_key_unchecked(
+    store: &SqliteStore,
+    master: &MasterKey,
+    org: domain::store::OrgId,
+    base_url: &str,
+    key: &str,
+) {
+    let key = ApiKey::parse(key).unwrap();
+    let sealed = master.encrypt_api_key(org, base_url, &key).unwrap();
+    store
+        .save_ciq_connection(org, base_url, &sealed, key.last4())
+        .await
+        .unwrap();
+}
+
 pub async fn env(size: Size) -> Env {
     env_with(size, fast_ciq()).await
 }
 
 pub async fn env_with(size: Size, ciq: CreatorIqConfig) -> Env {
+    env_custom(size, ciq, |_| {}, |_| {}).await
+}
+
+/// Like [`env`], with the sandbox's and the engine's settings adjusted by the callers.
+pub async fn env_custom(
+    size: Size,
+    ciq: CreatorIqConfig,
+    sandbox_settings: impl FnOnce(&mut SandboxConfig),
+    engine_settings: impl FnOnce(&mut SyncConfig),
+) -> Env {
     let today = Utc::now().date_naive();
-    let sandbox = ciq_sandbox::spawn(SandboxConfig {
+    let mut sandbox_config = SandboxConfig {
         size,
         today,
         fault_timeout: Duration::from_secs(2),
         ..SandboxConfig::tiny()
-    })
-    .await
-    .expect("sandbox starts");
+    };
+    sandbox_settings(&mut sandbox_config);
+    let sandbox = ciq_sandbox::spawn(sandbox_config)
+        .await
+        .expect("sandbox starts");
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(
         SqliteStore::open(dir.path().join("sync.db").to_str().unwrap())
@@ -68,19 +104,16 @@ pub async fn env_with(size: Size, ciq: CreatorIqConfig) -> Env {
     );
     let org = store.create_organization("acme", "Acme").await.unwrap();
     let master = MasterKey::generate();
-    let key = ApiKey::parse(ciq_sandbox::PARTNER1_KEY).unwrap();
-    let sealed = master.encrypt_api_key(org.id, &key).unwrap();
-    store
-        .save_ciq_key(org.id, &sealed, key.last4())
-        .await
-        .unwrap();
-    store
-        .save_ciq_base_url(org.id, &sandbox.base_url)
-        .await
-        .unwrap();
     let mut config = engine_config(ciq);
     config.today = Some(today);
+    config.environments = allowing(&sandbox.base_url);
+    engine_settings(&mut config);
     let engine = SyncEngine::new(store.clone(), master.clone(), config).unwrap();
+    let key = ApiKey::parse(ciq_sandbox::PARTNER1_KEY).unwrap();
+    engine
+        .connect_creatoriq(org.id, &sandbox.base_url, &key)
+        .await
+        .expect("the sandbox accepts partner 1's key");
     Env {
         sandbox,
         store,
@@ -92,6 +125,16 @@ pub async fn env_with(size: Size, ciq: CreatorIqConfig) -> Env {
 }
 
 impl Env {
+    /// Requests the sandbox has received with partner 1's key so far.
+    pub fn sandbox_requests(&self) -> u64 {
+        self.sandbox
+            .handle
+            .counters()
+            .by_key
+            .get(ciq_sandbox::PARTNER1_KEY)
+            .map_or(0, |k| k.total)
+    }
+
     pub async fn sync(&self) -> RunSummary {
         self.engine
             .sync_organization(

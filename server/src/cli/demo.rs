@@ -9,7 +9,7 @@ use domain::auth::{create_organization_with_admin, AuthError, Password};
 use domain::creatoriq::ApiKey;
 use domain::crypto::MasterKey;
 use domain::store::{Store, StoreError, Trigger, TriggerKind};
-use domain::sync::{SyncConfig, SyncEngine};
+use domain::sync::SyncEngine;
 
 use super::serve;
 use crate::{open_store, shutdown_signal, Config};
@@ -18,7 +18,7 @@ pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_EMAIL: &str = "admin@demo.example";
 pub const DEMO_PASSWORD: &str = "demo-password";
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+pub async fn run(mut config: Config) -> anyhow::Result<()> {
     let sandbox_addr =
         std::env::var("CIQ_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:4010".to_owned());
     let listener = tokio::net::TcpListener::bind(&sandbox_addr)
@@ -37,24 +37,30 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     });
 
+    // The sandbox is the demo's CreatorIQ: this server allows it as an environment (the served
+    // dashboard too), and the organization connects to it with partner 1's key through the same
+    // checks as Settings.
+    config.ciq_environments = config
+        .ciq_environments
+        .clone()
+        .with(&sandbox_url)
+        .map_err(|e| anyhow::anyhow!("the sandbox address: {e}"))?;
     let store = Arc::new(open_store(&config).await?);
     let org = ensure_demo_org(store.as_ref()).await?;
     let master =
         MasterKey::load_or_create(&config.master_key_file).context("loading the master key")?;
-    // The sandbox is the demo's CreatorIQ: point the organization at it with partner 1's key.
-    let key = ApiKey::parse(ciq_sandbox::PARTNER1_KEY)
-        .map_err(|e| anyhow::anyhow!("sandbox key: {e}"))?;
-    store.save_ciq_base_url(org, &sandbox_url).await?;
-    if store.ciq_settings(org).await?.api_key_last4.is_none() {
-        let sealed = master.encrypt_api_key(org, &key)?;
-        store.save_ciq_key(org, &sealed, key.last4()).await?;
-    }
-
     let engine = SyncEngine::new(
         store.clone() as Arc<dyn Store>,
         master,
-        SyncConfig::default(),
+        config.sync_config(),
     )?;
+    let key = ApiKey::parse(ciq_sandbox::PARTNER1_KEY)
+        .map_err(|e| anyhow::anyhow!("sandbox key: {e}"))?;
+    engine
+        .connect_creatoriq(org, &sandbox_url, &key)
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting the demo organization to the sandbox: {e}"))?;
+
     tokio::spawn(async move {
         let trigger = Trigger::new(TriggerKind::Manual, Some("demo start-up".to_owned()));
         match engine.sync_organization(org, trigger).await {

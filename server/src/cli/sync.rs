@@ -7,7 +7,7 @@ use anyhow::Context;
 use domain::creatoriq::ApiKey;
 use domain::crypto::MasterKey;
 use domain::store::{ContractorStatus, RunState, Store, Trigger, TriggerKind};
-use domain::sync::{LiveRun, RunSummary, SyncConfig, SyncEngine};
+use domain::sync::{LiveRun, RunSummary, SyncEngine};
 
 use super::SyncArgs;
 use crate::{open_store, Config};
@@ -20,21 +20,37 @@ pub async fn run(config: &Config, args: SyncArgs) -> anyhow::Result<()> {
         .with_context(|| format!("no organization with slug {:?}", args.org))?;
     let master = MasterKey::load_or_create(&args.master_key_file)
         .with_context(|| "loading the master key".to_string())?;
+    let engine = SyncEngine::new(store.clone(), master, config.sync_config())?;
 
-    if let Some(url) = &args.base_url {
-        store.save_ciq_base_url(org.id, url).await?;
-    }
-    if let Some(raw) = &args.api_key {
-        let key = ApiKey::parse(raw).map_err(|e| anyhow::anyhow!("CreatorIQ API key: {e}"))?;
-        let sealed = master.encrypt_api_key(org.id, &key)?;
-        store.save_ciq_key(org.id, &sealed, key.last4()).await?;
+    match (&args.api_key, &args.base_url) {
+        (Some(raw), base_url) => {
+            let key = ApiKey::parse(raw).map_err(|e| anyhow::anyhow!("CreatorIQ API key: {e}"))?;
+            let base_url = match base_url {
+                Some(url) => url.clone(),
+                None => current_environment(&engine, store.as_ref(), org.id).await?,
+            };
+            let campaigns = engine
+                .connect_creatoriq(org.id, &base_url, &key)
+                .await
+                .map_err(|e| anyhow::anyhow!("the CreatorIQ key was not saved: {e}"))?;
+            println!(
+                "Connected {} to CreatorIQ at {base_url}: the key ending in {} sees {campaigns} \
+                 campaign(s).",
+                org.slug,
+                key.last4()
+            );
+        }
+        (None, Some(_)) => anyhow::bail!(
+            "changing the CreatorIQ environment needs the API key again (a stored key is sealed \
+             for one environment): pass --api-key or set CIQ_API_KEY"
+        ),
+        (None, None) => {}
     }
     if args.no_sync {
         println!("Saved the CreatorIQ settings of {}.", org.slug);
         return Ok(());
     }
 
-    let engine = SyncEngine::new(store.clone(), master, SyncConfig::default())?;
     let by = std::env::var("USER").ok();
     let handle = engine
         .start_sync(org.id, Trigger::new(TriggerKind::Cli, by))
@@ -64,6 +80,20 @@ pub async fn run(config: &Config, args: SyncArgs) -> anyhow::Result<()> {
         anyhow::bail!("the sync failed");
     }
     Ok(())
+}
+
+/// The organization's stored environment when the server still allows it, else the default.
+async fn current_environment(
+    engine: &SyncEngine,
+    store: &dyn Store,
+    org: domain::store::OrgId,
+) -> anyhow::Result<String> {
+    let stored = store.ciq_settings(org).await?.base_url;
+    let envs = engine.environments();
+    envs.get(&stored)
+        .or_else(|| envs.default_environment())
+        .map(|e| e.base_url().to_string())
+        .context("no CreatorIQ environment is configured")
 }
 
 /// The summary table.

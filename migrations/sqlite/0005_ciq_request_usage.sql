@@ -1,0 +1,10 @@
+-- CreatorIQ requests per API key per UTC day (CreatorIQ allows 100,000 per key per day), counted
+-- by every server instance in one place. The key is named by a keyed hash
+-- (MasterKey::api_key_fingerprint), never stored; two organizations that share a key share its
+-- budget, exactly as CreatorIQ counts it, so this table is keyed by key, not by organization.
+CREATE TABLE ciq_request_usage (
+    key_fingerprint  TEXT    NOT NULL,
+    day              TEXT    NOT NULL,   -- YYYY-MM-DD, UTC
+    requests         INTEGER NOT NULL,
+    PRIMARY KEY (key_fingerprint, day)
+);
