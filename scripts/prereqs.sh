@@ -42,9 +42,11 @@ if ! command -v npm >/dev/null; then
   need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 
-# wasm-opt from npm: Debian's binaryen is too old and produces wasm the browser rejects.
-if [ ! -x "$root_dir/tools/node_modules/.bin/wasm-opt" ]; then
-  say "Installing wasm-opt (npm binaryen)"
+# From npm (tools/package.json): wasm-opt, because Debian's binaryen is too old and produces
+# wasm the browser rejects; Stoplight Prism, which mocks CreatorIQ's published OpenAPI documents
+# for the contract test.
+if [ ! -x "$root_dir/tools/node_modules/.bin/wasm-opt" ] || [ ! -x "$root_dir/tools/node_modules/.bin/prism" ]; then
+  say "Installing wasm-opt (npm binaryen) and Prism (npm @stoplight/prism-cli)"
   (cd "$root_dir/tools" && npm ci --no-audit --no-fund --silent)
 fi
 
