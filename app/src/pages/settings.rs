@@ -97,11 +97,11 @@ fn ConnectionSection(
     view! {
         <section class="card" aria-labelledby="ciq-heading">
             <h2 id="ciq-heading">"CreatorIQ connection"</h2>
-            <p class="env-line">
+            <div class="key-line env-line">
                 <span class="label">"Environment"</span>
                 <span data-testid="environment">{settings.environment.label.clone()}</span>
-                " " <code class="muted">{settings.environment.base_url.clone()}</code>
-            </p>
+                <code class="muted">{settings.environment.base_url.clone()}</code>
+            </div>
             {settings.environment_withdrawn.clone().map(|url| view! {
                 <p class="notice error" role="alert">
                     "This organization was connected to " <code>{url}</code>
