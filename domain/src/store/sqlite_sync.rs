@@ -11,7 +11,11 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::*;
 use crate::creatoriq::DEFAULT_BASE_URL;
-use crate::links::{link_action, retired_state, CurrentLink, LinkAction, LinkState, RetireReason};
+use crate::links::{LinkState, RetireReason};
+use crate::sync::writes::{
+    plan_campaign_failure, plan_campaign_removed, plan_campaign_sync, plan_link_regeneration,
+    plan_row_failure, rows_needed, RowRef, StoredLink, StoredRow, Write, WritePlan,
+};
 
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())
@@ -476,21 +480,13 @@ async fn upsert_campaign(
     Ok(())
 }
 
-/// What the transaction needs to know about a stored row.
-struct Existing {
-    id: ContractorId,
-    status: ContractorStatus,
-    hash: String,
-    error_message: Option<String>,
-    link: Option<(LinkState, String)>,
-}
-
-async fn existing_rows(
+/// The stored rows of a campaign (or of one creator on it) as the planner needs them.
+async fn stored_rows(
     conn: &mut SqliteConnection,
     org: OrgId,
     ciq_campaign_id: i64,
     only_publisher: Option<i64>,
-) -> StoreResult<HashMap<i64, Existing>> {
+) -> StoreResult<Vec<StoredRow>> {
     let rows = sqlx::query(
         "SELECT k.id, k.ciq_publisher_id, k.status, k.content_hash, k.error_message, \
          l.state AS link_state, l.fingerprint AS link_fingerprint \
@@ -504,45 +500,26 @@ async fn existing_rows(
     .bind(only_publisher)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = HashMap::with_capacity(rows.len());
+    let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let link = match r.get::<Option<String>, _>("link_state") {
-            Some(state) => Some((
-                LinkState::parse(&state).ok_or_else(|| corrupt(format!("link state {state}")))?,
-                r.get::<String, _>("link_fingerprint"),
-            )),
+            Some(state) => Some(StoredLink {
+                state: LinkState::parse(&state)
+                    .ok_or_else(|| corrupt(format!("link state {state}")))?,
+                fingerprint: r.get::<String, _>("link_fingerprint"),
+            }),
             None => None,
         };
-        out.insert(
-            r.get::<i64, _>("ciq_publisher_id"),
-            Existing {
-                id: ContractorId(r.get("id")),
-                status: status_of(r.get("status"))?,
-                hash: r.get("content_hash"),
-                error_message: r.get("error_message"),
-                link,
-            },
-        );
+        out.push(StoredRow {
+            id: ContractorId(r.get("id")),
+            ciq_publisher_id: r.get("ciq_publisher_id"),
+            status: status_of(r.get("status"))?,
+            content_hash: r.get("content_hash"),
+            error_message: r.get("error_message"),
+            link,
+        });
     }
     Ok(out)
-}
-
-fn event_summary(
-    status: ContractorStatus,
-    update: Option<&ContractorUpdate>,
-    error: Option<&str>,
-) -> String {
-    match (status, update, error) {
-        (ContractorStatus::Error, _, Some(message)) => format!("error: {message}"),
-        (ContractorStatus::NeedsAttention, Some(u), _) => {
-            let codes: Vec<&str> = u.failures.iter().map(|f| f.code.as_str()).collect();
-            format!("needs_attention: {}", codes.join(", "))
-        }
-        (ContractorStatus::Removed, _, _) => {
-            "removed: no longer on the campaign in CreatorIQ".to_string()
-        }
-        (status, _, _) => status.as_str().to_string(),
-    }
 }
 
 /// Who writes and when: the organization, the run (if any) and the transaction's clock.
@@ -551,112 +528,6 @@ struct Writer {
     org: OrgId,
     run: Option<SyncRunId>,
     now: DateTime<Utc>,
-}
-
-async fn insert_event(
-    conn: &mut SqliteConnection,
-    w: Writer,
-    contractor: ContractorId,
-    status: ContractorStatus,
-    previous: Option<ContractorStatus>,
-    summary: &str,
-) -> StoreResult<()> {
-    let Writer { org, run, now } = w;
-    sqlx::query(
-        "INSERT INTO contractor_events (org_id, contractor_id, run_id, at, status, \
-         previous_status, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(org.0)
-    .bind(contractor.0)
-    .bind(run.map(|r| r.0))
-    .bind(now)
-    .bind(status.as_str())
-    .bind(previous.map(|p| p.as_str()))
-    .bind(summary)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn insert_link(
-    conn: &mut SqliteConnection,
-    org: OrgId,
-    contractor: ContractorId,
-    fingerprint: &str,
-    run: Option<SyncRunId>,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<LinkId> {
-    let token = LinkToken::generate();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO application_links (org_id, contractor_id, token, state, fingerprint, \
-         created_at, created_run_id, created_reason) \
-         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(org.0)
-    .bind(contractor.0)
-    .bind(token.expose())
-    .bind(fingerprint)
-    .bind(now)
-    .bind(run.map(|r| r.0))
-    .bind(reason)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(LinkId(id))
-}
-
-/// Retires the row's current link; returns how many links expired (0 or 1; a submitted link
-/// is retired but stays submitted).
-async fn retire_link(
-    conn: &mut SqliteConnection,
-    org: OrgId,
-    contractor: ContractorId,
-    current: LinkState,
-    reason: RetireReason,
-    now: DateTime<Utc>,
-) -> StoreResult<u64> {
-    let state = retired_state(current);
-    let expired_at = (state == LinkState::Expired).then_some(now);
-    sqlx::query(
-        "UPDATE application_links SET retired_at = $1, retired_reason = $2, state = $3, \
-         expired_at = COALESCE(expired_at, $4) \
-         WHERE org_id = $5 AND contractor_id = $6 AND retired_at IS NULL",
-    )
-    .bind(now)
-    .bind(reason.as_str())
-    .bind(state.as_str())
-    .bind(expired_at)
-    .bind(org.0)
-    .bind(contractor.0)
-    .execute(&mut *conn)
-    .await?;
-    Ok(u64::from(state == LinkState::Expired))
-}
-
-/// Applies a link decision inside the caller's transaction.
-async fn apply_link_action(
-    conn: &mut SqliteConnection,
-    w: Writer,
-    contractor: ContractorId,
-    current: Option<LinkState>,
-    action: LinkAction,
-    fingerprint: Option<&str>,
-    out: &mut ApplyOutcome,
-) -> StoreResult<()> {
-    let Writer { org, run, now } = w;
-    if let (LinkAction::Replace(reason) | LinkAction::Retire(reason), Some(state)) =
-        (action, current)
-    {
-        out.links_expired += retire_link(conn, org, contractor, state, reason, now).await?;
-    }
-    if matches!(action, LinkAction::Issue | LinkAction::Replace(_)) {
-        let fingerprint = fingerprint.ok_or(StoreError::Invalid(
-            "a synced row needs a coverage fingerprint",
-        ))?;
-        insert_link(conn, org, contractor, fingerprint, run, "sync", now).await?;
-        out.links_issued += 1;
-    }
-    Ok(())
 }
 
 fn search_text(update: &ContractorUpdate) -> String {
@@ -669,15 +540,13 @@ fn search_text(update: &ContractorUpdate) -> String {
     .to_lowercase()
 }
 
-/// Inserts or rewrites a row from `update`; returns its id.
-async fn write_row(
+/// Inserts (`existing` is `None`) or rewrites a row from `update`; returns its id.
+async fn put_row(
     conn: &mut SqliteConnection,
-    org: OrgId,
-    run: SyncRunId,
+    w: Writer,
     update: &ContractorUpdate,
     hash: &str,
     existing: Option<ContractorId>,
-    now: DateTime<Utc>,
 ) -> StoreResult<ContractorId> {
     let sql = match existing {
         None => {
@@ -718,9 +587,9 @@ async fn write_row(
         .bind(json(&update.warnings)?)
         .bind(json(&update.fields)?)
         .bind(hash)
-        .bind(now)
-        .bind(run.0)
-        .bind(org.0)
+        .bind(w.now)
+        .bind(w.run.map(|r| r.0))
+        .bind(w.org.0)
         .bind(update.ciq_campaign_id)
         .bind(update.ciq_publisher_id)
         .fetch_one(&mut *conn)
@@ -728,96 +597,176 @@ async fn write_row(
     Ok(ContractorId(id))
 }
 
-/// Marks a row `error` with `failure`, keeping its data and link. Returns whether it changed.
-async fn mark_row_error(
+async fn insert_link(
     conn: &mut SqliteConnection,
-    org: OrgId,
-    run: SyncRunId,
-    row: &Existing,
-    failure: &SyncFailure,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    if row.status == ContractorStatus::Error
-        && row.error_message.as_deref() == Some(failure.message.as_str())
-    {
-        return Ok(false);
-    }
-    sqlx::query(
-        "UPDATE contractors SET status = 'error', error_code = $1, error_message = $2, \
-         updated_at = $3, last_run_id = $4 WHERE org_id = $5 AND id = $6",
+    w: Writer,
+    contractor: ContractorId,
+    fingerprint: &str,
+    reason: &str,
+) -> StoreResult<LinkId> {
+    let token = LinkToken::generate();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO application_links (org_id, contractor_id, token, state, fingerprint, \
+         created_at, created_run_id, created_reason) \
+         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7) RETURNING id",
     )
-    .bind(&failure.code)
-    .bind(&failure.message)
-    .bind(now)
-    .bind(run.0)
-    .bind(org.0)
-    .bind(row.id.0)
-    .execute(&mut *conn)
+    .bind(w.org.0)
+    .bind(contractor.0)
+    .bind(token.expose())
+    .bind(fingerprint)
+    .bind(w.now)
+    .bind(w.run.map(|r| r.0))
+    .bind(reason)
+    .fetch_one(&mut *conn)
     .await?;
-    let summary = event_summary(ContractorStatus::Error, None, Some(&failure.message));
-    let w = Writer {
-        org,
-        run: Some(run),
-        now,
-    };
-    insert_event(
-        conn,
-        w,
-        row.id,
-        ContractorStatus::Error,
-        Some(row.status),
-        &summary,
-    )
-    .await?;
-    Ok(true)
+    Ok(LinkId(id))
 }
 
-/// Marks a row `removed` and retires its link.
-async fn mark_row_removed(
+/// Retires the row's current link, which ends in `state`.
+async fn retire_link(
     conn: &mut SqliteConnection,
-    org: OrgId,
-    run: SyncRunId,
-    row: &Existing,
-    now: DateTime<Utc>,
-    out: &mut ApplyOutcome,
+    w: Writer,
+    contractor: ContractorId,
+    reason: RetireReason,
+    state: LinkState,
 ) -> StoreResult<()> {
+    let expired_at = (state == LinkState::Expired).then_some(w.now);
     sqlx::query(
-        "UPDATE contractors SET status = 'removed', error_code = NULL, error_message = NULL, \
-         updated_at = $1, last_run_id = $2 WHERE org_id = $3 AND id = $4",
+        "UPDATE application_links SET retired_at = $1, retired_reason = $2, state = $3, \
+         expired_at = COALESCE(expired_at, $4) \
+         WHERE org_id = $5 AND contractor_id = $6 AND retired_at IS NULL",
     )
-    .bind(now)
-    .bind(run.0)
-    .bind(org.0)
-    .bind(row.id.0)
+    .bind(w.now)
+    .bind(reason.as_str())
+    .bind(state.as_str())
+    .bind(expired_at)
+    .bind(w.org.0)
+    .bind(contractor.0)
     .execute(&mut *conn)
     .await?;
-    let summary = event_summary(ContractorStatus::Removed, None, None);
-    let w = Writer {
-        org,
-        run: Some(run),
-        now,
+    Ok(())
+}
+
+/// Executes a plan of [`crate::sync::writes`] in the caller's transaction, in order. Rows the
+/// plan creates get their ids here; later writes about them find them by creator.
+async fn execute(conn: &mut SqliteConnection, w: Writer, plan: &WritePlan) -> StoreResult<()> {
+    let mut created: HashMap<i64, ContractorId> = HashMap::new();
+    let resolve = |created: &HashMap<i64, ContractorId>, row: RowRef| match row {
+        RowRef::Stored(id) => Ok(id),
+        RowRef::New { ciq_publisher_id } => {
+            created
+                .get(&ciq_publisher_id)
+                .copied()
+                .ok_or(StoreError::Invalid(
+                    "a plan wrote about a row before creating it",
+                ))
+        }
     };
-    insert_event(
-        conn,
-        w,
-        row.id,
-        ContractorStatus::Removed,
-        Some(row.status),
-        &summary,
-    )
-    .await?;
-    let current = row.link.as_ref().map(|(state, _)| *state);
-    let action = link_action(
-        row.link.as_ref().map(|(state, fp)| CurrentLink {
-            state: *state,
-            fingerprint: fp,
-        }),
-        ContractorStatus::Removed,
-        None,
-    );
-    apply_link_action(conn, w, row.id, current, action, None, out).await?;
-    out.statuses.add(ContractorStatus::Removed, 1);
-    out.rows_changed += 1;
+    let org = w.org.0;
+    for write in &plan.writes {
+        match write {
+            Write::Campaign { record, failure } => {
+                upsert_campaign(conn, w.org, record, failure.as_ref(), w.now).await?;
+            }
+            Write::CampaignRemoved { ciq_campaign_id } => {
+                sqlx::query(
+                    "UPDATE campaigns SET sync_state = 'removed', last_attempt_at = $1 \
+                     WHERE org_id = $2 AND ciq_campaign_id = $3",
+                )
+                .bind(w.now)
+                .bind(org)
+                .bind(ciq_campaign_id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::Touch(id) => {
+                sqlx::query(
+                    "UPDATE contractors SET last_synced_at = $1, last_run_id = $2 \
+                     WHERE org_id = $3 AND id = $4",
+                )
+                .bind(w.now)
+                .bind(w.run.map(|r| r.0))
+                .bind(org)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::PutRow {
+                row,
+                update,
+                content_hash,
+            } => {
+                let existing = match row {
+                    RowRef::Stored(id) => Some(*id),
+                    RowRef::New { .. } => None,
+                };
+                let id = put_row(conn, w, update, content_hash, existing).await?;
+                if let RowRef::New { ciq_publisher_id } = row {
+                    created.insert(*ciq_publisher_id, id);
+                }
+            }
+            Write::MarkError { row, failure } => {
+                let id = resolve(&created, *row)?;
+                sqlx::query(
+                    "UPDATE contractors SET status = 'error', error_code = $1, error_message = $2, \
+                     updated_at = $3, last_run_id = $4 WHERE org_id = $5 AND id = $6",
+                )
+                .bind(&failure.code)
+                .bind(&failure.message)
+                .bind(w.now)
+                .bind(w.run.map(|r| r.0))
+                .bind(org)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::MarkRemoved(id) => {
+                sqlx::query(
+                    "UPDATE contractors SET status = 'removed', error_code = NULL, \
+                     error_message = NULL, updated_at = $1, last_run_id = $2 \
+                     WHERE org_id = $3 AND id = $4",
+                )
+                .bind(w.now)
+                .bind(w.run.map(|r| r.0))
+                .bind(org)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::Event {
+                row,
+                status,
+                previous,
+                summary,
+            } => {
+                let id = resolve(&created, *row)?;
+                sqlx::query(
+                    "INSERT INTO contractor_events (org_id, contractor_id, run_id, at, status, \
+                     previous_status, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(org)
+                .bind(id.0)
+                .bind(w.run.map(|r| r.0))
+                .bind(w.now)
+                .bind(status.as_str())
+                .bind(previous.map(|p| p.as_str()))
+                .bind(summary)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::RetireLink { row, reason, state } => {
+                retire_link(conn, w, *row, *reason, *state).await?;
+            }
+            Write::IssueLink {
+                row,
+                fingerprint,
+                reason,
+            } => {
+                let id = resolve(&created, *row)?;
+                insert_link(conn, w, id, fingerprint, reason.as_str()).await?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -827,113 +776,23 @@ pub(super) async fn apply_campaign_sync(
     run: SyncRunId,
     sync: &CampaignSync,
 ) -> StoreResult<ApplyOutcome> {
-    let now = Utc::now();
-    let cid = sync.campaign.ciq_campaign_id;
     let w = Writer {
         org,
         run: Some(run),
-        now,
+        now: Utc::now(),
     };
-    let mut out = ApplyOutcome::default();
     let mut tx = pool.begin().await?;
-    upsert_campaign(&mut tx, org, &sync.campaign, None, now).await?;
-    // A single-row re-sync only needs that row's state.
-    let only = match (sync.complete, sync.rows.as_slice(), sync.removed.as_slice()) {
-        (false, [row], []) => Some(row.ciq_publisher_id),
-        (false, [], [publisher]) => Some(*publisher),
-        _ => None,
-    };
-    let existing = existing_rows(&mut tx, org, cid, only).await?;
-    let mut seen: HashSet<i64> = HashSet::with_capacity(sync.rows.len());
-
-    for update in &sync.rows {
-        if !seen.insert(update.ciq_publisher_id) {
-            continue;
-        }
-        let hash = update.content_hash();
-        let old = existing.get(&update.ciq_publisher_id);
-        let unchanged = old.is_some_and(|o| o.hash == hash && o.status == update.status);
-        let id = if let (true, Some(o)) = (unchanged, old) {
-            sqlx::query(
-                "UPDATE contractors SET last_synced_at = $1, last_run_id = $2 \
-                 WHERE org_id = $3 AND id = $4",
-            )
-            .bind(now)
-            .bind(run.0)
-            .bind(org.0)
-            .bind(o.id.0)
-            .execute(&mut *tx)
-            .await?;
-            o.id
-        } else {
-            let id = write_row(&mut tx, org, run, update, &hash, old.map(|o| o.id), now).await?;
-            let summary = event_summary(update.status, Some(update), None);
-            let previous = old.map(|o| o.status);
-            insert_event(&mut tx, w, id, update.status, previous, &summary).await?;
-            out.rows_changed += 1;
-            id
-        };
-        let link = old.and_then(|o| o.link.as_ref());
-        let action = link_action(
-            link.map(|(state, fp)| CurrentLink {
-                state: *state,
-                fingerprint: fp,
-            }),
-            update.status,
-            update.fingerprint.as_deref(),
-        );
-        let current = link.map(|(state, _)| *state);
-        let fingerprint = update.fingerprint.as_deref();
-        apply_link_action(&mut tx, w, id, current, action, fingerprint, &mut out).await?;
-        out.statuses.add(update.status, 1);
-    }
-
-    for (publisher, failure) in &sync.unreadable {
-        if !seen.insert(*publisher) {
-            continue;
-        }
-        match existing.get(publisher) {
-            Some(row) => {
-                if mark_row_error(&mut tx, org, run, row, failure, now).await? {
-                    out.rows_changed += 1;
-                }
-            }
-            None => {
-                let placeholder = ContractorUpdate::unreadable(cid, *publisher);
-                let hash = placeholder.content_hash();
-                let id = write_row(&mut tx, org, run, &placeholder, &hash, None, now).await?;
-                let row = Existing {
-                    id,
-                    status: ContractorStatus::Error,
-                    hash,
-                    error_message: None,
-                    link: None,
-                };
-                mark_row_error(&mut tx, org, run, &row, failure, now).await?;
-                out.rows_changed += 1;
-            }
-        }
-        out.statuses.add(ContractorStatus::Error, 1);
-    }
-
-    for publisher in &sync.removed {
-        if let Some(row) = existing.get(publisher) {
-            if !seen.contains(publisher) && row.status != ContractorStatus::Removed {
-                mark_row_removed(&mut tx, org, run, row, now, &mut out).await?;
-            }
-        }
-    }
-
-    if sync.complete {
-        for (publisher, row) in &existing {
-            if seen.contains(publisher) || row.status == ContractorStatus::Removed {
-                continue;
-            }
-            mark_row_removed(&mut tx, org, run, row, now, &mut out).await?;
-        }
-    }
+    let stored = stored_rows(
+        &mut tx,
+        org,
+        sync.campaign.ciq_campaign_id,
+        rows_needed(sync),
+    )
+    .await?;
+    let plan = plan_campaign_sync(&stored, sync);
+    execute(&mut tx, w, &plan).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(plan.outcome)
 }
 
 pub(super) async fn record_campaign_failure(
@@ -943,20 +802,17 @@ pub(super) async fn record_campaign_failure(
     campaign: &CampaignRecord,
     failure: &SyncFailure,
 ) -> StoreResult<u64> {
-    let now = Utc::now();
+    let w = Writer {
+        org,
+        run: Some(run),
+        now: Utc::now(),
+    };
     let mut tx = pool.begin().await?;
-    upsert_campaign(&mut tx, org, campaign, Some(failure), now).await?;
-    let existing = existing_rows(&mut tx, org, campaign.ciq_campaign_id, None).await?;
-    let mut marked = 0;
-    for row in existing.values() {
-        if row.status == ContractorStatus::Removed {
-            continue;
-        }
-        mark_row_error(&mut tx, org, run, row, failure, now).await?;
-        marked += 1;
-    }
+    let stored = stored_rows(&mut tx, org, campaign.ciq_campaign_id, None).await?;
+    let plan = plan_campaign_failure(campaign, &stored, failure);
+    execute(&mut tx, w, &plan).await?;
     tx.commit().await?;
-    Ok(marked)
+    Ok(plan.outcome.statuses.error)
 }
 
 pub(super) async fn record_row_failure(
@@ -966,7 +822,11 @@ pub(super) async fn record_row_failure(
     contractor: ContractorId,
     failure: &SyncFailure,
 ) -> StoreResult<()> {
-    let now = Utc::now();
+    let w = Writer {
+        org,
+        run: Some(run),
+        now: Utc::now(),
+    };
     let mut tx = pool.begin().await?;
     let row = sqlx::query(
         "SELECT ciq_campaign_id, ciq_publisher_id FROM contractors WHERE org_id = $1 AND id = $2",
@@ -978,9 +838,9 @@ pub(super) async fn record_row_failure(
     .ok_or(StoreError::NotFound("contractor"))?;
     let campaign: i64 = row.get("ciq_campaign_id");
     let publisher: i64 = row.get("ciq_publisher_id");
-    let existing = existing_rows(&mut tx, org, campaign, Some(publisher)).await?;
-    if let Some(row) = existing.get(&publisher) {
-        mark_row_error(&mut tx, org, run, row, failure, now).await?;
+    let stored = stored_rows(&mut tx, org, campaign, Some(publisher)).await?;
+    if let Some(row) = stored.first() {
+        execute(&mut tx, w, &plan_row_failure(row, failure)).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -992,7 +852,11 @@ pub(super) async fn remove_missing_campaigns(
     run: SyncRunId,
     present: &[i64],
 ) -> StoreResult<ApplyOutcome> {
-    let now = Utc::now();
+    let w = Writer {
+        org,
+        run: Some(run),
+        now: Utc::now(),
+    };
     let present: HashSet<i64> = present.iter().copied().collect();
     let mut out = ApplyOutcome::default();
     let mut tx = pool.begin().await?;
@@ -1008,21 +872,13 @@ pub(super) async fn remove_missing_campaigns(
     .fetch_all(&mut *tx)
     .await?;
     for campaign in known.into_iter().filter(|c| !present.contains(c)) {
-        let existing = existing_rows(&mut tx, org, campaign, None).await?;
-        for row in existing.values() {
-            if row.status != ContractorStatus::Removed {
-                mark_row_removed(&mut tx, org, run, row, now, &mut out).await?;
-            }
-        }
-        sqlx::query(
-            "UPDATE campaigns SET sync_state = 'removed', last_attempt_at = $1 \
-             WHERE org_id = $2 AND ciq_campaign_id = $3",
-        )
-        .bind(now)
-        .bind(org.0)
-        .bind(campaign)
-        .execute(&mut *tx)
-        .await?;
+        let stored = stored_rows(&mut tx, org, campaign, None).await?;
+        let plan = plan_campaign_removed(campaign, &stored);
+        execute(&mut tx, w, &plan).await?;
+        out.statuses.merge(&plan.outcome.statuses);
+        out.rows_changed += plan.outcome.rows_changed;
+        out.links_issued += plan.outcome.links_issued;
+        out.links_expired += plan.outcome.links_expired;
     }
     tx.commit().await?;
     Ok(out)
@@ -1240,58 +1096,31 @@ pub(super) async fn regenerate_link(
     org: OrgId,
     contractor: ContractorId,
 ) -> StoreResult<ApplicationLink> {
-    let now = Utc::now();
+    let w = Writer {
+        org,
+        run: None,
+        now: Utc::now(),
+    };
     let mut tx = pool.begin().await?;
     // Touch the row first: takes the write lock and checks it belongs to the organization.
-    let status: Option<String> = sqlx::query_scalar(
+    let publisher: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE contractors SET updated_at = updated_at WHERE org_id = $1 AND id = $2 \
-         RETURNING status",
+         RETURNING ciq_campaign_id, ciq_publisher_id",
     )
     .bind(org.0)
     .bind(contractor.0)
     .fetch_optional(&mut *tx)
     .await?;
-    let status = status.ok_or(StoreError::NotFound("contractor"))?;
-    if status_of(&status)? != ContractorStatus::Synced {
-        return Err(StoreError::Invalid(
-            "only a synced contractor has an application link to regenerate",
-        ));
-    }
-    let current = sqlx::query(
-        "SELECT state, fingerprint FROM application_links \
-         WHERE org_id = $1 AND contractor_id = $2 AND retired_at IS NULL",
-    )
-    .bind(org.0)
-    .bind(contractor.0)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(StoreError::Invalid("this contractor has no current link"))?;
-    let state: String = current.get("state");
-    let state = LinkState::parse(&state).ok_or_else(|| corrupt(format!("link state {state}")))?;
-    let fingerprint: String = current.get("fingerprint");
-    retire_link(
-        &mut tx,
-        org,
-        contractor,
-        state,
-        RetireReason::Regenerated,
-        now,
-    )
-    .await?;
-    let id = insert_link(
-        &mut tx,
-        org,
-        contractor,
-        &fingerprint,
-        None,
-        "regenerated",
-        now,
-    )
-    .await?;
-    let sql = format!("{LINK_SELECT} WHERE org_id = $1 AND id = $2");
+    let (campaign, publisher) = publisher.ok_or(StoreError::NotFound("contractor"))?;
+    let stored = stored_rows(&mut tx, org, campaign, Some(publisher)).await?;
+    let row = stored.first().ok_or(StoreError::NotFound("contractor"))?;
+    let plan = plan_link_regeneration(row).map_err(|r| StoreError::Invalid(r.message()))?;
+    execute(&mut tx, w, &plan).await?;
+    let sql =
+        format!("{LINK_SELECT} WHERE org_id = $1 AND contractor_id = $2 AND retired_at IS NULL");
     let row = sqlx::query(&sql)
         .bind(org.0)
-        .bind(id.0)
+        .bind(contractor.0)
         .fetch_one(&mut *tx)
         .await?;
     let link = link_from_row(&row)?;

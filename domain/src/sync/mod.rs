@@ -2,6 +2,8 @@
 //! persist, per campaign, with one run per organization at a time.
 //!
 //! - [`plan`] is the pure middle: CreatorIQ data in, rows to write out.
+//! - [`writes`] decides what a store writes for those rows given what it holds (unchanged,
+//!   rewritten, removed, links retired or issued, history text); stores only execute it.
 //! - [`SyncEngine`] is the I/O around it: builds the organization's CreatorIQ client, walks the
 //!   campaigns with bulk endpoints (about two requests per campaign, never one per creator),
 //!   writes each campaign in one transaction, records the run, and publishes live progress.
@@ -12,6 +14,7 @@
 //! organization; another instance's trigger waits for that run by polling its row.
 
 pub mod plan;
+pub mod writes;
 
 use std::collections::HashMap;
 use std::sync::Arc;
