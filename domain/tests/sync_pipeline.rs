@@ -641,19 +641,14 @@ async fn statuses(env: &Env) -> Vec<(i64, i64, ContractorStatus, Vec<String>)> {
     out
 }
 
-#[tokio::test]
-async fn sections_given_only_per_creator_are_fetched_not_read_as_missing_payment() {
+/// Syncs a sandbox set up by `settings` and checks every scenario row ends as against the
+/// default sandbox. Returns the run and the CreatorIQ requests it took.
+async fn same_rows_as_the_default_sandbox(
+    settings: impl FnOnce(&mut ciq_sandbox::SandboxConfig),
+) -> (domain::sync::RunSummary, u64) {
     let plain = env(Size::Tiny).await;
-    plain.sync().await;
-    let expected = statuses(&plain).await;
-
-    let env = env_custom(
-        Size::Tiny,
-        fast_ciq(),
-        |s| s.sections_need_publisher_id = true,
-        |_| {},
-    )
-    .await;
+    let plain_summary = plain.sync().await;
+    let env = env_custom(Size::Tiny, fast_ciq(), settings, |_| {}).await;
     let before = env.sandbox_requests();
     let summary = env.sync().await;
     assert_eq!(
@@ -662,44 +657,29 @@ async fn sections_given_only_per_creator_are_fetched_not_read_as_missing_payment
         "{:?}",
         summary.totals()
     );
-    assert_eq!(statuses(&env).await, expected);
-    assert_eq!(
-        summary.totals().statuses,
-        plain.sync().await.totals().statuses
-    );
+    assert_eq!(statuses(&env).await, statuses(&plain).await);
+    assert_eq!(summary.totals().statuses, plain_summary.totals().statuses);
+    let used = env.sandbox_requests() - before;
+    assert_eq!(used, summary.totals().ciq_requests);
+    (summary, used)
+}
+
+#[tokio::test]
+async fn sections_given_only_per_creator_are_fetched_not_read_as_missing_payment() {
+    let (summary, used) =
+        same_rows_as_the_default_sandbox(|s| s.sections_need_publisher_id = true).await;
     // One extra request per creator entry: the bulk answer had no sections to read.
     let campaigns = summary.totals().progress.campaigns_total;
     let entries = summary.totals().statuses.total() - summary.totals().statuses.removed;
-    let used = env.sandbox_requests() - before;
-    assert_eq!(used, summary.totals().ciq_requests);
     assert_eq!(used, 1 + 2 * campaigns + entries, "{used} requests");
 }
 
 #[tokio::test]
 async fn a_strict_reading_of_publishers_list_fields_still_gives_every_contact_field() {
-    let plain = env(Size::Tiny).await;
-    plain.sync().await;
-    let expected = statuses(&plain).await;
-
-    let env = env_custom(
-        Size::Tiny,
-        fast_ciq(),
-        |s| s.strict_list_fields = true,
-        |_| {},
-    )
-    .await;
-    let before = env.sandbox_requests();
-    let summary = env.sync().await;
-    assert_eq!(
-        summary.state(),
-        RunState::Succeeded,
-        "{:?}",
-        summary.totals()
-    );
-    assert_eq!(statuses(&env).await, expected);
+    let (summary, used) = same_rows_as_the_default_sandbox(|s| s.strict_list_fields = true).await;
     let campaigns = summary.totals().progress.campaigns_total;
     assert_eq!(
-        env.sandbox_requests() - before,
+        used,
         1 + 2 * campaigns,
         "no per-creator fallbacks were needed"
     );

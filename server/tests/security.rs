@@ -231,6 +231,17 @@ impl TestServer {
         (resp.status(), resp.text().await.unwrap())
     }
 
+    /// Settings' "Save" for the CreatorIQ connection.
+    async fn save_key(
+        &self,
+        client: &reqwest::Client,
+        key: &str,
+        environment: &str,
+    ) -> (StatusCode, String) {
+        let form = [("api_key", key), ("environment", environment)];
+        self.call(client, "settings/save_key", &form).await
+    }
+
     async fn page(&self, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
         let resp = client
             .get(format!("{}{path}", self.base))
@@ -481,27 +492,13 @@ async fn the_api_key_is_tested_stored_encrypted_and_never_shown() {
     let admin = server.signed_in(ADMIN).await;
 
     let sandbox = server.sandbox_url.clone();
-    let save = |key: &'static str, env: &str| {
-        let env = env.to_string();
-        let admin = admin.clone();
-        let server = &server;
-        async move {
-            server
-                .call(
-                    &admin,
-                    "settings/save_key",
-                    &[("api_key", key), ("environment", &env)],
-                )
-                .await
-        }
-    };
 
     // A masked value is never taken for a key.
-    let (status, body) = save("•••• er-1", &sandbox).await;
+    let (status, body) = server.save_key(&admin, "•••• er-1", &sandbox).await;
     assert!(!status.is_success());
     assert!(body.contains("masked key"), "{body}");
 
-    let (status, saved) = save(KEY, &sandbox).await;
+    let (status, saved) = server.save_key(&admin, KEY, &sandbox).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert!(
         saved.contains("CreatorIQ accepted the key: it can see 8 campaigns"),
@@ -510,7 +507,9 @@ async fn the_api_key_is_tested_stored_encrypted_and_never_shown() {
     assert!(saved.contains("\"key_last4\":\"er-1\""), "{saved}");
 
     // A refused key is not stored; the old one stays.
-    let (status, refused) = save("not-a-real-key-9999", &sandbox).await;
+    let (status, refused) = server
+        .save_key(&admin, "not-a-real-key-9999", &sandbox)
+        .await;
     assert!(!status.is_success());
     assert!(refused.contains("CreatorIQ refused this key"), "{refused}");
     assert!(
@@ -548,7 +547,9 @@ async fn the_api_key_is_tested_stored_encrypted_and_never_shown() {
     assert_eq!(stored.api_key_last4.as_deref(), Some("er-1"));
 
     // Unreachable CreatorIQ: said in plain words, key kept.
-    let (_, unreachable) = save("another-key-1234", "http://127.0.0.1:9").await;
+    let (_, unreachable) = server
+        .save_key(&admin, "another-key-1234", "http://127.0.0.1:9")
+        .await;
     assert!(
         unreachable.contains("Could not reach CreatorIQ at http://127.0.0.1:9"),
         "{unreachable}"
@@ -564,20 +565,7 @@ async fn the_api_key_is_tested_stored_encrypted_and_never_shown() {
 async fn the_key_goes_only_to_an_allowed_environment_and_never_follows_a_redirect() {
     let server = TestServer::start().await;
     let admin = server.signed_in(ADMIN).await;
-    let save = |key: &'static str, env: String| {
-        let admin = admin.clone();
-        let server = &server;
-        async move {
-            server
-                .call(
-                    &admin,
-                    "settings/save_key",
-                    &[("api_key", key), ("environment", &env)],
-                )
-                .await
-        }
-    };
-    let (status, saved) = save(KEY, server.sandbox_url.clone()).await;
+    let (status, saved) = server.save_key(&admin, KEY, &server.sandbox_url).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
 
     // A host outside the server's list, plain-http production, and a credentials URL: refused
@@ -596,7 +584,7 @@ async fn the_key_goes_only_to_an_allowed_environment_and_never_follows_a_redirec
             "is not one of the CreatorIQ environments",
         ),
     ] {
-        let (status, body) = save("attacker-chosen-key-1", env.clone()).await;
+        let (status, body) = server.save_key(&admin, "attacker-chosen-key-1", &env).await;
         assert!(!status.is_success(), "{env}");
         assert!(body.contains(expected), "{env}: {body}");
         assert!(body.contains("https://apis.creatoriq.com"), "{body}");
@@ -609,7 +597,9 @@ async fn the_key_goes_only_to_an_allowed_environment_and_never_follows_a_redirec
 
     // An allowed host that redirects: the typed key reaches it once, nothing follows the
     // redirect, and the operator reads why.
-    let (status, redirected) = save("typed-for-redirector-1", server.redirector.url.clone()).await;
+    let (status, redirected) = server
+        .save_key(&admin, "typed-for-redirector-1", &server.redirector.url)
+        .await;
     assert!(!status.is_success());
     assert!(redirected.contains("redirect"), "{redirected}");
     assert!(redirected.contains("still in use"), "{redirected}");

@@ -298,6 +298,7 @@ pub fn rate_limiter(per_second: NonZeroU32) -> SharedRateLimiter {
     Arc::new(RateLimiter::direct(quota))
 }
 
+#[derive(Clone)]
 struct Inner {
     http: reqwest::Client,
     /// Base URL without a trailing slash.
@@ -418,17 +419,15 @@ impl CreatorIqClient {
 
     /// Asks `gate` before every request (the daily quota). Keeps the limiter and counters.
     pub fn with_gate(self, gate: Arc<dyn RequestGate>) -> Self {
-        let inner = &self.inner;
+        self.changed(|inner| inner.gate = Some(gate))
+    }
+
+    /// This client with one setting changed; the counters stay shared.
+    fn changed(self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = (*self.inner).clone();
+        change(&mut inner);
         CreatorIqClient {
-            inner: Arc::new(Inner {
-                http: inner.http.clone(),
-                base_url: inner.base_url.clone(),
-                api_key: inner.api_key.clone(),
-                key_header: inner.key_header.clone(),
-                limiter: Arc::clone(&inner.limiter),
-                gate: Some(gate),
-                config: inner.config.clone(),
-            }),
+            inner: Arc::new(inner),
             counters: self.counters,
         }
     }
@@ -436,19 +435,7 @@ impl CreatorIqClient {
     /// Uses `limiter` instead of this client's own, so several clients for the same API key
     /// (e.g. a scheduled sync and an operator's "Test connection") share one budget.
     pub fn with_rate_limiter(self, limiter: SharedRateLimiter) -> Self {
-        let inner = &self.inner;
-        CreatorIqClient {
-            inner: Arc::new(Inner {
-                http: inner.http.clone(),
-                base_url: inner.base_url.clone(),
-                api_key: inner.api_key.clone(),
-                key_header: inner.key_header.clone(),
-                limiter,
-                gate: inner.gate.clone(),
-                config: inner.config.clone(),
-            }),
-            counters: self.counters,
-        }
+        self.changed(|inner| inner.limiter = limiter)
     }
 
     /// The limiter this client waits on, to share with other clients for the same key.
