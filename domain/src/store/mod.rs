@@ -3,8 +3,6 @@
 
 mod records;
 mod sqlite;
-mod sqlite_contractors;
-mod sqlite_sync;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
