@@ -1,5 +1,7 @@
-//! The sync pipeline's storage against a real SQLite file: settings, organization scoping,
-//! links, leases.
+//! The store contract for the sync pipeline's storage, run against a real SQLite file and a
+//! real PostgreSQL database: settings, organization scoping, links, leases, request counts.
+
+mod store_support;
 
 use chrono::NaiveDate;
 use domain::creatoriq::{ApiKey, DEFAULT_BASE_URL};
@@ -7,16 +9,10 @@ use domain::crypto::MasterKey;
 use domain::links::{LinkState, LinkToken};
 use domain::store::{
     BeginRun, CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, CoverageTypes,
-    LeaseRequest, OrgId, RunState, RunTotals, SqliteStore, Store, StoreError, SyncRunId, Trigger,
-    TriggerKind,
+    LeaseRequest, OrgId, RunState, RunTotals, Store, StoreError, SyncRunId, Trigger, TriggerKind,
 };
 
-async fn store() -> (SqliteStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.db");
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
-    (store, dir)
-}
+use store_support::TestStore;
 
 fn lease(holder: &str, seconds: i64) -> LeaseRequest {
     LeaseRequest {
@@ -59,7 +55,7 @@ fn campaign_sync(rows: Vec<ContractorUpdate>) -> CampaignSync {
     }
 }
 
-async fn begin(store: &SqliteStore, org: OrgId) -> SyncRunId {
+async fn begin(store: &dyn Store, org: OrgId) -> SyncRunId {
     match store
         .begin_sync_run(org, &trigger(), None, &lease("me", 60))
         .await
@@ -70,9 +66,8 @@ async fn begin(store: &SqliteStore, org: OrgId) -> SyncRunId {
     }
 }
 
-#[tokio::test]
-async fn ciq_settings_default_and_round_trip_with_the_key_encrypted() {
-    let (store, _dir) = store().await;
+async fn ciq_settings_default_and_round_trip_with_the_key_encrypted(db: TestStore) {
+    let store = db.store.clone();
     let org = store.create_organization("acme", "Acme").await.unwrap();
     let settings = store.ciq_settings(org.id).await.unwrap();
     assert_eq!(settings.base_url, DEFAULT_BASE_URL);
@@ -118,12 +113,11 @@ async fn ciq_settings_default_and_round_trip_with_the_key_encrypted() {
     assert!(store.ciq_settings(org.id).await.unwrap().api_key.is_none());
 }
 
-#[tokio::test]
-async fn rows_and_links_are_scoped_by_organization() {
-    let (store, _dir) = store().await;
+async fn rows_and_links_are_scoped_by_organization(db: TestStore) {
+    let store = db.store.clone();
     let acme = store.create_organization("acme", "Acme").await.unwrap();
     let other = store.create_organization("other", "Other").await.unwrap();
-    let run = begin(&store, acme.id).await;
+    let run = begin(store.as_ref(), acme.id).await;
     let outcome = store
         .apply_campaign_sync(acme.id, run, &campaign_sync(vec![synced(1, "MA")]))
         .await
@@ -177,11 +171,10 @@ async fn rows_and_links_are_scoped_by_organization() {
         .is_empty());
 }
 
-#[tokio::test]
-async fn links_open_submit_and_survive_replacement_as_history() {
-    let (store, _dir) = store().await;
+async fn links_open_submit_and_survive_replacement_as_history(db: TestStore) {
+    let store = db.store.clone();
     let org = store.create_organization("acme", "Acme").await.unwrap();
-    let run = begin(&store, org.id).await;
+    let run = begin(store.as_ref(), org.id).await;
     store
         .apply_campaign_sync(org.id, run, &campaign_sync(vec![synced(1, "MA")]))
         .await
@@ -250,9 +243,8 @@ async fn links_open_submit_and_survive_replacement_as_history() {
     );
 }
 
-#[tokio::test]
-async fn one_lease_per_organization_and_expired_leases_are_taken_over() {
-    let (store, _dir) = store().await;
+async fn one_lease_per_organization_and_expired_leases_are_taken_over(db: TestStore) {
+    let store = db.store.clone();
     let org = store.create_organization("acme", "Acme").await.unwrap();
     let other = store.create_organization("other", "Other").await.unwrap();
 
@@ -323,9 +315,8 @@ async fn one_lease_per_organization_and_expired_leases_are_taken_over() {
         .unwrap());
 }
 
-#[tokio::test]
-async fn request_counts_are_per_key_per_day_and_stop_at_the_limit() {
-    let (store, _dir) = store().await;
+async fn request_counts_are_per_key_per_day_and_stop_at_the_limit(db: TestStore) {
+    let store = db.store.clone();
     let day = chrono::NaiveDate::from_ymd_opt(2030, 6, 1).unwrap();
     let next = day.succ_opt().unwrap();
     for expected in 1..=3 {
@@ -357,10 +348,8 @@ async fn request_counts_are_per_key_per_day_and_stop_at_the_limit() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_counters_never_pass_the_limit() {
-    let (store, _dir) = store().await;
-    let store = std::sync::Arc::new(store);
+async fn concurrent_counters_never_pass_the_limit(db: TestStore) {
+    let store = db.store.clone();
     let day = chrono::NaiveDate::from_ymd_opt(2030, 6, 1).unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..40 {
@@ -376,3 +365,12 @@ async fn concurrent_counters_never_pass_the_limit() {
     assert_eq!(admitted, 25);
     assert_eq!(store.ciq_requests_on("shared", day).await.unwrap(), 25);
 }
+
+on_both_backends!(
+    ciq_settings_default_and_round_trip_with_the_key_encrypted,
+    rows_and_links_are_scoped_by_organization,
+    links_open_submit_and_survive_replacement_as_history,
+    one_lease_per_organization_and_expired_leases_are_taken_over,
+    request_counts_are_per_key_per_day_and_stop_at_the_limit,
+    concurrent_counters_never_pass_the_limit,
+);

@@ -1,5 +1,7 @@
-//! The sync pipeline end to end: the CreatorIQ sandbox over real HTTP, a real SQLite file.
+//! The sync pipeline end to end: the CreatorIQ sandbox over real HTTP, and every test once on a
+//! real SQLite file and once on a real PostgreSQL database.
 
+mod store_support;
 mod sync_support;
 
 use std::collections::BTreeSet;
@@ -8,7 +10,7 @@ use std::time::Duration;
 
 use ciq_sandbox::{scenarios, CreatorEdit, FaultConfig, Size};
 use domain::links::{LinkState, RetireReason};
-use domain::store::{ContractorStatus, RunState, Store, Trigger, TriggerKind};
+use domain::store::{ContractorStatus, RunState, Trigger, TriggerKind};
 use domain::sync::{LiveRun, SyncConfig, SyncEngine};
 use sync_support::*;
 
@@ -16,7 +18,6 @@ fn codes(row: &domain::store::Contractor) -> BTreeSet<String> {
     row.failures.iter().map(|f| f.code.to_string()).collect()
 }
 
-#[tokio::test]
 async fn every_scenario_creator_gets_its_documented_status() {
     let env = env(Size::Tiny).await;
     let summary = env.sync().await;
@@ -157,7 +158,6 @@ async fn every_scenario_creator_gets_its_documented_status() {
     assert_eq!(history[0].status, ContractorStatus::Synced);
 }
 
-#[tokio::test]
 async fn reruns_change_nothing_and_links_follow_coverage_data() {
     let env = env(Size::Tiny).await;
     let first = env.sync().await;
@@ -242,7 +242,6 @@ async fn reruns_change_nothing_and_links_follow_coverage_data() {
     assert_eq!(env.link(&dc).await.unwrap().token, regenerated.token);
 }
 
-#[tokio::test]
 async fn injected_faults_are_retried_until_every_creator_is_synced() {
     let mut ciq = fast_ciq();
     ciq.request_timeout = Duration::from_millis(300);
@@ -287,7 +286,7 @@ async fn env_with_same_sandbox(env: &Env) -> OrgOnly {
         .await
         .unwrap();
     store_key_unchecked(
-        &env.store,
+        env.store.as_ref(),
         &env.master,
         org.id,
         &env.sandbox.base_url,
@@ -305,7 +304,6 @@ struct OrgOnly {
     engine: SyncEngine,
 }
 
-#[tokio::test]
 async fn a_failing_campaign_keeps_its_rows_and_the_run_reports_it() {
     let env = env(Size::Tiny).await;
     env.sync().await;
@@ -349,7 +347,6 @@ async fn a_failing_campaign_keeps_its_rows_and_the_run_reports_it() {
     assert_eq!(env.link(&after).await.unwrap().token, link_before.token);
 }
 
-#[tokio::test]
 async fn a_full_sync_of_the_demo_dataset_stays_within_the_request_budget() {
     let env = env(Size::Demo).await;
     env.sandbox.handle.set_faults(FaultConfig::default());
@@ -373,7 +370,6 @@ async fn a_full_sync_of_the_demo_dataset_stays_within_the_request_budget() {
     assert!(summary.totals().statuses.total() >= 300);
 }
 
-#[tokio::test]
 async fn a_creator_gone_from_a_campaign_is_removed_and_their_link_expires() {
     let env = env(Size::Tiny).await;
     env.sync().await;
@@ -423,7 +419,6 @@ async fn a_creator_gone_from_a_campaign_is_removed_and_their_link_expires() {
     assert_ne!(env.link(&row).await.unwrap().token, link.token);
 }
 
-#[tokio::test]
 async fn concurrent_triggers_produce_one_run() {
     let env = env(Size::Tiny).await;
     env.sandbox.handle.set_faults(FaultConfig {
@@ -484,7 +479,6 @@ async fn concurrent_triggers_produce_one_run() {
         .is_none());
 }
 
-#[tokio::test]
 async fn live_progress_is_published_and_stored() {
     let env = env(Size::Tiny).await;
     env.sandbox.handle.set_faults(FaultConfig {
@@ -529,7 +523,6 @@ async fn live_progress_is_published_and_stored() {
     assert!(env.engine.live_run(env.org.id).await.is_none());
 }
 
-#[tokio::test]
 async fn a_row_resync_uses_the_per_creator_endpoints() {
     let env = env(Size::Tiny).await;
     env.sync().await;
@@ -589,7 +582,6 @@ async fn a_row_resync_uses_the_per_creator_endpoints() {
     );
 }
 
-#[tokio::test]
 async fn a_refused_key_fails_the_run_without_touching_rows() {
     let env = env(Size::Tiny).await;
     env.sync().await;
@@ -599,7 +591,7 @@ async fn a_refused_key_fails_the_run_without_touching_rows() {
         .await
         .unwrap();
     store_key_unchecked(
-        &env.store,
+        env.store.as_ref(),
         &env.master,
         env.org.id,
         &env.sandbox.base_url,
@@ -664,7 +656,6 @@ async fn same_rows_as_the_default_sandbox(
     (summary, used)
 }
 
-#[tokio::test]
 async fn sections_given_only_per_creator_are_fetched_not_read_as_missing_payment() {
     let (summary, used) =
         same_rows_as_the_default_sandbox(|s| s.sections_need_publisher_id = true).await;
@@ -674,7 +665,6 @@ async fn sections_given_only_per_creator_are_fetched_not_read_as_missing_payment
     assert_eq!(used, 1 + 2 * campaigns + entries, "{used} requests");
 }
 
-#[tokio::test]
 async fn a_strict_reading_of_publishers_list_fields_still_gives_every_contact_field() {
     let (summary, used) = same_rows_as_the_default_sandbox(|s| s.strict_list_fields = true).await;
     let campaigns = summary.totals().progress.campaigns_total;
@@ -685,7 +675,6 @@ async fn a_strict_reading_of_publishers_list_fields_still_gives_every_contact_fi
     );
 }
 
-#[tokio::test]
 async fn the_daily_quota_stops_a_sync_cleanly_and_is_shared_by_engines() {
     // Saving the key costs 1 request, listing campaigns 1, each campaign 2: a limit of 8 lets
     // three campaigns through.
@@ -749,3 +738,19 @@ async fn the_daily_quota_stops_a_sync_cleanly_and_is_shared_by_engines() {
     assert_eq!(again.totals().ciq_requests, 0);
     assert_eq!(env.sandbox_requests(), 8);
 }
+
+on_both_backends_scoped!(
+    every_scenario_creator_gets_its_documented_status,
+    reruns_change_nothing_and_links_follow_coverage_data,
+    injected_faults_are_retried_until_every_creator_is_synced,
+    a_failing_campaign_keeps_its_rows_and_the_run_reports_it,
+    a_full_sync_of_the_demo_dataset_stays_within_the_request_budget,
+    a_creator_gone_from_a_campaign_is_removed_and_their_link_expires,
+    concurrent_triggers_produce_one_run,
+    live_progress_is_published_and_stored,
+    a_row_resync_uses_the_per_creator_endpoints,
+    a_refused_key_fails_the_run_without_touching_rows,
+    sections_given_only_per_creator_are_fetched_not_read_as_missing_payment,
+    a_strict_reading_of_publishers_list_fields_still_gives_every_contact_field,
+    the_daily_quota_stops_a_sync_cleanly_and_is_shared_by_engines,
+);

@@ -1,6 +1,7 @@
 //! The persistence boundary. Everything the product stores goes through [`Store`], so a
 //! PostgreSQL implementation can sit next to the SQLite one without touching callers.
 
+mod postgres;
 mod records;
 mod sqlite;
 
@@ -8,6 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
 

@@ -1,5 +1,5 @@
-//! Shared set-up for the sync tests: a CreatorIQ sandbox on a random port, a SQLite file in a
-//! temporary directory, an organization whose settings point at the sandbox, and an engine with
+//! Shared set-up for the sync tests: a CreatorIQ sandbox on a random port, a store on the
+//! test's backend (a SQLite file in a temporary directory, or a fresh PostgreSQL database), an organization whose settings point at the sandbox, and an engine with
 //! short retry delays and no client-side rate limit.
 
 #![allow(dead_code)]
@@ -12,18 +12,17 @@ use chrono::Utc;
 use ciq_sandbox::{RunningSandbox, SandboxConfig, Size};
 use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
 use domain::crypto::MasterKey;
-use domain::store::{
-    ApplicationLink, Contractor, Organization, SqliteStore, Store, Trigger, TriggerKind,
-};
+use domain::store::{ApplicationLink, Contractor, Organization, Store, Trigger, TriggerKind};
 use domain::sync::{RunSummary, SyncConfig, SyncEngine};
 
 pub struct Env {
     pub sandbox: RunningSandbox,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub engine: SyncEngine,
     pub org: Organization,
     pub master: MasterKey,
-    pub dir: tempfile::TempDir,
+    /// Keeps the database alive (and drops a PostgreSQL one at the end).
+    pub db: crate::store_support::TestStore,
 }
 
 pub fn fast_ciq() -> CreatorIqConfig {
@@ -56,7 +55,7 @@ pub fn allowing(base_url: &str) -> CiqEnvironments {
 /// Stores `key` for `base_url` directly, skipping the check with CreatorIQ that
 /// [`SyncEngine::connect_creatoriq`] makes (for keys CreatorIQ would refuse).
 pub async fn store_key_unchecked(
-    store: &SqliteStore,
+    store: &dyn Store,
     master: &MasterKey,
     org: domain::store::OrgId,
     base_url: &str,
@@ -96,12 +95,8 @@ pub async fn env_custom(
     let sandbox = ciq_sandbox::spawn(sandbox_config)
         .await
         .expect("sandbox starts");
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        SqliteStore::open(dir.path().join("sync.db").to_str().unwrap())
-            .await
-            .unwrap(),
-    );
+    let db = crate::store_support::current().await;
+    let store = db.store.clone();
     let org = store.create_organization("acme", "Acme").await.unwrap();
     let master = MasterKey::generate();
     let mut config = engine_config(ciq);
@@ -120,7 +115,7 @@ pub async fn env_custom(
         engine,
         org,
         master,
-        dir,
+        db,
     }
 }
 

@@ -1,0 +1,344 @@
+//! PostgreSQL: contractor rows as pages read them: one row, its history, status counts, and the
+//! contractors list (filtered, sorted, paginated). Every query is scoped by `org_id`, and each
+//! list order has an index (migration 0004) so a page is an index range scan, not a sort.
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+use super::super::*;
+use super::{from_json, status_of, u};
+
+const CONTRACTOR_SELECT: &str =
+    "SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
+    k.ciq_publisher_id, k.status, k.creator_name, k.email, k.ciq_status, k.work_state, \
+    k.home_state, k.base_pay_cents, k.payment_amount_cents, k.agency_pay, k.coverage_start, \
+    k.coverage_end, k.failures, k.warnings, k.fields, k.error_code, k.error_message, \
+    k.first_seen_at, k.updated_at, k.last_synced_at, k.last_run_id \
+    FROM contractors k LEFT JOIN campaigns c \
+    ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id";
+
+pub(super) fn contractor_from_row(r: &PgRow) -> StoreResult<Contractor> {
+    let error = match (
+        r.get::<Option<String>, _>("error_code"),
+        r.get::<Option<String>, _>("error_message"),
+    ) {
+        (Some(code), Some(message)) => Some(SyncFailure { code, message }),
+        _ => None,
+    };
+    Ok(Contractor {
+        id: ContractorId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        ciq_campaign_id: r.get("ciq_campaign_id"),
+        campaign_name: r.get("campaign_name"),
+        ciq_publisher_id: r.get("ciq_publisher_id"),
+        status: status_of(r.get("status"))?,
+        creator_name: r.get("creator_name"),
+        email: r.get("email"),
+        ciq_status: r.get("ciq_status"),
+        work_state: r.get("work_state"),
+        home_state: r.get("home_state"),
+        base_pay_cents: r.get("base_pay_cents"),
+        payment_amount_cents: r.get("payment_amount_cents"),
+        agency_pay: r.get("agency_pay"),
+        coverage_start: r.get("coverage_start"),
+        coverage_end: r.get("coverage_end"),
+        failures: from_json(r.get("failures"), "failures")?,
+        warnings: from_json(r.get("warnings"), "warnings")?,
+        fields: from_json(r.get("fields"), "fields")?,
+        error,
+        first_seen_at: r.get("first_seen_at"),
+        updated_at: r.get("updated_at"),
+        last_synced_at: r.get("last_synced_at"),
+        last_run_id: r.get::<Option<i64>, _>("last_run_id").map(SyncRunId),
+    })
+}
+
+pub(super) async fn contractor(
+    pool: &PgPool,
+    org: OrgId,
+    id: ContractorId,
+) -> StoreResult<Option<Contractor>> {
+    let sql = format!("{CONTRACTOR_SELECT} WHERE k.org_id = $1 AND k.id = $2");
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(contractor_from_row).transpose()
+}
+
+pub(super) async fn contractor_by_ciq_ids(
+    pool: &PgPool,
+    org: OrgId,
+    campaign: i64,
+    publisher: i64,
+) -> StoreResult<Option<Contractor>> {
+    let sql = format!(
+        "{CONTRACTOR_SELECT} WHERE k.org_id = $1 AND k.ciq_campaign_id = $2 \
+         AND k.ciq_publisher_id = $3"
+    );
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(campaign)
+        .bind(publisher)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(contractor_from_row).transpose()
+}
+
+pub(super) async fn contractors_for_publisher(
+    pool: &PgPool,
+    org: OrgId,
+    publisher: i64,
+) -> StoreResult<Vec<Contractor>> {
+    let sql = format!(
+        "{CONTRACTOR_SELECT} WHERE k.org_id = $1 AND k.ciq_publisher_id = $2 ORDER BY k.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(publisher)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(contractor_from_row).collect()
+}
+
+pub(super) async fn contractor_status_counts(
+    pool: &PgPool,
+    org: OrgId,
+) -> StoreResult<StatusCounts> {
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*) AS n FROM contractors WHERE org_id = $1 GROUP BY status",
+    )
+    .bind(org.0)
+    .fetch_all(pool)
+    .await?;
+    let mut counts = StatusCounts::default();
+    for r in rows {
+        counts.add(status_of(r.get("status"))?, u(&r, "n"));
+    }
+    Ok(counts)
+}
+
+pub(super) async fn contractor_history(
+    pool: &PgPool,
+    org: OrgId,
+    id: ContractorId,
+    limit: u32,
+) -> StoreResult<Vec<ContractorEvent>> {
+    let rows = sqlx::query(
+        "SELECT at, run_id, status, previous_status, summary FROM contractor_events \
+         WHERE org_id = $1 AND contractor_id = $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(org.0)
+    .bind(id.0)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ContractorEvent {
+                at: r.get("at"),
+                run_id: r.get::<Option<i64>, _>("run_id").map(SyncRunId),
+                status: status_of(r.get("status"))?,
+                previous_status: r
+                    .get::<Option<String>, _>("previous_status")
+                    .as_deref()
+                    .map(status_of)
+                    .transpose()?,
+                summary: r.get("summary"),
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contractors list
+// ---------------------------------------------------------------------------------------------
+
+/// A bound value of a dynamically built query.
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// `WHERE ...` for `filter` (with or without its status), and the values it binds, numbered
+/// from `$1`.
+fn where_clause(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (String, Vec<Arg>) {
+    let mut sql = String::from("k.org_id = $1");
+    let mut args = vec![Arg::Int(org.0)];
+    if let (true, Some(status)) = (with_status, filter.status) {
+        args.push(Arg::Text(status.as_str().to_string()));
+        sql.push_str(&format!(" AND k.status = ${}", args.len()));
+    }
+    if let Some(campaign) = filter.campaign {
+        args.push(Arg::Int(campaign));
+        sql.push_str(&format!(" AND k.ciq_campaign_id = ${}", args.len()));
+    }
+    if let Some(search) = filter.search.as_deref().map(str::trim) {
+        if !search.is_empty() {
+            args.push(Arg::Text(like_pattern(search)));
+            sql.push_str(&format!(
+                " AND k.search_text LIKE ${} ESCAPE '\\'",
+                args.len()
+            ));
+        }
+    }
+    (sql, args)
+}
+
+/// `%term%` with LIKE's wildcards in the term taken literally. `search_text` is lower-cased.
+fn like_pattern(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn order_by(sort: ContractorSort, descending: bool) -> String {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let columns: &[&str] = match sort {
+        ContractorSort::Name => &["k.sort_name", "k.id"],
+        ContractorSort::Campaign => &["k.ciq_campaign_id", "k.sort_name", "k.id"],
+        ContractorSort::Status => &["k.status", "k.sort_name", "k.id"],
+        ContractorSort::LastSynced => &["k.last_synced_at", "k.id"],
+    };
+    columns
+        .iter()
+        // SQLite puts NULLs first in ascending order; the same order here.
+        .map(|c| match (*c, descending) {
+            ("k.last_synced_at", false) => format!("{c} ASC NULLS FIRST"),
+            ("k.last_synced_at", true) => format!("{c} DESC NULLS LAST"),
+            _ => format!("{c} {dir}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    args: &'q [Arg],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    for arg in args {
+        query = match arg {
+            Arg::Int(n) => query.bind(*n),
+            Arg::Text(s) => query.bind(s.as_str()),
+        };
+    }
+    query
+}
+
+fn link_summary(r: &PgRow) -> StoreResult<Option<LinkSummary>> {
+    let Some(token) = r.get::<Option<String>, _>("link_token") else {
+        return Ok(None);
+    };
+    let state: String = r.get("link_state");
+    let state = LinkState::parse(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("link state {state:?}")))?;
+    Ok(Some(LinkSummary {
+        token: LinkToken::from_stored(token),
+        state,
+        opened_at: r.get::<Option<DateTime<Utc>>, _>("link_opened_at"),
+        submitted_at: r.get::<Option<DateTime<Utc>>, _>("link_submitted_at"),
+    }))
+}
+
+pub(super) async fn contractor_page(
+    pool: &PgPool,
+    org: OrgId,
+    request: &ContractorPageRequest,
+) -> StoreResult<ContractorPage> {
+    let (filter_sql, args) = where_clause(org, &request.filter, true);
+    let order = order_by(request.sort, request.descending);
+    // The page's ids come off the index first; only those rows are joined and decoded. The
+    // materialized CTE and CROSS JOIN pin that join order: left to itself, PostgreSQL may drive the
+    // join from the name index and rescan the page for each of the organization's rows.
+    let limit = match request.limit {
+        Some(n) => format!("LIMIT {n} OFFSET {}", request.offset),
+        None => format!("LIMIT ALL OFFSET {}", request.offset),
+    };
+    let sql = format!(
+        "WITH page AS MATERIALIZED (SELECT k.id FROM contractors k WHERE {filter_sql} ORDER BY {order} {limit}) \
+         SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
+         k.ciq_publisher_id, k.status, k.creator_name, k.email, k.ciq_status, k.work_state, \
+         k.home_state, k.base_pay_cents, k.payment_amount_cents, k.agency_pay, \
+         k.coverage_start, k.coverage_end, k.failures, k.warnings, k.fields, k.error_code, \
+         k.error_message, k.first_seen_at, k.updated_at, k.last_synced_at, k.last_run_id, \
+         l.token AS link_token, l.state AS link_state, l.opened_at AS link_opened_at, \
+         l.submitted_at AS link_submitted_at \
+         FROM page CROSS JOIN contractors k \
+         LEFT JOIN campaigns c ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
+         LEFT JOIN application_links l ON l.contractor_id = k.id AND l.org_id = k.org_id \
+         AND l.retired_at IS NULL \
+         WHERE k.id = page.id AND k.org_id = $1 \
+         ORDER BY {order}"
+    );
+    let rows = bind_all(sqlx::query(&sql), &args).fetch_all(pool).await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(ContractorListRow {
+                contractor: contractor_from_row(r)?,
+                link: link_summary(r)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+
+    let count_sql = format!("SELECT COUNT(*) FROM contractors k WHERE {filter_sql}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for arg in &args {
+        count = match arg {
+            Arg::Int(n) => count.bind(*n),
+            Arg::Text(s) => count.bind(s.as_str()),
+        };
+    }
+    let total = count.fetch_one(pool).await?;
+    Ok(ContractorPage {
+        rows,
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}
+
+pub(super) async fn filter_counts(
+    pool: &PgPool,
+    org: OrgId,
+    filter: &ContractorFilter,
+) -> StoreResult<StatusCounts> {
+    let (filter_sql, args) = where_clause(org, filter, false);
+    let sql = format!(
+        "SELECT k.status, COUNT(*) AS n FROM contractors k WHERE {filter_sql} GROUP BY k.status"
+    );
+    let rows = bind_all(sqlx::query(&sql), &args).fetch_all(pool).await?;
+    let mut counts = StatusCounts::default();
+    for r in rows {
+        let status: String = r.get("status");
+        let status = ContractorStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("contractor status {status:?}")))?;
+        let n: i64 = r.get("n");
+        counts.add(status, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(counts)
+}
+
+pub(super) async fn campaigns(pool: &PgPool, org: OrgId) -> StoreResult<Vec<CampaignOption>> {
+    let rows = sqlx::query(
+        "SELECT ciq_campaign_id, name FROM campaigns WHERE org_id = $1 \
+         ORDER BY lower(name), ciq_campaign_id",
+    )
+    .bind(org.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| CampaignOption {
+            ciq_campaign_id: r.get("ciq_campaign_id"),
+            name: r.get("name"),
+        })
+        .collect())
+}

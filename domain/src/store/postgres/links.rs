@@ -1,0 +1,161 @@
+//! PostgreSQL: application links: the current link and history of a row, the public lookup by
+//! token, and the operator's "Regenerate".
+
+use chrono::Utc;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+
+use super::super::*;
+use super::contractors::contractor;
+use super::corrupt;
+use super::sync_writes::{execute, stored_rows, Writer};
+use crate::links::{LinkState, RetireReason};
+use crate::sync::writes::plan_link_regeneration;
+
+const LINK_SELECT: &str = "SELECT id, org_id, contractor_id, token, state, fingerprint, \
+    created_at, created_run_id, created_reason, opened_at, submitted_at, expired_at, retired_at, \
+    retired_reason FROM application_links";
+
+fn link_from_row(r: &PgRow) -> StoreResult<ApplicationLink> {
+    let state: String = r.get("state");
+    Ok(ApplicationLink {
+        id: LinkId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        contractor_id: ContractorId(r.get("contractor_id")),
+        token: LinkToken::from_stored(r.get("token")),
+        state: LinkState::parse(&state).ok_or_else(|| corrupt(format!("link state {state}")))?,
+        fingerprint: r.get("fingerprint"),
+        created_at: r.get("created_at"),
+        created_run_id: r.get::<Option<i64>, _>("created_run_id").map(SyncRunId),
+        created_reason: r.get("created_reason"),
+        opened_at: r.get("opened_at"),
+        submitted_at: r.get("submitted_at"),
+        expired_at: r.get("expired_at"),
+        retired_at: r.get("retired_at"),
+        retired_reason: r
+            .get::<Option<String>, _>("retired_reason")
+            .as_deref()
+            .and_then(RetireReason::parse),
+    })
+}
+
+pub(super) async fn current_link(
+    pool: &PgPool,
+    org: OrgId,
+    contractor: ContractorId,
+) -> StoreResult<Option<ApplicationLink>> {
+    let sql =
+        format!("{LINK_SELECT} WHERE org_id = $1 AND contractor_id = $2 AND retired_at IS NULL");
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(contractor.0)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(link_from_row).transpose()
+}
+
+pub(super) async fn link_history(
+    pool: &PgPool,
+    org: OrgId,
+    contractor: ContractorId,
+) -> StoreResult<Vec<ApplicationLink>> {
+    let sql = format!("{LINK_SELECT} WHERE org_id = $1 AND contractor_id = $2 ORDER BY id DESC");
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(contractor.0)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(link_from_row).collect()
+}
+
+pub(super) async fn regenerate_link(
+    pool: &PgPool,
+    org: OrgId,
+    contractor: ContractorId,
+) -> StoreResult<ApplicationLink> {
+    let w = Writer {
+        org,
+        run: None,
+        now: Utc::now(),
+    };
+    let mut tx = pool.begin().await?;
+    // Touch the row first: takes the write lock and checks it belongs to the organization.
+    let publisher: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE contractors SET updated_at = updated_at WHERE org_id = $1 AND id = $2 \
+         RETURNING ciq_campaign_id, ciq_publisher_id",
+    )
+    .bind(org.0)
+    .bind(contractor.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (campaign, publisher) = publisher.ok_or(StoreError::NotFound("contractor"))?;
+    let stored = stored_rows(&mut tx, org, campaign, Some(publisher)).await?;
+    let row = stored.first().ok_or(StoreError::NotFound("contractor"))?;
+    let plan = plan_link_regeneration(row).map_err(|r| StoreError::Invalid(r.message()))?;
+    execute(&mut tx, w, &plan).await?;
+    let sql =
+        format!("{LINK_SELECT} WHERE org_id = $1 AND contractor_id = $2 AND retired_at IS NULL");
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(contractor.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    let link = link_from_row(&row)?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+pub(super) async fn link_by_token(
+    pool: &PgPool,
+    token: &LinkToken,
+) -> StoreResult<Option<PublicLink>> {
+    let sql = format!("{LINK_SELECT} WHERE token = $1");
+    let Some(row) = sqlx::query(&sql)
+        .bind(token.expose())
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let link = link_from_row(&row)?;
+    let contractor = contractor(pool, link.org_id, link.contractor_id)
+        .await?
+        .ok_or(StoreError::NotFound("contractor"))?;
+    Ok(Some(PublicLink { link, contractor }))
+}
+
+pub(super) async fn mark_link(
+    pool: &PgPool,
+    token: &LinkToken,
+    to: LinkState,
+) -> StoreResult<Option<LinkState>> {
+    let sql = match to {
+        LinkState::Opened => {
+            "UPDATE application_links SET state = 'opened', opened_at = $1 \
+             WHERE token = $2 AND retired_at IS NULL AND state = 'active'"
+        }
+        LinkState::Submitted => {
+            "UPDATE application_links SET state = 'submitted', submitted_at = $1, \
+             opened_at = COALESCE(opened_at, $1) \
+             WHERE token = $2 AND retired_at IS NULL AND state IN ('active', 'opened')"
+        }
+        _ => {
+            return Err(StoreError::Invalid(
+                "links can only be marked opened or submitted",
+            ))
+        }
+    };
+    sqlx::query(sql)
+        .bind(Utc::now())
+        .bind(token.expose())
+        .execute(pool)
+        .await?;
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM application_links WHERE token = $1")
+            .bind(token.expose())
+            .fetch_optional(pool)
+            .await?;
+    state
+        .map(|s| LinkState::parse(&s).ok_or_else(|| corrupt(format!("link state {s}"))))
+        .transpose()
+}

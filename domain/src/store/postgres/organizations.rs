@@ -1,0 +1,179 @@
+//! PostgreSQL: organizations, members, and the sign-in throttle.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Row};
+
+use super::super::*;
+use super::{conflict, subject_key};
+
+pub(super) async fn create_organization(
+    pool: &PgPool,
+    slug: &str,
+    name: &str,
+) -> StoreResult<Organization> {
+    let created_at = Utc::now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO organizations (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(created_at)
+    .fetch_one(pool)
+    .await
+    .map_err(|e| conflict(e, "an organization with this slug"))?;
+    Ok(Organization {
+        id: OrgId(id),
+        slug: slug.to_owned(),
+        name: name.to_owned(),
+        created_at,
+    })
+}
+
+pub(super) async fn organization_by_slug(
+    pool: &PgPool,
+    slug: &str,
+) -> StoreResult<Option<Organization>> {
+    let row = sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| Organization {
+        id: OrgId(r.get("id")),
+        slug: r.get("slug"),
+        name: r.get("name"),
+        created_at: r.get("created_at"),
+    }))
+}
+
+pub(super) async fn create_member(
+    pool: &PgPool,
+    org: OrgId,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+) -> StoreResult<Member> {
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO members (org_id, email, password_hash, role, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(org.0)
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(Utc::now())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| conflict(e, "a member with this email"))?;
+    let org_name: String = sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
+        .bind(org.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Member {
+        id: MemberId(id),
+        org_id: org,
+        org_name,
+        email: email.to_owned(),
+        role,
+    })
+}
+
+pub(super) async fn member_credentials(
+    pool: &PgPool,
+    email: &str,
+) -> StoreResult<Option<MemberCredentials>> {
+    let row = sqlx::query("SELECT id, password_hash FROM members WHERE email = $1")
+        .bind(email)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| MemberCredentials {
+        id: MemberId(r.get("id")),
+        password_hash: r.get("password_hash"),
+    }))
+}
+
+pub(super) async fn member(pool: &PgPool, id: MemberId) -> StoreResult<Option<Member>> {
+    let row = sqlx::query(
+        "SELECT m.id, m.org_id, o.name AS org_name, m.email, m.role \
+         FROM members m JOIN organizations o ON o.id = m.org_id WHERE m.id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|r| {
+        Some(Member {
+            id: MemberId(r.get("id")),
+            org_id: OrgId(r.get("org_id")),
+            org_name: r.get("org_name"),
+            email: r.get("email"),
+            role: Role::parse(r.get::<&str, _>("role"))?,
+        })
+    }))
+}
+
+pub(super) async fn organization(pool: &PgPool, id: OrgId) -> StoreResult<Option<Organization>> {
+    let row = sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|r| Organization {
+        id: OrgId(r.get("id")),
+        slug: r.get("slug"),
+        name: r.get("name"),
+        created_at: r.get("created_at"),
+    }))
+}
+
+pub(super) async fn record_login_failure(
+    pool: &PgPool,
+    subjects: &[String],
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    // Nothing looks back further than a day; keeps the table small without a janitor.
+    sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
+        .bind((at - chrono::Duration::days(1)).timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
+    for subject in subjects {
+        sqlx::query("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
+            .bind(subject_key(subject))
+            .bind(at.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn recent_login_failures(
+    pool: &PgPool,
+    subject: &str,
+    since: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<DateTime<Utc>>> {
+    let rows: Vec<i64> = sqlx::query_scalar(
+        "SELECT failed_at FROM login_failures WHERE subject = $1 AND failed_at >= $2 \
+         ORDER BY failed_at DESC LIMIT $3",
+    )
+    .bind(subject_key(subject))
+    .bind(since.timestamp_millis())
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|ms| {
+            DateTime::<Utc>::from_timestamp_millis(ms)
+                .ok_or_else(|| StoreError::Corrupt(format!("login failure time {ms}")))
+        })
+        .collect()
+}
+
+pub(super) async fn clear_login_failures(pool: &PgPool, subject: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+        .bind(subject_key(subject))
+        .execute(pool)
+        .await?;
+    Ok(())
+}

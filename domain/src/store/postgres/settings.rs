@@ -1,0 +1,155 @@
+//! PostgreSQL: an organization's CreatorIQ settings and the per-key daily request count.
+
+use chrono::Utc;
+use sqlx::{PgConnection, PgPool, Row};
+
+use super::super::*;
+use super::corrupt;
+use crate::creatoriq::DEFAULT_BASE_URL;
+
+pub(super) async fn ciq_settings(pool: &PgPool, org: OrgId) -> StoreResult<CiqSettings> {
+    let row = sqlx::query(
+        "SELECT base_url, api_key_encrypted, api_key_last4, coverage_types, updated_at \
+         FROM ciq_settings WHERE org_id = $1",
+    )
+    .bind(org.0)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok(CiqSettings {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            api_key: None,
+            api_key_last4: None,
+            coverage_types: CoverageTypes::default(),
+            updated_at: None,
+        });
+    };
+    let types: String = r.get("coverage_types");
+    Ok(CiqSettings {
+        base_url: r.get("base_url"),
+        api_key: r
+            .get::<Option<Vec<u8>>, _>("api_key_encrypted")
+            .map(EncryptedSecret),
+        api_key_last4: r.get("api_key_last4"),
+        coverage_types: CoverageTypes::parse(&types)
+            .ok_or_else(|| corrupt(format!("coverage types {types:?}")))?,
+        updated_at: Some(r.get("updated_at")),
+    })
+}
+
+/// Makes sure the organization has a settings row (with defaults) so updates can be plain
+/// `UPDATE`s of one column.
+async fn ensure_settings(conn: &mut PgConnection, org: OrgId) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ciq_settings (org_id, base_url, coverage_types, updated_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (org_id) DO NOTHING",
+    )
+    .bind(org.0)
+    .bind(DEFAULT_BASE_URL)
+    .bind(CoverageTypes::default().as_str())
+    .bind(Utc::now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) enum SettingUpdate<'a> {
+    Connection {
+        base_url: &'a str,
+        secret: &'a EncryptedSecret,
+        last4: &'a str,
+    },
+    ClearKey,
+    Coverage(CoverageTypes),
+}
+
+pub(super) async fn update_settings(
+    pool: &PgPool,
+    org: OrgId,
+    update: SettingUpdate<'_>,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    ensure_settings(&mut tx, org).await?;
+    let now = Utc::now();
+    let query = match update {
+        SettingUpdate::Connection {
+            base_url,
+            secret,
+            last4,
+        } => sqlx::query(
+            "UPDATE ciq_settings SET base_url = $1, api_key_encrypted = $2, api_key_last4 = $3, \
+             updated_at = $4 WHERE org_id = $5",
+        )
+        .bind(base_url.trim().trim_end_matches('/').to_string())
+        .bind(secret.0.clone())
+        .bind(last4.to_string()),
+        SettingUpdate::ClearKey => sqlx::query(
+            "UPDATE ciq_settings SET api_key_encrypted = $1, api_key_last4 = $2, updated_at = $3 \
+             WHERE org_id = $4",
+        )
+        .bind(None::<Vec<u8>>)
+        .bind(None::<String>),
+        SettingUpdate::Coverage(types) => sqlx::query(
+            "UPDATE ciq_settings SET coverage_types = $1, updated_at = $2 WHERE org_id = $3",
+        )
+        .bind(types.as_str()),
+    };
+    query.bind(now).bind(org.0).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// CreatorIQ request quota
+// ---------------------------------------------------------------------------------------------
+
+/// Days of request counts kept (today is what matters; a week helps answer "what happened").
+const USAGE_DAYS_KEPT: i64 = 7;
+
+pub(super) async fn count_ciq_request(
+    pool: &PgPool,
+    fingerprint: &str,
+    day: chrono::NaiveDate,
+    limit: u64,
+) -> StoreResult<Option<u64>> {
+    if limit == 0 {
+        return Ok(None);
+    }
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    // One statement, so concurrent instances can neither both take the last request nor lose
+    // a count: the conditional upsert only increments below the limit.
+    let count: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO ciq_request_usage (key_fingerprint, day, requests) VALUES ($1, $2, 1) \
+         ON CONFLICT (key_fingerprint, day) DO UPDATE SET requests = ciq_request_usage.requests + 1 \
+         WHERE ciq_request_usage.requests < $3 \
+         RETURNING requests",
+    )
+    .bind(fingerprint)
+    .bind(day)
+    .bind(limit)
+    .fetch_optional(pool)
+    .await?;
+    if count == Some(1) {
+        let cutoff = day - chrono::Duration::days(USAGE_DAYS_KEPT);
+        sqlx::query("DELETE FROM ciq_request_usage WHERE day < $1")
+            .bind(cutoff)
+            .execute(pool)
+            .await?;
+    }
+    Ok(count.map(|n| u64::try_from(n).unwrap_or(0)))
+}
+
+pub(super) async fn ciq_requests_on(
+    pool: &PgPool,
+    fingerprint: &str,
+    day: chrono::NaiveDate,
+) -> StoreResult<u64> {
+    let count: Option<i64> = sqlx::query_scalar(
+        "SELECT requests FROM ciq_request_usage WHERE key_fingerprint = $1 AND day = $2",
+    )
+    .bind(fingerprint)
+    .bind(day)
+    .fetch_optional(pool)
+    .await?;
+    Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}

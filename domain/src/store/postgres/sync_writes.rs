@@ -1,0 +1,456 @@
+//! PostgreSQL: a sync's writes. The rows of a campaign are loaded, [`crate::sync::writes`] decides
+//! what to write, and [`execute`] runs that plan in the caller's transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool, Row};
+
+use super::super::*;
+use super::{corrupt, json, status_of};
+use crate::links::{LinkState, RetireReason};
+use crate::sync::writes::{
+    plan_campaign_failure, plan_campaign_removed, plan_campaign_sync, plan_row_failure,
+    rows_needed, RowRef, StoredLink, StoredRow, Write, WritePlan,
+};
+
+async fn upsert_campaign(
+    conn: &mut PgConnection,
+    org: OrgId,
+    campaign: &CampaignRecord,
+    failure: Option<&SyncFailure>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    // A failed fetch keeps the last good name and dates (the list's copy may be all we have).
+    sqlx::query(
+        "INSERT INTO campaigns (org_id, ciq_campaign_id, name, description, start_date, end_date, \
+         sync_state, last_error_code, last_error, last_synced_at, last_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (org_id, ciq_campaign_id) DO UPDATE SET \
+         name = excluded.name, description = excluded.description, \
+         start_date = excluded.start_date, end_date = excluded.end_date, \
+         sync_state = excluded.sync_state, last_error_code = excluded.last_error_code, \
+         last_error = excluded.last_error, \
+         last_synced_at = COALESCE(excluded.last_synced_at, campaigns.last_synced_at), \
+         last_attempt_at = excluded.last_attempt_at",
+    )
+    .bind(org.0)
+    .bind(campaign.ciq_campaign_id)
+    .bind(campaign.name.as_deref())
+    .bind(campaign.description.as_deref())
+    .bind(campaign.start_date.as_deref())
+    .bind(campaign.end_date.as_deref())
+    .bind(if failure.is_some() { "error" } else { "ok" })
+    .bind(failure.map(|f| f.code.as_str()))
+    .bind(failure.map(|f| f.message.as_str()))
+    .bind(if failure.is_some() { None } else { Some(now) })
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The stored rows of a campaign (or of one creator on it) as the planner needs them.
+pub(super) async fn stored_rows(
+    conn: &mut PgConnection,
+    org: OrgId,
+    ciq_campaign_id: i64,
+    only_publisher: Option<i64>,
+) -> StoreResult<Vec<StoredRow>> {
+    let rows = sqlx::query(
+        "SELECT k.id, k.ciq_publisher_id, k.status, k.content_hash, k.error_message, \
+         l.state AS link_state, l.fingerprint AS link_fingerprint \
+         FROM contractors k LEFT JOIN application_links l \
+         ON l.contractor_id = k.id AND l.org_id = k.org_id AND l.retired_at IS NULL \
+         WHERE k.org_id = $1 AND k.ciq_campaign_id = $2 \
+         AND ($3 IS NULL OR k.ciq_publisher_id = $3)",
+    )
+    .bind(org.0)
+    .bind(ciq_campaign_id)
+    .bind(only_publisher)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let link = match r.get::<Option<String>, _>("link_state") {
+            Some(state) => Some(StoredLink {
+                state: LinkState::parse(&state)
+                    .ok_or_else(|| corrupt(format!("link state {state}")))?,
+                fingerprint: r.get::<String, _>("link_fingerprint"),
+            }),
+            None => None,
+        };
+        out.push(StoredRow {
+            id: ContractorId(r.get("id")),
+            ciq_publisher_id: r.get("ciq_publisher_id"),
+            status: status_of(r.get("status"))?,
+            content_hash: r.get("content_hash"),
+            error_message: r.get("error_message"),
+            link,
+        });
+    }
+    Ok(out)
+}
+
+/// Who writes and when: the organization, the run (if any) and the transaction's clock.
+#[derive(Clone, Copy)]
+pub(super) struct Writer {
+    pub(super) org: OrgId,
+    pub(super) run: Option<SyncRunId>,
+    pub(super) now: DateTime<Utc>,
+}
+
+fn search_text(update: &ContractorUpdate) -> String {
+    format!(
+        "{} {}",
+        update.creator_name.as_deref().unwrap_or(""),
+        update.email.as_deref().unwrap_or("")
+    )
+    .trim()
+    .to_lowercase()
+}
+
+/// Inserts (`existing` is `None`) or rewrites a row from `update`; returns its id.
+async fn put_row(
+    conn: &mut PgConnection,
+    w: Writer,
+    update: &ContractorUpdate,
+    hash: &str,
+    existing: Option<ContractorId>,
+) -> StoreResult<ContractorId> {
+    let sql = match existing {
+        None => {
+            "INSERT INTO contractors (status, creator_name, email, search_text, sort_name, \
+             ciq_status, work_state, home_state, base_pay_cents, payment_amount_cents, agency_pay, \
+             coverage_start, coverage_end, failures, warnings, fields, error_code, error_message, \
+             content_hash, updated_at, last_synced_at, last_run_id, org_id, ciq_campaign_id, \
+             ciq_publisher_id, first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             $11, $12, $13, $14, $15, $16, NULL, NULL, $17, $18, $18, $19, $20, $21, $22, $18) \
+             RETURNING id"
+        }
+        Some(_) => {
+            "UPDATE contractors SET status = $1, creator_name = $2, email = $3, search_text = $4, \
+             sort_name = $5, ciq_status = $6, work_state = $7, home_state = $8, \
+             base_pay_cents = $9, payment_amount_cents = $10, agency_pay = $11, \
+             coverage_start = $12, coverage_end = $13, failures = $14, warnings = $15, \
+             fields = $16, error_code = NULL, error_message = NULL, content_hash = $17, \
+             updated_at = $18, last_synced_at = $18, last_run_id = $19 \
+             WHERE org_id = $20 AND ciq_campaign_id = $21 AND ciq_publisher_id = $22 \
+             RETURNING id"
+        }
+    };
+    let id: i64 = sqlx::query_scalar(sql)
+        .bind(update.status.as_str())
+        .bind(update.creator_name.as_deref())
+        .bind(update.email.as_deref())
+        .bind(search_text(update))
+        .bind(update.creator_name.as_deref().unwrap_or("").to_lowercase())
+        .bind(update.ciq_status.as_deref())
+        .bind(update.work_state.as_deref())
+        .bind(update.home_state.as_deref())
+        .bind(update.base_pay_cents)
+        .bind(update.payment_amount_cents)
+        .bind(update.agency_pay)
+        .bind(update.coverage_start)
+        .bind(update.coverage_end)
+        .bind(json(&update.failures)?)
+        .bind(json(&update.warnings)?)
+        .bind(json(&update.fields)?)
+        .bind(hash)
+        .bind(w.now)
+        .bind(w.run.map(|r| r.0))
+        .bind(w.org.0)
+        .bind(update.ciq_campaign_id)
+        .bind(update.ciq_publisher_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(ContractorId(id))
+}
+
+async fn insert_link(
+    conn: &mut PgConnection,
+    w: Writer,
+    contractor: ContractorId,
+    fingerprint: &str,
+    reason: &str,
+) -> StoreResult<LinkId> {
+    let token = LinkToken::generate();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO application_links (org_id, contractor_id, token, state, fingerprint, \
+         created_at, created_run_id, created_reason) \
+         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(w.org.0)
+    .bind(contractor.0)
+    .bind(token.expose())
+    .bind(fingerprint)
+    .bind(w.now)
+    .bind(w.run.map(|r| r.0))
+    .bind(reason)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(LinkId(id))
+}
+
+/// Retires the row's current link, which ends in `state`.
+async fn retire_link(
+    conn: &mut PgConnection,
+    w: Writer,
+    contractor: ContractorId,
+    reason: RetireReason,
+    state: LinkState,
+) -> StoreResult<()> {
+    let expired_at = (state == LinkState::Expired).then_some(w.now);
+    sqlx::query(
+        "UPDATE application_links SET retired_at = $1, retired_reason = $2, state = $3, \
+         expired_at = COALESCE(expired_at, $4) \
+         WHERE org_id = $5 AND contractor_id = $6 AND retired_at IS NULL",
+    )
+    .bind(w.now)
+    .bind(reason.as_str())
+    .bind(state.as_str())
+    .bind(expired_at)
+    .bind(w.org.0)
+    .bind(contractor.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Executes a plan of [`crate::sync::writes`] in the caller's transaction, in order. Rows the
+/// plan creates get their ids here; later writes about them find them by creator.
+pub(super) async fn execute(
+    conn: &mut PgConnection,
+    w: Writer,
+    plan: &WritePlan,
+) -> StoreResult<()> {
+    let mut created: HashMap<i64, ContractorId> = HashMap::new();
+    let resolve = |created: &HashMap<i64, ContractorId>, row: RowRef| match row {
+        RowRef::Stored(id) => Ok(id),
+        RowRef::New { ciq_publisher_id } => {
+            created
+                .get(&ciq_publisher_id)
+                .copied()
+                .ok_or(StoreError::Invalid(
+                    "a plan wrote about a row before creating it",
+                ))
+        }
+    };
+    let org = w.org.0;
+    for write in &plan.writes {
+        match write {
+            Write::Campaign { record, failure } => {
+                upsert_campaign(conn, w.org, record, failure.as_ref(), w.now).await?;
+            }
+            Write::CampaignRemoved { ciq_campaign_id } => {
+                sqlx::query(
+                    "UPDATE campaigns SET sync_state = 'removed', last_attempt_at = $1 \
+                     WHERE org_id = $2 AND ciq_campaign_id = $3",
+                )
+                .bind(w.now)
+                .bind(org)
+                .bind(ciq_campaign_id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::Touch(id) => {
+                sqlx::query(
+                    "UPDATE contractors SET last_synced_at = $1, last_run_id = $2 \
+                     WHERE org_id = $3 AND id = $4",
+                )
+                .bind(w.now)
+                .bind(w.run.map(|r| r.0))
+                .bind(org)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::PutRow {
+                row,
+                update,
+                content_hash,
+            } => {
+                let existing = match row {
+                    RowRef::Stored(id) => Some(*id),
+                    RowRef::New { .. } => None,
+                };
+                let id = put_row(conn, w, update, content_hash, existing).await?;
+                if let RowRef::New { ciq_publisher_id } = row {
+                    created.insert(*ciq_publisher_id, id);
+                }
+            }
+            Write::MarkError { row, failure } => {
+                let id = resolve(&created, *row)?;
+                sqlx::query(
+                    "UPDATE contractors SET status = 'error', error_code = $1, error_message = $2, \
+                     updated_at = $3, last_run_id = $4 WHERE org_id = $5 AND id = $6",
+                )
+                .bind(&failure.code)
+                .bind(&failure.message)
+                .bind(w.now)
+                .bind(w.run.map(|r| r.0))
+                .bind(org)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::MarkRemoved(id) => {
+                sqlx::query(
+                    "UPDATE contractors SET status = 'removed', error_code = NULL, \
+                     error_message = NULL, updated_at = $1, last_run_id = $2 \
+                     WHERE org_id = $3 AND id = $4",
+                )
+                .bind(w.now)
+                .bind(w.run.map(|r| r.0))
+                .bind(org)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::Event {
+                row,
+                status,
+                previous,
+                summary,
+            } => {
+                let id = resolve(&created, *row)?;
+                sqlx::query(
+                    "INSERT INTO contractor_events (org_id, contractor_id, run_id, at, status, \
+                     previous_status, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(org)
+                .bind(id.0)
+                .bind(w.run.map(|r| r.0))
+                .bind(w.now)
+                .bind(status.as_str())
+                .bind(previous.map(|p| p.as_str()))
+                .bind(summary)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Write::RetireLink { row, reason, state } => {
+                retire_link(conn, w, *row, *reason, *state).await?;
+            }
+            Write::IssueLink {
+                row,
+                fingerprint,
+                reason,
+            } => {
+                let id = resolve(&created, *row)?;
+                insert_link(conn, w, id, fingerprint, reason.as_str()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn apply_campaign_sync(
+    pool: &PgPool,
+    org: OrgId,
+    run: SyncRunId,
+    sync: &CampaignSync,
+) -> StoreResult<ApplyOutcome> {
+    let w = Writer {
+        org,
+        run: Some(run),
+        now: Utc::now(),
+    };
+    let mut tx = pool.begin().await?;
+    let stored = stored_rows(
+        &mut tx,
+        org,
+        sync.campaign.ciq_campaign_id,
+        rows_needed(sync),
+    )
+    .await?;
+    let plan = plan_campaign_sync(&stored, sync);
+    execute(&mut tx, w, &plan).await?;
+    tx.commit().await?;
+    Ok(plan.outcome)
+}
+
+pub(super) async fn record_campaign_failure(
+    pool: &PgPool,
+    org: OrgId,
+    run: SyncRunId,
+    campaign: &CampaignRecord,
+    failure: &SyncFailure,
+) -> StoreResult<u64> {
+    let w = Writer {
+        org,
+        run: Some(run),
+        now: Utc::now(),
+    };
+    let mut tx = pool.begin().await?;
+    let stored = stored_rows(&mut tx, org, campaign.ciq_campaign_id, None).await?;
+    let plan = plan_campaign_failure(campaign, &stored, failure);
+    execute(&mut tx, w, &plan).await?;
+    tx.commit().await?;
+    Ok(plan.outcome.statuses.error)
+}
+
+pub(super) async fn record_row_failure(
+    pool: &PgPool,
+    org: OrgId,
+    run: SyncRunId,
+    contractor: ContractorId,
+    failure: &SyncFailure,
+) -> StoreResult<()> {
+    let w = Writer {
+        org,
+        run: Some(run),
+        now: Utc::now(),
+    };
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "SELECT ciq_campaign_id, ciq_publisher_id FROM contractors WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org.0)
+    .bind(contractor.0)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound("contractor"))?;
+    let campaign: i64 = row.get("ciq_campaign_id");
+    let publisher: i64 = row.get("ciq_publisher_id");
+    let stored = stored_rows(&mut tx, org, campaign, Some(publisher)).await?;
+    if let Some(row) = stored.first() {
+        execute(&mut tx, w, &plan_row_failure(row, failure)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn remove_missing_campaigns(
+    pool: &PgPool,
+    org: OrgId,
+    run: SyncRunId,
+    present: &[i64],
+) -> StoreResult<ApplyOutcome> {
+    let w = Writer {
+        org,
+        run: Some(run),
+        now: Utc::now(),
+    };
+    let present: HashSet<i64> = present.iter().copied().collect();
+    let mut out = ApplyOutcome::default();
+    let mut tx = pool.begin().await?;
+    // One writer per organization at a time (see begin_sync_run).
+    super::lock_organization(&mut tx, org).await?;
+    let known: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT ciq_campaign_id FROM contractors WHERE org_id = $1 AND status <> 'removed'",
+    )
+    .bind(org.0)
+    .fetch_all(&mut *tx)
+    .await?;
+    for campaign in known.into_iter().filter(|c| !present.contains(c)) {
+        let stored = stored_rows(&mut tx, org, campaign, None).await?;
+        let plan = plan_campaign_removed(campaign, &stored);
+        execute(&mut tx, w, &plan).await?;
+        out.statuses.merge(&plan.outcome.statuses);
+        out.rows_changed += plan.outcome.rows_changed;
+        out.links_issued += plan.outcome.links_issued;
+        out.links_expired += plan.outcome.links_expired;
+    }
+    tx.commit().await?;
+    Ok(out)
+}

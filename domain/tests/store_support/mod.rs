@@ -1,0 +1,163 @@
+//! Stores for the contract suite: the same tests run against a SQLite file in a temporary
+//! directory and against a fresh PostgreSQL database (created on the local server, dropped
+//! afterwards), so both backends are held to one behaviour.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use domain::store::{PgStore, SqliteStore, Store};
+use sqlx::Connection;
+
+/// The server's maintenance database, where test databases are created and dropped.
+/// `TEST_POSTGRES_URL` overrides it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A store under test and what keeps it alive; dropping it removes the database.
+pub struct TestStore {
+    pub store: Arc<dyn Store>,
+    /// The PostgreSQL database to drop, if any.
+    postgres_db: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite() -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    TestStore {
+        store: Arc::new(store),
+        postgres_db: None,
+        _dir: Some(dir),
+    }
+}
+
+/// A new, empty PostgreSQL database with the migrations applied. The URL of the database is
+/// returned too, for tests that open a second store on it (another instance).
+pub async fn postgres_with_url() -> (TestStore, String) {
+    let admin = postgres_admin_url();
+    let name = format!("dashboard_test_{:016x}", rand::random::<u64>());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let _ = conn.close().await;
+    let url = match admin.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("TEST_POSTGRES_URL must name a database: {admin}"),
+    };
+    let store = PgStore::open(&url).await.unwrap();
+    (
+        TestStore {
+            store: Arc::new(store),
+            postgres_db: Some(name),
+            _dir: None,
+        },
+        url,
+    )
+}
+
+pub async fn postgres() -> TestStore {
+    postgres_with_url().await.0
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_db.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on itself: drop the database
+        // from a thread with its own small runtime.
+        let admin = postgres_admin_url();
+        let done = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        });
+        let _ = done.join();
+    }
+}
+
+/// Which backend a test runs on, for helpers that build their own store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    /// Set by [`on_both_backends_scoped`] around each test.
+    pub static BACKEND: Backend;
+}
+
+/// A store on the backend the current test runs on (SQLite outside a scoped test).
+pub async fn current() -> TestStore {
+    match BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite) {
+        Backend::Sqlite => sqlite().await,
+        Backend::Postgres => postgres().await,
+    }
+}
+
+/// Declares, for each named `async fn()`, one test per backend (`sqlite::name`,
+/// `postgres::name`); inside, [`current`] opens a store on that backend.
+#[macro_export]
+macro_rules! on_both_backends_scoped {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    use super::store_support::{Backend, BACKEND};
+                    BACKEND.scope(Backend::Sqlite, super::$name()).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    use super::store_support::{Backend, BACKEND};
+                    BACKEND.scope(Backend::Postgres, super::$name()).await
+                }
+            )*
+        }
+    };
+}
+
+/// Declares, for each named `async fn(TestStore)`, one test per backend:
+/// `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::store_support::sqlite().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::store_support::postgres().await).await
+                }
+            )*
+        }
+    };
+}
