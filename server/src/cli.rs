@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use domain::auth::{add_member, create_organization_with_admin, Password};
-use domain::store::{Role, Store};
+use domain::store::Role;
 
 use crate::{launch, open_store, shutdown_signal, Config};
 
@@ -93,7 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let store = open_store(&config).await?;
             let member = create_organization_with_admin(
-                &store,
+                store.as_ref(),
                 &slug,
                 &name,
                 &admin_email,
@@ -124,7 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no organization with slug {org:?}"))?;
             let member = add_member(
-                &store,
+                store.as_ref(),
                 organization.id,
                 &email,
                 &Password::new(password),

@@ -12,7 +12,8 @@ use domain::sync::{SyncConfig, CREATORIQ_DAILY_LIMIT};
 pub struct Config {
     /// `DASHBOARD_ADDR`: where to listen.
     pub addr: SocketAddr,
-    /// `DATABASE_URL`: `sqlite://path` (default `sqlite://data/dashboard.db`).
+    /// `DATABASE_URL`: `sqlite://path` (default `sqlite://data/dashboard.db`) or
+    /// `postgres://user@host/db`; any other scheme is refused at start-up.
     pub database_url: String,
     /// `PUBLIC_BASE_URL`: how people reach the dashboard; used in application links and to
     /// decide whether cookies are `Secure`.
@@ -84,10 +85,12 @@ impl Config {
             )?,
             None => CREATORIQ_DAILY_LIMIT,
         };
+        let database_url =
+            get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/dashboard.db".to_owned());
+        domain::store::DatabaseUrl::parse(&database_url).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Self {
             addr,
-            database_url: get("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite://data/dashboard.db".to_owned()),
+            database_url,
             public_base_url,
             site_root: get("SITE_ROOT")
                 .or_else(|| get("LEPTOS_SITE_ROOT"))
@@ -165,6 +168,21 @@ mod tests {
             err.to_string().contains("CREATORIQ_DAILY_REQUEST_LIMIT"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn database_url_scheme_is_checked_at_start_up() {
+        let with = |url: &'static str| {
+            Config::from_lookup(move |k| (k == "DATABASE_URL").then(|| url.to_owned()))
+        };
+        assert!(with("postgres://app@db/cover").is_ok());
+        assert!(with("sqlite://x.db").is_ok());
+        let err = with("mysql://app:hunter2@db/x").unwrap_err().to_string();
+        assert!(
+            err.contains("DATABASE_URL must start with sqlite://"),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use app::ssr::ServerContext;
 use app::{shell, App};
 use axum::Router;
 use domain::crypto::MasterKey;
-use domain::store::{SqliteStore, Store};
+use domain::store::{Database, DatabaseUrl, Store};
 use domain::sync::SyncEngine;
 use http::header::{HeaderName, HeaderValue};
 use leptos::config::{Env, LeptosOptions};
@@ -28,20 +28,104 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore as SqliteSessionStore;
+use tower_sessions_sqlx_store::{
+    PostgresStore as PgSessionStore, SqliteStore as SqliteSessionStore,
+};
 
 pub use config::Config;
 
-/// Opens the store named by the configuration and runs its migrations.
-pub async fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(&config.database_url)
-        .await
-        .with_context(|| {
-            format!(
-                "opening database {}",
-                config::redact_url(&config.database_url)
-            )
-        })
+/// Opens the database named by the configuration (SQLite or PostgreSQL, by the URL's scheme)
+/// and runs its migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let url = DatabaseUrl::parse(&config.database_url).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Database::open(&url).await.with_context(|| {
+        format!(
+            "opening database {}",
+            config::redact_url(&config.database_url)
+        )
+    })
+}
+
+/// The store of the configured database, for commands that need nothing else.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_database(config).await?.store())
+}
+
+/// The session store in the same database as everything else, so any instance can serve any
+/// signed-in member.
+#[derive(Debug, Clone)]
+enum SessionStore {
+    Sqlite(SqliteSessionStore),
+    Postgres(PgSessionStore),
+}
+
+impl SessionStore {
+    async fn for_database(database: &Database) -> anyhow::Result<SessionStore> {
+        let store = match database {
+            Database::Sqlite(db) => {
+                let store = SqliteSessionStore::new(db.pool().clone())
+                    .with_table_name("sessions")
+                    .map_err(|e| anyhow::anyhow!(e))?;
+                store
+                    .migrate()
+                    .await
+                    .context("creating the session table")?;
+                SessionStore::Sqlite(store)
+            }
+            Database::Postgres(db) => {
+                let store = PgSessionStore::new(db.pool().clone());
+                store
+                    .migrate()
+                    .await
+                    .context("creating the session table")?;
+                SessionStore::Postgres(store)
+            }
+        };
+        Ok(store)
+    }
+}
+
+#[async_trait::async_trait]
+impl tower_sessions::SessionStore for SessionStore {
+    async fn create(
+        &self,
+        record: &mut tower_sessions::session::Record,
+    ) -> tower_sessions::session_store::Result<()> {
+        match self {
+            SessionStore::Sqlite(s) => s.create(record).await,
+            SessionStore::Postgres(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(
+        &self,
+        record: &tower_sessions::session::Record,
+    ) -> tower_sessions::session_store::Result<()> {
+        match self {
+            SessionStore::Sqlite(s) => s.save(record).await,
+            SessionStore::Postgres(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(
+        &self,
+        id: &tower_sessions::session::Id,
+    ) -> tower_sessions::session_store::Result<Option<tower_sessions::session::Record>> {
+        match self {
+            SessionStore::Sqlite(s) => s.load(id).await,
+            SessionStore::Postgres(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(
+        &self,
+        id: &tower_sessions::session::Id,
+    ) -> tower_sessions::session_store::Result<()> {
+        match self {
+            SessionStore::Sqlite(s) => s.delete(id).await,
+            SessionStore::Postgres(s) => s.delete(id).await,
+        }
+    }
 }
 
 /// Serves the dashboard on `listener` until `shutdown` resolves, then finishes in-flight
@@ -51,14 +135,14 @@ pub async fn launch(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = open_store(&config).await?;
+    let database = open_database(&config).await?;
     let master_key = MasterKey::load_or_create(&config.master_key_file).with_context(|| {
         format!(
             "loading the master key {}",
             config.master_key_file.display()
         )
     })?;
-    let router = router(&config, store, master_key).await?;
+    let router = router(&config, database, master_key).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dashboard listening");
     // The peer address feeds the sign-in throttle.
@@ -71,16 +155,10 @@ pub async fn launch(
 
 async fn router(
     config: &Config,
-    store: SqliteStore,
+    database: Database,
     master_key: MasterKey,
 ) -> anyhow::Result<Router> {
-    let session_store = SqliteSessionStore::new(store.pool().clone())
-        .with_table_name("sessions")
-        .map_err(|e| anyhow::anyhow!(e))?;
-    session_store
-        .migrate()
-        .await
-        .context("creating the session table")?;
+    let session_store = SessionStore::for_database(&database).await?;
     let sessions = SessionManagerLayer::new(session_store)
         .with_name("dashboard_session")
         .with_http_only(true)
@@ -96,7 +174,7 @@ async fn router(
         .env(Env::PROD)
         .build();
     let routes = generate_route_list(App);
-    let store = Arc::new(store) as Arc<dyn Store>;
+    let store = database.store();
     let engine = SyncEngine::new(store.clone(), master_key, config.sync_config())
         .context("starting the sync engine")?;
     let context = ServerContext {

@@ -33,9 +33,83 @@ pub enum StoreError {
     /// A stored value could not be read back (a bug or a hand-edited database).
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// `DATABASE_URL` names no database this product can use.
+    #[error("{0}")]
+    UnknownDatabase(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The database `DATABASE_URL` names, by its scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://path` (or `sqlite:path`): an embedded file, created if missing.
+    Sqlite(String),
+    /// `postgres://…` or `postgresql://…`: a server; the database must exist.
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(url) => write!(f, "Sqlite({url})"),
+            DatabaseUrl::Postgres(_) => f.write_str("Postgres(••••)"),
+        }
+    }
+}
+
+impl DatabaseUrl {
+    /// Reads a `DATABASE_URL`; anything but the two schemes is refused (it would otherwise be
+    /// taken for a file name).
+    pub fn parse(raw: &str) -> Result<DatabaseUrl, StoreError> {
+        let url = raw.trim();
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") => Ok(DatabaseUrl::Sqlite(url.to_string())),
+            Some("postgres" | "postgresql") => Ok(DatabaseUrl::Postgres(url.to_string())),
+            _ => {
+                // Name the scheme only: the rest may hold a password.
+                let shown = match scheme {
+                    Some(s) if !s.is_empty() && s.len() <= 20 && !s.contains('/') => {
+                        format!("a {s}: address")
+                    }
+                    _ => "an address without a scheme".to_string(),
+                };
+                Err(StoreError::UnknownDatabase(format!(
+                    "DATABASE_URL must start with sqlite:// (an embedded file, e.g. \
+                     sqlite://data/dashboard.db) or postgres:// (a PostgreSQL server, e.g. \
+                     postgres://user@host/dbname); it is {shown}"
+                )))
+            }
+        }
+    }
+}
+
+/// A store opened from a [`DatabaseUrl`], with its concrete type for neighbours that keep their
+/// own tables in the same database (the session store).
+#[derive(Clone)]
+pub enum Database {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Database {
+    /// Opens the database `url` names and runs its backend's migrations.
+    pub async fn open(url: &DatabaseUrl) -> StoreResult<Database> {
+        Ok(match url {
+            DatabaseUrl::Sqlite(u) => Database::Sqlite(SqliteStore::open(u).await?),
+            DatabaseUrl::Postgres(u) => Database::Postgres(PgStore::open(u).await?),
+        })
+    }
+
+    /// The store, for everything that only needs [`Store`].
+    pub fn store(&self) -> std::sync::Arc<dyn Store> {
+        match self {
+            Database::Sqlite(s) => std::sync::Arc::new(s.clone()),
+            Database::Postgres(s) => std::sync::Arc::new(s.clone()),
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OrgId(pub i64);
@@ -396,4 +470,43 @@ pub struct ContractorPage {
 pub struct CampaignOption {
     pub ciq_campaign_id: i64,
     pub name: Option<String>,
+}
+
+#[cfg(test)]
+mod database_url_tests {
+    use super::*;
+
+    #[test]
+    fn schemes_choose_the_backend_and_anything_else_is_refused() {
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite://data/dashboard.db"),
+            Ok(DatabaseUrl::Sqlite(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://app:pw@db/cover"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://db/cover"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        for bad in [
+            "mysql://app:hunter2@db/x",
+            "data/dashboard.db",
+            "",
+            "postgres",
+        ] {
+            let err = DatabaseUrl::parse(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("DATABASE_URL must start with sqlite://"),
+                "{err}"
+            );
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        let shown = format!(
+            "{:?}",
+            DatabaseUrl::parse("postgres://app:pw@db/x").unwrap()
+        );
+        assert!(!shown.contains("pw@"), "{shown}");
+    }
 }

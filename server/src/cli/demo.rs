@@ -45,7 +45,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         .clone()
         .with(&sandbox_url)
         .map_err(|e| anyhow::anyhow!("the sandbox address: {e}"))?;
-    let store = Arc::new(open_store(&config).await?);
+    let store = open_store(&config).await?;
     let org = ensure_demo_org(store.as_ref()).await?;
     let master =
         MasterKey::load_or_create(&config.master_key_file).context("loading the master key")?;

@@ -1,8 +1,6 @@
 //! `dashboard sync --org <slug>`: one organization's sync from the command line, with live
 //! progress on stderr and a summary table on stdout.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use domain::creatoriq::ApiKey;
 use domain::crypto::MasterKey;
@@ -13,7 +11,7 @@ use super::SyncArgs;
 use crate::{open_store, Config};
 
 pub async fn run(config: &Config, args: SyncArgs) -> anyhow::Result<()> {
-    let store = Arc::new(open_store(config).await?);
+    let store = open_store(config).await?;
     let org = store
         .organization_by_slug(&args.org)
         .await?
