@@ -497,6 +497,7 @@ async fn live_progress_is_published_and_stored() {
         let state = rx.borrow_and_update().clone();
         match state {
             LiveRun::Running { progress, .. } => seen.push(progress.campaigns_done),
+            LiveRun::Restarted { .. } => panic!("nothing died"),
             LiveRun::Finished(result) => {
                 (*result).unwrap();
                 break;
@@ -739,6 +740,155 @@ async fn the_daily_quota_stops_a_sync_cleanly_and_is_shared_by_engines() {
     assert_eq!(env.sandbox_requests(), 8);
 }
 
+async fn a_dead_holder_is_taken_over_by_a_waiting_trigger() {
+    let env = env_custom(
+        Size::Tiny,
+        fast_ciq(),
+        |_| {},
+        |c| {
+            c.lease_ttl = Duration::from_millis(600);
+            c.lease_heartbeat = Duration::from_millis(150);
+        },
+    )
+    .await;
+    // Another instance began a run and died at once: its lease is never renewed.
+    let dead = match env
+        .store
+        .begin_sync_run(
+            env.org.id,
+            &Trigger::new(TriggerKind::Manual, "dead".to_string()),
+            None,
+            &domain::store::LeaseRequest {
+                holder: "instance-that-died".to_string(),
+                ttl: chrono::Duration::milliseconds(600),
+            },
+        )
+        .await
+        .unwrap()
+    {
+        domain::store::BeginRun::Started(id) => id,
+        other => panic!("{other:?}"),
+    };
+    let started = std::time::Instant::now();
+    let handle = env
+        .engine
+        .start_sync(
+            env.org.id,
+            Trigger::new(TriggerKind::Cli, "waiting".to_string()),
+        )
+        .await
+        .unwrap();
+    assert!(
+        handle.joined,
+        "the trigger first waits for the run that holds the lease"
+    );
+    let mut live = handle.subscribe();
+    let restarted = tokio::spawn(async move {
+        loop {
+            if let LiveRun::Restarted { previous, run_id } = *live.borrow_and_update() {
+                return Some((previous, run_id));
+            }
+            if live.changed().await.is_err() {
+                return None;
+            }
+        }
+    });
+    let summary = handle.wait().await.unwrap();
+    let waited = started.elapsed();
+    let (previous, new_run) = restarted
+        .await
+        .unwrap()
+        .expect("the takeover was announced");
+    assert_eq!(previous, dead);
+    assert_eq!(summary.run.id, new_run);
+    assert_ne!(new_run, dead);
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    assert!(
+        waited < Duration::from_secs(10),
+        "took over after {waited:?}"
+    );
+    let dead_run = env.store.sync_run(env.org.id, dead).await.unwrap().unwrap();
+    assert_eq!(dead_run.state, RunState::Failed);
+    assert!(dead_run
+        .totals
+        .error
+        .unwrap_or_default()
+        .contains("interrupted"));
+    assert!(
+        env.store
+            .contractor_status_counts(env.org.id)
+            .await
+            .unwrap()
+            .total()
+            > 0
+    );
+}
+
+async fn a_slow_campaign_keeps_its_lease_through_heartbeats() {
+    let env = env_custom(
+        Size::Tiny,
+        fast_ciq(),
+        |_| {},
+        |c| {
+            c.lease_ttl = Duration::from_millis(500);
+            c.lease_heartbeat = Duration::from_millis(100);
+        },
+    )
+    .await;
+    // Every request about one campaign takes longer than the whole lease.
+    env.sandbox.handle.set_faults(FaultConfig {
+        latency_ms: 700,
+        campaign_id: Some(scenarios::CAMPAIGN_STARTS_TOMORROW.id),
+        ..FaultConfig::default()
+    });
+    let handle = env
+        .engine
+        .start_sync(env.org.id, Trigger::new(TriggerKind::Cli, "a".to_string()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    // Another instance's trigger, while the slow campaign is being read: it must join, not
+    // take over a lease whose holder is alive.
+    let other = SyncEngine::new(
+        env.store.clone(),
+        env.master.clone(),
+        SyncConfig {
+            environments: allowing(&env.sandbox.base_url),
+            lease_ttl: Duration::from_millis(500),
+            lease_heartbeat: Duration::from_millis(100),
+            ..engine_config(fast_ciq())
+        },
+    )
+    .unwrap();
+    let joined = other
+        .sync_organization(env.org.id, Trigger::new(TriggerKind::Cli, "b".to_string()))
+        .await
+        .unwrap();
+    let summary = handle.wait().await.unwrap();
+    env.sandbox.handle.clear_faults();
+    assert!(joined.joined);
+    assert_eq!(joined.run_id(), summary.run_id());
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    assert_eq!(
+        env.store
+            .sync_runs(env.org.id, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 on_both_backends_scoped!(
     every_scenario_creator_gets_its_documented_status,
     reruns_change_nothing_and_links_follow_coverage_data,
@@ -753,4 +903,6 @@ on_both_backends_scoped!(
     sections_given_only_per_creator_are_fetched_not_read_as_missing_payment,
     a_strict_reading_of_publishers_list_fields_still_gives_every_contact_field,
     the_daily_quota_stops_a_sync_cleanly_and_is_shared_by_engines,
+    a_dead_holder_is_taken_over_by_a_waiting_trigger,
+    a_slow_campaign_keeps_its_lease_through_heartbeats,
 );

@@ -242,6 +242,14 @@ pub trait Store: Send + Sync + 'static {
         progress: &SyncProgress,
         lease: &LeaseRequest,
     ) -> StoreResult<bool>;
+    /// Extends the lease of a run this holder runs; `false` when the lease is no longer ours
+    /// (it expired and another instance took it over).
+    async fn renew_sync_lease(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        lease: &LeaseRequest,
+    ) -> StoreResult<bool>;
     /// Stores the run's outcome and releases the lease.
     async fn finish_sync_run(
         &self,

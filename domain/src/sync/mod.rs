@@ -62,6 +62,9 @@ pub enum SyncError {
     NotFound(&'static str),
     #[error("The sync was interrupted before it finished; start it again.")]
     Interrupted,
+    /// The run a trigger was waiting for lost its holder (that server stopped).
+    #[error("Sync run #{0} stopped without finishing: the server running it stopped answering.")]
+    HolderDied(i64),
     /// The stored environment is no longer in the server's allowed list.
     #[error(
         "This organization's CreatorIQ environment ({0}) is not one this server allows any \
@@ -98,8 +101,11 @@ pub struct SyncConfig {
     pub environments: CiqEnvironments,
     /// Requests allowed per API key per UTC day, counted in the database across instances.
     pub daily_request_limit: u64,
-    /// How long a run's lease lasts without renewal (renewed after each campaign).
+    /// How long a run's lease lasts without renewal: a holder that died is noticed this long
+    /// after its last heartbeat, and another trigger takes over.
     pub lease_ttl: Duration,
+    /// How often the running instance renews its lease, whatever the sync is doing.
+    pub lease_heartbeat: Duration,
     /// Identifies this server instance in the lease table.
     pub instance_id: String,
     /// How often a trigger waiting on another instance's run polls that run's row.
@@ -114,7 +120,8 @@ impl Default for SyncConfig {
             ciq: CreatorIqConfig::default(),
             environments: CiqEnvironments::default(),
             daily_request_limit: CREATORIQ_DAILY_LIMIT,
-            lease_ttl: Duration::from_secs(300),
+            lease_ttl: Duration::from_secs(30),
+            lease_heartbeat: Duration::from_secs(10),
             instance_id: format!("instance-{:016x}", rand::random::<u64>()),
             join_poll_interval: Duration::from_secs(1),
             today: None,
@@ -155,6 +162,12 @@ pub enum LiveRun {
         run_id: SyncRunId,
         progress: SyncProgress,
     },
+    /// The run this trigger was waiting for died with its server; this instance took over the
+    /// lease and started `run_id` in its place.
+    Restarted {
+        previous: SyncRunId,
+        run_id: SyncRunId,
+    },
     /// Boxed: the summary is large and the channel mostly carries progress.
     Finished(Box<Result<RunSummary, SyncError>>),
 }
@@ -190,7 +203,7 @@ impl RunHandle {
         let result = match self.rx.wait_for(LiveRun::is_finished).await {
             Ok(state) => match &*state {
                 LiveRun::Finished(result) => (**result).clone(),
-                LiveRun::Running { .. } => Err(SyncError::Interrupted),
+                LiveRun::Running { .. } | LiveRun::Restarted { .. } => Err(SyncError::Interrupted),
             },
             Err(_) => Err(SyncError::Interrupted),
         };
@@ -360,7 +373,9 @@ impl SyncEngine {
         let span = tracing::info_span!("sync_run", org = org.0, run = run_id.0);
         let work = async move {
             let result = if joined {
-                engine.follow_remote_run(org, run_id, &tx).await
+                engine
+                    .follow_or_take_over(org, run_id, trigger, scope, &tx)
+                    .await
             } else {
                 engine.run(org, run_id, scope, &tx).await
             };
@@ -470,6 +485,49 @@ impl SyncEngine {
         )
     }
 
+    /// Waits for a run another instance holds; when that instance dies (its lease lapses), takes
+    /// the lease over and runs a new run in its place, saying so on the live channel.
+    async fn follow_or_take_over(
+        &self,
+        org: OrgId,
+        mut run_id: SyncRunId,
+        trigger: Trigger,
+        scope: Scope,
+        tx: &watch::Sender<LiveRun>,
+    ) -> Result<RunSummary, SyncError> {
+        let contractor = match scope {
+            Scope::Row(id) => Some(id),
+            Scope::Organization => None,
+        };
+        loop {
+            match self.follow_remote_run(org, run_id, tx).await {
+                Err(SyncError::HolderDied(_)) => {}
+                other => return other,
+            }
+            tracing::warn!(
+                org = org.0,
+                run = run_id.0,
+                "the instance running this sync stopped; taking over"
+            );
+            let begun = self
+                .inner
+                .store
+                .begin_sync_run(org, &trigger, contractor, &self.lease())
+                .await?;
+            match begun {
+                BeginRun::Started(new_run) => {
+                    let _ = tx.send(LiveRun::Restarted {
+                        previous: run_id,
+                        run_id: new_run,
+                    });
+                    return self.run(org, new_run, scope, tx).await;
+                }
+                // Another waiting instance took over first: follow its run.
+                BeginRun::AlreadyRunning(other) => run_id = other,
+            }
+        }
+    }
+
     /// Waits for a run that another server instance holds the lease for.
     async fn follow_remote_run(
         &self,
@@ -496,10 +554,34 @@ impl SyncEngine {
                 if let Some(run) = run.filter(|r| r.state != RunState::Running) {
                     return Ok(RunSummary { run, joined: true });
                 }
-                return Err(SyncError::Interrupted);
+                return Err(SyncError::HolderDied(run_id.0));
             }
             tokio::time::sleep(self.inner.config.join_poll_interval).await;
         }
+    }
+
+    /// Renews the run's lease every `lease_heartbeat` until aborted, independent of what the
+    /// run is doing (a slow campaign must not look like a dead server). A lost lease is noticed
+    /// by the run at its next progress write.
+    fn heartbeat(&self, org: OrgId, run_id: SyncRunId) -> tokio::task::JoinHandle<()> {
+        let store = Arc::clone(&self.inner.store);
+        let lease = self.lease();
+        let every = self.inner.config.lease_heartbeat;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match store.renew_sync_lease(org, run_id, &lease).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::error!(org = org.0, run = run_id.0, "sync lease lost");
+                        return;
+                    }
+                    Err(err) => tracing::warn!(error = ?err, "renewing the sync lease failed"),
+                }
+            }
+        })
     }
 
     /// Runs a run this instance holds the lease for, and records its end whatever happens.
@@ -511,10 +593,12 @@ impl SyncEngine {
         tx: &watch::Sender<LiveRun>,
     ) -> Result<RunSummary, SyncError> {
         let mut totals = RunTotals::default();
+        let heartbeat = self.heartbeat(org, run_id);
         let result = match scope {
             Scope::Organization => self.run_organization(org, run_id, &mut totals, tx).await,
             Scope::Row(id) => self.run_row(org, run_id, id, &mut totals).await,
         };
+        heartbeat.abort();
         let state = match &result {
             Err(err) => {
                 tracing::warn!(error = %err, "sync run failed");

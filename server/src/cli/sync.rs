@@ -60,13 +60,19 @@ pub async fn run(config: &Config, args: SyncArgs) -> anyhow::Result<()> {
     let progress = tokio::spawn(async move {
         while live.changed().await.is_ok() {
             let state = live.borrow_and_update().clone();
-            if let LiveRun::Running { progress, .. } = state {
-                if progress.campaigns_total > 0 {
+            match state {
+                LiveRun::Running { progress, .. } if progress.campaigns_total > 0 => {
                     eprintln!(
                         "  campaigns {}/{}  creators {}",
                         progress.campaigns_done, progress.campaigns_total, progress.creators_done
                     );
                 }
+                LiveRun::Restarted { previous, run_id } => eprintln!(
+                    "Sync run #{} stopped without finishing (the server running it stopped \
+                     answering). Starting a new sync, run #{}.",
+                    previous.0, run_id.0
+                ),
+                _ => {}
             }
         }
     });

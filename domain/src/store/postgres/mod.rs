@@ -192,6 +192,15 @@ impl Store for PgStore {
         runs::record_sync_progress(&self.pool, org, run, progress, lease).await
     }
 
+    async fn renew_sync_lease(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        lease: &LeaseRequest,
+    ) -> StoreResult<bool> {
+        runs::renew_sync_lease(&self.pool, org, run, lease).await
+    }
+
     async fn finish_sync_run(
         &self,
         org: OrgId,

@@ -119,6 +119,25 @@ pub(super) async fn begin_sync_run(
     Ok(BeginRun::Started(SyncRunId(run_id)))
 }
 
+pub(super) async fn renew_sync_lease(
+    pool: &SqlitePool,
+    org: OrgId,
+    run: SyncRunId,
+    lease: &LeaseRequest,
+) -> StoreResult<bool> {
+    let renewed = sqlx::query(
+        "UPDATE sync_leases SET expires_at = $1 WHERE org_id = $2 AND run_id = $3 AND holder = $4",
+    )
+    .bind(Utc::now() + lease.ttl)
+    .bind(org.0)
+    .bind(run.0)
+    .bind(&lease.holder)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(renewed == 1)
+}
+
 pub(super) async fn record_sync_progress(
     pool: &SqlitePool,
     org: OrgId,
