@@ -28,6 +28,12 @@ pub struct Config {
     pub ciq_environments: CiqEnvironments,
     /// `CREATORIQ_DAILY_REQUEST_LIMIT`: requests per API key per UTC day (CreatorIQ: 100,000).
     pub ciq_daily_limit: u64,
+    /// `SYNC_LEASE_SECONDS`: how long a sync's lease lasts without a heartbeat (default 30; the
+    /// heartbeat runs three times per lease). A server that dies mid-sync is taken over by
+    /// another instance after this long.
+    pub sync_lease: std::time::Duration,
+    /// `INSTANCE_ID`: this instance's name in the sync lease (default: random).
+    pub instance_id: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -40,6 +46,8 @@ impl std::fmt::Debug for Config {
             .field("master_key_file", &self.master_key_file)
             .field("ciq_environments", &self.ciq_environments)
             .field("ciq_daily_limit", &self.ciq_daily_limit)
+            .field("sync_lease", &self.sync_lease)
+            .field("instance_id", &self.instance_id)
             .finish()
     }
 }
@@ -85,6 +93,16 @@ impl Config {
             )?,
             None => CREATORIQ_DAILY_LIMIT,
         };
+        let sync_lease = match get("SYNC_LEASE_SECONDS") {
+            Some(raw) => raw
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= 0.3 && *s <= 3600.0)
+                .map(std::time::Duration::from_secs_f64)
+                .context("SYNC_LEASE_SECONDS must be a number of seconds from 0.3 to 3600")?,
+            None => std::time::Duration::from_secs(30),
+        };
         let database_url =
             get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/dashboard.db".to_owned());
         domain::store::DatabaseUrl::parse(&database_url).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -101,15 +119,24 @@ impl Config {
                 .into(),
             ciq_environments,
             ciq_daily_limit,
+            sync_lease,
+            instance_id: get("INSTANCE_ID").filter(|s| !s.trim().is_empty()),
         })
     }
 
     /// The sync engine's settings: the allowed CreatorIQ environments and the daily quota.
     pub fn sync_config(&self) -> SyncConfig {
+        let defaults = SyncConfig::default();
         SyncConfig {
             environments: self.ciq_environments.clone(),
             daily_request_limit: self.ciq_daily_limit,
-            ..SyncConfig::default()
+            lease_ttl: self.sync_lease,
+            lease_heartbeat: self.sync_lease / 3,
+            instance_id: self
+                .instance_id
+                .clone()
+                .unwrap_or(defaults.instance_id.clone()),
+            ..defaults
         }
     }
 

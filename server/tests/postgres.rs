@@ -230,3 +230,235 @@ async fn an_unknown_database_scheme_is_refused_at_start_up() {
     // Nothing was created for it.
     assert!(!std::path::Path::new("mysql:").exists());
 }
+
+/// A `dashboard serve` process of this build.
+struct Process {
+    base: String,
+    child: std::process::Child,
+}
+
+impl Process {
+    fn start(name: &str, database_url: &str, key_file: &str, environments: &str) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_dashboard"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("DASHBOARD_ADDR", format!("127.0.0.1:{port}"))
+            .env("MASTER_KEY_FILE", key_file)
+            .env("CREATORIQ_BASE_URLS", environments)
+            .env("SYNC_LEASE_SECONDS", "1.5")
+            .env("INSTANCE_ID", name)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the dashboard binary starts");
+        Process {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    async fn wait_until_up(&self) {
+        for _ in 0..400 {
+            if reqwest::get(format!("{}/health", self.base)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{} did not start", self.base);
+    }
+
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let resp = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `"id":N` of a `sync_progress` answer.
+fn progress_run(answer: &str) -> Option<i64> {
+    let v: serde_json::Value = serde_json::from_str(answer).ok()?;
+    v.get("id")?.as_i64()
+}
+
+#[tokio::test]
+async fn killing_the_instance_that_runs_a_sync_hands_it_to_the_other() {
+    let sandbox = ciq_sandbox::spawn(SandboxConfig {
+        size: ciq_sandbox::Size::Demo,
+        ..SandboxConfig::tiny()
+    })
+    .await
+    .unwrap();
+    let db = TestDatabase::create().await;
+    let store = PgStore::open(&db.url).await.unwrap();
+    let org = create_organization_with_admin(
+        &store,
+        "acme",
+        "Acme Agency",
+        EMAIL,
+        &Password::new(PASSWORD),
+    )
+    .await
+    .unwrap()
+    .org_id;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("master.key").display().to_string();
+    let environments = format!("https://apis.creatoriq.com,{}", sandbox.base_url);
+    let mut a = Process::start("instance-a", &db.url, &key_file, &environments);
+    a.wait_until_up().await;
+    let mut b = Process::start("instance-b", &db.url, &key_file, &environments);
+    b.wait_until_up().await;
+
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    a.call(
+        &client,
+        "login",
+        &[("email", EMAIL), ("password", PASSWORD)],
+    )
+    .await;
+    let (status, saved) = a
+        .call(
+            &client,
+            "settings/save_key",
+            &[
+                ("api_key", ciq_sandbox::PARTNER1_KEY),
+                ("environment", &sandbox.base_url),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    // Slow CreatorIQ down so the sync is still running when its server is killed.
+    sandbox.handle.set_faults(ciq_sandbox::FaultConfig {
+        latency_ms: 120,
+        ..ciq_sandbox::FaultConfig::default()
+    });
+
+    // Sync now on both at once: one run, with its live progress on both.
+    let (ra, rb) = tokio::join!(
+        a.call(&client, "start_sync", &[]),
+        b.call(&client, "start_sync", &[]),
+    );
+    assert_eq!((ra.0, rb.0), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(ra.1, rb.1, "one run");
+    let first: i64 = ra.1.trim().parse().unwrap();
+    loop {
+        let (_, pa) = a.call(&client, "sync_progress", &[]).await;
+        let (_, pb) = b.call(&client, "sync_progress", &[]).await;
+        assert_eq!(progress_run(&pa), Some(first), "{pa}");
+        assert_eq!(progress_run(&pb), Some(first), "{pb}");
+        let done = serde_json::from_str::<serde_json::Value>(&pb).unwrap()["campaigns_done"]
+            .as_u64()
+            .unwrap_or(0);
+        if done >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // SIGKILL the instance that holds the lease, mid-run.
+    let holder: String = sqlx::query_scalar("SELECT holder FROM sync_leases WHERE org_id = $1")
+        .bind(org.0)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let (killed, survivor) = match holder.as_str() {
+        "instance-a" => (&mut a, &b),
+        "instance-b" => (&mut b, &a),
+        other => panic!("unexpected lease holder {other}"),
+    };
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
+
+    // The other instance's waiting trigger takes over once the lease lapses.
+    let mut second = None;
+    for _ in 0..1200 {
+        let (_, p) = survivor.call(&client, "sync_progress", &[]).await;
+        match progress_run(&p) {
+            Some(id) if id != first => second = Some(id),
+            None if second.is_some() => break,
+            _ => {}
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sandbox.handle.clear_faults();
+    let second = second.expect("another run took over");
+    let runs = store.sync_runs(org, None, 10).await.unwrap();
+    let killed_run = runs.iter().find(|r| r.id.0 == first).unwrap();
+    assert_eq!(killed_run.state, domain::store::RunState::Failed);
+    assert!(
+        killed_run
+            .totals
+            .error
+            .clone()
+            .unwrap_or_default()
+            .contains("interrupted"),
+        "{killed_run:?}"
+    );
+    let new_run = runs.iter().find(|r| r.id.0 == second).unwrap();
+    assert_eq!(
+        new_run.state,
+        domain::store::RunState::Succeeded,
+        "{new_run:?}"
+    );
+
+    // Nothing duplicated, lost or half-written: every row is the completed run's, and every
+    // synced row has exactly one current link.
+    let duplicates: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM contractors WHERE org_id = $1 \
+         GROUP BY ciq_campaign_id, ciq_publisher_id HAVING COUNT(*) > 1) d",
+    )
+    .bind(org.0)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(duplicates, 0);
+    let stale: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contractors WHERE org_id = $1 AND last_run_id <> $2",
+    )
+    .bind(org.0)
+    .bind(second)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(stale, 0, "rows the completed run did not confirm");
+    let counts = store.contractor_status_counts(org).await.unwrap();
+    assert_eq!(counts.total(), new_run.totals.statuses.total());
+    assert!(counts.total() >= 300, "{counts:?}");
+    let unlinked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contractors k WHERE k.org_id = $1 AND k.status = 'synced' AND \
+         (SELECT COUNT(*) FROM application_links l WHERE l.contractor_id = k.id \
+          AND l.retired_at IS NULL) <> 1",
+    )
+    .bind(org.0)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(unlinked, 0);
+    drop(store);
+}
