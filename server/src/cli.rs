@@ -56,6 +56,14 @@ pub enum Command {
     Demo,
     /// Sync an organization from CreatorIQ now and print a summary.
     Sync(SyncArgs),
+    /// Copy everything from the SQLite database (DATABASE_URL) into an empty PostgreSQL
+    /// database, then point DATABASE_URL at it. Stop the server first; members sign in again.
+    MigrateToPostgres {
+        /// The PostgreSQL database to fill, e.g. postgres://cover@db.internal/cover. It must
+        /// exist; its tables are created here.
+        #[arg(long, env = "TARGET_DATABASE_URL", hide_env_values = true)]
+        to: String,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -141,6 +149,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => demo::run(config).await,
         Command::Sync(args) => sync::run(&config, args).await,
+        Command::MigrateToPostgres { to } => migrate_to_postgres(&config, &to).await,
     }
 }
 
@@ -150,4 +159,36 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
     launch(listener, config, shutdown_signal()).await
+}
+
+async fn migrate_to_postgres(config: &Config, to: &str) -> anyhow::Result<()> {
+    use domain::store::{Database, DatabaseUrl};
+
+    let Database::Sqlite(source) = crate::open_database(config).await? else {
+        anyhow::bail!("DATABASE_URL must name the SQLite database to copy from (sqlite://...)");
+    };
+    let target = match DatabaseUrl::parse(to).map_err(|e| anyhow::anyhow!("--to: {e}"))? {
+        url @ DatabaseUrl::Postgres(_) => match Database::open(&url)
+            .await
+            .map_err(|e| anyhow::anyhow!("opening {}: {e}", crate::config::redact_url(to)))?
+        {
+            Database::Postgres(pg) => pg,
+            Database::Sqlite(_) => unreachable!("a postgres URL opens PostgreSQL"),
+        },
+        DatabaseUrl::Sqlite(_) => anyhow::bail!("--to must be a postgres:// URL"),
+    };
+    let report = domain::store::migrate::sqlite_to_postgres(&source, &target)
+        .await
+        .map_err(|e| anyhow::anyhow!("the copy was not made: {e}"))?;
+    println!("Copied into {}:", crate::config::redact_url(to));
+    for (table, rows) in &report.tables {
+        println!("  {table:<20} {rows:>9}");
+    }
+    println!(
+        "  {:<20} {:>9}\n\nSet DATABASE_URL to the PostgreSQL URL and start the server; keep \
+         MASTER_KEY_FILE, it decrypts the stored CreatorIQ keys.",
+        "total",
+        report.total()
+    );
+    Ok(())
 }

@@ -462,3 +462,156 @@ async fn killing_the_instance_that_runs_a_sync_hands_it_to_the_other() {
     assert_eq!(unlinked, 0);
     drop(store);
 }
+
+#[tokio::test]
+async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
+    use domain::store::{ContractorFilter, ContractorPageRequest, ContractorSort, SqliteStore};
+    use domain::sync::{SyncConfig, SyncEngine};
+
+    // A SQLite installation with a synced organization, a regenerated link and a run.
+    let sandbox = ciq_sandbox::spawn(SandboxConfig::tiny()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_path = dir.path().join("dashboard.db");
+    let sqlite_url = format!("sqlite://{}", sqlite_path.display());
+    let key_file = dir.path().join("master.key");
+    let sqlite = std::sync::Arc::new(SqliteStore::open(&sqlite_url).await.unwrap());
+    let org = create_organization_with_admin(
+        sqlite.as_ref(),
+        "acme",
+        "Acme Agency",
+        EMAIL,
+        &Password::new(PASSWORD),
+    )
+    .await
+    .unwrap()
+    .org_id;
+    let master = domain::crypto::MasterKey::load_or_create(&key_file).unwrap();
+    let engine = SyncEngine::new(
+        sqlite.clone(),
+        master,
+        SyncConfig {
+            environments: domain::creatoriq::CiqEnvironments::default()
+                .with(&sandbox.base_url)
+                .unwrap(),
+            ..SyncConfig::default()
+        },
+    )
+    .unwrap();
+    let key = domain::creatoriq::ApiKey::parse(ciq_sandbox::PARTNER1_KEY).unwrap();
+    engine
+        .connect_creatoriq(org, &sandbox.base_url, &key)
+        .await
+        .unwrap();
+    let trigger = domain::store::Trigger::new(domain::store::TriggerKind::Cli, None);
+    engine.sync_organization(org, trigger).await.unwrap();
+    let everyone = ContractorPageRequest {
+        filter: ContractorFilter::default(),
+        sort: ContractorSort::Name,
+        descending: false,
+        offset: 0,
+        limit: None,
+    };
+    let before = sqlite.contractor_page(org, &everyone).await.unwrap();
+    let regenerated = before
+        .rows
+        .iter()
+        .find(|r| r.link.is_some())
+        .map(|r| r.contractor.id)
+        .unwrap();
+    let new_link = sqlite.regenerate_link(org, regenerated).await.unwrap();
+    let before = sqlite.contractor_page(org, &everyone).await.unwrap();
+    let counts_before = sqlite.contractor_status_counts(org).await.unwrap();
+    let runs_before = sqlite.sync_runs(org, None, 10).await.unwrap();
+    drop(engine);
+    drop(sqlite);
+
+    // The command copies it into an empty PostgreSQL database.
+    let db = TestDatabase::create().await;
+    let run = |to: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dashboard"))
+            .args(["migrate-to-postgres", "--to", to])
+            .env("DATABASE_URL", &sqlite_url)
+            .env("MASTER_KEY_FILE", &key_file)
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let out = run(&db.url);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("contractors"), "{stdout}");
+
+    let pg = PgStore::open(&db.url).await.unwrap();
+    let after = pg.contractor_page(org, &everyone).await.unwrap();
+    assert_eq!(after.total, before.total);
+    for (a, b) in after.rows.iter().zip(&before.rows) {
+        assert_eq!(a.contractor.id, b.contractor.id);
+        assert_eq!(a.contractor.status, b.contractor.status);
+        assert_eq!(a.contractor.failures, b.contractor.failures);
+        assert_eq!(a.contractor.coverage_start, b.contractor.coverage_start);
+        assert_eq!(
+            a.link.as_ref().map(|l| l.token.expose().to_string()),
+            b.link.as_ref().map(|l| l.token.expose().to_string())
+        );
+    }
+    assert_eq!(
+        pg.contractor_status_counts(org).await.unwrap(),
+        counts_before
+    );
+    let runs_after = pg.sync_runs(org, None, 10).await.unwrap();
+    assert_eq!(
+        runs_after.iter().map(|r| r.id).collect::<Vec<_>>(),
+        runs_before.iter().map(|r| r.id).collect::<Vec<_>>()
+    );
+    assert!(pg.link_by_token(&new_link.token).await.unwrap().is_some());
+    assert_eq!(
+        pg.link_history(org, regenerated).await.unwrap().len(),
+        2,
+        "the retired link is history on PostgreSQL too"
+    );
+
+    // The server runs on it: the member signs in with the same password, the stored key still
+    // decrypts (same organization id, same master key), and new rows get new ids.
+    let environments = format!("https://apis.creatoriq.com,{}", sandbox.base_url);
+    let server = Instance::start(&db.url, &key_file.display().to_string(), &environments).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    server
+        .call(
+            &client,
+            "login",
+            &[("email", EMAIL), ("password", PASSWORD)],
+        )
+        .await;
+    let (_, tested) = server.call(&client, "settings/test_connection", &[]).await;
+    assert!(tested.contains("Connected"), "{tested}");
+    let (status, started) = server.call(&client, "start_sync", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let next_run: i64 = started.trim().parse().unwrap();
+    assert!(runs_before.iter().all(|r| r.id.0 < next_run));
+    for _ in 0..500 {
+        let (_, progress) = server.call(&client, "sync_progress", &[]).await;
+        if progress.trim() == "null" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.stop().await;
+
+    // A second copy into a database that is no longer empty is refused.
+    let again = run(&db.url);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds organizations"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    drop(pg);
+}

@@ -1,6 +1,7 @@
 //! The persistence boundary. Everything the product stores goes through [`Store`], so a
 //! PostgreSQL implementation can sit next to the SQLite one without touching callers.
 
+pub mod migrate;
 mod postgres;
 mod records;
 mod sqlite;
