@@ -1,30 +1,52 @@
 //! Sync benchmark: a full sync of the sandbox's `demo`, `large` and `bench` datasets (300,
-//! 10,000 and 100,000 creators) into a real SQLite file, then an unchanged re-run.
+//! 10,000 and 100,000 creators), then an unchanged re-run, on each backend: a SQLite file and a
+//! fresh PostgreSQL database on the local server (`TEST_POSTGRES_URL` overrides it).
 //!
-//! `cargo bench -p domain --bench sync` (add `-- --quick` to skip `bench`). Reports, per size:
-//! wall time, seconds per 1,000 rows (creators on campaigns), CreatorIQ requests against the budget (campaign pages +
-//! 2 x campaigns), the re-run's time, and the process's peak memory. The machine is noisy, so
-//! read the ratios between sizes measured in one run rather than the absolute times.
+//! `cargo bench -p domain --bench sync` (add `-- --quick` to skip `bench`, `-- --sqlite` or
+//! `-- --postgres` for one backend). Reports, per size and backend: wall time, seconds per 1,000
+//! rows, the ratio to the demo size, the re-run's time, CreatorIQ requests against the budget
+//! (campaign pages + 2 x campaigns), bytes on disk per contractor row (tables and indexes), and
+//! the process's peak memory. The sandbox's own share is measured apart, once per size: the
+//! same requests fetched without writing anything. The machine is noisy, so read ratios
+//! measured in one run rather than absolute times.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use ciq_sandbox::{SandboxConfig, Size};
-use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
+use ciq_sandbox::{RunningSandbox, SandboxConfig, Size};
+use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqClient, CreatorIqConfig, SYNC_SECTIONS};
 use domain::crypto::MasterKey;
-use domain::store::{SqliteStore, Store, Trigger, TriggerKind};
+use domain::store::{PgStore, SqliteStore, Store, Trigger, TriggerKind};
 use domain::sync::{SyncConfig, SyncEngine};
+use sqlx::Connection;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
 
 struct Row {
     size: Size,
+    backend: Backend,
     creators: u64,
     campaigns: u64,
     first: Duration,
     rerun: Duration,
     requests: u64,
     budget: u64,
+    bytes_per_row: f64,
     peak_rss_mb: f64,
 }
 
@@ -40,22 +62,148 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-async fn run(size: Size) -> Row {
-    let today = Utc::now().date_naive();
-    let sandbox = ciq_sandbox::spawn(SandboxConfig {
+fn fast_ciq() -> CreatorIqConfig {
+    CreatorIqConfig {
+        // The bench measures our side; CreatorIQ's 5 rps would dominate every figure.
+        requests_per_second: NonZeroU32::new(100_000).expect("non-zero"),
+        ..CreatorIqConfig::default()
+    }
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A store on `backend`, and what it takes to measure and remove it afterwards.
+enum Opened {
+    // The directory lives as long as the store.
+    Sqlite(Arc<SqliteStore>, #[allow(dead_code)] tempfile::TempDir),
+    Postgres(Arc<PgStore>, String),
+}
+
+impl Opened {
+    async fn open(backend: Backend) -> Opened {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("bench.db");
+                let store = SqliteStore::open(path.to_str().expect("utf-8 path"))
+                    .await
+                    .expect("store opens");
+                Opened::Sqlite(Arc::new(store), dir)
+            }
+            Backend::Postgres => {
+                let name = format!("dashboard_bench_{:016x}", rand::random::<u64>());
+                let admin = admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("PostgreSQL is reachable");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create database");
+                let url = format!("{}/{name}", admin.rsplit_once('/').expect("a db").0);
+                let store = PgStore::open(&url).await.expect("store opens");
+                Opened::Postgres(Arc::new(store), name)
+            }
+        }
+    }
+
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Opened::Sqlite(s, _) => s.clone(),
+            Opened::Postgres(s, _) => s.clone(),
+        }
+    }
+
+    /// Bytes on disk of every table and index.
+    async fn bytes(&self) -> f64 {
+        match self {
+            Opened::Sqlite(s, _) => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(s.pool())
+                    .await
+                    .expect("checkpoint");
+                let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+                    .fetch_one(s.pool())
+                    .await
+                    .expect("page count");
+                let size: i64 = sqlx::query_scalar("PRAGMA page_size")
+                    .fetch_one(s.pool())
+                    .await
+                    .expect("page size");
+                (pages * size) as f64
+            }
+            Opened::Postgres(s, _) => {
+                sqlx::query("VACUUM ANALYZE")
+                    .execute(s.pool())
+                    .await
+                    .expect("vacuum");
+                let bytes: i64 = sqlx::query_scalar(
+                    "SELECT SUM(pg_total_relation_size(c.oid))::bigint FROM pg_class c \
+                     JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     WHERE n.nspname = current_schema() AND c.relkind = 'r'",
+                )
+                .fetch_one(s.pool())
+                .await
+                .expect("sizes");
+                bytes as f64
+            }
+        }
+    }
+
+    async fn close(self) {
+        if let Opened::Postgres(store, name) = self {
+            store.pool().close().await;
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url()).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        }
+    }
+}
+
+async fn sandbox(size: Size) -> RunningSandbox {
+    ciq_sandbox::spawn(SandboxConfig {
         size,
-        today,
+        today: Utc::now().date_naive(),
         rate_limit_per_sec: None,
         ..SandboxConfig::default()
     })
     .await
-    .expect("sandbox starts");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Arc::new(
-        SqliteStore::open(dir.path().join("bench.db").to_str().expect("utf-8 path"))
+    .expect("sandbox starts")
+}
+
+/// The sandbox's share: every request a full sync makes, fetched and decoded, nothing written.
+async fn fetch_only(sandbox: &RunningSandbox) -> Duration {
+    let client = CreatorIqClient::new(
+        CreatorIqConfig {
+            base_url: sandbox.base_url.clone(),
+            ..fast_ciq()
+        },
+        ApiKey::parse(ciq_sandbox::PARTNER1_KEY).expect("key"),
+    )
+    .expect("client");
+    let started = Instant::now();
+    let campaigns = client.all_campaigns().await.expect("campaigns");
+    for campaign in campaigns.iter().filter_map(|c| c.campaign_id) {
+        client
+            .campaign_publishers(campaign, &SYNC_SECTIONS)
             .await
-            .expect("store opens"),
-    );
+            .expect("publishers");
+        client
+            .campaign_publishers_list(campaign)
+            .await
+            .expect("contacts");
+    }
+    started.elapsed()
+}
+
+async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
+    let opened = Opened::open(backend).await;
+    let store = opened.store();
     let org = store
         .create_organization("bench", "Bench")
         .await
@@ -66,15 +214,11 @@ async fn run(size: Size) -> Row {
         environments: CiqEnvironments::default()
             .with(&sandbox.base_url)
             .expect("loopback sandbox"),
-        ciq: CreatorIqConfig {
-            // The bench measures our side; CreatorIQ's 5 rps would dominate every figure.
-            requests_per_second: NonZeroU32::new(100_000).expect("non-zero"),
-            ..CreatorIqConfig::default()
-        },
-        today: Some(today),
+        ciq: fast_ciq(),
+        today: Some(Utc::now().date_naive()),
         ..SyncConfig::default()
     };
-    let engine = SyncEngine::new(store.clone() as Arc<dyn Store>, master, config).expect("engine");
+    let engine = SyncEngine::new(store.clone(), master, config).expect("engine");
     engine
         .connect_creatoriq(org.id, &sandbox.base_url, &key)
         .await
@@ -93,66 +237,89 @@ async fn run(size: Size) -> Row {
         .await
         .expect("second sync");
     let rerun = started.elapsed();
-
     let totals = first.totals();
-    let campaigns = totals.progress.campaigns_total as u64;
-    // Rows are creators on campaigns: the unit the sync maps, validates and stores.
-    let creators = totals.statuses.total() as u64;
-    // The client asks for 100 campaigns a page.
-    let pages = campaigns.div_ceil(100).max(1);
+    let campaigns = totals.progress.campaigns_total;
+    let creators = totals.statuses.total();
+    let bytes = opened.bytes().await;
     let row = Row {
         size,
+        backend,
         creators,
         campaigns,
         first: first_time,
         rerun,
-        requests: totals.ciq_requests as u64,
-        budget: pages + 2 * campaigns,
+        requests: totals.ciq_requests,
+        // The client asks for 100 campaigns a page.
+        budget: campaigns.div_ceil(100).max(1) + 2 * campaigns,
+        bytes_per_row: bytes / creators.max(1) as f64,
         peak_rss_mb: peak_rss_mb(),
     };
-    sandbox.shutdown().await;
+    drop(engine);
+    drop(store);
+    opened.close().await;
     row
 }
 
 #[tokio::main]
 async fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
     let mut sizes = vec![Size::Demo, Size::Large];
-    if !quick {
+    if !has("--quick") {
         sizes.push(Size::Bench);
     }
+    let backends: Vec<Backend> = match (has("--sqlite"), has("--postgres")) {
+        (true, false) => vec![Backend::Sqlite],
+        (false, true) => vec![Backend::Postgres],
+        _ => vec![Backend::Sqlite, Backend::Postgres],
+    };
     let mut rows = Vec::new();
+    let mut fetches = Vec::new();
     for size in sizes {
-        eprintln!("syncing the {size} dataset…");
-        rows.push(run(size).await);
+        let sandbox = sandbox(size).await;
+        eprintln!("fetching the {size} dataset without writing…");
+        fetches.push((size, fetch_only(&sandbox).await));
+        for &backend in &backends {
+            eprintln!("syncing the {size} dataset into {}…", backend.name());
+            rows.push(run(size, backend, &sandbox).await);
+        }
+        sandbox.shutdown().await;
     }
-    let base = &rows[0];
-    let base_per_k = base.first.as_secs_f64() / base.creators.max(1) as f64;
     println!(
-        "{:<6} {:>9} {:>9} {:>10} {:>10} {:>12} {:>10} {:>14} {:>10}",
+        "{:<6} {:<9} {:>8} {:>9} {:>9} {:>9} {:>8} {:>9} {:>9} {:>13} {:>9} {:>8}",
         "size",
+        "backend",
         "rows",
         "campaigns",
         "first (s)",
+        "sandbox",
+        "ours (s)",
         "s/1k rows",
-        "vs demo/1k",
         "rerun (s)",
         "requests/budg",
+        "bytes/row",
         "peak MB"
     );
     for r in &rows {
-        let per_k = r.first.as_secs_f64() / r.creators.max(1) as f64;
+        let fetch = fetches
+            .iter()
+            .find(|(s, _)| *s == r.size)
+            .map_or(Duration::ZERO, |(_, d)| *d);
+        let per_k = r.first.as_secs_f64() / r.creators.max(1) as f64 * 1000.0;
         println!(
-            "{:<6} {:>9} {:>9} {:>10.2} {:>10.1} {:>12.2} {:>10.2} {:>8}/{:<5} {:>10.0}",
+            "{:<6} {:<9} {:>8} {:>9} {:>9.2} {:>9.2} {:>8.2} {:>9.2} {:>9.2} {:>7}/{:<5} {:>9.0} {:>8.0}",
             r.size.to_string(),
+            r.backend.name(),
             r.creators,
             r.campaigns,
             r.first.as_secs_f64(),
-            per_k * 1000.0,
-            per_k / base_per_k,
+            fetch.as_secs_f64(),
+            (r.first.saturating_sub(fetch)).as_secs_f64(),
+            per_k,
             r.rerun.as_secs_f64(),
             r.requests,
             r.budget,
+            r.bytes_per_row,
             r.peak_rss_mb,
         );
     }

@@ -321,29 +321,52 @@ async fn request_counts_are_per_key_per_day_and_stop_at_the_limit(db: TestStore)
     let next = day.succ_opt().unwrap();
     for expected in 1..=3 {
         assert_eq!(
-            store.count_ciq_request("key-a", day, 3).await.unwrap(),
+            store.count_ciq_requests("key-a", day, 1, 3).await.unwrap(),
             Some(expected)
         );
     }
     // The limit is reached: refused, and the refusal is not counted.
     assert_eq!(
-        store.count_ciq_request("key-a", day, 3).await.unwrap(),
+        store.count_ciq_requests("key-a", day, 1, 3).await.unwrap(),
         None
     );
     assert_eq!(store.ciq_requests_on("key-a", day).await.unwrap(), 3);
     // Another key, and the next day, have their own budgets.
     assert_eq!(
-        store.count_ciq_request("key-b", day, 3).await.unwrap(),
+        store.count_ciq_requests("key-b", day, 1, 3).await.unwrap(),
         Some(1)
     );
     assert_eq!(
-        store.count_ciq_request("key-a", next, 3).await.unwrap(),
+        store.count_ciq_requests("key-a", next, 1, 3).await.unwrap(),
         Some(1)
     );
     assert_eq!(store.ciq_requests_on("key-a", next).await.unwrap(), 1);
     assert_eq!(store.ciq_requests_on("key-c", day).await.unwrap(), 0);
+    // Blocks: granted whole or not at all, never past the limit.
     assert_eq!(
-        store.count_ciq_request("key-c", day, 0).await.unwrap(),
+        store
+            .count_ciq_requests("key-d", day, 10, 15)
+            .await
+            .unwrap(),
+        Some(10)
+    );
+    assert_eq!(
+        store
+            .count_ciq_requests("key-d", day, 10, 15)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.count_ciq_requests("key-d", day, 5, 15).await.unwrap(),
+        Some(15)
+    );
+    assert_eq!(
+        store.count_ciq_requests("key-d", day, 1, 15).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.count_ciq_requests("key-c", day, 1, 0).await.unwrap(),
         None
     );
 }
@@ -354,7 +377,12 @@ async fn concurrent_counters_never_pass_the_limit(db: TestStore) {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..40 {
         let store = store.clone();
-        tasks.spawn(async move { store.count_ciq_request("shared", day, 25).await.unwrap() });
+        tasks.spawn(async move {
+            store
+                .count_ciq_requests("shared", day, 1, 25)
+                .await
+                .unwrap()
+        });
     }
     let mut admitted = 0;
     while let Some(result) = tasks.join_next().await {

@@ -210,13 +210,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn clear_ciq_key(&self, org: OrgId) -> StoreResult<()>;
 
-    /// Counts one CreatorIQ request for the key named by `fingerprint` on `day` (UTC), unless
-    /// `limit` requests were already counted that day. Returns the new count, or `None` when
-    /// the request must not be sent. Atomic across server instances.
-    async fn count_ciq_request(
+    /// Counts `n` CreatorIQ requests for the key named by `fingerprint` on `day` (UTC), unless
+    /// that would pass `limit` for the day. Returns the new count, or `None` when the requests
+    /// must not be sent. Atomic across server instances.
+    async fn count_ciq_requests(
         &self,
         fingerprint: &str,
         day: NaiveDate,
+        n: u64,
         limit: u64,
     ) -> StoreResult<Option<u64>>;
     /// Requests counted for the key on `day` (UTC).

@@ -474,11 +474,11 @@ impl SyncEngine {
             base_url: base_url.to_string(),
             ..template.unwrap_or_else(|| self.inner.config.ciq.clone())
         };
-        let gate = QuotaGate {
-            store: Arc::clone(&self.inner.store),
+        let gate = QuotaGate::new(
+            Arc::clone(&self.inner.store),
             fingerprint,
-            limit: self.inner.config.daily_request_limit,
-        };
+            self.inner.config.daily_request_limit,
+        );
         Ok(
             CreatorIqClient::with_http_client(self.inner.http.clone(), config, key)?
                 .with_gate(Arc::new(gate)),
@@ -563,7 +563,12 @@ impl SyncEngine {
     /// Renews the run's lease every `lease_heartbeat` until aborted, independent of what the
     /// run is doing (a slow campaign must not look like a dead server). A lost lease is noticed
     /// by the run at its next progress write.
-    fn heartbeat(&self, org: OrgId, run_id: SyncRunId) -> tokio::task::JoinHandle<()> {
+    fn heartbeat(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        lost: Arc<std::sync::atomic::AtomicBool>,
+    ) -> tokio::task::JoinHandle<()> {
         let store = Arc::clone(&self.inner.store);
         let lease = self.lease();
         let every = self.inner.config.lease_heartbeat;
@@ -576,6 +581,7 @@ impl SyncEngine {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::error!(org = org.0, run = run_id.0, "sync lease lost");
+                        lost.store(true, std::sync::atomic::Ordering::SeqCst);
                         return;
                     }
                     Err(err) => tracing::warn!(error = ?err, "renewing the sync lease failed"),
@@ -593,9 +599,17 @@ impl SyncEngine {
         tx: &watch::Sender<LiveRun>,
     ) -> Result<RunSummary, SyncError> {
         let mut totals = RunTotals::default();
-        let heartbeat = self.heartbeat(org, run_id);
+        let mut progress = ProgressWriter {
+            lease: self.lease(),
+            lost: Arc::default(),
+            stored_at: None,
+        };
+        let heartbeat = self.heartbeat(org, run_id, Arc::clone(&progress.lost));
         let result = match scope {
-            Scope::Organization => self.run_organization(org, run_id, &mut totals, tx).await,
+            Scope::Organization => {
+                self.run_organization(org, run_id, &mut totals, tx, &mut progress)
+                    .await
+            }
             Scope::Row(id) => self.run_row(org, run_id, id, &mut totals).await,
         };
         heartbeat.abort();
@@ -643,13 +657,13 @@ impl SyncEngine {
         run_id: SyncRunId,
         totals: &mut RunTotals,
         tx: &watch::Sender<LiveRun>,
+        progress: &mut ProgressWriter,
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
         let settings = store.ciq_settings(org).await?;
         let client = self.client(org, &settings)?;
         let coverage = settings.coverage_types;
         let today = self.today();
-        let lease = self.lease();
 
         let listed = client.all_campaigns().await;
         count_requests(totals, &client);
@@ -659,7 +673,7 @@ impl SyncEngine {
             .filter_map(|c| Some((campaign_record(&c)?, c)))
             .collect();
         totals.progress.campaigns_total = campaigns.len() as u64;
-        self.publish(org, run_id, totals, tx, &lease).await?;
+        self.publish(org, run_id, totals, tx, progress).await?;
 
         for (record, campaign) in &campaigns {
             let id = record.ciq_campaign_id;
@@ -713,7 +727,7 @@ impl SyncEngine {
             }
             totals.progress.campaigns_done += 1;
             count_requests(totals, &client);
-            self.publish(org, run_id, totals, tx, &lease).await?;
+            self.publish(org, run_id, totals, tx, progress).await?;
         }
 
         let present: Vec<i64> = campaigns.iter().map(|(r, _)| r.ciq_campaign_id).collect();
@@ -725,29 +739,43 @@ impl SyncEngine {
         Ok(())
     }
 
-    /// Stores and broadcasts progress, renewing the lease; stops the run if the lease was lost.
+    /// Broadcasts progress in-process at once and stores it for other instances' pages at most
+    /// every [`PROGRESS_EVERY`] (renewing the lease); stops the run if the lease was lost.
     async fn publish(
         &self,
         org: OrgId,
         run_id: SyncRunId,
         totals: &RunTotals,
         tx: &watch::Sender<LiveRun>,
-        lease: &LeaseRequest,
+        progress: &mut ProgressWriter,
     ) -> Result<(), SyncError> {
         let _ = tx.send(LiveRun::Running {
             run_id,
             progress: totals.progress,
         });
+        let lost = || {
+            tracing::error!("sync lease lost; stopping so two instances do not write at once");
+            Err(SyncError::Interrupted)
+        };
+        if progress.lost.load(std::sync::atomic::Ordering::SeqCst) {
+            return lost();
+        }
+        if progress
+            .stored_at
+            .is_some_and(|at| at.elapsed() < PROGRESS_EVERY)
+        {
+            return Ok(());
+        }
+        progress.stored_at = Some(std::time::Instant::now());
         let held = self
             .inner
             .store
-            .record_sync_progress(org, run_id, &totals.progress, lease)
+            .record_sync_progress(org, run_id, &totals.progress, &progress.lease)
             .await?;
         if held {
             Ok(())
         } else {
-            tracing::error!("sync lease lost; stopping so two instances do not write at once");
-            Err(SyncError::Interrupted)
+            lost()
         }
     }
 
@@ -1121,6 +1149,17 @@ impl SyncEngine {
     }
 }
 
+/// How often a run's progress is written to the database (pages on other instances read it
+/// from there; this instance's own watchers get every update at once).
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// A run's progress writes: its lease, whether the heartbeat lost it, and the last write.
+struct ProgressWriter {
+    lease: LeaseRequest,
+    lost: Arc<std::sync::atomic::AtomicBool>,
+    stored_at: Option<std::time::Instant>,
+}
+
 /// CreatorIQ requests counted for one key today (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestUsage {
@@ -1147,28 +1186,61 @@ pub enum ConnectError {
     Store(#[from] StoreError),
 }
 
-/// Counts each request against the key's daily quota in the database.
+/// Requests counted in the database at a time by one instance: one write per block instead
+/// of one per request. The count shown for today can run ahead of the requests really sent by
+/// up to a block per instance; it never lets more than the limit through.
+const QUOTA_BLOCK: u64 = 10;
+
+/// Counts each request against the key's daily quota in the database, a block at a time.
 struct QuotaGate {
     store: Arc<dyn Store>,
     fingerprint: String,
     limit: u64,
+    /// Requests already counted in the database and not yet sent, and their UTC day.
+    reserved: Mutex<(chrono::NaiveDate, u64)>,
+}
+
+impl QuotaGate {
+    fn new(store: Arc<dyn Store>, fingerprint: String, limit: u64) -> QuotaGate {
+        QuotaGate {
+            store,
+            fingerprint,
+            limit,
+            reserved: Mutex::new((NaiveDate::MIN, 0)),
+        }
+    }
 }
 
 #[async_trait]
 impl RequestGate for QuotaGate {
     async fn admit(&self) -> Result<(), GateRefusal> {
         let day = Utc::now().date_naive();
-        match self
-            .store
-            .count_ciq_request(&self.fingerprint, day, self.limit)
-            .await
-        {
-            Ok(Some(_)) => Ok(()),
-            Ok(None) => Err(GateRefusal::DailyLimit { limit: self.limit }),
-            Err(err) => {
-                tracing::error!(error = ?err, "counting a CreatorIQ request failed");
-                Err(GateRefusal::Unavailable("database error".to_string()))
+        let mut reserved = self.reserved.lock().await;
+        if reserved.0 != day {
+            *reserved = (day, 0);
+        }
+        if reserved.1 > 0 {
+            reserved.1 -= 1;
+            return Ok(());
+        }
+        // A whole block while the day has room for it, then single requests up to the limit.
+        for n in [QUOTA_BLOCK, 1] {
+            match self
+                .store
+                .count_ciq_requests(&self.fingerprint, day, n, self.limit)
+                .await
+            {
+                Ok(Some(_)) => {
+                    reserved.1 = n - 1;
+                    return Ok(());
+                }
+                Ok(None) => continue,
+                Err(err) => {
+                    tracing::error!(error = ?err, "counting CreatorIQ requests failed");
+                    return Err(GateRefusal::Unavailable("database error".to_string()));
+                }
             }
         }
+        Err(GateRefusal::DailyLimit { limit: self.limit })
     }
 }

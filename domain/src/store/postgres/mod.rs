@@ -155,13 +155,14 @@ impl Store for PgStore {
         settings::update_settings(&self.pool, org, settings::SettingUpdate::ClearKey).await
     }
 
-    async fn count_ciq_request(
+    async fn count_ciq_requests(
         &self,
         fingerprint: &str,
         day: NaiveDate,
+        n: u64,
         limit: u64,
     ) -> StoreResult<Option<u64>> {
-        settings::count_ciq_request(&self.pool, fingerprint, day, limit).await
+        settings::count_ciq_requests(&self.pool, fingerprint, day, n, limit).await
     }
 
     async fn ciq_requests_on(&self, fingerprint: &str, day: NaiveDate) -> StoreResult<u64> {

@@ -106,30 +106,34 @@ pub(super) async fn update_settings(
 /// Days of request counts kept (today is what matters; a week helps answer "what happened").
 const USAGE_DAYS_KEPT: i64 = 7;
 
-pub(super) async fn count_ciq_request(
+pub(super) async fn count_ciq_requests(
     pool: &PgPool,
     fingerprint: &str,
     day: chrono::NaiveDate,
+    n: u64,
     limit: u64,
 ) -> StoreResult<Option<u64>> {
-    if limit == 0 {
+    if n == 0 || n > limit {
         return Ok(None);
     }
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
     // One statement, so concurrent instances can neither both take the last request nor lose
     // a count: the conditional upsert only increments below the limit.
     let count: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO ciq_request_usage (key_fingerprint, day, requests) VALUES ($1, $2, 1) \
-         ON CONFLICT (key_fingerprint, day) DO UPDATE SET requests = ciq_request_usage.requests + 1 \
-         WHERE ciq_request_usage.requests < $3 \
+        "INSERT INTO ciq_request_usage (key_fingerprint, day, requests) VALUES ($1, $2, $4) \
+         ON CONFLICT (key_fingerprint, day) DO UPDATE \
+         SET requests = ciq_request_usage.requests + $4 \
+         WHERE ciq_request_usage.requests + $4 <= $3 \
          RETURNING requests",
     )
     .bind(fingerprint)
     .bind(day)
     .bind(limit)
+    .bind(n)
     .fetch_optional(pool)
     .await?;
-    if count == Some(1) {
+    if count == Some(n) {
         let cutoff = day - chrono::Duration::days(USAGE_DAYS_KEPT);
         sqlx::query("DELETE FROM ciq_request_usage WHERE day < $1")
             .bind(cutoff)

@@ -167,31 +167,6 @@ async fn put_row(
     Ok(ContractorId(id))
 }
 
-async fn insert_link(
-    conn: &mut PgConnection,
-    w: Writer,
-    contractor: ContractorId,
-    fingerprint: &str,
-    reason: &str,
-) -> StoreResult<LinkId> {
-    let token = LinkToken::generate();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO application_links (org_id, contractor_id, token, state, fingerprint, \
-         created_at, created_run_id, created_reason) \
-         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(w.org.0)
-    .bind(contractor.0)
-    .bind(token.expose())
-    .bind(fingerprint)
-    .bind(w.now)
-    .bind(w.run.map(|r| r.0))
-    .bind(reason)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(LinkId(id))
-}
-
 /// Retires the row's current link, which ends in `state`.
 async fn retire_link(
     conn: &mut PgConnection,
@@ -217,70 +192,76 @@ async fn retire_link(
     Ok(())
 }
 
-/// Executes a plan of [`crate::sync::writes`] in the caller's transaction, in order. Rows the
-/// plan creates get their ids here; later writes about them find them by creator.
+/// Rows per multi-row statement (well under both backends' bound-parameter limits).
+const CHUNK: usize = 400;
+
+/// Executes a plan of [`crate::sync::writes`] in the caller's transaction. Writes of the same
+/// kind go out together (one statement per chunk, not per row); the phases keep every order
+/// the plan relies on: rows exist before their links, errors and history; a link is retired
+/// before its replacement is issued.
 pub(super) async fn execute(
     conn: &mut PgConnection,
     w: Writer,
     plan: &WritePlan,
 ) -> StoreResult<()> {
-    let mut created: HashMap<i64, ContractorId> = HashMap::new();
-    let resolve = |created: &HashMap<i64, ContractorId>, row: RowRef| match row {
+    let org = w.org.0;
+    let mut touched = Vec::new();
+    let mut new_rows: Vec<(&ContractorUpdate, &str)> = Vec::new();
+    for write in &plan.writes {
+        match write {
+            Write::Campaign { record, failure } => {
+                upsert_campaign(conn, w.org, record, failure.as_ref(), w.now).await?;
+            }
+            Write::Touch(id) => touched.push(id.0),
+            Write::PutRow {
+                row: RowRef::Stored(id),
+                update,
+                content_hash,
+            } => {
+                put_row(conn, w, update, content_hash, Some(*id)).await?;
+            }
+            Write::PutRow {
+                row: RowRef::New { .. },
+                update,
+                content_hash,
+            } => new_rows.push((update, content_hash)),
+            _ => {}
+        }
+    }
+    for ids in touched.chunks(CHUNK) {
+        let mut q =
+            sqlx::QueryBuilder::<sqlx::Postgres>::new("UPDATE contractors SET last_synced_at = ");
+        q.push_bind(w.now)
+            .push(", last_run_id = ")
+            .push_bind(w.run.map(|r| r.0))
+            .push(" WHERE org_id = ")
+            .push_bind(org)
+            .push(" AND id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build().execute(&mut *conn).await?;
+    }
+    let created = insert_rows(conn, w, &new_rows).await?;
+    let resolve = |row: RowRef| match row {
         RowRef::Stored(id) => Ok(id),
         RowRef::New { ciq_publisher_id } => {
             created
                 .get(&ciq_publisher_id)
                 .copied()
                 .ok_or(StoreError::Invalid(
-                    "a plan wrote about a row before creating it",
+                    "a plan wrote about a row it did not create",
                 ))
         }
     };
-    let org = w.org.0;
+
+    let mut issued = Vec::new();
+    let mut events = Vec::new();
     for write in &plan.writes {
         match write {
-            Write::Campaign { record, failure } => {
-                upsert_campaign(conn, w.org, record, failure.as_ref(), w.now).await?;
-            }
-            Write::CampaignRemoved { ciq_campaign_id } => {
-                sqlx::query(
-                    "UPDATE campaigns SET sync_state = 'removed', last_attempt_at = $1 \
-                     WHERE org_id = $2 AND ciq_campaign_id = $3",
-                )
-                .bind(w.now)
-                .bind(org)
-                .bind(ciq_campaign_id)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Write::Touch(id) => {
-                sqlx::query(
-                    "UPDATE contractors SET last_synced_at = $1, last_run_id = $2 \
-                     WHERE org_id = $3 AND id = $4",
-                )
-                .bind(w.now)
-                .bind(w.run.map(|r| r.0))
-                .bind(org)
-                .bind(id.0)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Write::PutRow {
-                row,
-                update,
-                content_hash,
-            } => {
-                let existing = match row {
-                    RowRef::Stored(id) => Some(*id),
-                    RowRef::New { .. } => None,
-                };
-                let id = put_row(conn, w, update, content_hash, existing).await?;
-                if let RowRef::New { ciq_publisher_id } = row {
-                    created.insert(*ciq_publisher_id, id);
-                }
-            }
             Write::MarkError { row, failure } => {
-                let id = resolve(&created, *row)?;
                 sqlx::query(
                     "UPDATE contractors SET status = 'error', error_code = $1, error_message = $2, \
                      updated_at = $3, last_run_id = $4 WHERE org_id = $5 AND id = $6",
@@ -290,7 +271,7 @@ pub(super) async fn execute(
                 .bind(w.now)
                 .bind(w.run.map(|r| r.0))
                 .bind(org)
-                .bind(id.0)
+                .bind(resolve(*row)?.0)
                 .execute(&mut *conn)
                 .await?;
             }
@@ -307,27 +288,6 @@ pub(super) async fn execute(
                 .execute(&mut *conn)
                 .await?;
             }
-            Write::Event {
-                row,
-                status,
-                previous,
-                summary,
-            } => {
-                let id = resolve(&created, *row)?;
-                sqlx::query(
-                    "INSERT INTO contractor_events (org_id, contractor_id, run_id, at, status, \
-                     previous_status, summary) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(org)
-                .bind(id.0)
-                .bind(w.run.map(|r| r.0))
-                .bind(w.now)
-                .bind(status.as_str())
-                .bind(previous.map(|p| p.as_str()))
-                .bind(summary)
-                .execute(&mut *conn)
-                .await?;
-            }
             Write::RetireLink { row, reason, state } => {
                 retire_link(conn, w, *row, *reason, *state).await?;
             }
@@ -335,13 +295,125 @@ pub(super) async fn execute(
                 row,
                 fingerprint,
                 reason,
-            } => {
-                let id = resolve(&created, *row)?;
-                insert_link(conn, w, id, fingerprint, reason.as_str()).await?;
-            }
+            } => issued.push((resolve(*row)?, fingerprint.as_str(), reason.as_str())),
+            Write::Event {
+                row,
+                status,
+                previous,
+                summary,
+            } => events.push((resolve(*row)?, *status, *previous, summary.as_str())),
+            _ => {}
+        }
+    }
+    for chunk in issued.chunks(CHUNK) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "INSERT INTO application_links (org_id, contractor_id, token, state, fingerprint, \
+             created_at, created_run_id, created_reason) ",
+        );
+        q.push_values(chunk, |mut b, (id, fingerprint, reason)| {
+            b.push_bind(org)
+                .push_bind(id.0)
+                .push_bind(LinkToken::generate().expose().to_string())
+                .push_bind("active")
+                .push_bind(*fingerprint)
+                .push_bind(w.now)
+                .push_bind(w.run.map(|r| r.0))
+                .push_bind(*reason);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    for chunk in events.chunks(CHUNK) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "INSERT INTO contractor_events (org_id, contractor_id, run_id, at, status, \
+             previous_status, summary) ",
+        );
+        q.push_values(chunk, |mut b, (id, status, previous, summary)| {
+            b.push_bind(org)
+                .push_bind(id.0)
+                .push_bind(w.run.map(|r| r.0))
+                .push_bind(w.now)
+                .push_bind(status.as_str())
+                .push_bind(previous.map(|p| p.as_str()))
+                .push_bind(*summary);
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    for write in &plan.writes {
+        if let Write::CampaignRemoved { ciq_campaign_id } = write {
+            sqlx::query(
+                "UPDATE campaigns SET sync_state = 'removed', last_attempt_at = $1 \
+                 WHERE org_id = $2 AND ciq_campaign_id = $3",
+            )
+            .bind(w.now)
+            .bind(org)
+            .bind(ciq_campaign_id)
+            .execute(&mut *conn)
+            .await?;
         }
     }
     Ok(())
+}
+
+/// Inserts new rows, a chunk per statement; returns their ids by creator.
+async fn insert_rows(
+    conn: &mut PgConnection,
+    w: Writer,
+    rows: &[(&ContractorUpdate, &str)],
+) -> StoreResult<HashMap<i64, ContractorId>> {
+    let mut created = HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK / 2) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+            "INSERT INTO contractors (status, creator_name, email, search_text, sort_name, \
+             ciq_status, work_state, home_state, base_pay_cents, payment_amount_cents, agency_pay, \
+             coverage_start, coverage_end, failures, warnings, fields, content_hash, updated_at, \
+             last_synced_at, last_run_id, org_id, ciq_campaign_id, ciq_publisher_id, \
+             first_seen_at) ",
+        );
+        let mut encoded = Vec::with_capacity(chunk.len());
+        for (update, _) in chunk {
+            encoded.push((
+                json(&update.failures)?,
+                json(&update.warnings)?,
+                json(&update.fields)?,
+            ));
+        }
+        q.push_values(
+            chunk.iter().zip(encoded),
+            |mut b, ((update, hash), json)| {
+                let (failures, warnings, fields) = json;
+                b.push_bind(update.status.as_str())
+                    .push_bind(update.creator_name.clone())
+                    .push_bind(update.email.clone())
+                    .push_bind(search_text(update))
+                    .push_bind(update.creator_name.as_deref().unwrap_or("").to_lowercase())
+                    .push_bind(update.ciq_status.clone())
+                    .push_bind(update.work_state.clone())
+                    .push_bind(update.home_state.clone())
+                    .push_bind(update.base_pay_cents)
+                    .push_bind(update.payment_amount_cents)
+                    .push_bind(update.agency_pay)
+                    .push_bind(update.coverage_start)
+                    .push_bind(update.coverage_end)
+                    .push_bind(failures)
+                    .push_bind(warnings)
+                    .push_bind(fields)
+                    .push_bind(hash.to_string())
+                    .push_bind(w.now)
+                    .push_bind(w.now)
+                    .push_bind(w.run.map(|r| r.0))
+                    .push_bind(w.org.0)
+                    .push_bind(update.ciq_campaign_id)
+                    .push_bind(update.ciq_publisher_id)
+                    .push_bind(w.now);
+            },
+        );
+        q.push(" RETURNING id, ciq_publisher_id");
+        let ids = q.build().fetch_all(&mut *conn).await?;
+        for r in ids {
+            created.insert(r.get::<i64, _>(1), ContractorId(r.get::<i64, _>(0)));
+        }
+    }
+    Ok(created)
 }
 
 pub(super) async fn apply_campaign_sync(
