@@ -18,7 +18,10 @@ use chrono::Utc;
 use ciq_sandbox::{RunningSandbox, SandboxConfig, Size};
 use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqClient, CreatorIqConfig, SYNC_SECTIONS};
 use domain::crypto::MasterKey;
-use domain::store::{PgStore, SqliteStore, Store, Trigger, TriggerKind};
+use domain::store::{
+    ContractorFilter, ContractorPageRequest, ContractorSort, ContractorStatus, OrgId, PgStore,
+    SqliteStore, Store, Trigger, TriggerKind,
+};
 use domain::sync::{SyncConfig, SyncEngine};
 use sqlx::Connection;
 
@@ -48,6 +51,171 @@ struct Row {
     budget: u64,
     bytes_per_row: f64,
     peak_rss_mb: f64,
+    /// p50 of contractors-list queries: (label, milliseconds).
+    list: Vec<(&'static str, f64)>,
+}
+
+/// The median of `runs` timings of `f`, in milliseconds (after one warm-up call).
+async fn p50<F, Fut, T>(runs: usize, mut f: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    f().await;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        f().await;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// What a contractors page view asks the store: the page and the tab counts.
+async fn page_view(
+    store: &dyn Store,
+    org: OrgId,
+    filter: ContractorFilter,
+    sort: ContractorSort,
+    descending: bool,
+    offset: u64,
+) {
+    let request = ContractorPageRequest {
+        filter: filter.clone(),
+        sort,
+        descending,
+        offset,
+        limit: Some(50),
+    };
+    let page = store.contractor_page(org, &request).await.expect("page");
+    assert!(page.rows.len() <= 50);
+    store
+        .contractor_filter_counts(org, &filter)
+        .await
+        .expect("counts");
+}
+
+/// p50 of the page views an operator makes, at the store's current size.
+async fn list_figures(store: &dyn Store, org: OrgId, rows: u64) -> Vec<(&'static str, f64)> {
+    let runs = 15;
+    let all = ContractorFilter::default();
+    let status = |s| ContractorFilter {
+        status: Some(s),
+        ..ContractorFilter::default()
+    };
+    let campaigns = store.contractor_campaigns(org).await.expect("campaigns");
+    let campaign = campaigns
+        .get(campaigns.len() / 2)
+        .map(|c| c.ciq_campaign_id);
+    let search = |term: &str| ContractorFilter {
+        search: Some(term.to_string()),
+        ..ContractorFilter::default()
+    };
+    let last = rows.saturating_sub(50);
+    vec![
+        (
+            "first page, by name",
+            p50(runs, || {
+                page_view(store, org, all.clone(), ContractorSort::Name, false, 0)
+            })
+            .await,
+        ),
+        (
+            "needs attention tab",
+            p50(runs, || {
+                page_view(
+                    store,
+                    org,
+                    status(ContractorStatus::NeedsAttention),
+                    ContractorSort::Name,
+                    false,
+                    0,
+                )
+            })
+            .await,
+        ),
+        (
+            "synced tab, by last synced",
+            p50(runs, || {
+                page_view(
+                    store,
+                    org,
+                    status(ContractorStatus::Synced),
+                    ContractorSort::LastSynced,
+                    true,
+                    0,
+                )
+            })
+            .await,
+        ),
+        (
+            "one campaign",
+            p50(runs, || {
+                page_view(
+                    store,
+                    org,
+                    ContractorFilter {
+                        campaign,
+                        ..ContractorFilter::default()
+                    },
+                    ContractorSort::Status,
+                    false,
+                    0,
+                )
+            })
+            .await,
+        ),
+        (
+            "middle page, by campaign",
+            p50(runs, || {
+                page_view(
+                    store,
+                    org,
+                    all.clone(),
+                    ContractorSort::Campaign,
+                    false,
+                    rows / 2,
+                )
+            })
+            .await,
+        ),
+        (
+            "last page, by name",
+            p50(runs, || {
+                page_view(store, org, all.clone(), ContractorSort::Name, false, last)
+            })
+            .await,
+        ),
+        (
+            "search a name",
+            p50(runs, || {
+                page_view(store, org, search("avery"), ContractorSort::Name, false, 0)
+            })
+            .await,
+        ),
+        (
+            "search an email part",
+            p50(runs, || {
+                page_view(
+                    store,
+                    org,
+                    search("@example"),
+                    ContractorSort::Name,
+                    false,
+                    0,
+                )
+            })
+            .await,
+        ),
+        (
+            "search, no match",
+            p50(runs, || {
+                page_view(store, org, search("zzqx"), ContractorSort::Name, false, 0)
+            })
+            .await,
+        ),
+    ]
 }
 
 fn peak_rss_mb() -> f64 {
@@ -241,6 +409,7 @@ async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
     let campaigns = totals.progress.campaigns_total;
     let creators = totals.statuses.total();
     let bytes = opened.bytes().await;
+    let list = list_figures(store.as_ref(), org.id, creators).await;
     let row = Row {
         size,
         backend,
@@ -253,6 +422,7 @@ async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
         budget: campaigns.div_ceil(100).max(1) + 2 * campaigns,
         bytes_per_row: bytes / creators.max(1) as f64,
         peak_rss_mb: peak_rss_mb(),
+        list,
     };
     drop(engine);
     drop(store);
@@ -322,5 +492,22 @@ async fn main() {
             r.bytes_per_row,
             r.peak_rss_mb,
         );
+    }
+    println!("\ncontractors page views (page of 50 + tab counts), p50 in ms:");
+    let labels: Vec<&str> = rows
+        .first()
+        .map(|r| r.list.iter().map(|(l, _)| *l).collect())
+        .unwrap_or_default();
+    print!("{:<28}", "");
+    for r in &rows {
+        print!(" {:>16}", format!("{} {}", r.size, r.backend.name()));
+    }
+    println!();
+    for (i, label) in labels.iter().enumerate() {
+        print!("{label:<28}");
+        for r in &rows {
+            print!(" {:>16.2}", r.list[i].1);
+        }
+        println!();
     }
 }

@@ -7,7 +7,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
 use super::super::*;
-use super::{from_json, status_of, u};
+use super::{from_json, status_of};
 
 const CONTRACTOR_SELECT: &str =
     "SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
@@ -107,17 +107,7 @@ pub(super) async fn contractor_status_counts(
     pool: &PgPool,
     org: OrgId,
 ) -> StoreResult<StatusCounts> {
-    let rows = sqlx::query(
-        "SELECT status, COUNT(*) AS n FROM contractors WHERE org_id = $1 GROUP BY status",
-    )
-    .bind(org.0)
-    .fetch_all(pool)
-    .await?;
-    let mut counts = StatusCounts::default();
-    for r in rows {
-        counts.add(status_of(r.get("status"))?, u(&r, "n"));
-    }
-    Ok(counts)
+    stored_counts(pool, org, None).await
 }
 
 pub(super) async fn contractor_history(
@@ -155,6 +145,39 @@ pub(super) async fn contractor_history(
 // ---------------------------------------------------------------------------------------------
 // The contractors list
 // ---------------------------------------------------------------------------------------------
+
+fn has_search(filter: &ContractorFilter) -> bool {
+    filter
+        .search
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+}
+
+/// Rows per status from the counts the triggers keep (migration 0006), for the organization or
+/// one of its campaigns.
+async fn stored_counts(
+    pool: &PgPool,
+    org: OrgId,
+    campaign: Option<i64>,
+) -> StoreResult<StatusCounts> {
+    let rows = sqlx::query(
+        "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM contractor_counts \
+         WHERE org_id = $1 AND ($2 IS NULL OR ciq_campaign_id = $2) GROUP BY status",
+    )
+    .bind(org.0)
+    .bind(campaign)
+    .fetch_all(pool)
+    .await?;
+    let mut counts = StatusCounts::default();
+    for r in rows {
+        let n: Option<i64> = r.get("n");
+        counts.add(
+            status_of(r.get("status"))?,
+            n.map_or(0, |n| u64::try_from(n).unwrap_or(0)),
+        );
+    }
+    Ok(counts)
+}
 
 /// A bound value of a dynamically built query.
 enum Arg {
@@ -290,19 +313,24 @@ pub(super) async fn contractor_page(
         })
         .collect::<StoreResult<Vec<_>>>()?;
 
-    let count_sql = format!("SELECT COUNT(*) FROM contractors k WHERE {filter_sql}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for arg in &args {
-        count = match arg {
-            Arg::Int(n) => count.bind(*n),
-            Arg::Text(s) => count.bind(s.as_str()),
-        };
-    }
-    let total = count.fetch_one(pool).await?;
-    Ok(ContractorPage {
-        rows,
-        total: u64::try_from(total).unwrap_or(0),
-    })
+    let total = if has_search(&request.filter) {
+        let count_sql = format!("SELECT COUNT(*) FROM contractors k WHERE {filter_sql}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for arg in &args {
+            count = match arg {
+                Arg::Int(n) => count.bind(*n),
+                Arg::Text(s) => count.bind(s.as_str()),
+            };
+        }
+        u64::try_from(count.fetch_one(pool).await?).unwrap_or(0)
+    } else {
+        let counts = stored_counts(pool, org, request.filter.campaign).await?;
+        match request.filter.status {
+            Some(status) => counts.get(status),
+            None => counts.total(),
+        }
+    };
+    Ok(ContractorPage { rows, total })
 }
 
 pub(super) async fn filter_counts(
@@ -310,6 +338,9 @@ pub(super) async fn filter_counts(
     org: OrgId,
     filter: &ContractorFilter,
 ) -> StoreResult<StatusCounts> {
+    if !has_search(filter) {
+        return stored_counts(pool, org, filter.campaign).await;
+    }
     let (filter_sql, args) = where_clause(org, filter, false);
     let sql = format!(
         "SELECT k.status, COUNT(*) AS n FROM contractors k WHERE {filter_sql} GROUP BY k.status"
