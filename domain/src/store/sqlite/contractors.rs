@@ -199,7 +199,16 @@ fn where_clause(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (St
         sql.push_str(&format!(" AND k.ciq_campaign_id = ${}", args.len()));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
-        if !search.is_empty() {
+        if search.chars().count() >= 3 {
+            // The trigram index: a quoted phrase of trigrams is exactly a substring.
+            args.push(Arg::Text(format!("\"{}\"", search.replace('"', "\"\""))));
+            sql.push_str(&format!(
+                " AND k.id IN (SELECT rowid FROM contractor_search WHERE contractor_search \
+                 MATCH ${})",
+                args.len()
+            ));
+        } else if !search.is_empty() {
+            // Too short for trigrams: scan.
             args.push(Arg::Text(like_pattern(search)));
             sql.push_str(&format!(
                 " AND k.search_text LIKE ${} ESCAPE '\\'",
