@@ -399,6 +399,14 @@ async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
         .await
         .expect("first sync");
     let first_time = started.elapsed();
+    if first.state() != domain::store::RunState::Succeeded {
+        eprintln!(
+            "  the first sync into {} ended {}: {:?}",
+            backend.name(),
+            first.state().as_str(),
+            first.totals().error
+        );
+    }
     let started = Instant::now();
     engine
         .sync_organization(org.id, trigger())

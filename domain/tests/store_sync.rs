@@ -394,7 +394,43 @@ async fn concurrent_counters_never_pass_the_limit(db: TestStore) {
     assert_eq!(store.ciq_requests_on("shared", day).await.unwrap(), 25);
 }
 
+async fn concurrent_writers_wait_for_each_other_instead_of_failing(db: TestStore) {
+    let store = db.store.clone();
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let run = begin(store.as_ref(), org.id).await;
+    let lease = lease("me", 60);
+    // The lease heartbeat and the request counter write while campaigns are applied.
+    let background = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let day = NaiveDate::from_ymd_opt(2030, 6, 1).unwrap();
+            for _ in 0..200 {
+                store.renew_sync_lease(org.id, run, &lease).await.unwrap();
+                store
+                    .count_ciq_requests("k", day, 1, 1_000_000)
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    for round in 0..60 {
+        let rows = (0..20).map(|p| synced(round * 100 + p, "MA")).collect();
+        let mut sync = campaign_sync(rows);
+        sync.campaign.ciq_campaign_id = 1_000 + round;
+        for row in &mut sync.rows {
+            row.ciq_campaign_id = 1_000 + round;
+        }
+        store.apply_campaign_sync(org.id, run, &sync).await.unwrap();
+    }
+    background.await.unwrap();
+    assert_eq!(
+        store.contractor_status_counts(org.id).await.unwrap().synced,
+        1_200
+    );
+}
+
 on_both_backends!(
+    concurrent_writers_wait_for_each_other_instead_of_failing,
     ciq_settings_default_and_round_trip_with_the_key_encrypted,
     rows_and_links_are_scoped_by_organization,
     links_open_submit_and_survive_replacement_as_history,

@@ -78,7 +78,7 @@ pub(super) async fn regenerate_link(
         run: None,
         now: Utc::now(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     // Touch the row first: takes the write lock and checks it belongs to the organization.
     let publisher: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE contractors SET updated_at = updated_at WHERE org_id = $1 AND id = $2 \

@@ -3,6 +3,10 @@
 //! ([`organizations`]), CreatorIQ settings and request counts ([`settings`]), runs and leases
 //! ([`runs`]), a sync's writes ([`sync_writes`]), contractor reads and the list
 //! ([`contractors`]), and links ([`links`]).
+//!
+//! Every transaction here writes, so each begins `IMMEDIATE`: it takes SQLite's write lock up
+//! front and waits its turn (busy timeout), instead of reading first and failing at once when
+//! another connection (the lease heartbeat, the request counter) committed in between.
 
 use std::path::Path;
 use std::str::FromStr;

@@ -52,7 +52,7 @@ pub(super) async fn create_member(
     password_hash: &str,
     role: Role,
 ) -> StoreResult<Member> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO members (org_id, email, password_hash, role, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -133,7 +133,7 @@ pub(super) async fn record_login_failure(
     subjects: &[String],
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     // Nothing looks back further than a day; keeps the table small without a janitor.
     sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
         .bind((at - chrono::Duration::days(1)).timestamp_millis())

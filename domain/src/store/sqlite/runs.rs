@@ -66,7 +66,7 @@ pub(super) async fn begin_sync_run(
     lease: &LeaseRequest,
 ) -> StoreResult<BeginRun> {
     let now = Utc::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     // Writing first takes SQLite's write lock up front, so two callers serialize here instead of
     // failing on a read-to-write upgrade. A run whose lease expired was interrupted.
     sqlx::query(
@@ -145,7 +145,7 @@ pub(super) async fn record_sync_progress(
     progress: &SyncProgress,
     lease: &LeaseRequest,
 ) -> StoreResult<bool> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let held = sqlx::query(
         "UPDATE sync_leases SET expires_at = $1 WHERE org_id = $2 AND run_id = $3 AND holder = $4",
     )
@@ -181,7 +181,7 @@ pub(super) async fn finish_sync_run(
     totals: &RunTotals,
     holder: &str,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let p = &totals.progress;
     let s = &totals.statuses;
     sqlx::query(

@@ -68,7 +68,7 @@ pub(super) async fn update_settings(
     org: OrgId,
     update: SettingUpdate<'_>,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     ensure_settings(&mut tx, org).await?;
     let now = Utc::now();
     let query = match update {

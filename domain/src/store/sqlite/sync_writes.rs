@@ -427,7 +427,7 @@ pub(super) async fn apply_campaign_sync(
         run: Some(run),
         now: Utc::now(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let stored = stored_rows(
         &mut tx,
         org,
@@ -453,7 +453,7 @@ pub(super) async fn record_campaign_failure(
         run: Some(run),
         now: Utc::now(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let stored = stored_rows(&mut tx, org, campaign.ciq_campaign_id, None).await?;
     let plan = plan_campaign_failure(campaign, &stored, failure);
     execute(&mut tx, w, &plan).await?;
@@ -473,7 +473,7 @@ pub(super) async fn record_row_failure(
         run: Some(run),
         now: Utc::now(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let row = sqlx::query(
         "SELECT ciq_campaign_id, ciq_publisher_id FROM contractors WHERE org_id = $1 AND id = $2",
     )
@@ -505,7 +505,7 @@ pub(super) async fn remove_missing_campaigns(
     };
     let present: HashSet<i64> = present.iter().copied().collect();
     let mut out = ApplyOutcome::default();
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     // Take the write lock first (see begin_sync_run).
     sqlx::query("UPDATE campaigns SET sync_state = sync_state WHERE org_id = $1 AND 1 = 0")
         .bind(org.0)
