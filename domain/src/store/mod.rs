@@ -2,8 +2,13 @@
 //! PostgreSQL implementation can sit next to the SQLite one without touching callers.
 
 pub mod migrate;
+// Both backends compile the same SQL modules (`store/sql/`) against their own pool, connection
+// and row types: one source for the queries, loaded once per backend on purpose.
+#[allow(clippy::duplicate_mod)]
 mod postgres;
 mod records;
+mod sql_support;
+#[allow(clippy::duplicate_mod)]
 mod sqlite;
 
 use async_trait::async_trait;

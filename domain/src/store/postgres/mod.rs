@@ -1,6 +1,6 @@
 //! The store at scale: PostgreSQL, shared by any number of server instances. `PgStore`
 //! implements [`Store`] with the same decisions as the SQLite store ([`crate::sync::writes`]),
-//! one file per table group like it: organizations and members ([`organizations`]), CreatorIQ
+//! the same SQL modules (`store/sql/`): organizations and members ([`organizations`]), CreatorIQ
 //! settings and request counts ([`settings`]), runs and leases ([`runs`]), a sync's writes
 //! ([`sync_writes`]), contractor reads and the list ([`contractors`]), and links ([`links`]).
 //! Columns have real types (timestamptz, date, jsonb, boolean); writes that must not interleave
@@ -14,41 +14,60 @@ use chrono::Utc;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Row};
 
+use super::sql_support::{conflict, corrupt, status_of, subject_key};
 use super::*;
 
+#[path = "../sql/contractors.rs"]
 mod contractors;
+#[path = "../sql/links.rs"]
 mod links;
+#[path = "../sql/organizations.rs"]
 mod organizations;
+#[path = "../sql/runs.rs"]
 mod runs;
+#[path = "../sql/settings.rs"]
 mod settings;
+#[path = "../sql/sync_writes.rs"]
 mod sync_writes;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
-fn corrupt(what: impl Into<String>) -> StoreError {
-    StoreError::Corrupt(what.into())
+// What the shared SQL modules (`store/sql/`) are compiled against here.
+type Pool = PgPool;
+type Conn = PgConnection;
+type DbRow = sqlx::postgres::PgRow;
+type Db = sqlx::Postgres;
+/// JSON columns are `jsonb`.
+type JsonColumn = serde_json::Value;
+/// `LIMIT` without a limit.
+const LIMIT_ALL: &str = "LIMIT ALL";
+
+async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    pool.begin().await
+}
+
+/// The contractors search: `LIKE '%term%'`, served by the pg_trgm index of migration 0004.
+/// Returns the condition (with `$param`) and the value to bind.
+fn search_condition(search: &str, param: usize) -> (String, String) {
+    (
+        format!("k.search_text LIKE ${param} ESCAPE '\\'"),
+        contractors::like_pattern(search),
+    )
 }
 
 /// A value for a `jsonb` column.
-fn json<T: serde::Serialize>(value: &T) -> StoreResult<serde_json::Value> {
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<JsonColumn> {
     serde_json::to_value(value).map_err(|e| corrupt(format!("encoding JSON: {e}")))
 }
 
 /// A `jsonb` column's value as `T`.
-fn from_json<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
-    what: &str,
-) -> StoreResult<T> {
+fn from_json<T: serde::de::DeserializeOwned>(value: JsonColumn, what: &str) -> StoreResult<T> {
     serde_json::from_value(value).map_err(|e| corrupt(format!("{what}: {e}")))
 }
 
 /// A non-negative count column (negative or damaged values read as 0).
-fn u(r: &sqlx::postgres::PgRow, col: &str) -> u64 {
+fn u(r: &DbRow, col: &str) -> u64 {
     u64::try_from(r.get::<i64, _>(col)).unwrap_or(0)
-}
-
-fn status_of(text: &str) -> StoreResult<ContractorStatus> {
-    ContractorStatus::parse(text).ok_or_else(|| corrupt(format!("contractor status {text:?}")))
 }
 
 /// Serializes the writers of one organization across every instance until the transaction
@@ -84,20 +103,6 @@ impl PgStore {
     /// The pool, for components that keep their own tables next to ours (the session store).
     pub fn pool(&self) -> &PgPool {
         &self.pool
-    }
-}
-
-/// Sign-in throttle subjects are stored hashed: what people type into the email box is
-/// sometimes their password.
-fn subject_key(subject: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(subject.as_bytes()))
-}
-
-fn conflict(err: sqlx::Error, what: &'static str) -> StoreError {
-    match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
-        _ => StoreError::Database(err),
     }
 }
 

@@ -1,12 +1,9 @@
 //! The embedded default store: one SQLite file in WAL mode. `SqliteStore` implements
-//! [`Store`] by delegating to one file per table group: organizations and members
+//! [`Store`] by delegating to one module per table group: organizations and members
 //! ([`organizations`]), CreatorIQ settings and request counts ([`settings`]), runs and leases
 //! ([`runs`]), a sync's writes ([`sync_writes`]), contractor reads and the list
 //! ([`contractors`]), and links ([`links`]).
-//!
-//! Every transaction here writes, so each begins `IMMEDIATE`: it takes SQLite's write lock up
-//! front and waits its turn (busy timeout), instead of reading first and failing at once when
-//! another connection (the lease heartbeat, the request counter) committed in between.
+//! The SQL itself is shared with PostgreSQL (`store/sql/`); what differs is said here.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -17,36 +14,77 @@ use chrono::Utc;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+use super::sql_support::{conflict, corrupt, status_of, subject_key};
 use super::*;
 
+#[path = "../sql/contractors.rs"]
 mod contractors;
+#[path = "../sql/links.rs"]
 mod links;
+#[path = "../sql/organizations.rs"]
 mod organizations;
+#[path = "../sql/runs.rs"]
 mod runs;
+#[path = "../sql/settings.rs"]
 mod settings;
+#[path = "../sql/sync_writes.rs"]
 mod sync_writes;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
-fn corrupt(what: impl Into<String>) -> StoreError {
-    StoreError::Corrupt(what.into())
+// What the shared SQL modules (`store/sql/`) are compiled against here.
+type Pool = SqlitePool;
+type Conn = sqlx::SqliteConnection;
+type DbRow = sqlx::sqlite::SqliteRow;
+type Db = sqlx::Sqlite;
+/// JSON columns are text.
+type JsonColumn = String;
+/// `LIMIT` without a limit.
+const LIMIT_ALL: &str = "LIMIT -1";
+
+/// Every store transaction writes, so each begins `IMMEDIATE`: it takes SQLite's write lock up
+/// front and waits its turn (busy timeout), instead of reading first and failing at once when
+/// another connection (the lease heartbeat, the request counter) committed in between.
+async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
 }
 
-fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+/// Writers of one organization must not interleave: an `IMMEDIATE` transaction already holds
+/// SQLite's only write lock, so there is nothing more to take.
+async fn lock_organization(_conn: &mut Conn, _org: OrgId) -> StoreResult<()> {
+    Ok(())
+}
+
+/// The contractors search: the FTS5 trigram index (migration 0007) for three characters or
+/// more, where a quoted phrase of trigrams is exactly a substring; a scan for shorter terms.
+/// Returns the condition (with `$param`) and the value to bind.
+fn search_condition(search: &str, param: usize) -> (String, String) {
+    if search.chars().count() >= 3 {
+        (
+            format!(
+                "k.id IN (SELECT rowid FROM contractor_search WHERE contractor_search MATCH ${param})"
+            ),
+            format!("\"{}\"", search.replace('"', "\"\"")),
+        )
+    } else {
+        (
+            format!("k.search_text LIKE ${param} ESCAPE '\\'"),
+            contractors::like_pattern(search),
+        )
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<JsonColumn> {
     serde_json::to_string(value).map_err(|e| corrupt(format!("encoding JSON: {e}")))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
+fn from_json<T: serde::de::DeserializeOwned>(text: JsonColumn, what: &str) -> StoreResult<T> {
+    serde_json::from_str(&text).map_err(|e| corrupt(format!("{what}: {e}")))
 }
 
 /// A non-negative count column (negative or damaged values read as 0).
-fn u(r: &sqlx::sqlite::SqliteRow, col: &str) -> u64 {
+fn u(r: &DbRow, col: &str) -> u64 {
     u64::try_from(r.get::<i64, _>(col)).unwrap_or(0)
-}
-
-fn status_of(text: &str) -> StoreResult<ContractorStatus> {
-    ContractorStatus::parse(text).ok_or_else(|| corrupt(format!("contractor status {text:?}")))
 }
 
 /// The embedded default store: one SQLite file in WAL mode.
@@ -86,20 +124,6 @@ impl SqliteStore {
     /// The pool, for components that keep their own tables next to ours (the session store).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
-    }
-}
-
-/// Sign-in throttle subjects are stored hashed: what people type into the email box is
-/// sometimes their password.
-fn subject_key(subject: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(subject.as_bytes()))
-}
-
-fn conflict(err: sqlx::Error, what: &'static str) -> StoreError {
-    match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
-        _ => StoreError::Database(err),
     }
 }
 

@@ -1,13 +1,15 @@
-//! PostgreSQL: an organization's CreatorIQ settings and the per-key daily request count.
+//! an organization's CreatorIQ settings and the per-key daily request count.
 
 use chrono::Utc;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::Row;
+
+use super::{Conn, Pool};
 
 use super::super::*;
 use super::corrupt;
 use crate::creatoriq::DEFAULT_BASE_URL;
 
-pub(super) async fn ciq_settings(pool: &PgPool, org: OrgId) -> StoreResult<CiqSettings> {
+pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSettings> {
     let row = sqlx::query(
         "SELECT base_url, api_key_encrypted, api_key_last4, coverage_types, updated_at \
          FROM ciq_settings WHERE org_id = $1",
@@ -39,7 +41,7 @@ pub(super) async fn ciq_settings(pool: &PgPool, org: OrgId) -> StoreResult<CiqSe
 
 /// Makes sure the organization has a settings row (with defaults) so updates can be plain
 /// `UPDATE`s of one column.
-async fn ensure_settings(conn: &mut PgConnection, org: OrgId) -> StoreResult<()> {
+async fn ensure_settings(conn: &mut Conn, org: OrgId) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO ciq_settings (org_id, base_url, coverage_types, updated_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (org_id) DO NOTHING",
@@ -64,11 +66,11 @@ pub(super) enum SettingUpdate<'a> {
 }
 
 pub(super) async fn update_settings(
-    pool: &PgPool,
+    pool: &Pool,
     org: OrgId,
     update: SettingUpdate<'_>,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     ensure_settings(&mut tx, org).await?;
     let now = Utc::now();
     let query = match update {
@@ -107,7 +109,7 @@ pub(super) async fn update_settings(
 const USAGE_DAYS_KEPT: i64 = 7;
 
 pub(super) async fn count_ciq_requests(
-    pool: &PgPool,
+    pool: &Pool,
     fingerprint: &str,
     day: chrono::NaiveDate,
     n: u64,
@@ -144,7 +146,7 @@ pub(super) async fn count_ciq_requests(
 }
 
 pub(super) async fn ciq_requests_on(
-    pool: &PgPool,
+    pool: &Pool,
     fingerprint: &str,
     day: chrono::NaiveDate,
 ) -> StoreResult<u64> {

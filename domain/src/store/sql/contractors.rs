@@ -1,10 +1,11 @@
-//! SQLite: contractor rows as pages read them: one row, its history, status counts, and the
+//! contractor rows as pages read them: one row, its history, status counts, and the
 //! contractors list (filtered, sorted, paginated). Every query is scoped by `org_id`, and each
 //! list order has an index (migration 0004) so a page is an index range scan, not a sort.
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
+
+use super::{Db, DbRow, Pool};
 
 use super::super::*;
 use super::{from_json, status_of};
@@ -18,7 +19,7 @@ const CONTRACTOR_SELECT: &str =
     FROM contractors k LEFT JOIN campaigns c \
     ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id";
 
-pub(super) fn contractor_from_row(r: &SqliteRow) -> StoreResult<Contractor> {
+pub(super) fn contractor_from_row(r: &DbRow) -> StoreResult<Contractor> {
     let error = match (
         r.get::<Option<String>, _>("error_code"),
         r.get::<Option<String>, _>("error_message"),
@@ -55,7 +56,7 @@ pub(super) fn contractor_from_row(r: &SqliteRow) -> StoreResult<Contractor> {
 }
 
 pub(super) async fn contractor(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     id: ContractorId,
 ) -> StoreResult<Option<Contractor>> {
@@ -69,7 +70,7 @@ pub(super) async fn contractor(
 }
 
 pub(super) async fn contractor_by_ciq_ids(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     campaign: i64,
     publisher: i64,
@@ -88,7 +89,7 @@ pub(super) async fn contractor_by_ciq_ids(
 }
 
 pub(super) async fn contractors_for_publisher(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     publisher: i64,
 ) -> StoreResult<Vec<Contractor>> {
@@ -103,15 +104,12 @@ pub(super) async fn contractors_for_publisher(
     rows.iter().map(contractor_from_row).collect()
 }
 
-pub(super) async fn contractor_status_counts(
-    pool: &SqlitePool,
-    org: OrgId,
-) -> StoreResult<StatusCounts> {
+pub(super) async fn contractor_status_counts(pool: &Pool, org: OrgId) -> StoreResult<StatusCounts> {
     stored_counts(pool, org, None).await
 }
 
 pub(super) async fn contractor_history(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     id: ContractorId,
     limit: u32,
@@ -156,7 +154,7 @@ fn has_search(filter: &ContractorFilter) -> bool {
 /// Rows per status from the counts the triggers keep (migration 0006), for the organization or
 /// one of its campaigns.
 async fn stored_counts(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     campaign: Option<i64>,
 ) -> StoreResult<StatusCounts> {
@@ -199,28 +197,18 @@ fn where_clause(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (St
         sql.push_str(&format!(" AND k.ciq_campaign_id = ${}", args.len()));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
-        if search.chars().count() >= 3 {
-            // The trigram index: a quoted phrase of trigrams is exactly a substring.
-            args.push(Arg::Text(format!("\"{}\"", search.replace('"', "\"\""))));
-            sql.push_str(&format!(
-                " AND k.id IN (SELECT rowid FROM contractor_search WHERE contractor_search \
-                 MATCH ${})",
-                args.len()
-            ));
-        } else if !search.is_empty() {
-            // Too short for trigrams: scan.
-            args.push(Arg::Text(like_pattern(search)));
-            sql.push_str(&format!(
-                " AND k.search_text LIKE ${} ESCAPE '\\'",
-                args.len()
-            ));
+        if !search.is_empty() {
+            let (condition, value) = super::search_condition(search, args.len() + 1);
+            args.push(Arg::Text(value));
+            sql.push_str(" AND ");
+            sql.push_str(&condition);
         }
     }
     (sql, args)
 }
 
 /// `%term%` with LIKE's wildcards in the term taken literally. `search_text` is lower-cased.
-fn like_pattern(term: &str) -> String {
+pub(super) fn like_pattern(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 2);
     out.push('%');
     for c in term.to_lowercase().chars() {
@@ -243,15 +231,21 @@ fn order_by(sort: ContractorSort, descending: bool) -> String {
     };
     columns
         .iter()
-        .map(|c| format!("{c} {dir}"))
+        // NULLs first in ascending order, last in descending (SQLite's default; said for
+        // PostgreSQL, whose indexes are declared the same way).
+        .map(|c| match (*c, descending) {
+            ("k.last_synced_at", false) => format!("{c} ASC NULLS FIRST"),
+            ("k.last_synced_at", true) => format!("{c} DESC NULLS LAST"),
+            _ => format!("{c} {dir}"),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 fn bind_all<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    mut query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
     args: &'q [Arg],
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>> {
     for arg in args {
         query = match arg {
             Arg::Int(n) => query.bind(*n),
@@ -261,7 +255,7 @@ fn bind_all<'q>(
     query
 }
 
-fn link_summary(r: &SqliteRow) -> StoreResult<Option<LinkSummary>> {
+fn link_summary(r: &DbRow) -> StoreResult<Option<LinkSummary>> {
     let Some(token) = r.get::<Option<String>, _>("link_token") else {
         return Ok(None);
     };
@@ -277,7 +271,7 @@ fn link_summary(r: &SqliteRow) -> StoreResult<Option<LinkSummary>> {
 }
 
 pub(super) async fn contractor_page(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     request: &ContractorPageRequest,
 ) -> StoreResult<ContractorPage> {
@@ -288,7 +282,7 @@ pub(super) async fn contractor_page(
     // join from the name index and rescan the page for each of the organization's rows.
     let limit = match request.limit {
         Some(n) => format!("LIMIT {n} OFFSET {}", request.offset),
-        None => format!("LIMIT -1 OFFSET {}", request.offset),
+        None => format!("{} OFFSET {}", super::LIMIT_ALL, request.offset),
     };
     let sql = format!(
         "WITH page AS MATERIALIZED (SELECT k.id FROM contractors k WHERE {filter_sql} ORDER BY {order} {limit}) \
@@ -338,7 +332,7 @@ pub(super) async fn contractor_page(
 }
 
 pub(super) async fn filter_counts(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     filter: &ContractorFilter,
 ) -> StoreResult<StatusCounts> {
@@ -361,10 +355,10 @@ pub(super) async fn filter_counts(
     Ok(counts)
 }
 
-pub(super) async fn campaigns(pool: &SqlitePool, org: OrgId) -> StoreResult<Vec<CampaignOption>> {
+pub(super) async fn campaigns(pool: &Pool, org: OrgId) -> StoreResult<Vec<CampaignOption>> {
     let rows = sqlx::query(
         "SELECT ciq_campaign_id, name FROM campaigns WHERE org_id = $1 \
-         ORDER BY name COLLATE NOCASE, ciq_campaign_id",
+         ORDER BY lower(name), ciq_campaign_id",
     )
     .bind(org.0)
     .fetch_all(pool)

@@ -1,10 +1,12 @@
-//! PostgreSQL: a sync's writes. The rows of a campaign are loaded, [`crate::sync::writes`] decides
+//! a sync's writes. The rows of a campaign are loaded, [`crate::sync::writes`] decides
 //! what to write, and [`execute`] runs that plan in the caller's transaction.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::Row;
+
+use super::{Conn, Db, Pool};
 
 use super::super::*;
 use super::{corrupt, json, status_of};
@@ -15,7 +17,7 @@ use crate::sync::writes::{
 };
 
 async fn upsert_campaign(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     org: OrgId,
     campaign: &CampaignRecord,
     failure: Option<&SyncFailure>,
@@ -52,7 +54,7 @@ async fn upsert_campaign(
 
 /// The stored rows of a campaign (or of one creator on it) as the planner needs them.
 pub(super) async fn stored_rows(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     org: OrgId,
     ciq_campaign_id: i64,
     only_publisher: Option<i64>,
@@ -112,7 +114,7 @@ fn search_text(update: &ContractorUpdate) -> String {
 
 /// Inserts (`existing` is `None`) or rewrites a row from `update`; returns its id.
 async fn put_row(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     w: Writer,
     update: &ContractorUpdate,
     hash: &str,
@@ -169,7 +171,7 @@ async fn put_row(
 
 /// Retires the row's current link, which ends in `state`.
 async fn retire_link(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     w: Writer,
     contractor: ContractorId,
     reason: RetireReason,
@@ -199,11 +201,7 @@ const CHUNK: usize = 400;
 /// kind go out together (one statement per chunk, not per row); the phases keep every order
 /// the plan relies on: rows exist before their links, errors and history; a link is retired
 /// before its replacement is issued.
-pub(super) async fn execute(
-    conn: &mut PgConnection,
-    w: Writer,
-    plan: &WritePlan,
-) -> StoreResult<()> {
+pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> StoreResult<()> {
     let org = w.org.0;
     let mut touched = Vec::new();
     let mut new_rows: Vec<(&ContractorUpdate, &str)> = Vec::new();
@@ -229,8 +227,7 @@ pub(super) async fn execute(
         }
     }
     for ids in touched.chunks(CHUNK) {
-        let mut q =
-            sqlx::QueryBuilder::<sqlx::Postgres>::new("UPDATE contractors SET last_synced_at = ");
+        let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE contractors SET last_synced_at = ");
         q.push_bind(w.now)
             .push(", last_run_id = ")
             .push_bind(w.run.map(|r| r.0))
@@ -306,7 +303,7 @@ pub(super) async fn execute(
         }
     }
     for chunk in issued.chunks(CHUNK) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+        let mut q = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO application_links (org_id, contractor_id, token, state, fingerprint, \
              created_at, created_run_id, created_reason) ",
         );
@@ -323,7 +320,7 @@ pub(super) async fn execute(
         q.build().execute(&mut *conn).await?;
     }
     for chunk in events.chunks(CHUNK) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+        let mut q = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO contractor_events (org_id, contractor_id, run_id, at, status, \
              previous_status, summary) ",
         );
@@ -356,13 +353,13 @@ pub(super) async fn execute(
 
 /// Inserts new rows, a chunk per statement; returns their ids by creator.
 async fn insert_rows(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     w: Writer,
     rows: &[(&ContractorUpdate, &str)],
 ) -> StoreResult<HashMap<i64, ContractorId>> {
     let mut created = HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK / 2) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+        let mut q = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO contractors (status, creator_name, email, search_text, sort_name, \
              ciq_status, work_state, home_state, base_pay_cents, payment_amount_cents, agency_pay, \
              coverage_start, coverage_end, failures, warnings, fields, content_hash, updated_at, \
@@ -417,7 +414,7 @@ async fn insert_rows(
 }
 
 pub(super) async fn apply_campaign_sync(
-    pool: &PgPool,
+    pool: &Pool,
     org: OrgId,
     run: SyncRunId,
     sync: &CampaignSync,
@@ -427,7 +424,7 @@ pub(super) async fn apply_campaign_sync(
         run: Some(run),
         now: Utc::now(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let stored = stored_rows(
         &mut tx,
         org,
@@ -442,7 +439,7 @@ pub(super) async fn apply_campaign_sync(
 }
 
 pub(super) async fn record_campaign_failure(
-    pool: &PgPool,
+    pool: &Pool,
     org: OrgId,
     run: SyncRunId,
     campaign: &CampaignRecord,
@@ -453,7 +450,7 @@ pub(super) async fn record_campaign_failure(
         run: Some(run),
         now: Utc::now(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let stored = stored_rows(&mut tx, org, campaign.ciq_campaign_id, None).await?;
     let plan = plan_campaign_failure(campaign, &stored, failure);
     execute(&mut tx, w, &plan).await?;
@@ -462,7 +459,7 @@ pub(super) async fn record_campaign_failure(
 }
 
 pub(super) async fn record_row_failure(
-    pool: &PgPool,
+    pool: &Pool,
     org: OrgId,
     run: SyncRunId,
     contractor: ContractorId,
@@ -473,7 +470,7 @@ pub(super) async fn record_row_failure(
         run: Some(run),
         now: Utc::now(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     let row = sqlx::query(
         "SELECT ciq_campaign_id, ciq_publisher_id FROM contractors WHERE org_id = $1 AND id = $2",
     )
@@ -493,7 +490,7 @@ pub(super) async fn record_row_failure(
 }
 
 pub(super) async fn remove_missing_campaigns(
-    pool: &PgPool,
+    pool: &Pool,
     org: OrgId,
     run: SyncRunId,
     present: &[i64],
@@ -505,7 +502,7 @@ pub(super) async fn remove_missing_campaigns(
     };
     let present: HashSet<i64> = present.iter().copied().collect();
     let mut out = ApplyOutcome::default();
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     // One writer per organization at a time (see begin_sync_run).
     super::lock_organization(&mut tx, org).await?;
     let known: Vec<i64> = sqlx::query_scalar(

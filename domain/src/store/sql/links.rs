@@ -1,9 +1,10 @@
-//! PostgreSQL: application links: the current link and history of a row, the public lookup by
+//! application links: the current link and history of a row, the public lookup by
 //! token, and the operator's "Regenerate".
 
 use chrono::Utc;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use sqlx::Row;
+
+use super::{DbRow, Pool};
 
 use super::super::*;
 use super::contractors::contractor;
@@ -16,7 +17,7 @@ const LINK_SELECT: &str = "SELECT id, org_id, contractor_id, token, state, finge
     created_at, created_run_id, created_reason, opened_at, submitted_at, expired_at, retired_at, \
     retired_reason FROM application_links";
 
-fn link_from_row(r: &PgRow) -> StoreResult<ApplicationLink> {
+fn link_from_row(r: &DbRow) -> StoreResult<ApplicationLink> {
     let state: String = r.get("state");
     Ok(ApplicationLink {
         id: LinkId(r.get("id")),
@@ -40,7 +41,7 @@ fn link_from_row(r: &PgRow) -> StoreResult<ApplicationLink> {
 }
 
 pub(super) async fn current_link(
-    pool: &PgPool,
+    pool: &Pool,
     org: OrgId,
     contractor: ContractorId,
 ) -> StoreResult<Option<ApplicationLink>> {
@@ -55,7 +56,7 @@ pub(super) async fn current_link(
 }
 
 pub(super) async fn link_history(
-    pool: &PgPool,
+    pool: &Pool,
     org: OrgId,
     contractor: ContractorId,
 ) -> StoreResult<Vec<ApplicationLink>> {
@@ -69,7 +70,7 @@ pub(super) async fn link_history(
 }
 
 pub(super) async fn regenerate_link(
-    pool: &PgPool,
+    pool: &Pool,
     org: OrgId,
     contractor: ContractorId,
 ) -> StoreResult<ApplicationLink> {
@@ -78,7 +79,7 @@ pub(super) async fn regenerate_link(
         run: None,
         now: Utc::now(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin(pool).await?;
     // Touch the row first: takes the write lock and checks it belongs to the organization.
     let publisher: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE contractors SET updated_at = updated_at WHERE org_id = $1 AND id = $2 \
@@ -106,7 +107,7 @@ pub(super) async fn regenerate_link(
 }
 
 pub(super) async fn link_by_token(
-    pool: &PgPool,
+    pool: &Pool,
     token: &LinkToken,
 ) -> StoreResult<Option<PublicLink>> {
     let sql = format!("{LINK_SELECT} WHERE token = $1");
@@ -125,7 +126,7 @@ pub(super) async fn link_by_token(
 }
 
 pub(super) async fn mark_link(
-    pool: &PgPool,
+    pool: &Pool,
     token: &LinkToken,
     to: LinkState,
 ) -> StoreResult<Option<LinkState>> {

@@ -1,13 +1,15 @@
-//! SQLite: organizations, members, and the sign-in throttle.
+//! organizations, members, and the sign-in throttle.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
+
+use super::Pool;
 
 use super::super::*;
 use super::{conflict, subject_key};
 
 pub(super) async fn create_organization(
-    pool: &SqlitePool,
+    pool: &Pool,
     slug: &str,
     name: &str,
 ) -> StoreResult<Organization> {
@@ -30,7 +32,7 @@ pub(super) async fn create_organization(
 }
 
 pub(super) async fn organization_by_slug(
-    pool: &SqlitePool,
+    pool: &Pool,
     slug: &str,
 ) -> StoreResult<Option<Organization>> {
     let row = sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE slug = $1")
@@ -46,13 +48,13 @@ pub(super) async fn organization_by_slug(
 }
 
 pub(super) async fn create_member(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     email: &str,
     password_hash: &str,
     role: Role,
 ) -> StoreResult<Member> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO members (org_id, email, password_hash, role, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -80,7 +82,7 @@ pub(super) async fn create_member(
 }
 
 pub(super) async fn member_credentials(
-    pool: &SqlitePool,
+    pool: &Pool,
     email: &str,
 ) -> StoreResult<Option<MemberCredentials>> {
     let row = sqlx::query("SELECT id, password_hash FROM members WHERE email = $1")
@@ -93,7 +95,7 @@ pub(super) async fn member_credentials(
     }))
 }
 
-pub(super) async fn member(pool: &SqlitePool, id: MemberId) -> StoreResult<Option<Member>> {
+pub(super) async fn member(pool: &Pool, id: MemberId) -> StoreResult<Option<Member>> {
     let row = sqlx::query(
         "SELECT m.id, m.org_id, o.name AS org_name, m.email, m.role \
          FROM members m JOIN organizations o ON o.id = m.org_id WHERE m.id = $1",
@@ -112,10 +114,7 @@ pub(super) async fn member(pool: &SqlitePool, id: MemberId) -> StoreResult<Optio
     }))
 }
 
-pub(super) async fn organization(
-    pool: &SqlitePool,
-    id: OrgId,
-) -> StoreResult<Option<Organization>> {
+pub(super) async fn organization(pool: &Pool, id: OrgId) -> StoreResult<Option<Organization>> {
     let row = sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE id = $1")
         .bind(id.0)
         .fetch_optional(pool)
@@ -129,11 +128,11 @@ pub(super) async fn organization(
 }
 
 pub(super) async fn record_login_failure(
-    pool: &SqlitePool,
+    pool: &Pool,
     subjects: &[String],
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::begin(pool).await?;
     // Nothing looks back further than a day; keeps the table small without a janitor.
     sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
         .bind((at - chrono::Duration::days(1)).timestamp_millis())
@@ -151,7 +150,7 @@ pub(super) async fn record_login_failure(
 }
 
 pub(super) async fn recent_login_failures(
-    pool: &SqlitePool,
+    pool: &Pool,
     subject: &str,
     since: DateTime<Utc>,
     limit: u32,
@@ -173,7 +172,7 @@ pub(super) async fn recent_login_failures(
         .collect()
 }
 
-pub(super) async fn clear_login_failures(pool: &SqlitePool, subject: &str) -> StoreResult<()> {
+pub(super) async fn clear_login_failures(pool: &Pool, subject: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM login_failures WHERE subject = $1")
         .bind(subject_key(subject))
         .execute(pool)

@@ -1,8 +1,9 @@
-//! SQLite: sync runs, their live progress, and the per-organization sync lease.
+//! sync runs, their live progress, and the per-organization sync lease.
 
 use chrono::Utc;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
+
+use super::{DbRow, Pool};
 
 use super::super::*;
 use super::{corrupt, from_json, json, u};
@@ -13,10 +14,10 @@ const RUN_COLUMNS: &str = "id, org_id, trigger_kind, triggered_by, contractor_id
     count_removed, rows_changed, links_issued, links_expired, ciq_requests, ciq_retries, error, \
     errors";
 
-fn run_from_row(r: &SqliteRow) -> StoreResult<SyncRun> {
+fn run_from_row(r: &DbRow) -> StoreResult<SyncRun> {
     let kind: String = r.get("trigger_kind");
     let state: String = r.get("state");
-    let errors: String = r.get("errors");
+    let errors: super::JsonColumn = r.get("errors");
     Ok(SyncRun {
         id: SyncRunId(r.get("id")),
         org_id: OrgId(r.get("org_id")),
@@ -49,7 +50,7 @@ fn run_from_row(r: &SqliteRow) -> StoreResult<SyncRun> {
             ciq_requests: u(r, "ciq_requests"),
             ciq_retries: u(r, "ciq_retries"),
             error: r.get("error"),
-            errors: from_json(&errors, "run errors")?,
+            errors: from_json(errors, "run errors")?,
         },
     })
 }
@@ -59,16 +60,17 @@ fn i(n: u64) -> i64 {
 }
 
 pub(super) async fn begin_sync_run(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     trigger: &Trigger,
     contractor: Option<ContractorId>,
     lease: &LeaseRequest,
 ) -> StoreResult<BeginRun> {
     let now = Utc::now();
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    // Writing first takes SQLite's write lock up front, so two callers serialize here instead of
-    // failing on a read-to-write upgrade. A run whose lease expired was interrupted.
+    let mut tx = super::begin(pool).await?;
+    // One caller per organization at a time, across instances. A run whose lease expired was
+    // interrupted.
+    super::lock_organization(&mut tx, org).await?;
     sqlx::query(
         "UPDATE sync_runs SET state = 'failed', finished_at = $1, \
          error = 'The sync was interrupted (the server running it stopped) and did not finish.' \
@@ -120,7 +122,7 @@ pub(super) async fn begin_sync_run(
 }
 
 pub(super) async fn renew_sync_lease(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     run: SyncRunId,
     lease: &LeaseRequest,
@@ -139,13 +141,13 @@ pub(super) async fn renew_sync_lease(
 }
 
 pub(super) async fn record_sync_progress(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     run: SyncRunId,
     progress: &SyncProgress,
     lease: &LeaseRequest,
 ) -> StoreResult<bool> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::begin(pool).await?;
     let held = sqlx::query(
         "UPDATE sync_leases SET expires_at = $1 WHERE org_id = $2 AND run_id = $3 AND holder = $4",
     )
@@ -174,14 +176,14 @@ pub(super) async fn record_sync_progress(
 }
 
 pub(super) async fn finish_sync_run(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     run: SyncRunId,
     state: RunState,
     totals: &RunTotals,
     holder: &str,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::begin(pool).await?;
     let p = &totals.progress;
     let s = &totals.statuses;
     sqlx::query(
@@ -226,7 +228,7 @@ pub(super) async fn finish_sync_run(
 }
 
 pub(super) async fn sync_run(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     run: SyncRunId,
 ) -> StoreResult<Option<SyncRun>> {
@@ -240,7 +242,7 @@ pub(super) async fn sync_run(
 }
 
 pub(super) async fn sync_runs(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: OrgId,
     before: Option<SyncRunId>,
     limit: u32,
@@ -258,10 +260,7 @@ pub(super) async fn sync_runs(
     rows.iter().map(run_from_row).collect()
 }
 
-pub(super) async fn running_sync_run(
-    pool: &SqlitePool,
-    org: OrgId,
-) -> StoreResult<Option<SyncRun>> {
+pub(super) async fn running_sync_run(pool: &Pool, org: OrgId) -> StoreResult<Option<SyncRun>> {
     let sql = format!(
         "SELECT {RUN_COLUMNS} FROM sync_runs WHERE org_id = $1 AND state = 'running' AND id IN \
          (SELECT run_id FROM sync_leases WHERE org_id = $1 AND expires_at > $2)"

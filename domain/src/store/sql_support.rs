@@ -1,0 +1,25 @@
+//! Helpers of the SQL shared by both backends (`store/sql/`), independent of the database.
+
+use super::{ContractorStatus, StoreError, StoreResult};
+
+pub(super) fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt(what.into())
+}
+
+pub(super) fn status_of(text: &str) -> StoreResult<ContractorStatus> {
+    ContractorStatus::parse(text).ok_or_else(|| corrupt(format!("contractor status {text:?}")))
+}
+
+/// Sign-in throttle subjects are stored hashed: what people type into the email box is
+/// sometimes their password.
+pub(super) fn subject_key(subject: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(subject.as_bytes()))
+}
+
+pub(super) fn conflict(err: sqlx::Error, what: &'static str) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Database(err),
+    }
+}
