@@ -234,7 +234,7 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
         });
     let requests_today = ctx
         .engine
-        .requests_today(org)
+        .requests_today_with(org, &settings)
         .await
         .map_err(|e| AppError::internal("reading today's CreatorIQ request count", e))?
         .map(|u| (u.used, u.limit));

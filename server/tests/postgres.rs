@@ -67,6 +67,23 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A server function of the dashboard at `base`, as the browser calls it.
+async fn call(
+    base: &str,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let resp = client
+        .post(format!("{base}/api/{endpoint}"))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
 struct Instance {
     base: String,
     stop: Option<oneshot::Sender<()>>,
@@ -113,14 +130,7 @@ impl Instance {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, String) {
-        let resp = client
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.text().await.unwrap())
+        call(&self.base, client, endpoint, form).await
     }
 
     async fn page(&self, client: &reqwest::Client, path: &str) -> StatusCode {
@@ -279,14 +289,7 @@ impl Process {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, String) {
-        let resp = client
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.text().await.unwrap())
+        call(&self.base, client, endpoint, form).await
     }
 }
 

@@ -1120,6 +1120,15 @@ impl SyncEngine {
     /// together; `None` when no usable key is stored.
     pub async fn requests_today(&self, org: OrgId) -> Result<Option<RequestUsage>, SyncError> {
         let settings = self.inner.store.ciq_settings(org).await?;
+        self.requests_today_with(org, &settings).await
+    }
+
+    /// [`SyncEngine::requests_today`] for settings the caller already read.
+    pub async fn requests_today_with(
+        &self,
+        org: OrgId,
+        settings: &CiqSettings,
+    ) -> Result<Option<RequestUsage>, SyncError> {
         let Some(secret) = settings.api_key.as_ref() else {
             return Ok(None);
         };
