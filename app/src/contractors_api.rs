@@ -355,8 +355,8 @@ pub mod server {
 
     use chrono::{DateTime, Utc};
     use domain::store::{
-        Contractor, ContractorFilter, ContractorListRow, ContractorPageRequest, ContractorSort,
-        ContractorStatus, StatusCounts,
+        ContractorFilter, ContractorListItem, ContractorListRow, ContractorPageRequest,
+        ContractorSort, ContractorStatus, StatusCounts,
     };
 
     use super::*;
@@ -390,14 +390,14 @@ pub mod server {
         }
     }
 
-    pub fn display_name(c: &Contractor) -> String {
+    pub fn display_name(c: &ContractorListItem) -> String {
         c.creator_name
             .clone()
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| format!("Creator {}", c.ciq_publisher_id))
     }
 
-    pub fn campaign_name(c: &Contractor) -> String {
+    pub fn campaign_name(c: &ContractorListItem) -> String {
         c.campaign_name
             .clone()
             .filter(|n| !n.trim().is_empty())
@@ -670,10 +670,10 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
         _ => None,
     };
     let list_row = ContractorListRow {
-        contractor,
+        contractor: contractor.list_item(),
         link: current,
     };
-    let c = &list_row.contractor;
+    let c = &contractor;
     Ok(ContractorInfo {
         row: server::row_view(&list_row, &ctx.public_base_url),
         ciq_campaign_id: c.ciq_campaign_id,
@@ -766,8 +766,8 @@ async fn apply_details(
         })
         .collect();
     Ok(ApplyDetails {
-        name: server::display_name(c),
-        campaign: server::campaign_name(c),
+        name: server::display_name(&c.list_item()),
+        campaign: server::campaign_name(&c.list_item()),
         coverage_start: c.coverage_start.map(|d| d.format("%B %-d, %Y").to_string()),
         coverage_end: c.coverage_end.map(|d| d.format("%B %-d, %Y").to_string()),
         work_state: c.work_state.clone(),

@@ -50,6 +50,8 @@ struct Row {
     requests: u64,
     budget: u64,
     bytes_per_row: f64,
+    /// The largest tables and indexes: (name, bytes per contractor row).
+    objects: Vec<(String, f64)>,
     peak_rss_mb: f64,
     /// p50 of contractors-list queries: (label, milliseconds).
     list: Vec<(&'static str, f64)>,
@@ -285,6 +287,32 @@ impl Opened {
         }
     }
 
+    /// Bytes on disk of each table and index (PostgreSQL: with its TOAST), largest first.
+    async fn objects(&self) -> Vec<(String, f64)> {
+        let mut objects: Vec<(String, i64)> = match self {
+            // dbstat is compiled into the bundled SQLite.
+            Opened::Sqlite(s, _) => {
+                sqlx::query_as("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")
+                    .fetch_all(s.pool())
+                    .await
+                    .expect("dbstat")
+            }
+            Opened::Postgres(s, _) => sqlx::query_as(
+                "SELECT c.relname::text, pg_table_size(c.oid)::bigint FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i')",
+            )
+            .fetch_all(s.pool())
+            .await
+            .expect("sizes"),
+        };
+        objects.sort_by_key(|(_, bytes)| -bytes);
+        objects
+            .into_iter()
+            .map(|(name, bytes)| (name, bytes as f64))
+            .collect()
+    }
+
     /// Bytes on disk of every table and index.
     async fn bytes(&self) -> f64 {
         match self {
@@ -417,6 +445,7 @@ async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
     let campaigns = totals.progress.campaigns_total;
     let creators = totals.statuses.total();
     let bytes = opened.bytes().await;
+    let objects = opened.objects().await;
     let list = list_figures(store.as_ref(), org.id, creators).await;
     let row = Row {
         size,
@@ -429,6 +458,11 @@ async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
         // The client asks for 100 campaigns a page.
         budget: campaigns.div_ceil(100).max(1) + 2 * campaigns,
         bytes_per_row: bytes / creators.max(1) as f64,
+        objects: objects
+            .into_iter()
+            .take(8)
+            .map(|(name, b)| (name, b / creators.max(1) as f64))
+            .collect(),
         peak_rss_mb: peak_rss_mb(),
         list,
     };
@@ -517,5 +551,14 @@ async fn main() {
             print!(" {:>16.2}", r.list[i].1);
         }
         println!();
+    }
+    println!("\nlargest tables and indexes, bytes per contractor row:");
+    for r in &rows {
+        let objects: Vec<String> = r
+            .objects
+            .iter()
+            .map(|(name, b)| format!("{name} {b:.0}"))
+            .collect();
+        println!("{} {}: {}", r.size, r.backend.name(), objects.join(", "));
     }
 }

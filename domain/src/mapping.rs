@@ -65,7 +65,7 @@ pub enum DefaultApplied {
 }
 
 impl DefaultApplied {
-    pub fn describe(self) -> &'static str {
+    pub const fn describe(self) -> &'static str {
         match self {
             DefaultApplied::WorkStateFromHomeState => {
                 "Work State (CustomField8) is blank, so the creator's home state is used"

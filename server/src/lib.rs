@@ -128,6 +128,36 @@ impl tower_sessions::SessionStore for SessionStore {
     }
 }
 
+#[async_trait::async_trait]
+impl tower_sessions::session_store::ExpiredDeletion for SessionStore {
+    async fn delete_expired(&self) -> tower_sessions::session_store::Result<()> {
+        match self {
+            SessionStore::Sqlite(s) => s.delete_expired().await,
+            SessionStore::Postgres(s) => s.delete_expired().await,
+        }
+    }
+}
+
+impl SessionStore {
+    /// Deletes expired sessions every `period` for as long as the server runs (a session is
+    /// refused once expired either way; this keeps the table from growing). Any instance may do
+    /// it: the deletion is one idempotent statement.
+    fn spawn_expired_deletion(&self, period: std::time::Duration) {
+        use tower_sessions::session_store::ExpiredDeletion;
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(period);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(e) = store.delete_expired().await {
+                    tracing::warn!(error = %e, "deleting expired sessions failed; trying again later");
+                }
+            }
+        });
+    }
+}
+
 /// Serves the dashboard on `listener` until `shutdown` resolves, then finishes in-flight
 /// requests and returns.
 pub async fn launch(
@@ -159,6 +189,7 @@ async fn router(
     master_key: MasterKey,
 ) -> anyhow::Result<Router> {
     let session_store = SessionStore::for_database(&database).await?;
+    session_store.spawn_expired_deletion(std::time::Duration::from_secs(60 * 60));
     let sessions = SessionManagerLayer::new(session_store)
         .with_name("dashboard_session")
         .with_http_only(true)

@@ -525,6 +525,16 @@ async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
     let before = sqlite.contractor_page(org, &everyone).await.unwrap();
     let counts_before = sqlite.contractor_status_counts(org).await.unwrap();
     let runs_before = sqlite.sync_runs(org, None, 10).await.unwrap();
+    let mut rows_before = Vec::new();
+    for row in &before.rows {
+        rows_before.push(
+            sqlite
+                .contractor(org, row.contractor.id)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
     drop(engine);
     drop(sqlite);
 
@@ -555,10 +565,17 @@ async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
         assert_eq!(a.contractor.id, b.contractor.id);
         assert_eq!(a.contractor.status, b.contractor.status);
         assert_eq!(a.contractor.failures, b.contractor.failures);
-        assert_eq!(a.contractor.coverage_start, b.contractor.coverage_start);
+        assert_eq!(a.contractor.email, b.contractor.email);
         assert_eq!(
             a.link.as_ref().map(|l| l.token.expose().to_string()),
             b.link.as_ref().map(|l| l.token.expose().to_string())
+        );
+    }
+    for b in &rows_before {
+        let a = pg.contractor(org, b.id).await.unwrap().unwrap();
+        assert_eq!(
+            (&a.fields, a.coverage_start, a.coverage_end, &a.warnings),
+            (&b.fields, b.coverage_start, b.coverage_end, &b.warnings)
         );
     }
     assert_eq!(

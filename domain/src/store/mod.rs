@@ -1,6 +1,7 @@
 //! The persistence boundary. Everything the product stores goes through [`Store`], so a
 //! PostgreSQL implementation can sit next to the SQLite one without touching callers.
 
+mod compact;
 pub mod migrate;
 // Both backends compile the same SQL modules (`store/sql/`) against their own pool, connection
 // and row types: one source for the queries, loaded once per backend on purpose.
@@ -469,7 +470,7 @@ pub struct LinkSummary {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ContractorListRow {
-    pub contractor: Contractor,
+    pub contractor: ContractorListItem,
     pub link: Option<LinkSummary>,
 }
 

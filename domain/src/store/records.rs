@@ -304,6 +304,50 @@ pub struct Contractor {
     pub last_run_id: Option<SyncRunId>,
 }
 
+impl Contractor {
+    /// The columns the contractors list shows.
+    pub fn list_item(&self) -> ContractorListItem {
+        ContractorListItem {
+            id: self.id,
+            org_id: self.org_id,
+            ciq_campaign_id: self.ciq_campaign_id,
+            campaign_name: self.campaign_name.clone(),
+            ciq_publisher_id: self.ciq_publisher_id,
+            status: self.status,
+            creator_name: self.creator_name.clone(),
+            email: self.email.clone(),
+            work_state: self.work_state.clone(),
+            base_pay_cents: self.base_pay_cents,
+            agency_pay: self.agency_pay,
+            failures: self.failures.clone(),
+            warnings: self.warnings.clone(),
+            error: self.error.clone(),
+            last_synced_at: self.last_synced_at,
+        }
+    }
+}
+
+/// A contractor row as the contractors list (and its CSV export) shows it: no mapped-field
+/// table, dates or history, which only the contractor page reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContractorListItem {
+    pub id: ContractorId,
+    pub org_id: OrgId,
+    pub ciq_campaign_id: i64,
+    pub campaign_name: Option<String>,
+    pub ciq_publisher_id: i64,
+    pub status: ContractorStatus,
+    pub creator_name: Option<String>,
+    pub email: Option<String>,
+    pub work_state: Option<String>,
+    pub base_pay_cents: Option<i64>,
+    pub agency_pay: Option<bool>,
+    pub failures: Vec<RuleFailure>,
+    pub warnings: Vec<RuleWarning>,
+    pub error: Option<SyncFailure>,
+    pub last_synced_at: Option<DateTime<Utc>>,
+}
+
 /// One entry of a row's sync history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractorEvent {

@@ -675,12 +675,35 @@ impl SyncEngine {
         totals.progress.campaigns_total = campaigns.len() as u64;
         self.publish(org, run_id, totals, tx, progress).await?;
 
-        for (record, campaign) in &campaigns {
+        // CreatorIQ is read one campaign ahead while the previous one is written: a task
+        // fetches and maps campaigns in order, and this loop writes them. The fetcher stops
+        // after an error that stops the run, so no request is spent past it; dropping the
+        // guard on an early return stops it too.
+        let (fetched_tx, mut fetched) = tokio::sync::mpsc::channel(1);
+        let fetcher = tokio::spawn({
+            let engine = self.clone();
+            let client = client.clone();
+            let campaigns = campaigns.clone();
+            async move {
+                for (record, campaign) in campaigns {
+                    let result = engine
+                        .fetch_campaign(&client, &record, &campaign, today, coverage)
+                        .await;
+                    let stop = matches!(&result, Err(err) if err.stops_run());
+                    if fetched_tx.send((record, result)).await.is_err() || stop {
+                        break;
+                    }
+                }
+            }
+        });
+        let _fetcher = AbortOnDrop(fetcher);
+
+        let mut received = 0;
+        while let Some((record, fetched)) = fetched.recv().await {
+            received += 1;
+            let record = &record;
             let id = record.ciq_campaign_id;
-            match self
-                .fetch_campaign(&client, record, campaign, today, coverage)
-                .await
-            {
+            match fetched {
                 Ok(plan) => {
                     let outcome = store.apply_campaign_sync(org, run_id, &plan).await?;
                     totals.progress.creators_done +=
@@ -728,6 +751,12 @@ impl SyncEngine {
             totals.progress.campaigns_done += 1;
             count_requests(totals, &client);
             self.publish(org, run_id, totals, tx, progress).await?;
+        }
+        if received < campaigns.len() {
+            // The fetcher stopped without an error to report (it panicked): rows keep their
+            // state rather than being judged on a partial read.
+            tracing::error!("the CreatorIQ fetch task stopped early");
+            return Err(SyncError::Interrupted);
         }
 
         let present: Vec<i64> = campaigns.iter().map(|(r, _)| r.ciq_campaign_id).collect();
@@ -1029,6 +1058,15 @@ enum RowFetch {
     Gone {
         record: CampaignRecord,
     },
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn count_requests(totals: &mut RunTotals, client: &CreatorIqClient) {

@@ -48,6 +48,18 @@ async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Erro
     pool.begin().await
 }
 
+/// A transaction that writes one campaign's sync. Its commit does not wait for the WAL flush:
+/// a crash of the database server can lose the last fraction of a second of sync writes
+/// (never part of one: PostgreSQL loses whole transactions, newest first), and the next run
+/// reads them from CreatorIQ again. A run of 2,000 campaigns no longer waits for 2,000 flushes.
+async fn begin_sync_write(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL synchronous_commit TO OFF")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
 /// The contractors search: `LIKE '%term%'`, served by the pg_trgm index of migration 0004.
 /// Returns the condition (with `$param`) and the value to bind.
 fn search_condition(search: &str, param: usize) -> (String, String) {

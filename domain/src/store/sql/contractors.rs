@@ -9,6 +9,7 @@ use super::{Db, DbRow, Pool};
 
 use super::super::*;
 use super::{from_json, status_of};
+use crate::store::compact::StoredFields;
 
 const CONTRACTOR_SELECT: &str =
     "SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
@@ -19,14 +20,39 @@ const CONTRACTOR_SELECT: &str =
     FROM contractors k LEFT JOIN campaigns c \
     ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id";
 
-pub(super) fn contractor_from_row(r: &DbRow) -> StoreResult<Contractor> {
-    let error = match (
+fn error_of(r: &DbRow) -> Option<SyncFailure> {
+    match (
         r.get::<Option<String>, _>("error_code"),
         r.get::<Option<String>, _>("error_message"),
     ) {
         (Some(code), Some(message)) => Some(SyncFailure { code, message }),
         _ => None,
-    };
+    }
+}
+
+/// A row of the contractors list's query: only the columns the list shows.
+fn list_item_from_row(r: &DbRow) -> StoreResult<ContractorListItem> {
+    Ok(ContractorListItem {
+        id: ContractorId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        ciq_campaign_id: r.get("ciq_campaign_id"),
+        campaign_name: r.get("campaign_name"),
+        ciq_publisher_id: r.get("ciq_publisher_id"),
+        status: status_of(r.get("status"))?,
+        creator_name: r.get("creator_name"),
+        email: r.get("email"),
+        work_state: r.get("work_state"),
+        base_pay_cents: r.get("base_pay_cents"),
+        agency_pay: r.get("agency_pay"),
+        failures: from_json(r.get("failures"), "failures")?,
+        warnings: from_json(r.get("warnings"), "warnings")?,
+        error: error_of(r),
+        last_synced_at: r.get("last_synced_at"),
+    })
+}
+
+pub(super) fn contractor_from_row(r: &DbRow) -> StoreResult<Contractor> {
+    let error = error_of(r);
     Ok(Contractor {
         id: ContractorId(r.get("id")),
         org_id: OrgId(r.get("org_id")),
@@ -46,7 +72,7 @@ pub(super) fn contractor_from_row(r: &DbRow) -> StoreResult<Contractor> {
         coverage_end: r.get("coverage_end"),
         failures: from_json(r.get("failures"), "failures")?,
         warnings: from_json(r.get("warnings"), "warnings")?,
-        fields: from_json(r.get("fields"), "fields")?,
+        fields: from_json::<StoredFields>(r.get("fields"), "fields")?.0,
         error,
         first_seen_at: r.get("first_seen_at"),
         updated_at: r.get("updated_at"),
@@ -287,10 +313,9 @@ pub(super) async fn contractor_page(
     let sql = format!(
         "WITH page AS MATERIALIZED (SELECT k.id FROM contractors k WHERE {filter_sql} ORDER BY {order} {limit}) \
          SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
-         k.ciq_publisher_id, k.status, k.creator_name, k.email, k.ciq_status, k.work_state, \
-         k.home_state, k.base_pay_cents, k.payment_amount_cents, k.agency_pay, \
-         k.coverage_start, k.coverage_end, k.failures, k.warnings, k.fields, k.error_code, \
-         k.error_message, k.first_seen_at, k.updated_at, k.last_synced_at, k.last_run_id, \
+         k.ciq_publisher_id, k.status, k.creator_name, k.email, k.work_state, \
+         k.base_pay_cents, k.agency_pay, k.failures, k.warnings, k.error_code, \
+         k.error_message, k.last_synced_at, \
          l.token AS link_token, l.state AS link_state, l.opened_at AS link_opened_at, \
          l.submitted_at AS link_submitted_at \
          FROM page CROSS JOIN contractors k \
@@ -305,7 +330,7 @@ pub(super) async fn contractor_page(
         .iter()
         .map(|r| {
             Ok(ContractorListRow {
-                contractor: contractor_from_row(r)?,
+                contractor: list_item_from_row(r)?,
                 link: link_summary(r)?,
             })
         })

@@ -11,6 +11,7 @@ use super::{Conn, Db, Pool};
 use super::super::*;
 use super::{corrupt, json, status_of};
 use crate::links::{LinkState, RetireReason};
+use crate::store::compact::FieldsToStore;
 use crate::sync::writes::{
     plan_campaign_failure, plan_campaign_removed, plan_campaign_sync, plan_row_failure,
     rows_needed, RowRef, StoredLink, StoredRow, Write, WritePlan,
@@ -157,7 +158,7 @@ async fn put_row(
         .bind(update.coverage_end)
         .bind(json(&update.failures)?)
         .bind(json(&update.warnings)?)
-        .bind(json(&update.fields)?)
+        .bind(json(&FieldsToStore(&update.fields))?)
         .bind(hash)
         .bind(w.now)
         .bind(w.run.map(|r| r.0))
@@ -371,7 +372,7 @@ async fn insert_rows(
             encoded.push((
                 json(&update.failures)?,
                 json(&update.warnings)?,
-                json(&update.fields)?,
+                json(&FieldsToStore(&update.fields))?,
             ));
         }
         q.push_values(
@@ -424,7 +425,7 @@ pub(super) async fn apply_campaign_sync(
         run: Some(run),
         now: Utc::now(),
     };
-    let mut tx = super::begin(pool).await?;
+    let mut tx = super::begin_sync_write(pool).await?;
     let stored = stored_rows(
         &mut tx,
         org,
@@ -450,7 +451,7 @@ pub(super) async fn record_campaign_failure(
         run: Some(run),
         now: Utc::now(),
     };
-    let mut tx = super::begin(pool).await?;
+    let mut tx = super::begin_sync_write(pool).await?;
     let stored = stored_rows(&mut tx, org, campaign.ciq_campaign_id, None).await?;
     let plan = plan_campaign_failure(campaign, &stored, failure);
     execute(&mut tx, w, &plan).await?;

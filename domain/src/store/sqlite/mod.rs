@@ -51,6 +51,12 @@ async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Erro
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
+/// A transaction that writes one campaign's sync (in WAL mode with `synchronous = NORMAL`,
+/// commits already skip the flush).
+async fn begin_sync_write(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+    begin(pool).await
+}
+
 /// Writers of one organization must not interleave: an `IMMEDIATE` transaction already holds
 /// SQLite's only write lock, so there is nothing more to take.
 async fn lock_organization(_conn: &mut Conn, _org: OrgId) -> StoreResult<()> {
