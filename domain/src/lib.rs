@@ -11,3 +11,4 @@ pub mod rules;
 pub mod store;
 pub mod sync;
 pub mod values;
+pub mod webhooks;

@@ -136,6 +136,7 @@ impl Config {
                 .instance_id
                 .clone()
                 .unwrap_or(defaults.instance_id.clone()),
+            public_base_url: Some(self.public_base_url.clone()),
             ..defaults
         }
     }

@@ -10,6 +10,7 @@ pub mod config;
 mod export;
 mod guard;
 pub mod security;
+mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -206,8 +207,14 @@ async fn router(
         .build();
     let routes = generate_route_list(App);
     let store = database.store();
+    let webhook_master_key = master_key.clone();
     let engine = SyncEngine::new(store.clone(), master_key, config.sync_config())
         .context("starting the sync engine")?;
+    // Deliveries are processed by this instance's worker, woken at once by the receiving
+    // handler, and every 10 s for retries, other instances' abandoned claims and schedules.
+    let wake = Arc::new(tokio::sync::Notify::new());
+    engine.spawn_background(wake.clone(), std::time::Duration::from_secs(10));
+    let webhook_routes = webhooks::routes(store.clone(), webhook_master_key, wake);
     let context = ServerContext {
         store,
         engine: Arc::new(engine),
@@ -232,6 +239,9 @@ async fn router(
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(guard::require_session))
         .layer(sessions)
+        // CreatorIQ's deliveries carry no session and no browser origin: they are verified by
+        // their signature instead.
+        .merge(webhook_routes)
         .layer(axum::middleware::from_fn_with_state(
             security::OwnOrigin::from_base_url(&config.public_base_url),
             security::check_origin,

@@ -627,6 +627,46 @@ impl CreatorIqClient {
             .unwrap_or(page.campaigns.len() as u64))
     }
 
+    /// `POST /pubsub/subscribe`: CreatorIQ POSTs `entity`/`action` events to `callback`.
+    /// "Subscription on the current event already exists!" counts as success.
+    pub async fn subscribe(
+        &self,
+        entity: &str,
+        action: &str,
+        callback: &str,
+    ) -> Result<Subscribed, CiqError> {
+        let body = serde_json::json!({
+            "entityType": entity,
+            "actionType": action,
+            "callback": callback,
+        });
+        match self
+            .send_json::<serde_json::Value>(
+                reqwest::Method::POST,
+                "/pubsub/subscribe",
+                &[],
+                Some(&body),
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(Subscribed::Created),
+            Err(CiqError::BadRequest { message, .. })
+                if message
+                    .as_deref()
+                    .is_some_and(|m| m.to_ascii_lowercase().contains("already exists")) =>
+            {
+                Ok(Subscribed::AlreadyExisted)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `GET /pubsub/subscriptions`: every subscription of this key.
+    pub async fn subscriptions(&self) -> Result<Vec<SubscriptionInfo>, CiqError> {
+        self.get_json("/pubsub/subscriptions", &[], None).await
+    }
+
     // -----------------------------------------------------------------------------------------
     // Transport
     // -----------------------------------------------------------------------------------------
@@ -637,6 +677,20 @@ impl CreatorIqClient {
         &self,
         path: &str,
         query: &[(&str, String)],
+        what: Option<String>,
+    ) -> Result<T, CiqError> {
+        self.send_json(reqwest::Method::GET, path, query, None, what)
+            .await
+    }
+
+    /// Sends one request (with a JSON body when given) and decodes the JSON answer, retrying
+    /// what is worth retrying; every attempt passes the rate limiter and the daily quota.
+    async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
         what: Option<String>,
     ) -> Result<T, CiqError> {
         let url = format!("{}{}", self.inner.base_url, path);
@@ -658,7 +712,10 @@ impl CreatorIqClient {
                 }
             }
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
-            let reason = match self.attempt::<T>(&url, path, query, what.as_deref()).await {
+            let reason = match self
+                .attempt::<T>(&method, &url, path, query, body, what.as_deref())
+                .await
+            {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fatal(err) => {
                     tracing::warn!(path, attempt, error = %err, "CreatorIQ request failed");
@@ -681,20 +738,25 @@ impl CreatorIqClient {
 
     async fn attempt<T: DeserializeOwned>(
         &self,
+        method: &reqwest::Method,
         url: &str,
         path: &str,
         query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
         what: Option<&str>,
     ) -> Attempt<T> {
         let timeout = self.inner.config.request_timeout;
-        let request = self
+        let mut request = self
             .inner
             .http
-            .get(url)
+            .request(method.clone(), url)
             .header("x-api-key", self.inner.key_header.clone())
             .header(ACCEPT, "application/json")
             .query(query)
             .timeout(timeout);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
         // The outer timeout also covers the body and clients built without a timeout.
         let exchange = async {
             let response = request.send().await?;
@@ -768,6 +830,23 @@ impl CreatorIqClient {
         let jitter_nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
         half + Duration::from_nanos(rand::thread_rng().gen_range(0..=jitter_nanos))
     }
+}
+
+/// What subscribing did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribed {
+    Created,
+    AlreadyExisted,
+}
+
+/// One subscription, as `GET /pubsub/subscriptions` lists it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SubscriptionInfo {
+    pub entity_type: String,
+    pub action_type: String,
+    pub callback: String,
+    pub entity_id: Option<f64>,
 }
 
 /// Whether a 400's message says the id itself is unknown ("Campaign with ID 7 was not found",

@@ -8,6 +8,7 @@ pub mod model;
 pub use crate::values::ApiKey;
 pub use client::{
     http_client, rate_limiter, CiqError, CreatorIqClient, CreatorIqConfig, GateRefusal,
-    PublisherRef, RequestGate, RequestStats, SharedRateLimiter, DEFAULT_BASE_URL, SYNC_SECTIONS,
+    PublisherRef, RequestGate, RequestStats, SharedRateLimiter, Subscribed, SubscriptionInfo,
+    DEFAULT_BASE_URL, SYNC_SECTIONS,
 };
 pub use environment::{CiqEnvironment, CiqEnvironments, EnvironmentError};

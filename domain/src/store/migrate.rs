@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "organizations",
     "members",
     "ciq_settings",
@@ -25,6 +25,7 @@ const TABLES: [&str; 10] = [
     "application_links",
     "login_failures",
     "ciq_request_usage",
+    "webhook_deliveries",
 ];
 
 /// Rows per INSERT statement.

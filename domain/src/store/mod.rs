@@ -130,6 +130,8 @@ pub struct Organization {
     pub slug: String,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// The public id in the organization's webhook callback URL: random, never the database id.
+    pub webhook_id: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,6 +200,9 @@ pub trait Store: Send + Sync + 'static {
     async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>>;
     async fn member(&self, id: MemberId) -> StoreResult<Option<Member>>;
     async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>>;
+    /// The organization a webhook callback URL names.
+    async fn organization_by_webhook_id(&self, webhook_id: &str)
+        -> StoreResult<Option<Organization>>;
 
     // --- CreatorIQ settings ------------------------------------------------------------------
 
@@ -229,6 +234,62 @@ pub trait Store: Send + Sync + 'static {
     /// Requests counted for the key on `day` (UTC).
     async fn ciq_requests_on(&self, fingerprint: &str, day: NaiveDate) -> StoreResult<u64>;
     async fn save_coverage_types(&self, org: OrgId, types: CoverageTypes) -> StoreResult<()>;
+    /// Minutes between scheduled full syncs (`None`: off).
+    async fn save_sync_interval(&self, org: OrgId, minutes: Option<u32>) -> StoreResult<()>;
+
+    // --- Scheduled sync ---------------------------------------------------------------------
+
+    /// Organizations with a key and a schedule whose next run is due or not yet chosen.
+    async fn due_schedules(&self, now: DateTime<Utc>) -> StoreResult<Vec<ScheduleDue>>;
+    /// Moves the organization's next scheduled run to `next` if it is still as `due` said;
+    /// true for exactly one of several instances racing for it.
+    async fn claim_schedule(
+        &self,
+        org: OrgId,
+        due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        next: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    // --- Webhook deliveries -----------------------------------------------------------------
+
+    /// Logs a delivery; a verified one is queued unless its `requestId` was seen (a replay).
+    async fn record_webhook_delivery(&self, delivery: &NewDelivery)
+        -> StoreResult<RecordedDelivery>;
+    /// Claims up to `max` due deliveries of one organization for `holder` until `until`.
+    async fn claim_webhook_deliveries(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        max: u32,
+    ) -> StoreResult<Vec<Delivery>>;
+    /// Records the end of processing for the claimed deliveries `holder` still holds.
+    async fn finish_webhook_deliveries(
+        &self,
+        ids: &[DeliveryId],
+        holder: &str,
+        result: &DeliveryResult,
+    ) -> StoreResult<u64>;
+    /// The organization's delivery log, newest first, and its size.
+    async fn webhook_deliveries(
+        &self,
+        org: OrgId,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Delivery>, u64)>;
+    async fn webhook_delivery(&self, org: OrgId, id: DeliveryId)
+        -> StoreResult<Option<Delivery>>;
+    /// Queues a verified delivery again; false if it is not one of the organization's verified
+    /// deliveries or is being processed.
+    async fn requeue_webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<bool>;
+    /// Marks one campaign's rows removed (CreatorIQ deleted it).
+    async fn remove_campaign(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        ciq_campaign_id: i64,
+    ) -> StoreResult<ApplyOutcome>;
 
     // --- Sync runs and the per-organization lease ----------------------------------------------
 

@@ -77,7 +77,14 @@ pub struct CiqSettings {
     pub coverage_types: CoverageTypes,
     /// `None` while nothing was ever saved (defaults apply).
     pub updated_at: Option<DateTime<Utc>>,
+    /// Minutes between scheduled full syncs; `None`: off.
+    pub sync_interval_minutes: Option<u32>,
+    /// When the next scheduled sync is due (set by the scheduler).
+    pub next_scheduled_at: Option<DateTime<Utc>>,
 }
+
+/// The scheduled full sync's default interval: every 6 hours.
+pub const DEFAULT_SYNC_INTERVAL_MINUTES: u32 = 360;
 
 // ---------------------------------------------------------------------------------------------
 // Contractor rows
@@ -497,6 +504,9 @@ pub struct SyncProgress {
     pub campaigns_done: u64,
     pub campaigns_failed: u64,
     pub creators_done: u64,
+    /// Campaigns a scheduled run did not re-read because their end date had passed (their rows
+    /// keep their last state).
+    pub campaigns_ended: u64,
 }
 
 /// One failure inside a run, for the run's error list.
@@ -551,4 +561,180 @@ pub struct LeaseRequest {
     /// Identifies the server instance (stable for its lifetime).
     pub holder: String,
     pub ttl: chrono::Duration,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhook deliveries
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DeliveryId(pub i64);
+
+/// What checking a delivery found: `Verified`, or why it was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    Verified,
+    /// A signature header was present and did not match.
+    BadSignature,
+    /// Neither `X-Signature-SHA256` nor `X-Signature` was sent.
+    Unsigned,
+    /// `x-timestamp` missing, unreadable, or too far from now.
+    Stale,
+    /// A `requestId` already accepted for this organization.
+    Replayed,
+    /// Not a JSON envelope with a `requestId`.
+    Malformed,
+    /// Larger than the body limit.
+    Oversized,
+    /// The organization has no CreatorIQ key to verify with.
+    NoKey,
+}
+
+impl Verification {
+    pub const ALL: [Verification; 8] = [
+        Verification::Verified,
+        Verification::BadSignature,
+        Verification::Unsigned,
+        Verification::Stale,
+        Verification::Replayed,
+        Verification::Malformed,
+        Verification::Oversized,
+        Verification::NoKey,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Verified => "verified",
+            Verification::BadSignature => "bad_signature",
+            Verification::Unsigned => "unsigned",
+            Verification::Stale => "stale",
+            Verification::Replayed => "replayed",
+            Verification::Malformed => "malformed",
+            Verification::Oversized => "oversized",
+            Verification::NoKey => "no_key",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Verification> {
+        Verification::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Where a delivery is in its processing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Waiting for a worker (new, or retrying after `next_attempt_at`).
+    Queued,
+    /// Claimed by a worker.
+    Processing,
+    /// Processed.
+    Done,
+    /// Verified, but not an event the dashboard acts on.
+    Ignored,
+    /// Gave up after repeated failures (an admin can reprocess it).
+    Failed,
+    /// Refused at the door; never processed.
+    Rejected,
+}
+
+impl DeliveryState {
+    pub const ALL: [DeliveryState; 6] = [
+        DeliveryState::Queued,
+        DeliveryState::Processing,
+        DeliveryState::Done,
+        DeliveryState::Ignored,
+        DeliveryState::Failed,
+        DeliveryState::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Processing => "processing",
+            DeliveryState::Done => "done",
+            DeliveryState::Ignored => "ignored",
+            DeliveryState::Failed => "failed",
+            DeliveryState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryState> {
+        DeliveryState::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// A delivery as received, to record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewDelivery {
+    pub org_id: OrgId,
+    pub received_at: DateTime<Utc>,
+    pub request_id: Option<String>,
+    pub entity_type: Option<String>,
+    pub action_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub ciq_campaign_id: Option<i64>,
+    pub ciq_publisher_id: Option<i64>,
+    pub verification: Verification,
+    /// Why it was refused, in words (never the body or a secret).
+    pub detail: Option<String>,
+    /// The envelope, kept only for verified deliveries.
+    pub body: Option<serde_json::Value>,
+}
+
+/// What recording a delivery did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordedDelivery {
+    /// Verified and new: queued for processing.
+    Queued(DeliveryId),
+    /// Verified, but its `requestId` was accepted before: logged as a replay.
+    Replayed(DeliveryId),
+    /// Logged as refused.
+    Rejected(DeliveryId),
+}
+
+/// A stored delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub org_id: OrgId,
+    pub received_at: DateTime<Utc>,
+    pub request_id: Option<String>,
+    pub entity_type: Option<String>,
+    pub action_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub ciq_campaign_id: Option<i64>,
+    pub ciq_publisher_id: Option<i64>,
+    pub verification: Verification,
+    pub state: DeliveryState,
+    pub attempts: u64,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub processed_at: Option<DateTime<Utc>>,
+    pub run_id: Option<SyncRunId>,
+    pub rows_changed: Option<u64>,
+    pub detail: Option<String>,
+    pub body: Option<serde_json::Value>,
+}
+
+/// How a worker's claim on deliveries ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeliveryResult {
+    pub state: DeliveryState,
+    pub run_id: Option<SyncRunId>,
+    pub rows_changed: Option<u64>,
+    pub detail: Option<String>,
+    /// With `state == Queued`: when to try again.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// Whether this claim counts as a processing attempt (a busy organization does not).
+    pub counts_as_attempt: bool,
+}
+
+/// An organization whose scheduled sync is due or needs a first time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScheduleDue {
+    pub org_id: OrgId,
+    pub interval_minutes: u32,
+    /// `None`: never scheduled (or the interval changed); the scheduler picks a first time.
+    pub next_at: Option<DateTime<Utc>>,
 }

@@ -13,8 +13,11 @@
 //! instances, a lease row in the database with an expiry makes sure only one instance runs an
 //! organization; another instance's trigger waits for that run by polling its row.
 
+mod automatic;
 pub mod plan;
 pub mod writes;
+
+pub use automatic::{DeliveryWork, SubscriptionState};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -72,6 +75,9 @@ pub enum SyncError {
          the key again in Organization > Settings."
     )]
     EnvironmentNotAllowed(String),
+    /// Another run of the organization is going (webhook processing waits for it).
+    #[error("Sync run #{0} of this organization is running; this waits for it to finish.")]
+    Busy(i64),
 }
 
 impl From<StoreError> for SyncError {
@@ -112,6 +118,8 @@ pub struct SyncConfig {
     pub join_poll_interval: Duration,
     /// The date coverage is judged against; `None` = today in UTC.
     pub today: Option<NaiveDate>,
+    /// The dashboard's public address, for webhook callback URLs; `None`: no subscriptions.
+    pub public_base_url: Option<String>,
 }
 
 impl Default for SyncConfig {
@@ -125,6 +133,7 @@ impl Default for SyncConfig {
             instance_id: format!("instance-{:016x}", rand::random::<u64>()),
             join_poll_interval: Duration::from_secs(1),
             today: None,
+            public_base_url: None,
         }
     }
 }
@@ -245,10 +254,23 @@ impl std::fmt::Debug for SyncEngine {
 }
 
 /// What a run covers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Scope {
     Organization,
+    /// A scheduled full sync: campaigns whose end date has passed are not re-read.
+    Scheduled,
     Row(ContractorId),
+    /// What webhook deliveries named: some creators' rows and some campaigns.
+    Targets(Arc<automatic::RunTargets>),
+}
+
+impl Scope {
+    fn contractor(&self) -> Option<ContractorId> {
+        match self {
+            Scope::Row(id) => Some(*id),
+            _ => None,
+        }
+    }
 }
 
 impl SyncEngine {
@@ -333,8 +355,12 @@ impl SyncEngine {
         scope: Scope,
     ) -> Result<RunHandle, SyncError> {
         let mut running = self.inner.running.lock().await;
+        let exclusive = matches!(scope, Scope::Targets(_));
         if let Some((run_id, rx)) = running.get(&org) {
             if !rx.borrow().is_finished() {
+                if exclusive {
+                    return Err(SyncError::Busy(run_id.0));
+                }
                 return Ok(RunHandle {
                     run_id: *run_id,
                     joined: true,
@@ -348,10 +374,7 @@ impl SyncEngine {
                 return Err(SyncError::NotFound("contractor"));
             }
         }
-        let contractor = match scope {
-            Scope::Row(id) => Some(id),
-            Scope::Organization => None,
-        };
+        let contractor = scope.contractor();
         let lease = self.lease();
         let begun = self
             .inner
@@ -360,6 +383,7 @@ impl SyncEngine {
             .await?;
         let (run_id, joined) = match begun {
             BeginRun::Started(id) => (id, false),
+            BeginRun::AlreadyRunning(id) if exclusive => return Err(SyncError::Busy(id.0)),
             BeginRun::AlreadyRunning(id) => (id, true),
         };
         let (tx, rx) = watch::channel(LiveRun::Running {
@@ -495,10 +519,7 @@ impl SyncEngine {
         scope: Scope,
         tx: &watch::Sender<LiveRun>,
     ) -> Result<RunSummary, SyncError> {
-        let contractor = match scope {
-            Scope::Row(id) => Some(id),
-            Scope::Organization => None,
-        };
+        let contractor = scope.contractor();
         loop {
             match self.follow_remote_run(org, run_id, tx).await {
                 Err(SyncError::HolderDied(_)) => {}
@@ -606,11 +627,16 @@ impl SyncEngine {
         };
         let heartbeat = self.heartbeat(org, run_id, Arc::clone(&progress.lost));
         let result = match scope {
-            Scope::Organization => {
-                self.run_organization(org, run_id, &mut totals, tx, &mut progress)
+            Scope::Organization | Scope::Scheduled => {
+                let skip_ended = matches!(scope, Scope::Scheduled);
+                self.run_organization(org, run_id, &mut totals, tx, &mut progress, skip_ended)
                     .await
             }
             Scope::Row(id) => self.run_row(org, run_id, id, &mut totals).await,
+            Scope::Targets(targets) => {
+                self.run_targets(org, run_id, &targets, &mut totals, tx, &mut progress)
+                    .await
+            }
         };
         heartbeat.abort();
         let state = match &result {
@@ -658,6 +684,7 @@ impl SyncEngine {
         totals: &mut RunTotals,
         tx: &watch::Sender<LiveRun>,
         progress: &mut ProgressWriter,
+        skip_ended: bool,
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
         let settings = store.ciq_settings(org).await?;
@@ -667,11 +694,19 @@ impl SyncEngine {
 
         let listed = client.all_campaigns().await;
         count_requests(totals, &client);
-        let campaigns = listed?;
-        let campaigns: Vec<(CampaignRecord, Campaign)> = campaigns
+        let listed = listed?;
+        let present: Vec<i64> = listed.iter().filter_map(|c| c.campaign_id).collect();
+        let mut campaigns: Vec<(CampaignRecord, Campaign)> = listed
             .into_iter()
             .filter_map(|c| Some((campaign_record(&c)?, c)))
             .collect();
+        if skip_ended {
+            // A campaign that has ended can no longer be covered: a scheduled run leaves its
+            // rows as they are, so requests grow with active campaigns only.
+            let before = campaigns.len();
+            campaigns.retain(|(record, _)| !campaign_ended(record, today));
+            totals.progress.campaigns_ended = (before - campaigns.len()) as u64;
+        }
         totals.progress.campaigns_total = campaigns.len() as u64;
         self.publish(org, run_id, totals, tx, progress).await?;
 
@@ -759,7 +794,6 @@ impl SyncEngine {
             return Err(SyncError::Interrupted);
         }
 
-        let present: Vec<i64> = campaigns.iter().map(|(r, _)| r.ciq_campaign_id).collect();
         let outcome = store
             .remove_missing_campaigns(org, run_id, &present)
             .await?;
@@ -941,10 +975,26 @@ impl SyncEngine {
         let settings = store.ciq_settings(org).await?;
         let client = self.client(org, &settings)?;
         totals.progress.campaigns_total = 1;
+        self.resync_one(org, run_id, &client, &row, settings.coverage_types, totals)
+            .await
+    }
+
+    /// Re-reads one row with the per-creator endpoints and writes it (or its failure).
+    async fn resync_one(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        client: &CreatorIqClient,
+        row: &crate::store::Contractor,
+        settings_coverage: crate::store::CoverageTypes,
+        totals: &mut RunTotals,
+    ) -> Result<(), SyncError> {
+        let store = &self.inner.store;
+        let contractor = row.id;
         let fetched = self
-            .fetch_row(&client, row.ciq_campaign_id, row.ciq_publisher_id)
+            .fetch_row(client, row.ciq_campaign_id, row.ciq_publisher_id)
             .await;
-        count_requests(totals, &client);
+        count_requests(totals, client);
         let plan = match fetched {
             Ok(plan) => plan,
             Err(err) => {
@@ -956,8 +1006,8 @@ impl SyncEngine {
                     .record_row_failure(org, run_id, contractor, &failure)
                     .await?;
                 totals.statuses.error += 1;
-                totals.progress.campaigns_failed = 1;
-                totals.progress.campaigns_done = 1;
+                totals.progress.campaigns_failed += 1;
+                totals.progress.campaigns_done += 1;
                 totals.errors.push(RunError {
                     ciq_campaign_id: Some(row.ciq_campaign_id),
                     ciq_publisher_id: Some(row.ciq_publisher_id),
@@ -967,7 +1017,6 @@ impl SyncEngine {
                 return Ok(());
             }
         };
-        let settings_coverage = settings.coverage_types;
         let plan = match plan {
             RowFetch::Present {
                 record,
@@ -1000,8 +1049,8 @@ impl SyncEngine {
         };
         let outcome = store.apply_campaign_sync(org, run_id, &plan).await?;
         merge(totals, &outcome);
-        totals.progress.campaigns_done = 1;
-        totals.progress.creators_done = 1;
+        totals.progress.campaigns_done += 1;
+        totals.progress.creators_done += 1;
         Ok(())
     }
 
@@ -1058,6 +1107,15 @@ enum RowFetch {
     Gone {
         record: CampaignRecord,
     },
+}
+
+/// Whether the campaign's end date (as CreatorIQ gave it) is before `today`.
+fn campaign_ended(record: &CampaignRecord, today: NaiveDate) -> bool {
+    record
+        .end_date
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d").ok())
+        .is_some_and(|end| end < today)
 }
 
 /// Aborts a background task when dropped.
@@ -1151,6 +1209,11 @@ impl SyncEngine {
             environment = environment.base_url(),
             "CreatorIQ connection saved"
         );
+        // Whatever path saved the key, CreatorIQ is asked to send its events; a failure here
+        // does not undo the saved key (Settings shows each subscription and can retry).
+        if let Err(err) = self.subscribe_webhooks(org).await {
+            tracing::warn!(error = %err, "subscribing to CreatorIQ webhooks failed");
+        }
         Ok(campaigns)
     }
 

@@ -27,6 +27,8 @@ mod runs;
 mod settings;
 #[path = "../sql/sync_writes.rs"]
 mod sync_writes;
+#[path = "../sql/webhooks.rs"]
+mod webhooks;
 /// The store these modules implement [`Store`] for.
 type ThisStore = PgStore;
 #[path = "../sql/store_impl.rs"]
@@ -41,6 +43,8 @@ type DbRow = sqlx::postgres::PgRow;
 type Db = sqlx::Postgres;
 /// JSON columns are `jsonb`.
 type JsonColumn = serde_json::Value;
+/// Claiming queue rows: concurrent claimers skip rows another transaction is claiming.
+const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
 /// `LIMIT` without a limit.
 const LIMIT_ALL: &str = "LIMIT ALL";
 

@@ -14,12 +14,15 @@ pub(super) async fn create_organization(
     name: &str,
 ) -> StoreResult<Organization> {
     let created_at = Utc::now();
+    let webhook_id = new_webhook_id();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO organizations (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO organizations (slug, name, created_at, webhook_id) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
     )
     .bind(slug)
     .bind(name)
     .bind(created_at)
+    .bind(&webhook_id)
     .fetch_one(pool)
     .await
     .map_err(|e| conflict(e, "an organization with this slug"))?;
@@ -28,23 +31,50 @@ pub(super) async fn create_organization(
         slug: slug.to_owned(),
         name: name.to_owned(),
         created_at,
+        webhook_id,
     })
+}
+
+/// 128 random bits, hex.
+fn new_webhook_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+const ORGANIZATION_SELECT: &str = "SELECT id, slug, name, created_at, webhook_id FROM organizations";
+
+fn organization_from_row(r: &super::DbRow) -> Organization {
+    Organization {
+        id: OrgId(r.get("id")),
+        slug: r.get("slug"),
+        name: r.get("name"),
+        created_at: r.get("created_at"),
+        webhook_id: r.get::<Option<String>, _>("webhook_id").unwrap_or_default(),
+    }
+}
+
+pub(super) async fn organization_by_webhook_id(
+    pool: &Pool,
+    webhook_id: &str,
+) -> StoreResult<Option<Organization>> {
+    let row = sqlx::query(&format!("{ORGANIZATION_SELECT} WHERE webhook_id = $1"))
+        .bind(webhook_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.as_ref().map(organization_from_row))
 }
 
 pub(super) async fn organization_by_slug(
     pool: &Pool,
     slug: &str,
 ) -> StoreResult<Option<Organization>> {
-    let row = sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE slug = $1")
+    let row = sqlx::query(&format!("{ORGANIZATION_SELECT} WHERE slug = $1"))
         .bind(slug)
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(|r| Organization {
-        id: OrgId(r.get("id")),
-        slug: r.get("slug"),
-        name: r.get("name"),
-        created_at: r.get("created_at"),
-    }))
+    Ok(row.as_ref().map(organization_from_row))
 }
 
 pub(super) async fn create_member(
@@ -115,16 +145,11 @@ pub(super) async fn member(pool: &Pool, id: MemberId) -> StoreResult<Option<Memb
 }
 
 pub(super) async fn organization(pool: &Pool, id: OrgId) -> StoreResult<Option<Organization>> {
-    let row = sqlx::query("SELECT id, slug, name, created_at FROM organizations WHERE id = $1")
+    let row = sqlx::query(&format!("{ORGANIZATION_SELECT} WHERE id = $1"))
         .bind(id.0)
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(|r| Organization {
-        id: OrgId(r.get("id")),
-        slug: r.get("slug"),
-        name: r.get("name"),
-        created_at: r.get("created_at"),
-    }))
+    Ok(row.as_ref().map(organization_from_row))
 }
 
 pub(super) async fn record_login_failure(

@@ -10,7 +10,7 @@ use super::{corrupt, from_json, json, u};
 
 const RUN_COLUMNS: &str = "id, org_id, trigger_kind, triggered_by, contractor_id, state, \
     started_at, finished_at, campaigns_total, campaigns_done, campaigns_failed, creators_done, \
-    count_synced, count_needs_attention, count_exempt, count_not_accepted, count_error, \
+    campaigns_ended, count_synced, count_needs_attention, count_exempt, count_not_accepted, count_error, \
     count_removed, rows_changed, links_issued, links_expired, ciq_requests, ciq_retries, error, \
     errors";
 
@@ -35,6 +35,7 @@ fn run_from_row(r: &DbRow) -> StoreResult<SyncRun> {
                 campaigns_done: u(r, "campaigns_done"),
                 campaigns_failed: u(r, "campaigns_failed"),
                 creators_done: u(r, "creators_done"),
+                campaigns_ended: u(r, "campaigns_ended"),
             },
             statuses: StatusCounts {
                 synced: u(r, "count_synced"),
@@ -161,7 +162,7 @@ pub(super) async fn record_sync_progress(
         == 1;
     sqlx::query(
         "UPDATE sync_runs SET campaigns_total = $1, campaigns_done = $2, campaigns_failed = $3, \
-         creators_done = $4 WHERE org_id = $5 AND id = $6",
+         creators_done = $4, campaigns_ended = $7 WHERE org_id = $5 AND id = $6",
     )
     .bind(i(progress.campaigns_total))
     .bind(i(progress.campaigns_done))
@@ -169,6 +170,7 @@ pub(super) async fn record_sync_progress(
     .bind(i(progress.creators_done))
     .bind(org.0)
     .bind(run.0)
+    .bind(i(progress.campaigns_ended))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -191,8 +193,8 @@ pub(super) async fn finish_sync_run(
          campaigns_done = $4, campaigns_failed = $5, creators_done = $6, count_synced = $7, \
          count_needs_attention = $8, count_exempt = $9, count_not_accepted = $10, \
          count_error = $11, count_removed = $12, rows_changed = $13, links_issued = $14, \
-         links_expired = $15, ciq_requests = $16, ciq_retries = $17, error = $18, errors = $19 \
-         WHERE org_id = $20 AND id = $21",
+         links_expired = $15, ciq_requests = $16, ciq_retries = $17, error = $18, errors = $19, \
+         campaigns_ended = $22 WHERE org_id = $20 AND id = $21",
     )
     .bind(state.as_str())
     .bind(Utc::now())
@@ -215,6 +217,7 @@ pub(super) async fn finish_sync_run(
     .bind(json(&totals.errors)?)
     .bind(org.0)
     .bind(run.0)
+    .bind(i(p.campaigns_ended))
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM sync_leases WHERE org_id = $1 AND run_id = $2 AND holder = $3")

@@ -11,8 +11,8 @@ use crate::creatoriq::DEFAULT_BASE_URL;
 
 pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSettings> {
     let row = sqlx::query(
-        "SELECT base_url, api_key_encrypted, api_key_last4, coverage_types, updated_at \
-         FROM ciq_settings WHERE org_id = $1",
+        "SELECT base_url, api_key_encrypted, api_key_last4, coverage_types, updated_at, \
+         sync_interval_minutes, next_scheduled_at FROM ciq_settings WHERE org_id = $1",
     )
     .bind(org.0)
     .fetch_optional(pool)
@@ -24,6 +24,8 @@ pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSett
             api_key_last4: None,
             coverage_types: CoverageTypes::default(),
             updated_at: None,
+            sync_interval_minutes: Some(DEFAULT_SYNC_INTERVAL_MINUTES),
+            next_scheduled_at: None,
         });
     };
     let types: String = r.get("coverage_types");
@@ -36,6 +38,11 @@ pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSett
         coverage_types: CoverageTypes::parse(&types)
             .ok_or_else(|| corrupt(format!("coverage types {types:?}")))?,
         updated_at: Some(r.get("updated_at")),
+        sync_interval_minutes: r
+            .get::<Option<i64>, _>("sync_interval_minutes")
+            .and_then(|m| u32::try_from(m).ok())
+            .filter(|m| *m > 0),
+        next_scheduled_at: r.get("next_scheduled_at"),
     })
 }
 
@@ -63,6 +70,8 @@ pub(super) enum SettingUpdate<'a> {
     },
     ClearKey,
     Coverage(CoverageTypes),
+    /// Minutes between scheduled syncs (`None`: off); the next run is scheduled afresh.
+    Schedule(Option<u32>),
 }
 
 pub(super) async fn update_settings(
@@ -95,6 +104,11 @@ pub(super) async fn update_settings(
             "UPDATE ciq_settings SET coverage_types = $1, updated_at = $2 WHERE org_id = $3",
         )
         .bind(types.as_str()),
+        SettingUpdate::Schedule(minutes) => sqlx::query(
+            "UPDATE ciq_settings SET sync_interval_minutes = $1, next_scheduled_at = NULL, \
+             updated_at = $2 WHERE org_id = $3",
+        )
+        .bind(minutes.map(i64::from)),
     };
     query.bind(now).bind(org.0).execute(&mut *tx).await?;
     tx.commit().await?;

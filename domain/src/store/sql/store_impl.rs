@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::super::*;
-use super::{contractors, links, organizations, runs, settings, sync_writes, ThisStore};
+use super::{
+    contractors, links, organizations, runs, settings, sync_writes, webhooks, ThisStore,
+};
 
 #[async_trait]
 impl Store for ThisStore {
@@ -36,6 +38,13 @@ impl Store for ThisStore {
     }
     async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
         organizations::organization(&self.pool, id).await
+    }
+
+    async fn organization_by_webhook_id(
+        &self,
+        webhook_id: &str,
+    ) -> StoreResult<Option<Organization>> {
+        organizations::organization_by_webhook_id(&self.pool, webhook_id).await
     }
 
     async fn ciq_settings(&self, org: OrgId) -> StoreResult<CiqSettings> {
@@ -77,6 +86,81 @@ impl Store for ThisStore {
 
     async fn save_coverage_types(&self, org: OrgId, types: CoverageTypes) -> StoreResult<()> {
         settings::update_settings(&self.pool, org, settings::SettingUpdate::Coverage(types)).await
+    }
+
+    async fn save_sync_interval(&self, org: OrgId, minutes: Option<u32>) -> StoreResult<()> {
+        settings::update_settings(&self.pool, org, settings::SettingUpdate::Schedule(minutes)).await
+    }
+
+    async fn due_schedules(&self, now: DateTime<Utc>) -> StoreResult<Vec<ScheduleDue>> {
+        webhooks::due_schedules(&self.pool, now).await
+    }
+
+    async fn claim_schedule(
+        &self,
+        org: OrgId,
+        due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        next: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        webhooks::claim_schedule(&self.pool, org, due, now, next).await
+    }
+
+    async fn record_webhook_delivery(
+        &self,
+        delivery: &NewDelivery,
+    ) -> StoreResult<RecordedDelivery> {
+        webhooks::record_delivery(&self.pool, delivery).await
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        max: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        webhooks::claim_deliveries(&self.pool, holder, now, until, max).await
+    }
+
+    async fn finish_webhook_deliveries(
+        &self,
+        ids: &[DeliveryId],
+        holder: &str,
+        result: &DeliveryResult,
+    ) -> StoreResult<u64> {
+        webhooks::finish_deliveries(&self.pool, ids, holder, result).await
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        org: OrgId,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Delivery>, u64)> {
+        webhooks::deliveries(&self.pool, org, offset, limit).await
+    }
+
+    async fn webhook_delivery(
+        &self,
+        org: OrgId,
+        id: DeliveryId,
+    ) -> StoreResult<Option<Delivery>> {
+        webhooks::delivery(&self.pool, org, id).await
+    }
+
+    async fn requeue_webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<bool> {
+        webhooks::requeue_delivery(&self.pool, org, id).await
+    }
+
+    async fn remove_campaign(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        ciq_campaign_id: i64,
+    ) -> StoreResult<ApplyOutcome> {
+        sync_writes::remove_campaigns(&self.pool, org, run, sync_writes::Removal::One(ciq_campaign_id))
+            .await
     }
 
     async fn begin_sync_run(

@@ -490,18 +490,34 @@ pub(super) async fn record_row_failure(
     Ok(())
 }
 
+/// Which campaigns' rows to mark removed.
+pub(super) enum Removal<'a> {
+    /// Every campaign with rows that is not in this list (CreatorIQ's full campaign list).
+    AllBut(&'a [i64]),
+    /// This one (CreatorIQ deleted it).
+    One(i64),
+}
+
 pub(super) async fn remove_missing_campaigns(
     pool: &Pool,
     org: OrgId,
     run: SyncRunId,
     present: &[i64],
 ) -> StoreResult<ApplyOutcome> {
+    remove_campaigns(pool, org, run, Removal::AllBut(present)).await
+}
+
+pub(super) async fn remove_campaigns(
+    pool: &Pool,
+    org: OrgId,
+    run: SyncRunId,
+    which: Removal<'_>,
+) -> StoreResult<ApplyOutcome> {
     let w = Writer {
         org,
         run: Some(run),
         now: Utc::now(),
     };
-    let present: HashSet<i64> = present.iter().copied().collect();
     let mut out = ApplyOutcome::default();
     let mut tx = super::begin(pool).await?;
     // One writer per organization at a time (see begin_sync_run).
@@ -512,7 +528,14 @@ pub(super) async fn remove_missing_campaigns(
     .bind(org.0)
     .fetch_all(&mut *tx)
     .await?;
-    for campaign in known.into_iter().filter(|c| !present.contains(c)) {
+    let gone: Vec<i64> = match which {
+        Removal::AllBut(present) => {
+            let present: HashSet<i64> = present.iter().copied().collect();
+            known.into_iter().filter(|c| !present.contains(c)).collect()
+        }
+        Removal::One(id) => known.into_iter().filter(|c| *c == id).collect(),
+    };
+    for campaign in gone {
         let stored = stored_rows(&mut tx, org, campaign, None).await?;
         let plan = plan_campaign_removed(campaign, &stored);
         execute(&mut tx, w, &plan).await?;

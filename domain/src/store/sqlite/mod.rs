@@ -27,6 +27,8 @@ mod runs;
 mod settings;
 #[path = "../sql/sync_writes.rs"]
 mod sync_writes;
+#[path = "../sql/webhooks.rs"]
+mod webhooks;
 /// The store these modules implement [`Store`] for.
 type ThisStore = SqliteStore;
 #[path = "../sql/store_impl.rs"]
@@ -41,6 +43,8 @@ type DbRow = sqlx::sqlite::SqliteRow;
 type Db = sqlx::Sqlite;
 /// JSON columns are text.
 type JsonColumn = String;
+/// Claiming queue rows: SQLite's one writer at a time already serialises claims.
+const SKIP_LOCKED: &str = "";
 /// `LIMIT` without a limit.
 const LIMIT_ALL: &str = "LIMIT -1";
 

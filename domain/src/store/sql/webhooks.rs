@@ -1,0 +1,309 @@
+//! webhook deliveries (the log and the processing queue) and the scheduled sync's clock.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{DbRow, Pool};
+
+use super::super::*;
+use super::{corrupt, from_json, json, JsonColumn};
+
+const DELIVERY_SELECT: &str = "SELECT id, org_id, received_at, request_id, entity_type, \
+    action_type, entity_id, ciq_campaign_id, ciq_publisher_id, verification, state, attempts, \
+    next_attempt_at, processed_at, run_id, rows_changed, detail, body FROM webhook_deliveries";
+
+fn delivery_from_row(r: &DbRow) -> StoreResult<Delivery> {
+    let verification: String = r.get("verification");
+    let state: String = r.get("state");
+    Ok(Delivery {
+        id: DeliveryId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        received_at: r.get("received_at"),
+        request_id: r.get("request_id"),
+        entity_type: r.get("entity_type"),
+        action_type: r.get("action_type"),
+        entity_id: r.get("entity_id"),
+        ciq_campaign_id: r.get("ciq_campaign_id"),
+        ciq_publisher_id: r.get("ciq_publisher_id"),
+        verification: Verification::parse(&verification)
+            .ok_or_else(|| corrupt(format!("delivery verification {verification:?}")))?,
+        state: DeliveryState::parse(&state)
+            .ok_or_else(|| corrupt(format!("delivery state {state:?}")))?,
+        attempts: super::u(r, "attempts"),
+        next_attempt_at: r.get("next_attempt_at"),
+        processed_at: r.get("processed_at"),
+        run_id: r.get::<Option<i64>, _>("run_id").map(SyncRunId),
+        rows_changed: r
+            .get::<Option<i64>, _>("rows_changed")
+            .map(|n| u64::try_from(n).unwrap_or(0)),
+        detail: r.get("detail"),
+        body: r
+            .get::<Option<JsonColumn>, _>("body")
+            .map(|b| from_json(b, "delivery body"))
+            .transpose()?,
+    })
+}
+
+async fn insert(
+    pool: &Pool,
+    d: &NewDelivery,
+    verification: Verification,
+    state: DeliveryState,
+    on_conflict: &str,
+) -> StoreResult<Option<DeliveryId>> {
+    let body = match (&d.body, verification) {
+        (Some(body), Verification::Verified) => Some(json(body)?),
+        _ => None,
+    };
+    let sql = format!(
+        "INSERT INTO webhook_deliveries (org_id, received_at, request_id, entity_type, \
+         action_type, entity_id, ciq_campaign_id, ciq_publisher_id, verification, state, \
+         next_attempt_at, detail, body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) {on_conflict} RETURNING id"
+    );
+    let id: Option<i64> = sqlx::query_scalar(&sql)
+        .bind(d.org_id.0)
+        .bind(d.received_at)
+        .bind(&d.request_id)
+        .bind(&d.entity_type)
+        .bind(&d.action_type)
+        .bind(d.entity_id)
+        .bind(d.ciq_campaign_id)
+        .bind(d.ciq_publisher_id)
+        .bind(verification.as_str())
+        .bind(state.as_str())
+        .bind((state == DeliveryState::Queued).then_some(d.received_at))
+        .bind(&d.detail)
+        .bind(body)
+        .fetch_optional(pool)
+        .await?;
+    Ok(id.map(DeliveryId))
+}
+
+pub(super) async fn record_delivery(
+    pool: &Pool,
+    d: &NewDelivery,
+) -> StoreResult<RecordedDelivery> {
+    if d.verification != Verification::Verified {
+        let id = insert(pool, d, d.verification, DeliveryState::Rejected, "")
+            .await?
+            .ok_or_else(|| corrupt("a delivery insert returned no id"))?;
+        return Ok(RecordedDelivery::Rejected(id));
+    }
+    // The partial unique index on (org_id, request_id) of verified deliveries decides, in one
+    // statement, which of two concurrent copies is the original.
+    let queued = insert(
+        pool,
+        d,
+        Verification::Verified,
+        DeliveryState::Queued,
+        "ON CONFLICT (org_id, request_id) WHERE verification = 'verified' DO NOTHING",
+    )
+    .await?;
+    if let Some(id) = queued {
+        return Ok(RecordedDelivery::Queued(id));
+    }
+    let replay = NewDelivery {
+        detail: Some("this requestId was already received".to_string()),
+        ..d.clone()
+    };
+    let id = insert(
+        pool,
+        &replay,
+        Verification::Replayed,
+        DeliveryState::Rejected,
+        "",
+    )
+    .await?
+    .ok_or_else(|| corrupt("a delivery insert returned no id"))?;
+    Ok(RecordedDelivery::Replayed(id))
+}
+
+/// Claims up to `max` due deliveries of one organization (the one with the oldest due
+/// delivery) for `holder` until `until`. Due: queued and past `next_attempt_at`, or claimed by
+/// a worker whose claim ran out.
+pub(super) async fn claim_deliveries(
+    pool: &Pool,
+    holder: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    max: u32,
+) -> StoreResult<Vec<Delivery>> {
+    let due = "((state = 'queued' AND next_attempt_at <= $3) \
+               OR (state = 'processing' AND claimed_until < $3))";
+    let skip = super::SKIP_LOCKED;
+    let sql = format!(
+        "UPDATE webhook_deliveries SET state = 'processing', claimed_by = $1, \
+         claimed_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM webhook_deliveries WHERE {due} AND org_id = \
+         (SELECT org_id FROM webhook_deliveries WHERE {due} ORDER BY id LIMIT 1) \
+         ORDER BY id LIMIT $4 {skip}) \
+         RETURNING id"
+    );
+    let mut tx = super::begin(pool).await?;
+    let ids: Vec<i64> = sqlx::query_scalar(&sql)
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .bind(i64::from(max))
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::QueryBuilder::<super::Db>::new(DELIVERY_SELECT);
+    q.push(" WHERE id IN (");
+    let mut list = q.separated(", ");
+    for id in &ids {
+        list.push_bind(*id);
+    }
+    q.push(") ORDER BY id");
+    let rows = q.build().fetch_all(pool).await?;
+    rows.iter().map(delivery_from_row).collect()
+}
+
+/// Records how processing ended, for the deliveries `holder` still holds (a claim another
+/// worker took over is left to that worker).
+pub(super) async fn finish_deliveries(
+    pool: &Pool,
+    ids: &[DeliveryId],
+    holder: &str,
+    result: &DeliveryResult,
+) -> StoreResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    let mut q = sqlx::QueryBuilder::<super::Db>::new("UPDATE webhook_deliveries SET state = ");
+    q.push_bind(result.state.as_str())
+        .push(", claimed_by = NULL, claimed_until = NULL, next_attempt_at = ")
+        .push_bind(result.retry_at)
+        .push(", processed_at = ")
+        .push_bind((result.state != DeliveryState::Queued).then_some(now))
+        .push(", run_id = COALESCE(")
+        .push_bind(result.run_id.map(|r| r.0))
+        .push(", run_id), rows_changed = COALESCE(")
+        .push_bind(result.rows_changed.map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
+        .push(", rows_changed), detail = ")
+        .push_bind(&result.detail);
+    if !result.counts_as_attempt {
+        q.push(", attempts = attempts - 1");
+    }
+    q.push(" WHERE claimed_by = ")
+        .push_bind(holder)
+        .push(" AND state = 'processing' AND id IN (");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(id.0);
+    }
+    q.push(")");
+    Ok(q.build().execute(pool).await?.rows_affected())
+}
+
+pub(super) async fn deliveries(
+    pool: &Pool,
+    org: OrgId,
+    offset: u64,
+    limit: u32,
+) -> StoreResult<(Vec<Delivery>, u64)> {
+    let sql = format!("{DELIVERY_SELECT} WHERE org_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3");
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE org_id = $1")
+        .bind(org.0)
+        .fetch_one(pool)
+        .await?;
+    Ok((
+        rows.iter().map(delivery_from_row).collect::<StoreResult<_>>()?,
+        u64::try_from(total).unwrap_or(0),
+    ))
+}
+
+pub(super) async fn delivery(
+    pool: &Pool,
+    org: OrgId,
+    id: DeliveryId,
+) -> StoreResult<Option<Delivery>> {
+    let sql = format!("{DELIVERY_SELECT} WHERE org_id = $1 AND id = $2");
+    let row = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(delivery_from_row).transpose()
+}
+
+/// Queues a verified delivery again ("Reprocess"); false when it is not a verified delivery of
+/// this organization or is being processed right now.
+pub(super) async fn requeue_delivery(pool: &Pool, org: OrgId, id: DeliveryId) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET state = 'queued', next_attempt_at = $3, attempts = 0, \
+         detail = NULL WHERE org_id = $1 AND id = $2 AND verification = 'verified' \
+         AND state <> 'processing'",
+    )
+    .bind(org.0)
+    .bind(id.0)
+    .bind(Utc::now())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduled sync
+// ---------------------------------------------------------------------------------------------
+
+pub(super) async fn due_schedules(
+    pool: &Pool,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<ScheduleDue>> {
+    let rows = sqlx::query(
+        "SELECT org_id, sync_interval_minutes, next_scheduled_at FROM ciq_settings \
+         WHERE api_key_encrypted IS NOT NULL AND sync_interval_minutes IS NOT NULL \
+         AND sync_interval_minutes > 0 \
+         AND (next_scheduled_at IS NULL OR next_scheduled_at <= $1) ORDER BY org_id",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ScheduleDue {
+            org_id: OrgId(r.get("org_id")),
+            interval_minutes: u32::try_from(r.get::<i64, _>("sync_interval_minutes"))
+                .unwrap_or(u32::MAX),
+            next_at: r.get("next_scheduled_at"),
+        })
+        .collect())
+}
+
+/// Moves the organization's next scheduled run to `next` if it is still `due` (`None`: not
+/// yet scheduled) as of `now`. True for exactly one of several instances racing for it.
+pub(super) async fn claim_schedule(
+    pool: &Pool,
+    org: OrgId,
+    due: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    next: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let condition = if due.is_some() {
+        "next_scheduled_at <= $3"
+    } else {
+        "next_scheduled_at IS NULL AND $3 IS NOT NULL"
+    };
+    let sql = format!(
+        "UPDATE ciq_settings SET next_scheduled_at = $1 WHERE org_id = $2 AND {condition}"
+    );
+    let done = sqlx::query(&sql)
+        .bind(next)
+        .bind(org.0)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

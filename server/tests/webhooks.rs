@@ -1,0 +1,375 @@
+//! CreatorIQ webhooks against the real server (port 0, SQLite in a tempdir) and an in-process
+//! sandbox: saving the key subscribes the organization; a fix made in CreatorIQ reaches the
+//! row without anyone pressing Sync, for a handful of requests; forged, stale, replayed,
+//! malformed, oversized and misaddressed deliveries are refused and logged; a burst with
+//! duplicates is processed once per event.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ciq_sandbox::{scenarios, CreatorEdit, SandboxConfig, PARTNER1_KEY};
+use dashboard::{launch, Config};
+use domain::auth::{create_organization_with_admin, Password};
+use domain::store::{
+    ContractorStatus, DeliveryState, OrgId, SqliteStore, Store, TriggerKind, Verification,
+};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+
+const ADMIN: (&str, &str) = ("ops@acme.example", "correct horse battery");
+
+struct TestServer {
+    base: String,
+    db: String,
+    org: OrgId,
+    webhook_id: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    async fn start(ciq_base_url: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
+        let key_file: PathBuf = dir.path().join("master.key");
+        let store = SqliteStore::open(&db).await.unwrap();
+        let org = create_organization_with_admin(
+            &store,
+            "acme",
+            "Acme Agency",
+            ADMIN.0,
+            &Password::new(ADMIN.1),
+        )
+        .await
+        .unwrap()
+        .org_id;
+        let webhook_id = store.organization(org).await.unwrap().unwrap().webhook_id;
+        drop(store);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let config = Config::from_lookup(|k| match k {
+            "DATABASE_URL" => Some(db.clone()),
+            "DASHBOARD_ADDR" => Some(addr.to_string()),
+            "PUBLIC_BASE_URL" => Some(format!("http://{addr}")),
+            "MASTER_KEY_FILE" => Some(key_file.display().to_string()),
+            "CREATORIQ_BASE_URLS" => Some(format!("https://apis.creatoriq.com,{ciq_base_url}")),
+            _ => None,
+        })
+        .unwrap();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(launch(listener, config, async {
+            let _ = rx.await;
+        }));
+        Self {
+            base: format!("http://{addr}"),
+            db,
+            org,
+            webhook_id,
+            stop: Some(tx),
+            task,
+            _dir: dir,
+        }
+    }
+
+    fn callback(&self) -> String {
+        format!("{}/webhooks/creatoriq/{}", self.base, self.webhook_id)
+    }
+
+    async fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.db).await.unwrap()
+    }
+
+    async fn admin(&self) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let resp = client
+            .post(format!("{}/api/login", self.base))
+            .header("accept", "application/json")
+            .form(&[("email", ADMIN.0), ("password", ADMIN.1)])
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "sign-in: {}", resp.status());
+        client
+    }
+
+    async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> String {
+        let resp = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        assert!(status.is_success(), "{endpoint}: {status} {text}");
+        text
+    }
+
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+fn sign(body: &str, ts: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(body.as_bytes());
+    h.update(ts.as_bytes());
+    h.update(PARTNER1_KEY.as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn envelope(request_id: &str, publisher: i64) -> String {
+    json!({
+        "actionType": "update",
+        "entityId": publisher,
+        "entityType": "Publisher",
+        "payload": {"ChangedData": {"Email": {"NewValue": "x@example.com", "OldValue": null}},
+                    "PublisherId": publisher},
+        "requestId": request_id,
+        "sender": "CreatorIQ",
+    })
+    .to_string()
+}
+
+async fn post(url: &str, body: String, headers: &[(&str, String)]) -> StatusCode {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    req.body(body).send().await.unwrap().status()
+}
+
+async fn wait_until<F, Fut>(what: &str, limit: Duration, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !f().await {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_made_in_creatoriq_reaches_the_row_without_pressing_sync() {
+    let sandbox = ciq_sandbox::spawn(SandboxConfig::tiny()).await.unwrap();
+    let server = TestServer::start(&sandbox.base_url).await;
+    let admin = server.admin().await;
+
+    // Saving the key subscribes the organization's callback to the five events.
+    server
+        .call(
+            &admin,
+            "settings/save_key",
+            &[("api_key", PARTNER1_KEY), ("environment", &sandbox.base_url)],
+        )
+        .await;
+    let subs: Vec<Value> = reqwest::Client::new()
+        .get(format!("{}/pubsub/subscriptions", sandbox.base_url))
+        .header("x-api-key", PARTNER1_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ours: Vec<(String, String)> = subs
+        .iter()
+        .filter(|s| s["callback"] == server.callback())
+        .map(|s| {
+            (
+                s["entityType"].as_str().unwrap().to_string(),
+                s["actionType"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(ours.len(), 5, "{subs:?}");
+    assert!(ours.contains(&("Publisher".into(), "update".into())));
+
+    // A first sync, so the creator with a blank email needs attention.
+    server.call(&admin, "start_sync", &[]).await;
+    let store = server.store().await;
+    let publisher = i64::from(scenarios::MISSING_EMAIL.publisher_id);
+    wait_until("the first sync", Duration::from_secs(30), || async {
+        store
+            .contractors_for_publisher(server.org, publisher)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.status == ContractorStatus::NeedsAttention)
+    })
+    .await;
+    wait_until("the first run to end", Duration::from_secs(30), || async {
+        store.running_sync_run(server.org).await.unwrap().is_none()
+    })
+    .await;
+    let before = sandbox.handle.counters().total;
+
+    // The creator's email is fixed in CreatorIQ; its write fires the signed webhook.
+    let edited = Instant::now();
+    sandbox
+        .handle
+        .edit_creator(
+            scenarios::MISSING_EMAIL.publisher_id,
+            &CreatorEdit {
+                email: Some(Some("fixed@example.com".into())),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    wait_until("the row to be synced", Duration::from_secs(20), || async {
+        let rows = store
+            .contractors_for_publisher(server.org, publisher)
+            .await
+            .unwrap();
+        !rows.is_empty()
+            && rows
+                .iter()
+                .all(|r| r.status != ContractorStatus::NeedsAttention)
+    })
+    .await;
+    let latency = edited.elapsed();
+    let rows = store
+        .contractors_for_publisher(server.org, publisher)
+        .await
+        .unwrap();
+    assert!(rows
+        .iter()
+        .any(|r| r.status == ContractorStatus::Synced
+            && r.email.as_deref() == Some("fixed@example.com")));
+    let link = store.current_link(server.org, rows[0].id).await.unwrap();
+    assert!(link.is_some(), "the synced row has an application link");
+
+    // A handful of requests, never a full sync.
+    wait_until("the webhook run to end", Duration::from_secs(10), || async {
+        store.running_sync_run(server.org).await.unwrap().is_none()
+    })
+    .await;
+    let spent = sandbox.handle.counters().total - before;
+    let runs = store.sync_runs(server.org, None, 5).await.unwrap();
+    let run = &runs[0];
+    assert_eq!(run.trigger.kind, TriggerKind::Webhook);
+    assert!(spent <= 4 * rows.len() as u64, "{spent} requests");
+    let (log, _) = store.webhook_deliveries(server.org, 0, 10).await.unwrap();
+    let delivered = &log[0];
+    assert_eq!(delivered.verification, Verification::Verified);
+    assert_eq!(delivered.state, DeliveryState::Done);
+    assert_eq!(delivered.run_id, Some(run.id));
+    eprintln!(
+        "webhook: edit to synced row in {} ms, {spent} CreatorIQ requests",
+        latency.as_millis()
+    );
+
+    drop(store);
+    server.stop().await;
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_deliveries_are_refused_and_logged_and_duplicates_processed_once() {
+    let sandbox = ciq_sandbox::spawn(SandboxConfig::tiny()).await.unwrap();
+    let server = TestServer::start(&sandbox.base_url).await;
+    let admin = server.admin().await;
+    server
+        .call(
+            &admin,
+            "settings/save_key",
+            &[("api_key", PARTNER1_KEY), ("environment", &sandbox.base_url)],
+        )
+        .await;
+    let url = server.callback();
+    let now = || chrono::Utc::now().timestamp().to_string();
+    let signed = |body: &str, ts: String| {
+        vec![
+            ("x-timestamp", ts.clone()),
+            ("X-Signature-SHA256", sign(body, &ts)),
+        ]
+    };
+
+    // An unknown organization: a bare 404.
+    let unknown = format!("{}/webhooks/creatoriq/{}", server.base, "0".repeat(32));
+    let body = envelope("r-unknown", 1);
+    assert_eq!(
+        post(&unknown, body.clone(), &signed(&body, now())).await,
+        StatusCode::NOT_FOUND
+    );
+    let forged = envelope("r-forged", 1);
+    let mut headers = signed(&forged, now());
+    headers[1].1 = "f".repeat(64);
+    assert_eq!(post(&url, forged, &headers).await, StatusCode::UNAUTHORIZED);
+    let stale = envelope("r-stale", 1);
+    let old = (chrono::Utc::now().timestamp() - 3600).to_string();
+    assert_eq!(
+        post(&url, stale.clone(), &signed(&stale, old)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post(&url, "{not json".into(), &signed("{not json", now())).await,
+        StatusCode::BAD_REQUEST
+    );
+    let big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(100_000));
+    assert_eq!(
+        post(&url, big.clone(), &signed(&big, now())).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+
+    // A burst: 100 distinct events, each sent 3 times, all at once.
+    let mut sends = Vec::new();
+    for i in 0..300 {
+        let body = envelope(&format!("burst-{}", i % 100), 900_000_000 + i64::from(i % 100));
+        let headers = signed(&body, now());
+        let url = url.clone();
+        sends.push(tokio::spawn(async move { post(&url, body, &headers).await }));
+    }
+    for send in sends {
+        assert_eq!(send.await.unwrap(), StatusCode::OK);
+    }
+
+    let store = server.store().await;
+    wait_until("the burst to be processed", Duration::from_secs(30), || async {
+        let (log, _) = store.webhook_deliveries(server.org, 0, 1000).await.unwrap();
+        log.iter()
+            .filter(|d| d.verification == Verification::Verified)
+            .all(|d| d.state == DeliveryState::Done)
+    })
+    .await;
+    let (log, total) = store.webhook_deliveries(server.org, 0, 1000).await.unwrap();
+    assert_eq!(total, 4 + 300);
+    let count = |v: Verification| log.iter().filter(|d| d.verification == v).count();
+    assert_eq!(count(Verification::BadSignature), 1);
+    assert_eq!(count(Verification::Stale), 1);
+    assert_eq!(count(Verification::Malformed), 1);
+    assert_eq!(count(Verification::Oversized), 1);
+    assert_eq!(count(Verification::Verified), 100, "each event once");
+    assert_eq!(count(Verification::Replayed), 200);
+    // Refused deliveries keep no body.
+    assert!(log
+        .iter()
+        .filter(|d| d.verification != Verification::Verified)
+        .all(|d| d.body.is_none()));
+    let mut ids: Vec<&str> = log
+        .iter()
+        .filter(|d| d.verification == Verification::Verified)
+        .filter_map(|d| d.request_id.as_deref())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 100);
+
+    drop(store);
+    server.stop().await;
+    sandbox.shutdown().await;
+}
