@@ -125,7 +125,10 @@ pub fn summarize(envelope: &Value) -> EnvelopeSummary {
 
 /// What a verified envelope asks the dashboard to re-sync.
 pub fn target(summary: &EnvelopeSummary) -> Target {
-    let event = (summary.entity_type.as_deref(), summary.action_type.as_deref());
+    let event = (
+        summary.entity_type.as_deref(),
+        summary.action_type.as_deref(),
+    );
     match event {
         (Some("Publisher"), Some("update" | "delete" | "campaign.added")) => {
             match summary.publisher_id {

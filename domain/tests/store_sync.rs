@@ -9,7 +9,8 @@ use domain::crypto::MasterKey;
 use domain::links::{LinkState, LinkToken};
 use domain::store::{
     BeginRun, CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, CoverageTypes,
-    LeaseRequest, OrgId, RunState, RunTotals, Store, StoreError, SyncRunId, Trigger, TriggerKind,
+    DeliveryId, DeliveryResult, DeliveryState, LeaseRequest, NewDelivery, OrgId, RecordedDelivery,
+    RunState, RunTotals, Store, StoreError, SyncRunId, Trigger, TriggerKind, Verification,
 };
 
 use store_support::TestStore;
@@ -429,7 +430,195 @@ async fn concurrent_writers_wait_for_each_other_instead_of_failing(db: TestStore
     );
 }
 
+fn delivery(org: OrgId, request_id: &str, verification: Verification) -> NewDelivery {
+    NewDelivery {
+        org_id: org,
+        received_at: chrono::Utc::now(),
+        request_id: Some(request_id.to_string()),
+        entity_type: Some("Publisher".into()),
+        action_type: Some("update".into()),
+        entity_id: Some(7),
+        ciq_campaign_id: None,
+        ciq_publisher_id: Some(7),
+        verification,
+        detail: None,
+        body: Some(serde_json::json!({"requestId": request_id, "payload": {"Email": "a@b.co"}})),
+    }
+}
+
+async fn webhook_deliveries_are_queued_once_and_claimed_by_one_worker(db: TestStore) {
+    let store = db.store.clone();
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let other = store.create_organization("other", "Other").await.unwrap();
+    assert_eq!(org.webhook_id.len(), 32);
+    assert_ne!(org.webhook_id, other.webhook_id);
+    assert_eq!(
+        store
+            .organization_by_webhook_id(&org.webhook_id)
+            .await
+            .unwrap()
+            .map(|o| o.id),
+        Some(org.id)
+    );
+
+    // The same requestId twice: queued once, then a replay; a refused one keeps no body.
+    let first = store
+        .record_webhook_delivery(&delivery(org.id, "r1", Verification::Verified))
+        .await
+        .unwrap();
+    assert!(matches!(first, RecordedDelivery::Queued(_)));
+    let again = store
+        .record_webhook_delivery(&delivery(org.id, "r1", Verification::Verified))
+        .await
+        .unwrap();
+    assert!(matches!(again, RecordedDelivery::Replayed(_)));
+    // Another organization's r1 is its own.
+    assert!(matches!(
+        store
+            .record_webhook_delivery(&delivery(other.id, "r1", Verification::Verified))
+            .await
+            .unwrap(),
+        RecordedDelivery::Queued(_)
+    ));
+    store
+        .record_webhook_delivery(&delivery(org.id, "r2", Verification::BadSignature))
+        .await
+        .unwrap();
+    let (log, total) = store.webhook_deliveries(org.id, 0, 10).await.unwrap();
+    assert_eq!(total, 3);
+    assert!(log[0].body.is_none() && log[0].state == DeliveryState::Rejected);
+    assert_eq!(log[1].verification, Verification::Replayed);
+
+    // Two workers race: each delivery is claimed by exactly one, a batch is one organization's.
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::seconds(60);
+    let (a, b) = tokio::join!(
+        store.claim_webhook_deliveries("a", now, until, 10),
+        store.claim_webhook_deliveries("b", now, until, 10)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.len() + b.len(), 2, "{a:?} {b:?}");
+    for batch in [&a, &b] {
+        assert!(batch.iter().all(|d| d.org_id == batch[0].org_id));
+    }
+    let (mine, holder) = if a.iter().any(|d| d.org_id == org.id) {
+        (a, "a")
+    } else {
+        (b, "b")
+    };
+    let ids: Vec<DeliveryId> = mine.iter().map(|d| d.id).collect();
+    // Not due again while claimed; a claim that ran out is taken over by another worker.
+    assert!(store
+        .claim_webhook_deliveries("c", now, until, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let later = until + chrono::Duration::seconds(1);
+    let taken = store
+        .claim_webhook_deliveries("c", later, later + chrono::Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    // One organization's at a time: the oldest due delivery's (acme's r1).
+    assert_eq!(taken.iter().map(|d| d.id).collect::<Vec<_>>(), ids);
+    // The first holder's late result is not written over the new claim.
+    let done = DeliveryResult {
+        state: DeliveryState::Done,
+        run_id: None,
+        rows_changed: Some(1),
+        detail: Some("ok".into()),
+        retry_at: None,
+        counts_as_attempt: true,
+    };
+    assert_eq!(
+        store
+            .finish_webhook_deliveries(&ids, holder, &done)
+            .await
+            .unwrap(),
+        0
+    );
+    let taken_ids: Vec<DeliveryId> = taken.iter().map(|d| d.id).collect();
+    assert_eq!(
+        store
+            .finish_webhook_deliveries(&taken_ids, "c", &done)
+            .await
+            .unwrap(),
+        1
+    );
+    let d = store
+        .webhook_delivery(org.id, ids[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.state, DeliveryState::Done);
+    assert_eq!(d.attempts, 2);
+    // Reprocess: only the organization's own verified deliveries.
+    assert!(store
+        .requeue_webhook_delivery(org.id, ids[0])
+        .await
+        .unwrap());
+    assert!(!store
+        .requeue_webhook_delivery(other.id, ids[0])
+        .await
+        .unwrap());
+    assert!(!store
+        .requeue_webhook_delivery(org.id, log[0].id)
+        .await
+        .unwrap());
+}
+
+async fn a_due_schedule_is_claimed_by_exactly_one_instance(db: TestStore) {
+    let store = db.store.clone();
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let master = MasterKey::generate();
+    let key = ApiKey::parse("ciq_live_abcdef987654").unwrap();
+    let sealed = master
+        .encrypt_api_key(org.id, DEFAULT_BASE_URL, &key)
+        .unwrap();
+    store
+        .save_ciq_connection(org.id, DEFAULT_BASE_URL, &sealed, key.last4())
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let due = store.due_schedules(now).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].interval_minutes, 360);
+    assert_eq!(due[0].next_at, None);
+    // The first claim picks a first time; a second instance with the same view loses.
+    assert!(store.claim_schedule(org.id, None, now, now).await.unwrap());
+    assert!(!store.claim_schedule(org.id, None, now, now).await.unwrap());
+    let later = now + chrono::Duration::seconds(1);
+    let due = store.due_schedules(later).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let next = later + chrono::Duration::hours(6);
+    let (a, b) = tokio::join!(
+        store.claim_schedule(org.id, due[0].next_at, later, next),
+        store.claim_schedule(org.id, due[0].next_at, later, next)
+    );
+    assert!(
+        a.unwrap() ^ b.unwrap(),
+        "exactly one instance starts the run"
+    );
+    assert!(store.due_schedules(later).await.unwrap().is_empty());
+    // Off: never due.
+    store.save_sync_interval(org.id, None).await.unwrap();
+    assert!(store
+        .due_schedules(next + chrono::Duration::hours(1))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .ciq_settings(org.id)
+            .await
+            .unwrap()
+            .sync_interval_minutes,
+        None
+    );
+}
+
 on_both_backends!(
+    webhook_deliveries_are_queued_once_and_claimed_by_one_worker,
+    a_due_schedule_is_claimed_by_exactly_one_instance,
     concurrent_writers_wait_for_each_other_instead_of_failing,
     ciq_settings_default_and_round_trip_with_the_key_encrypted,
     rows_and_links_are_scoped_by_organization,

@@ -100,7 +100,12 @@ impl TestServer {
         client
     }
 
-    async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> String {
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> String {
         let resp = client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("accept", "application/json")
@@ -174,7 +179,10 @@ async fn a_fix_made_in_creatoriq_reaches_the_row_without_pressing_sync() {
         .call(
             &admin,
             "settings/save_key",
-            &[("api_key", PARTNER1_KEY), ("environment", &sandbox.base_url)],
+            &[
+                ("api_key", PARTNER1_KEY),
+                ("environment", &sandbox.base_url),
+            ],
         )
         .await;
     let subs: Vec<Value> = reqwest::Client::new()
@@ -254,9 +262,11 @@ async fn a_fix_made_in_creatoriq_reaches_the_row_without_pressing_sync() {
     assert!(link.is_some(), "the synced row has an application link");
 
     // A handful of requests, never a full sync.
-    wait_until("the webhook run to end", Duration::from_secs(10), || async {
-        store.running_sync_run(server.org).await.unwrap().is_none()
-    })
+    wait_until(
+        "the webhook run to end",
+        Duration::from_secs(10),
+        || async { store.running_sync_run(server.org).await.unwrap().is_none() },
+    )
     .await;
     let spent = sandbox.handle.counters().total - before;
     let runs = store.sync_runs(server.org, None, 5).await.unwrap();
@@ -287,7 +297,10 @@ async fn bad_deliveries_are_refused_and_logged_and_duplicates_processed_once() {
         .call(
             &admin,
             "settings/save_key",
-            &[("api_key", PARTNER1_KEY), ("environment", &sandbox.base_url)],
+            &[
+                ("api_key", PARTNER1_KEY),
+                ("environment", &sandbox.base_url),
+            ],
         )
         .await;
     let url = server.callback();
@@ -329,22 +342,31 @@ async fn bad_deliveries_are_refused_and_logged_and_duplicates_processed_once() {
     // A burst: 100 distinct events, each sent 3 times, all at once.
     let mut sends = Vec::new();
     for i in 0..300 {
-        let body = envelope(&format!("burst-{}", i % 100), 900_000_000 + i64::from(i % 100));
+        let body = envelope(
+            &format!("burst-{}", i % 100),
+            900_000_000 + i64::from(i % 100),
+        );
         let headers = signed(&body, now());
         let url = url.clone();
-        sends.push(tokio::spawn(async move { post(&url, body, &headers).await }));
+        sends.push(tokio::spawn(
+            async move { post(&url, body, &headers).await },
+        ));
     }
     for send in sends {
         assert_eq!(send.await.unwrap(), StatusCode::OK);
     }
 
     let store = server.store().await;
-    wait_until("the burst to be processed", Duration::from_secs(30), || async {
-        let (log, _) = store.webhook_deliveries(server.org, 0, 1000).await.unwrap();
-        log.iter()
-            .filter(|d| d.verification == Verification::Verified)
-            .all(|d| d.state == DeliveryState::Done)
-    })
+    wait_until(
+        "the burst to be processed",
+        Duration::from_secs(30),
+        || async {
+            let (log, _) = store.webhook_deliveries(server.org, 0, 1000).await.unwrap();
+            log.iter()
+                .filter(|d| d.verification == Verification::Verified)
+                .all(|d| d.state == DeliveryState::Done)
+        },
+    )
     .await;
     let (log, total) = store.webhook_deliveries(server.org, 0, 1000).await.unwrap();
     assert_eq!(total, 4 + 300);

@@ -201,8 +201,10 @@ pub trait Store: Send + Sync + 'static {
     async fn member(&self, id: MemberId) -> StoreResult<Option<Member>>;
     async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>>;
     /// The organization a webhook callback URL names.
-    async fn organization_by_webhook_id(&self, webhook_id: &str)
-        -> StoreResult<Option<Organization>>;
+    async fn organization_by_webhook_id(
+        &self,
+        webhook_id: &str,
+    ) -> StoreResult<Option<Organization>>;
 
     // --- CreatorIQ settings ------------------------------------------------------------------
 
@@ -254,8 +256,10 @@ pub trait Store: Send + Sync + 'static {
     // --- Webhook deliveries -----------------------------------------------------------------
 
     /// Logs a delivery; a verified one is queued unless its `requestId` was seen (a replay).
-    async fn record_webhook_delivery(&self, delivery: &NewDelivery)
-        -> StoreResult<RecordedDelivery>;
+    async fn record_webhook_delivery(
+        &self,
+        delivery: &NewDelivery,
+    ) -> StoreResult<RecordedDelivery>;
     /// Claims up to `max` due deliveries of one organization for `holder` until `until`.
     async fn claim_webhook_deliveries(
         &self,
@@ -278,8 +282,7 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         limit: u32,
     ) -> StoreResult<(Vec<Delivery>, u64)>;
-    async fn webhook_delivery(&self, org: OrgId, id: DeliveryId)
-        -> StoreResult<Option<Delivery>>;
+    async fn webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<Option<Delivery>>;
     /// Queues a verified delivery again; false if it is not one of the organization's verified
     /// deliveries or is being processed.
     async fn requeue_webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<bool>;

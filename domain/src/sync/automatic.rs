@@ -16,8 +16,8 @@ use super::{
 };
 use crate::creatoriq::CiqError;
 use crate::store::{
-    ContractorStatus, Delivery, DeliveryResult, DeliveryState, OrgId, RunError,
-    RunTotals, ScheduleDue, SyncFailure, SyncRunId, Trigger, TriggerKind,
+    ContractorStatus, Delivery, DeliveryResult, DeliveryState, OrgId, RunError, RunTotals,
+    ScheduleDue, SyncFailure, SyncRunId, Trigger, TriggerKind,
 };
 use crate::webhooks::{self, Target, SUBSCRIBED_EVENTS};
 
@@ -57,7 +57,9 @@ const MAX_ATTEMPTS: u64 = 6;
 
 /// Backoff before attempt `attempts + 1`: 30 s, 1, 2, 4, 8 minutes.
 fn retry_delay(attempts: u64) -> chrono::Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1)).unwrap_or(8).min(8);
+    let exp = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(8)
+        .min(8);
     chrono::Duration::seconds(30 * 2i64.pow(exp))
 }
 
@@ -214,7 +216,9 @@ impl SyncEngine {
                             .totals
                             .error
                             .clone()
-                            .or_else(|| summary.run.totals.errors.first().map(|e| e.message.clone()))
+                            .or_else(|| {
+                                summary.run.totals.errors.first().map(|e| e.message.clone())
+                            })
                             .unwrap_or_else(|| "the sync run failed".to_string());
                         DeliveryResult {
                             run_id: Some(summary.run.id),

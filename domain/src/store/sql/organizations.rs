@@ -43,7 +43,8 @@ fn new_webhook_id() -> String {
     hex::encode(bytes)
 }
 
-const ORGANIZATION_SELECT: &str = "SELECT id, slug, name, created_at, webhook_id FROM organizations";
+const ORGANIZATION_SELECT: &str =
+    "SELECT id, slug, name, created_at, webhook_id FROM organizations";
 
 fn organization_from_row(r: &super::DbRow) -> Organization {
     Organization {

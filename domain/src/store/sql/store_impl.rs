@@ -5,9 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::super::*;
-use super::{
-    contractors, links, organizations, runs, settings, sync_writes, webhooks, ThisStore,
-};
+use super::{contractors, links, organizations, runs, settings, sync_writes, webhooks, ThisStore};
 
 #[async_trait]
 impl Store for ThisStore {
@@ -141,11 +139,7 @@ impl Store for ThisStore {
         webhooks::deliveries(&self.pool, org, offset, limit).await
     }
 
-    async fn webhook_delivery(
-        &self,
-        org: OrgId,
-        id: DeliveryId,
-    ) -> StoreResult<Option<Delivery>> {
+    async fn webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<Option<Delivery>> {
         webhooks::delivery(&self.pool, org, id).await
     }
 
@@ -159,8 +153,13 @@ impl Store for ThisStore {
         run: SyncRunId,
         ciq_campaign_id: i64,
     ) -> StoreResult<ApplyOutcome> {
-        sync_writes::remove_campaigns(&self.pool, org, run, sync_writes::Removal::One(ciq_campaign_id))
-            .await
+        sync_writes::remove_campaigns(
+            &self.pool,
+            org,
+            run,
+            sync_writes::Removal::One(ciq_campaign_id),
+        )
+        .await
     }
 
     async fn begin_sync_run(

@@ -80,10 +80,7 @@ async fn insert(
     Ok(id.map(DeliveryId))
 }
 
-pub(super) async fn record_delivery(
-    pool: &Pool,
-    d: &NewDelivery,
-) -> StoreResult<RecordedDelivery> {
+pub(super) async fn record_delivery(pool: &Pool, d: &NewDelivery) -> StoreResult<RecordedDelivery> {
     if d.verification != Verification::Verified {
         let id = insert(pool, d, d.verification, DeliveryState::Rejected, "")
             .await?
@@ -184,7 +181,11 @@ pub(super) async fn finish_deliveries(
         .push(", run_id = COALESCE(")
         .push_bind(result.run_id.map(|r| r.0))
         .push(", run_id), rows_changed = COALESCE(")
-        .push_bind(result.rows_changed.map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
+        .push_bind(
+            result
+                .rows_changed
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+        )
         .push(", rows_changed), detail = ")
         .push_bind(&result.detail);
     if !result.counts_as_attempt {
@@ -214,12 +215,15 @@ pub(super) async fn deliveries(
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
         .fetch_all(pool)
         .await?;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE org_id = $1")
-        .bind(org.0)
-        .fetch_one(pool)
-        .await?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE org_id = $1")
+            .bind(org.0)
+            .fetch_one(pool)
+            .await?;
     Ok((
-        rows.iter().map(delivery_from_row).collect::<StoreResult<_>>()?,
+        rows.iter()
+            .map(delivery_from_row)
+            .collect::<StoreResult<_>>()?,
         u64::try_from(total).unwrap_or(0),
     ))
 }
@@ -296,9 +300,8 @@ pub(super) async fn claim_schedule(
     } else {
         "next_scheduled_at IS NULL AND $3 IS NOT NULL"
     };
-    let sql = format!(
-        "UPDATE ciq_settings SET next_scheduled_at = $1 WHERE org_id = $2 AND {condition}"
-    );
+    let sql =
+        format!("UPDATE ciq_settings SET next_scheduled_at = $1 WHERE org_id = $2 AND {condition}");
     let done = sqlx::query(&sql)
         .bind(next)
         .bind(org.0)
