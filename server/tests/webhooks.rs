@@ -119,6 +119,16 @@ impl TestServer {
         text
     }
 
+    /// Saves the sandbox key on Settings, as an admin would.
+    async fn save_key(&self, admin: &reqwest::Client, environment: &str) {
+        self.call(
+            admin,
+            "settings/save_key",
+            &[("api_key", PARTNER1_KEY), ("environment", environment)],
+        )
+        .await;
+    }
+
     async fn stop(mut self) {
         self.stop.take().unwrap().send(()).unwrap();
         self.task.await.unwrap().unwrap();
@@ -175,16 +185,7 @@ async fn a_fix_made_in_creatoriq_reaches_the_row_without_pressing_sync() {
     let admin = server.admin().await;
 
     // Saving the key subscribes the organization's callback to the five events.
-    server
-        .call(
-            &admin,
-            "settings/save_key",
-            &[
-                ("api_key", PARTNER1_KEY),
-                ("environment", &sandbox.base_url),
-            ],
-        )
-        .await;
+    server.save_key(&admin, &sandbox.base_url).await;
     let subs: Vec<Value> = reqwest::Client::new()
         .get(format!("{}/pubsub/subscriptions", sandbox.base_url))
         .header("x-api-key", PARTNER1_KEY)
@@ -293,16 +294,7 @@ async fn bad_deliveries_are_refused_and_logged_and_duplicates_processed_once() {
     let sandbox = ciq_sandbox::spawn(SandboxConfig::tiny()).await.unwrap();
     let server = TestServer::start(&sandbox.base_url).await;
     let admin = server.admin().await;
-    server
-        .call(
-            &admin,
-            "settings/save_key",
-            &[
-                ("api_key", PARTNER1_KEY),
-                ("environment", &sandbox.base_url),
-            ],
-        )
-        .await;
+    server.save_key(&admin, &sandbox.base_url).await;
     let url = server.callback();
     let now = || chrono::Utc::now().timestamp().to_string();
     let signed = |body: &str, ts: String| {
