@@ -262,8 +262,14 @@ impl SyncEngine {
             let interval = chrono::Duration::minutes(i64::from(interval_minutes.max(1)));
             let random_seconds = |max: i64| rand::thread_rng().gen_range(0..=max.max(0));
             let Some(_) = next_at else {
-                // First time: somewhere within one interval, so organizations spread out.
-                let first = now + chrono::Duration::seconds(random_seconds(interval.num_seconds()));
+                // First time: somewhere in the last nine tenths of one interval, so
+                // organizations spread out and a key just saved (its first sync just run)
+                // is not synced again at once.
+                let tenth = interval.num_seconds() / 10;
+                let first = now
+                    + chrono::Duration::seconds(
+                        tenth + random_seconds(interval.num_seconds() - tenth),
+                    );
                 store.claim_schedule(org_id, None, now, first).await?;
                 continue;
             };
