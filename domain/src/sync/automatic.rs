@@ -16,8 +16,8 @@ use super::{
 };
 use crate::creatoriq::CiqError;
 use crate::store::{
-    ContractorStatus, Delivery, DeliveryResult, DeliveryState, OrgId, RunError, RunTotals,
-    ScheduleDue, SyncFailure, SyncRunId, Trigger, TriggerKind,
+    ContractorStatus, Delivery, DeliveryResult, DeliveryState, OrgId, RunTotals, ScheduleDue,
+    SyncRunId, Trigger, TriggerKind,
 };
 use crate::webhooks::{self, Target, SUBSCRIBED_EVENTS};
 
@@ -381,34 +381,19 @@ impl SyncEngine {
                 Err(err) => Err((err, None)),
             };
             match fetched {
-                Ok(Some(plan)) => {
-                    let outcome = store.apply_campaign_sync(org, run_id, &plan).await?;
-                    totals.progress.creators_done +=
-                        (plan.rows.len() + plan.unreadable.len()) as u64;
-                    merge(totals, &outcome);
-                }
+                Ok(Some(plan)) => self.apply_fetched(org, run_id, &plan, totals).await?,
                 Ok(None) => {}
                 Err((err, record)) => {
-                    count_requests(totals, &client);
-                    if err.stops_run() {
-                        return Err(err.into());
-                    }
-                    let failure = SyncFailure {
-                        code: err.code().to_string(),
-                        message: err.to_string(),
-                    };
-                    if let Some(record) = record {
-                        totals.statuses.error += store
-                            .record_campaign_failure(org, run_id, &record, &failure)
-                            .await?;
-                    }
-                    totals.progress.campaigns_failed += 1;
-                    totals.errors.push(RunError {
-                        ciq_campaign_id: Some(id),
-                        ciq_publisher_id: None,
-                        code: failure.code,
-                        message: failure.message,
-                    });
+                    self.record_failed_campaign(
+                        org,
+                        run_id,
+                        &client,
+                        id,
+                        record.as_ref(),
+                        err,
+                        totals,
+                    )
+                    .await?;
                 }
             }
             totals.progress.campaigns_done += 1;

@@ -736,51 +736,20 @@ impl SyncEngine {
         let mut received = 0;
         while let Some((record, fetched)) = fetched.recv().await {
             received += 1;
-            let record = &record;
-            let id = record.ciq_campaign_id;
             match fetched {
-                Ok(plan) => {
-                    let outcome = store.apply_campaign_sync(org, run_id, &plan).await?;
-                    totals.progress.creators_done +=
-                        (plan.rows.len() + plan.unreadable.len()) as u64;
-                    for (publisher, failure) in &plan.unreadable {
-                        totals.errors.push(RunError {
-                            ciq_campaign_id: Some(id),
-                            ciq_publisher_id: Some(*publisher),
-                            code: failure.code.clone(),
-                            message: failure.message.clone(),
-                        });
-                    }
-                    merge(totals, &outcome);
-                }
-                Err(err @ (CiqError::DailyQuota { .. } | CiqError::QuotaUnavailable(_))) => {
-                    // Nothing of this campaign was written and its rows keep their state: the
-                    // run stops before the quota instead of marking data it never asked for.
-                    count_requests(totals, &client);
-                    return Err(err.into());
-                }
+                Ok(plan) => self.apply_fetched(org, run_id, &plan, totals).await?,
                 Err(err) => {
-                    tracing::warn!(campaign_id = id, error = %err, "campaign fetch failed");
-                    let failure = SyncFailure {
-                        code: err.code().to_string(),
-                        message: err.to_string(),
-                    };
-                    let marked = store
-                        .record_campaign_failure(org, run_id, record, &failure)
-                        .await?;
-                    totals.statuses.error += marked;
-                    totals.progress.campaigns_failed += 1;
-                    totals.errors.push(RunError {
-                        ciq_campaign_id: Some(id),
-                        ciq_publisher_id: None,
-                        code: failure.code,
-                        message: failure.message,
-                    });
-                    if err.stops_run() {
-                        // Every other campaign would be refused the same way.
-                        count_requests(totals, &client);
-                        return Err(err.into());
-                    }
+                    let id = record.ciq_campaign_id;
+                    self.record_failed_campaign(
+                        org,
+                        run_id,
+                        &client,
+                        id,
+                        Some(&record),
+                        err,
+                        totals,
+                    )
+                    .await?;
                 }
             }
             totals.progress.campaigns_done += 1;
@@ -1107,6 +1076,85 @@ enum RowFetch {
     Gone {
         record: CampaignRecord,
     },
+}
+
+impl SyncEngine {
+    /// Writes one campaign read from CreatorIQ and adds it to the run's totals (its creators
+    /// that could not be read become run errors).
+    async fn apply_fetched(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        plan: &CampaignSync,
+        totals: &mut RunTotals,
+    ) -> Result<(), SyncError> {
+        let outcome = self
+            .inner
+            .store
+            .apply_campaign_sync(org, run_id, plan)
+            .await?;
+        totals.progress.creators_done += (plan.rows.len() + plan.unreadable.len()) as u64;
+        for (publisher, failure) in &plan.unreadable {
+            totals.errors.push(RunError {
+                ciq_campaign_id: Some(plan.campaign.ciq_campaign_id),
+                ciq_publisher_id: Some(*publisher),
+                code: failure.code.clone(),
+                message: failure.message.clone(),
+            });
+        }
+        merge(totals, &outcome);
+        Ok(())
+    }
+
+    /// A campaign CreatorIQ could not give: its rows (when `record` is known) are marked with
+    /// the failure and the run carries on, unless the error stops the run (a quota stops it
+    /// before anything is marked; a refused key after marking this campaign).
+    #[allow(clippy::too_many_arguments)]
+    async fn record_failed_campaign(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        client: &CreatorIqClient,
+        id: i64,
+        record: Option<&CampaignRecord>,
+        err: CiqError,
+        totals: &mut RunTotals,
+    ) -> Result<(), SyncError> {
+        if matches!(
+            err,
+            CiqError::DailyQuota { .. } | CiqError::QuotaUnavailable(_)
+        ) {
+            // Nothing of this campaign was written and its rows keep their state: the run
+            // stops before the quota instead of marking data it never asked for.
+            count_requests(totals, client);
+            return Err(err.into());
+        }
+        tracing::warn!(campaign_id = id, error = %err, "campaign fetch failed");
+        let failure = SyncFailure {
+            code: err.code().to_string(),
+            message: err.to_string(),
+        };
+        if let Some(record) = record {
+            totals.statuses.error += self
+                .inner
+                .store
+                .record_campaign_failure(org, run_id, record, &failure)
+                .await?;
+        }
+        totals.progress.campaigns_failed += 1;
+        totals.errors.push(RunError {
+            ciq_campaign_id: Some(id),
+            ciq_publisher_id: None,
+            code: failure.code,
+            message: failure.message,
+        });
+        if err.stops_run() {
+            // Every other campaign would be refused the same way.
+            count_requests(totals, client);
+            return Err(err.into());
+        }
+        Ok(())
+    }
 }
 
 /// Whether the campaign's end date (as CreatorIQ gave it) is before `today`.
