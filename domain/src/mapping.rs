@@ -50,6 +50,24 @@ pub mod source {
     pub const CAMPAIGN_STATUS: &str = "Campaign Publisher Status";
 }
 
+/// Our names for the mapped fields, as the contractor page shows them.
+pub mod label {
+    pub const CIQ_STATUS: &str = "CreatorIQ status";
+    pub const EMAIL: &str = "Email";
+    pub const HOME_STATE: &str = "Home state";
+    pub const HOME_COUNTRY: &str = "Home country";
+    pub const WORK_STATE: &str = "Work state";
+    pub const COVERAGE_START: &str = "Coverage start";
+    pub const COVERAGE_END: &str = "Coverage end";
+    pub const PAYMENT_AMOUNT: &str = "Payment amount";
+    pub const BASE_PAY: &str = "Base pay";
+    pub const AGENCY_PAY: &str = "Agency pay";
+    pub const INSURANCE_EXEMPT: &str = "Insurance exempt";
+    pub const PO_NUMBER: &str = "PO number";
+    pub const PO_CONTACT_EMAIL: &str = "PO contact email";
+    pub const PO_CONTACT_NAME: &str = "PO contact name";
+}
+
 /// A documented default that filled in a blank CreatorIQ field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -471,24 +489,32 @@ impl MappedContractor {
         let yes_no = |b: &bool| if *b { "true" } else { "false" }.to_string();
         let state = |s: &UsState| format!("{} ({})", s.code(), s.name());
         vec![
-            summary("CreatorIQ status", &self.ciq_status, String::clone),
-            summary("Email", &self.email, ToString::to_string),
-            summary("Home state", &self.home_state, state),
-            summary("Home country", &self.home_country, ToString::to_string),
-            summary("Work state", &self.work_state, state),
-            summary("Coverage start", &self.coverage_start, ToString::to_string),
-            summary("Coverage end", &self.coverage_end, ToString::to_string),
-            summary("Payment amount", &self.payment_amount, ToString::to_string),
-            summary("Base pay", &self.base_pay, ToString::to_string),
-            summary("Agency pay", &self.agency_pay, yes_no),
-            summary("Insurance exempt", &self.insurance_exempt, yes_no),
-            summary("PO number", &self.po_number, String::clone),
+            summary(label::CIQ_STATUS, &self.ciq_status, String::clone),
+            summary(label::EMAIL, &self.email, ToString::to_string),
+            summary(label::HOME_STATE, &self.home_state, state),
+            summary(label::HOME_COUNTRY, &self.home_country, ToString::to_string),
+            summary(label::WORK_STATE, &self.work_state, state),
             summary(
-                "PO contact email",
+                label::COVERAGE_START,
+                &self.coverage_start,
+                ToString::to_string,
+            ),
+            summary(label::COVERAGE_END, &self.coverage_end, ToString::to_string),
+            summary(
+                label::PAYMENT_AMOUNT,
+                &self.payment_amount,
+                ToString::to_string,
+            ),
+            summary(label::BASE_PAY, &self.base_pay, ToString::to_string),
+            summary(label::AGENCY_PAY, &self.agency_pay, yes_no),
+            summary(label::INSURANCE_EXEMPT, &self.insurance_exempt, yes_no),
+            summary(label::PO_NUMBER, &self.po_number, String::clone),
+            summary(
+                label::PO_CONTACT_EMAIL,
                 &self.po_contact_email,
                 ToString::to_string,
             ),
-            summary("PO contact name", &self.po_contact_name, String::clone),
+            summary(label::PO_CONTACT_NAME, &self.po_contact_name, String::clone),
         ]
     }
 }

@@ -11,27 +11,27 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::mapping::{source, DefaultApplied, FieldSummary};
+use crate::mapping::{label, source, DefaultApplied, FieldSummary};
 
 /// Strings stored as their position. Append only: stored rows refer to these positions, so an
 /// entry is never removed or moved (a text that changes keeps its position and old rows read
 /// the new text, which is what the contractor page should show).
 const STORED_NAMES: &[&str] = &[
     // 0-13: labels, in the order the contractor page shows them.
-    "CreatorIQ status",
-    "Email",
-    "Home state",
-    "Home country",
-    "Work state",
-    "Coverage start",
-    "Coverage end",
-    "Payment amount",
-    "Base pay",
-    "Agency pay",
-    "Insurance exempt",
-    "PO number",
-    "PO contact email",
-    "PO contact name",
+    label::CIQ_STATUS,
+    label::EMAIL,
+    label::HOME_STATE,
+    label::HOME_COUNTRY,
+    label::WORK_STATE,
+    label::COVERAGE_START,
+    label::COVERAGE_END,
+    label::PAYMENT_AMOUNT,
+    label::BASE_PAY,
+    label::AGENCY_PAY,
+    label::INSURANCE_EXEMPT,
+    label::PO_NUMBER,
+    label::PO_CONTACT_EMAIL,
+    label::PO_CONTACT_NAME,
     // 14-27: CreatorIQ sources.
     source::CAMPAIGN_STATUS,
     source::CONTACT_EMAIL,
