@@ -254,7 +254,8 @@ impl Store for ThisStore {
         run: SyncRunId,
         present: &[i64],
     ) -> StoreResult<ApplyOutcome> {
-        sync_writes::remove_missing_campaigns(&self.pool, org, run, present).await
+        sync_writes::remove_campaigns(&self.pool, org, run, sync_writes::Removal::AllBut(present))
+            .await
     }
 
     async fn contractor(&self, org: OrgId, id: ContractorId) -> StoreResult<Option<Contractor>> {

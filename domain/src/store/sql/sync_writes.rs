@@ -498,15 +498,6 @@ pub(super) enum Removal<'a> {
     One(i64),
 }
 
-pub(super) async fn remove_missing_campaigns(
-    pool: &Pool,
-    org: OrgId,
-    run: SyncRunId,
-    present: &[i64],
-) -> StoreResult<ApplyOutcome> {
-    remove_campaigns(pool, org, run, Removal::AllBut(present)).await
-}
-
 pub(super) async fn remove_campaigns(
     pool: &Pool,
     org: OrgId,

@@ -8,9 +8,9 @@ use super::{DbRow, Pool};
 use super::super::*;
 use super::{corrupt, from_json, json, JsonColumn};
 
-const DELIVERY_SELECT: &str = "SELECT id, org_id, received_at, request_id, entity_type, \
+const DELIVERY_COLUMNS: &str = "id, org_id, received_at, request_id, entity_type, \
     action_type, entity_id, ciq_campaign_id, ciq_publisher_id, verification, state, attempts, \
-    next_attempt_at, processed_at, run_id, rows_changed, detail, body FROM webhook_deliveries";
+    next_attempt_at, processed_at, run_id, rows_changed, detail, body";
 
 fn delivery_from_row(r: &DbRow) -> StoreResult<Delivery> {
     let verification: String = r.get("verification");
@@ -135,10 +135,10 @@ pub(super) async fn claim_deliveries(
          WHERE id IN (SELECT id FROM webhook_deliveries WHERE {due} AND org_id = \
          (SELECT org_id FROM webhook_deliveries WHERE {due} ORDER BY id LIMIT 1) \
          ORDER BY id LIMIT $4 {skip}) \
-         RETURNING id"
+         RETURNING {DELIVERY_COLUMNS}"
     );
     let mut tx = super::begin(pool).await?;
-    let ids: Vec<i64> = sqlx::query_scalar(&sql)
+    let rows = sqlx::query(&sql)
         .bind(holder)
         .bind(until)
         .bind(now)
@@ -146,18 +146,12 @@ pub(super) async fn claim_deliveries(
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = sqlx::QueryBuilder::<super::Db>::new(DELIVERY_SELECT);
-    q.push(" WHERE id IN (");
-    let mut list = q.separated(", ");
-    for id in &ids {
-        list.push_bind(*id);
-    }
-    q.push(") ORDER BY id");
-    let rows = q.build().fetch_all(pool).await?;
-    rows.iter().map(delivery_from_row).collect()
+    let mut claimed = rows
+        .iter()
+        .map(delivery_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    claimed.sort_by_key(|d| d.id);
+    Ok(claimed)
 }
 
 /// Records how processing ended, for the deliveries `holder` still holds (a claim another
@@ -208,7 +202,10 @@ pub(super) async fn deliveries(
     offset: u64,
     limit: u32,
 ) -> StoreResult<(Vec<Delivery>, u64)> {
-    let sql = format!("{DELIVERY_SELECT} WHERE org_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3");
+    let sql = format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE org_id = $1 \
+         ORDER BY id DESC LIMIT $2 OFFSET $3"
+    );
     let rows = sqlx::query(&sql)
         .bind(org.0)
         .bind(i64::from(limit))
@@ -233,7 +230,8 @@ pub(super) async fn delivery(
     org: OrgId,
     id: DeliveryId,
 ) -> StoreResult<Option<Delivery>> {
-    let sql = format!("{DELIVERY_SELECT} WHERE org_id = $1 AND id = $2");
+    let sql =
+        format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE org_id = $1 AND id = $2");
     let row = sqlx::query(&sql)
         .bind(org.0)
         .bind(id.0)
