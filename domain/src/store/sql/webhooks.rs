@@ -117,7 +117,7 @@ pub(super) async fn record_delivery(pool: &Pool, d: &NewDelivery) -> StoreResult
 }
 
 /// Claims up to `max` due deliveries of one organization (the one with the oldest due
-/// delivery) for `holder` until `until`. Due: queued and past `next_attempt_at`, or claimed by
+/// delivery no other worker is claiming) for `holder` until `until`. Due: queued and past `next_attempt_at`, or claimed by
 /// a worker whose claim ran out.
 pub(super) async fn claim_deliveries(
     pool: &Pool,
@@ -133,7 +133,7 @@ pub(super) async fn claim_deliveries(
         "UPDATE webhook_deliveries SET state = 'processing', claimed_by = $1, \
          claimed_until = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM webhook_deliveries WHERE {due} AND org_id = \
-         (SELECT org_id FROM webhook_deliveries WHERE {due} ORDER BY id LIMIT 1) \
+         (SELECT org_id FROM webhook_deliveries WHERE {due} ORDER BY id LIMIT 1 {skip}) \
          ORDER BY id LIMIT $4 {skip}) \
          RETURNING {DELIVERY_COLUMNS}"
     );
