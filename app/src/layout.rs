@@ -16,6 +16,7 @@ pub fn Shell() -> impl IntoView {
             <nav aria-label="Main">
                 <A href="/contractors">"Contractors"</A>
                 <A href="/sync-runs">"Sync runs"</A>
+                <A href="/webhooks">"Webhooks"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
             <div class="who">

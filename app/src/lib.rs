@@ -1,6 +1,7 @@
 //! The dashboard's pages, components and server functions. Rendered on the server and hydrated
 //! in the browser; everything server-only sits behind the `ssr` feature.
 
+pub mod alerts_api;
 pub mod auth;
 mod components;
 pub mod contractors_api;
@@ -13,6 +14,7 @@ pub mod settings_api;
 pub mod ssr;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+pub mod webhooks_api;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -64,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sync-runs") view=pages::sync_runs::SyncRunsPage/>
                     <Route path=path!("/sync-runs/:id") view=pages::sync_run_detail::SyncRunDetailPage/>
                     <Route path=path!("/settings") view=pages::settings::SettingsPage/>
+                    <Route path=path!("/webhooks") view=pages::webhooks::WebhooksPage/>
                 </ParentRoute>
             </Routes>
         </Router>

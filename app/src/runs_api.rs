@@ -61,6 +61,8 @@ pub struct RunView {
     pub campaigns_total: u64,
     pub campaigns_done: u64,
     pub campaigns_failed: u64,
+    /// Campaigns skipped by a scheduled run because their end date has passed.
+    pub campaigns_ended: u64,
     pub creators_done: u64,
     pub rows_changed: u64,
     pub links_issued: u64,
@@ -135,6 +137,7 @@ fn view_of(run: &domain::store::SyncRun, with_errors: bool) -> RunView {
         campaigns_total: t.progress.campaigns_total,
         campaigns_done: t.progress.campaigns_done,
         campaigns_failed: t.progress.campaigns_failed,
+        campaigns_ended: t.progress.campaigns_ended,
         creators_done: t.progress.creators_done,
         rows_changed: t.rows_changed,
         links_issued: t.links_issued,

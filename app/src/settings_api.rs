@@ -39,7 +39,6 @@ pub struct SettingsView {
     pub requests_today: Option<(u64, u64)>,
     /// One of the values of [`COVERAGE_CHOICES`].
     pub coverage: String,
-    pub webhook_status: String,
 }
 
 impl SettingsView {
@@ -200,7 +199,7 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::parse_submitted_key;
+pub use server::{parse_submitted_key, require_admin};
 
 #[cfg(feature = "ssr")]
 use domain::sync::ConnectError;
@@ -246,8 +245,6 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
         environments: envs.iter().map(view).collect(),
         requests_today,
         coverage: server::coverage_value(settings.coverage_types).to_string(),
-        webhook_status: "Webhooks: not subscribed — syncs run when you choose Sync now."
-            .to_string(),
     })
 }
 

@@ -2,6 +2,7 @@
 //! [`store::Store`] boundary, password hashing, and (as they land) the CreatorIQ client, the
 //! field mapping and validation rules, and the sync engine.
 
+pub mod alerts;
 pub mod auth;
 pub mod creatoriq;
 pub mod crypto;

@@ -889,6 +889,141 @@ async fn a_slow_campaign_keeps_its_lease_through_heartbeats() {
     );
 }
 
+/// Alerts go by email (a local SMTP sink) and webhook (a local listener), once per condition
+/// until it clears, and never carry the key.
+async fn alerts_are_sent_once_per_condition_until_it_clears() {
+    use domain::alerts::{AlertConfig, SmtpConfig, SmtpTls};
+    use domain::sync::WebhookChange;
+
+    let smtp = SmtpSink::start().await;
+    let hook = HookListener::start().await;
+    let hook_host = hook.addr.to_string();
+    let env = env_custom(
+        Size::Tiny,
+        fast_ciq(),
+        |_| {},
+        |c| {
+            c.alerts = AlertConfig {
+                smtp: Some(SmtpConfig {
+                    host: "127.0.0.1".to_string(),
+                    port: smtp.port,
+                    username: None,
+                    password: None,
+                    from: "CreatorIQ Cover <alerts@cover.test>".to_string(),
+                    tls: SmtpTls::None,
+                }),
+                http_hosts: vec![hook_host.clone()],
+            };
+            c.public_base_url = Some("https://cover.test".to_string());
+        },
+    )
+    .await;
+    let webhook_url = format!("http://{hook_host}/hook/T000/B000/hook-secret-part");
+    let saved = env
+        .engine
+        .save_alert_recipients(
+            env.org.id,
+            "ops@agency.test",
+            WebhookChange::Set(&webhook_url),
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.webhook_shown.as_deref(), Some("http://127.0.0.1"));
+    let stored = env.store.alert_settings(env.org.id).await.unwrap();
+    let sealed = stored.webhook_url.unwrap().0;
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains("hook-secret-part"),
+        "the webhook URL is stored sealed"
+    );
+
+    // A URL anywhere else over plain http is refused in words.
+    let refused = env
+        .engine
+        .save_alert_recipients(
+            env.org.id,
+            "",
+            WebhookChange::Set("http://hooks.example.com/x"),
+        )
+        .await;
+    assert!(matches!(refused, Err(Ok(ref words)) if words.contains("https://")));
+
+    // Send test alert: both channels, each told how it went.
+    let outcomes = env.engine.send_test_alert(env.org.id).await.unwrap();
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
+    assert_eq!(settle(|| smtp.received().len(), 1).await, 1);
+    assert!(smtp.received()[0].contains("Subject: Acme: test alert"));
+    assert!(smtp.received()[0].contains("To: ops@agency.test"));
+    assert_eq!(hook.received().len(), 1);
+
+    // The first sync finds rows needing attention where there were none: one alert.
+    env.sync().await;
+    assert_eq!(settle(|| smtp.received().len(), 2).await, 2);
+    assert!(
+        smtp.received()[1].contains("rows need attention (was 0)"),
+        "{}",
+        smtp.received()[1]
+    );
+    assert_eq!(settle(|| hook.received().len(), 2).await, 2);
+    let text = hook.received()[1]["text"].as_str().unwrap().to_string();
+    assert!(
+        text.contains("cover.test/contractors?status=needs_attention"),
+        "{text}"
+    );
+
+    // The same count again: nothing.
+    env.sync().await;
+    assert_eq!(quiet(|| smtp.received().len()).await, 2);
+
+    // CreatorIQ refuses the key, twice: one alert, and not also a "run failed" one.
+    store_key_unchecked(
+        env.store.as_ref(),
+        &env.master,
+        env.org.id,
+        &env.sandbox.base_url,
+        "not-a-sandbox-key-0000",
+    )
+    .await;
+    env.sync().await;
+    env.sync().await;
+    assert_eq!(settle(|| smtp.received().len(), 3).await, 3);
+    let refused = smtp.received()[2].clone();
+    assert!(
+        refused.contains("CreatorIQ refused the API key"),
+        "{refused}"
+    );
+    assert!(
+        !refused.contains("not-a-sandbox-key"),
+        "the key never reaches an alert"
+    );
+    assert_eq!(settle(|| hook.received().len(), 3).await, 3);
+
+    // A working key clears it; refused again later, it alerts again.
+    store_key_unchecked(
+        env.store.as_ref(),
+        &env.master,
+        env.org.id,
+        &env.sandbox.base_url,
+        ciq_sandbox::PARTNER1_KEY,
+    )
+    .await;
+    env.sync().await;
+    assert_eq!(quiet(|| smtp.received().len()).await, 3);
+    store_key_unchecked(
+        env.store.as_ref(),
+        &env.master,
+        env.org.id,
+        &env.sandbox.base_url,
+        "not-a-sandbox-key-0000",
+    )
+    .await;
+    env.sync().await;
+    assert_eq!(settle(|| smtp.received().len(), 4).await, 4);
+    for body in hook.received() {
+        assert!(!body.to_string().contains("not-a-sandbox-key"));
+    }
+}
+
 on_both_backends_scoped!(
     every_scenario_creator_gets_its_documented_status,
     reruns_change_nothing_and_links_follow_coverage_data,
@@ -905,4 +1040,5 @@ on_both_backends_scoped!(
     the_daily_quota_stops_a_sync_cleanly_and_is_shared_by_engines,
     a_dead_holder_is_taken_over_by_a_waiting_trigger,
     a_slow_campaign_keeps_its_lease_through_heartbeats,
+    alerts_are_sent_once_per_condition_until_it_clears,
 );

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use domain::alerts::{AlertConfig, SmtpConfig, SmtpTls};
 use domain::creatoriq::CiqEnvironments;
 use domain::sync::{SyncConfig, CREATORIQ_DAILY_LIMIT};
 
@@ -34,6 +35,10 @@ pub struct Config {
     pub sync_lease: std::time::Duration,
     /// `INSTANCE_ID`: this instance's name in the sync lease (default: random).
     pub instance_id: Option<String>,
+    /// Alerts: `SMTP_HOST`, `SMTP_PORT` (default 587, or 465 with `SMTP_TLS=tls`),
+    /// `SMTP_USERNAME`, `SMTP_PASSWORD`, `SMTP_FROM`, `SMTP_TLS` (`starttls` default, `tls`,
+    /// `none`); `ALERT_HTTP_HOSTS`: `host:port`s alert webhooks may use over plain http.
+    pub alerts: AlertConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -48,8 +53,59 @@ impl std::fmt::Debug for Config {
             .field("ciq_daily_limit", &self.ciq_daily_limit)
             .field("sync_lease", &self.sync_lease)
             .field("instance_id", &self.instance_id)
+            .field("smtp_host", &self.alerts.smtp.as_ref().map(|s| &s.host))
             .finish()
     }
+}
+
+/// The alert settings: SMTP (only when `SMTP_HOST` is set; then `SMTP_FROM` is required) and
+/// the hosts alert webhooks may reach over plain http.
+fn alert_config(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<AlertConfig> {
+    let set = |k: &str| {
+        get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let smtp = match set("SMTP_HOST") {
+        None => None,
+        Some(host) => {
+            let tls = match set("SMTP_TLS") {
+                Some(raw) => {
+                    SmtpTls::parse(&raw).context("SMTP_TLS must be starttls, tls or none")?
+                }
+                None => SmtpTls::StartTls,
+            };
+            let port = match set("SMTP_PORT") {
+                Some(raw) => raw
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .context("SMTP_PORT must be a port number")?,
+                None if tls == SmtpTls::Tls => 465,
+                None => 587,
+            };
+            let from = set("SMTP_FROM").context(
+                "SMTP_FROM is required with SMTP_HOST: the address alerts are sent from",
+            )?;
+            Some(SmtpConfig {
+                host,
+                port,
+                username: set("SMTP_USERNAME"),
+                password: get("SMTP_PASSWORD").filter(|p| !p.is_empty()),
+                from,
+                tls,
+            })
+        }
+    };
+    let http_hosts = set("ALERT_HTTP_HOSTS")
+        .map(|raw| {
+            raw.split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(AlertConfig { smtp, http_hosts })
 }
 
 /// Hides the password part of a `scheme://user:password@host` URL.
@@ -121,6 +177,7 @@ impl Config {
             ciq_daily_limit,
             sync_lease,
             instance_id: get("INSTANCE_ID").filter(|s| !s.trim().is_empty()),
+            alerts: alert_config(&get)?,
         })
     }
 
@@ -137,6 +194,7 @@ impl Config {
                 .clone()
                 .unwrap_or(defaults.instance_id.clone()),
             public_base_url: Some(self.public_base_url.clone()),
+            alerts: self.alerts.clone(),
             ..defaults
         }
     }

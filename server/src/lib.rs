@@ -207,17 +207,17 @@ async fn router(
         .build();
     let routes = generate_route_list(App);
     let store = database.store();
-    let webhook_master_key = master_key.clone();
-    let engine = SyncEngine::new(store.clone(), master_key, config.sync_config())
-        .context("starting the sync engine")?;
+    let engine = Arc::new(
+        SyncEngine::new(store.clone(), master_key, config.sync_config())
+            .context("starting the sync engine")?,
+    );
     // Deliveries are processed by this instance's worker, woken at once by the receiving
     // handler, and every 10 s for retries, other instances' abandoned claims and schedules.
-    let wake = Arc::new(tokio::sync::Notify::new());
-    engine.spawn_background(wake.clone(), std::time::Duration::from_secs(10));
-    let webhook_routes = webhooks::routes(store.clone(), webhook_master_key, wake);
+    engine.spawn_background(std::time::Duration::from_secs(10));
+    let webhook_routes = webhooks::routes(engine.clone());
     let context = ServerContext {
         store,
-        engine: Arc::new(engine),
+        engine,
         public_base_url: config.public_base_url.clone(),
     };
     let export_routes = export::routes(context.store.clone(), context.public_base_url.clone());

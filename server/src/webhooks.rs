@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use domain::crypto::MasterKey;
 use domain::store::{NewDelivery, RecordedDelivery, Store, Verification};
+use domain::sync::SyncEngine;
 use domain::webhooks::{self, Checked, SignatureHeaders, BODY_LIMIT};
 use serde_json::json;
 
@@ -23,20 +24,17 @@ use serde_json::json;
 struct WebhookState {
     store: Arc<dyn Store>,
     master_key: MasterKey,
-    wake: Arc<tokio::sync::Notify>,
+    /// Woken when a delivery is queued.
+    engine: Arc<SyncEngine>,
 }
 
-pub fn routes(
-    store: Arc<dyn Store>,
-    master_key: MasterKey,
-    wake: Arc<tokio::sync::Notify>,
-) -> Router {
+pub fn routes(engine: Arc<SyncEngine>) -> Router {
     Router::new()
         .route("/webhooks/creatoriq/{webhook_id}", post(receive))
         .with_state(WebhookState {
-            store,
-            master_key,
-            wake,
+            store: engine.store().clone(),
+            master_key: engine.master_key().clone(),
+            engine,
         })
 }
 
@@ -129,7 +127,7 @@ async fn receive(
     };
     match recorded {
         RecordedDelivery::Queued(_) => {
-            st.wake.notify_one();
+            st.engine.wake_webhook_worker();
             answer(StatusCode::OK, "accepted")
         }
         // Already accepted once: acknowledged so CreatorIQ stops retrying, never processed.

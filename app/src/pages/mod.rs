@@ -5,6 +5,7 @@ pub mod login;
 pub mod settings;
 pub mod sync_run_detail;
 pub mod sync_runs;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

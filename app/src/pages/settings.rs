@@ -4,9 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::alerts_api::{get_alert_settings, SaveAlertSettings, SendTestAlert};
 use crate::error::AppError;
 use crate::settings_api::{
     get_settings, SaveApiKey, SaveCoverage, SettingsView, TestConnection, COVERAGE_CHOICES,
+};
+use crate::webhooks_api::{
+    get_automatic_sync, AutomaticView, SaveSyncInterval, SubscribeWebhooks, INTERVAL_CHOICES,
 };
 
 /// A success (`role=status`) or failure (`role=alert`) line under a form.
@@ -60,6 +64,8 @@ pub fn SettingsPage() -> impl IntoView {
                 match settings.await {
                     Ok(s) => view! {
                         <ConnectionSection settings=s.clone() save_key test key_input/>
+                        <AutomaticSection save_key/>
+                        {s.is_admin.then(|| view! { <AlertsSection/> })}
                         <CoverageSection settings=s save_coverage/>
                     }
                     .into_any(),
@@ -183,7 +189,6 @@ fn ConnectionSection(
             {settings.usage_line().map(|line| view! {
                 <p class="muted request-usage" data-testid="request-usage">{line}</p>
             })}
-            <p class="muted webhook-status">{settings.webhook_status.clone()}</p>
         </section>
     }
 }
@@ -236,4 +241,231 @@ fn CoverageSection(
         </section>
     }
     .into_any()
+}
+
+/// Keeping current: CreatorIQ's webhook subscriptions and the scheduled full sync.
+#[component]
+fn AutomaticSection(save_key: ServerAction<SaveApiKey>) -> impl IntoView {
+    let subscribe = ServerAction::<SubscribeWebhooks>::new();
+    let save_interval = ServerAction::<SaveSyncInterval>::new();
+    let automatic = Resource::new(
+        move || {
+            (
+                save_key.version().get(),
+                subscribe.version().get(),
+                save_interval.version().get(),
+            )
+        },
+        |_| get_automatic_sync(),
+    );
+    view! {
+        <section class="card" aria-labelledby="automatic-heading" data-testid="automatic">
+            <h2 id="automatic-heading">"Keeping current"</h2>
+            <p class="hint">
+                "CreatorIQ tells the dashboard about changes with webhooks, so a fix made in "
+                "CreatorIQ reaches its row within seconds. Webhooks are in beta at CreatorIQ and "
+                "undelivered events are dropped after 4 days, so a scheduled full sync also runs."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Asking CreatorIQ…"</p> }>
+                {move || Suspend::new(async move {
+                    match automatic.await {
+                        Ok(a) => view! { <AutomaticBody a subscribe save_interval/> }.into_any(),
+                        Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }
+                            .into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn AutomaticBody(
+    a: AutomaticView,
+    subscribe: ServerAction<SubscribeWebhooks>,
+    save_interval: ServerAction<SaveSyncInterval>,
+) -> impl IntoView {
+    let can_subscribe = a.is_admin && a.has_key && a.callback_known;
+    let all_active = matches!(&a.subscriptions, Ok(list) if list.iter().all(|s| s.active));
+    let current = a.interval_minutes;
+    let interval_label = INTERVAL_CHOICES
+        .iter()
+        .find(|(v, _)| *v == current)
+        .map_or_else(
+            || format!("Every {current} minutes"),
+            |(_, l)| l.to_string(),
+        );
+    view! {
+        <h3>"Webhooks"</h3>
+        {match a.subscriptions.clone() {
+            Ok(list) => view! {
+                <table class="subscriptions">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Event"</th>
+                            <th scope="col">"What it does here"</th>
+                            <th scope="col">"State"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list.into_iter().map(|s| view! {
+                            <tr data-event=s.event.clone()>
+                                <td><code>{s.event.clone()}</code></td>
+                                <td>{s.meaning.clone()}</td>
+                                <td>
+                                    {if s.active {
+                                        view! { <span class="badge state-succeeded">"Subscribed"</span> }.into_any()
+                                    } else {
+                                        view! { <span class="badge state-failed">"Not subscribed"</span> }.into_any()
+                                    }}
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any(),
+            Err(why) => view! { <p class="muted" data-testid="subscriptions-unknown">{why}</p> }.into_any(),
+        }}
+        <Show when=move || can_subscribe>
+            <ActionForm action=subscribe attr:class="inline">
+                <button type="submit" disabled=move || subscribe.pending().get()>
+                    {move || if subscribe.pending().get() {
+                        "Subscribing…"
+                    } else if all_active {
+                        "Subscribe again"
+                    } else {
+                        "Subscribe"
+                    }}
+                </button>
+            </ActionForm>
+        </Show>
+        {move || outcome(subscribe.value().get(), |m| m)}
+        <p class="muted">
+            "Every delivery is listed on " <a href="/webhooks">"Webhooks"</a> "."
+        </p>
+        <h3>"Scheduled full sync"</h3>
+        {a.next_scheduled.clone().map(|at| view! {
+            <p data-testid="next-scheduled">"Next scheduled sync: " <strong>{at}</strong></p>
+        })}
+        <p class="hint">
+            "Scheduled syncs skip campaigns whose end date has passed: their rows keep their "
+            "last state."
+        </p>
+        {if a.is_admin {
+            view! {
+                <ActionForm action=save_interval attr:class="inline interval-form">
+                    <label for="interval">"Run a full sync"</label>
+                    <select id="interval" name="interval">
+                        {INTERVAL_CHOICES.iter().map(|(value, label)| view! {
+                            <option value=value.to_string() selected=*value == current>{*label}</option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" disabled=move || save_interval.pending().get()>
+                        {move || if save_interval.pending().get() { "Saving…" } else { "Save schedule" }}
+                    </button>
+                </ActionForm>
+                {move || outcome(save_interval.value().get(), |m| m)}
+            }
+            .into_any()
+        } else {
+            view! { <p data-testid="interval">"Full sync: " {interval_label}</p> }.into_any()
+        }}
+    }
+}
+
+/// Where alerts go, and "Send test alert". Admins only.
+#[component]
+fn AlertsSection() -> impl IntoView {
+    let save = ServerAction::<SaveAlertSettings>::new();
+    let test = ServerAction::<SendTestAlert>::new();
+    let alerts = Resource::new(move || save.version().get(), |_| get_alert_settings());
+    let webhook_input = NodeRef::<leptos::html::Input>::new();
+    // The typed webhook URL carries its own secret: the field is emptied once saved.
+    Effect::watch(
+        move || save.version().get(),
+        move |_, _, _| {
+            if matches!(save.value().get_untracked(), Some(Ok(_))) {
+                if let Some(input) = webhook_input.get_untracked() {
+                    input.set_value("");
+                }
+            }
+        },
+        false,
+    );
+    view! {
+        <section class="card" aria-labelledby="alerts-heading" data-testid="alerts">
+            <h2 id="alerts-heading">"Alerts"</h2>
+            <p class="hint">
+                "Tells you when a sync run fails, CreatorIQ refuses the API key, or more rows "
+                "need attention than after the previous run: once when it starts, not again "
+                "until it has cleared."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading alert settings…"</p> }>
+                {move || Suspend::new(async move {
+                    match alerts.await {
+                        Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(a) => view! {
+                            <ActionForm action=save attr:class="stack alerts-form">
+                                <label for="alert_emails">"Email addresses"</label>
+                                <input
+                                    id="alert_emails"
+                                    name="emails"
+                                    type="text"
+                                    inputmode="email"
+                                    autocomplete="off"
+                                    value=a.emails.clone()
+                                    placeholder="ops@agency.example, rep@agency.example"
+                                    aria-describedby="alert_emails_hint"
+                                />
+                                <p id="alert_emails_hint" class="hint">
+                                    {if a.email_available {
+                                        "Separate addresses with commas; up to 10."
+                                    } else {
+                                        "This server has no SMTP settings, so it cannot send email; use a webhook."
+                                    }}
+                                </p>
+                                <label for="alert_webhook">"Slack-compatible webhook URL"</label>
+                                <input
+                                    id="alert_webhook"
+                                    node_ref=webhook_input
+                                    name="webhook_url"
+                                    type="url"
+                                    autocomplete="off"
+                                    spellcheck="false"
+                                    placeholder=if a.webhook_shown.is_some() { "Leave blank to keep the saved URL" } else { "https://hooks.slack.com/services/…" }
+                                    aria-describedby="alert_webhook_hint"
+                                />
+                                <p id="alert_webhook_hint" class="hint" data-testid="alert-webhook">
+                                    {match a.webhook_shown.clone() {
+                                        Some(w) => format!("Alerts are posted to a webhook at {w}. The URL is stored encrypted and not shown again."),
+                                        None => "No webhook yet. Alerts are posted as {\"text\": …}, which Slack, Mattermost and Teams workflows accept.".to_string(),
+                                    }}
+                                </p>
+                                {a.webhook_shown.is_some().then(|| view! {
+                                    <div class="checkbox">
+                                        <input type="checkbox" id="remove_webhook" name="remove_webhook" value="on"/>
+                                        <label for="remove_webhook">"Remove the saved webhook"</label>
+                                    </div>
+                                })}
+                                <div class="actions">
+                                    <button type="submit" class="primary" disabled=move || save.pending().get()>
+                                        {move || if save.pending().get() { "Saving…" } else { "Save alerts" }}
+                                    </button>
+                                </div>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+            {move || outcome(save.value().get(), |m| m)}
+            <ActionForm action=test attr:class="inline">
+                <button type="submit" disabled=move || test.pending().get()>
+                    {move || if test.pending().get() { "Sending…" } else { "Send test alert" }}
+                </button>
+            </ActionForm>
+            {move || outcome(test.value().get(), |m| m)}
+        </section>
+    }
 }

@@ -87,6 +87,15 @@ fn RunDetail(run: RunView) -> impl IntoView {
                 <dd>{run.duration.clone().unwrap_or_else(|| "still running".to_string())}</dd>
                 <dt>"Campaigns"</dt>
                 <dd>{format!("{} of {} read ({} failed)", run.campaigns_done, run.campaigns_total, run.campaigns_failed)}</dd>
+                {(run.campaigns_ended > 0).then(|| view! {
+                    <dt>"Ended campaigns"</dt>
+                    <dd data-testid="campaigns-ended">
+                        {format!(
+                            "{} not read again: their end date has passed, so their rows keep their last state.",
+                            run.campaigns_ended
+                        )}
+                    </dd>
+                })}
                 <dt>"Rows by status"</dt>
                 <dd><CountBadges run=run.clone()/></dd>
                 <dt>"Rows changed"</dt>

@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 13] = [
     "organizations",
     "members",
     "ciq_settings",
@@ -26,6 +26,8 @@ const TABLES: [&str; 11] = [
     "login_failures",
     "ciq_request_usage",
     "webhook_deliveries",
+    "alert_settings",
+    "alert_conditions",
 ];
 
 /// Rows per INSERT statement.

@@ -286,6 +286,19 @@ pub trait Store: Send + Sync + 'static {
     /// Queues a verified delivery again; false if it is not one of the organization's verified
     /// deliveries or is being processed.
     async fn requeue_webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<bool>;
+
+    // --- Alerts --------------------------------------------------------------------------------
+
+    async fn alert_settings(&self, org: OrgId) -> StoreResult<AlertSettings>;
+    async fn save_alert_settings(&self, org: OrgId, settings: &AlertSettings) -> StoreResult<()>;
+    /// Every condition's state (inactive and zero where none was stored).
+    async fn alert_states(&self, org: OrgId) -> StoreResult<Vec<(AlertCondition, AlertState)>>;
+    async fn save_alert_state(
+        &self,
+        org: OrgId,
+        condition: AlertCondition,
+        state: &AlertState,
+    ) -> StoreResult<()>;
     /// Marks one campaign's rows removed (CreatorIQ deleted it).
     async fn remove_campaign(
         &self,

@@ -738,3 +738,60 @@ pub struct ScheduleDue {
     /// `None`: never scheduled (or the interval changed); the scheduler picks a first time.
     pub next_at: Option<DateTime<Utc>>,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+// ---------------------------------------------------------------------------------------------
+
+/// Where an organization's alerts go. Empty: no alerts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AlertSettings {
+    /// Email recipients, as entered (validated before they are stored).
+    pub emails: Vec<String>,
+    /// A Slack-compatible webhook URL, sealed with the master key.
+    pub webhook_url: Option<EncryptedSecret>,
+    /// The webhook URL's scheme and host, e.g. `https://hooks.slack.com`: all the page shows.
+    pub webhook_url_shown: Option<String>,
+}
+
+/// Something that, when it starts, is worth telling the organization about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlertCondition {
+    /// A sync run failed.
+    RunFailed,
+    /// CreatorIQ refused the organization's API key.
+    KeyRefused,
+    /// More rows need attention than before.
+    AttentionRising,
+}
+
+impl AlertCondition {
+    pub const ALL: [AlertCondition; 3] = [
+        AlertCondition::RunFailed,
+        AlertCondition::KeyRefused,
+        AlertCondition::AttentionRising,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertCondition::RunFailed => "run_failed",
+            AlertCondition::KeyRefused => "key_refused",
+            AlertCondition::AttentionRising => "attention_rising",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertCondition> {
+        AlertCondition::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Where one alert condition stands for an organization.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AlertState {
+    /// Raised (an alert was sent) and not cleared since.
+    pub active: bool,
+    /// For `AttentionRising`: the count before it rose.
+    pub baseline: u64,
+    /// For `AttentionRising`: the count after the last run.
+    pub last_value: u64,
+}

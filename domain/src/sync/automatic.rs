@@ -293,11 +293,17 @@ impl SyncEngine {
         Ok(started)
     }
 
+    /// Wakes this instance's delivery worker: a delivery was stored or queued again.
+    pub fn wake_webhook_worker(&self) {
+        self.inner.webhook_wake.notify_one();
+    }
+
     /// The instance's background work until the process ends: the delivery worker (woken at
-    /// once by `wake`, and every `poll` for retries and other instances' abandoned claims) and
-    /// the scheduler (every `poll`).
-    pub fn spawn_background(&self, wake: Arc<tokio::sync::Notify>, poll: Duration) {
+    /// once by [`Self::wake_webhook_worker`], and every `poll` for retries and other instances'
+    /// abandoned claims) and the scheduler (every `poll`).
+    pub fn spawn_background(&self, poll: Duration) {
         let engine = self.clone();
+        let wake = self.inner.webhook_wake.clone();
         tokio::spawn(async move {
             loop {
                 if let Err(err) = engine.drain_webhooks().await {

@@ -13,10 +13,12 @@
 //! instances, a lease row in the database with an expiry makes sure only one instance runs an
 //! organization; another instance's trigger waits for that run by polling its row.
 
+mod alerting;
 mod automatic;
 pub mod plan;
 pub mod writes;
 
+pub use alerting::{AlertRecipientsView, WebhookChange};
 pub use automatic::{DeliveryWork, SubscriptionState};
 
 use std::collections::HashMap;
@@ -29,6 +31,7 @@ use tracing::Instrument;
 
 use async_trait::async_trait;
 
+use crate::alerts::{AlertConfig, Notifier};
 use crate::creatoriq::model::Campaign;
 use crate::creatoriq::{
     http_client, ApiKey, CiqEnvironments, CiqError, CreatorIqClient, CreatorIqConfig,
@@ -78,6 +81,9 @@ pub enum SyncError {
     /// Another run of the organization is going (webhook processing waits for it).
     #[error("Sync run #{0} of this organization is running; this waits for it to finish.")]
     Busy(i64),
+    /// The server's own settings are unusable (said at start-up).
+    #[error("{0}")]
+    Config(String),
 }
 
 impl From<StoreError> for SyncError {
@@ -120,6 +126,8 @@ pub struct SyncConfig {
     pub today: Option<NaiveDate>,
     /// The dashboard's public address, for webhook callback URLs; `None`: no subscriptions.
     pub public_base_url: Option<String>,
+    /// Email and webhook alerts.
+    pub alerts: AlertConfig,
 }
 
 impl Default for SyncConfig {
@@ -134,6 +142,7 @@ impl Default for SyncConfig {
             join_poll_interval: Duration::from_secs(1),
             today: None,
             public_base_url: None,
+            alerts: AlertConfig::default(),
         }
     }
 }
@@ -236,6 +245,9 @@ struct Inner {
     http: reqwest::Client,
     running: Mutex<HashMap<OrgId, (SyncRunId, watch::Receiver<LiveRun>)>>,
     clients: std::sync::Mutex<HashMap<OrgId, CachedClient>>,
+    /// Wakes this instance's webhook delivery worker (a delivery arrived or was requeued).
+    webhook_wake: Arc<tokio::sync::Notify>,
+    notifier: Arc<Notifier>,
 }
 
 /// The sync engine. Cheap to clone; share one per server (it holds the per-organization registry
@@ -280,6 +292,7 @@ impl SyncEngine {
         config: SyncConfig,
     ) -> Result<SyncEngine, SyncError> {
         let http = http_client(&config.ciq)?;
+        let notifier = Notifier::new(config.alerts.clone()).map_err(SyncError::Config)?;
         Ok(SyncEngine {
             inner: Arc::new(Inner {
                 store,
@@ -288,6 +301,8 @@ impl SyncEngine {
                 http,
                 running: Mutex::new(HashMap::new()),
                 clients: std::sync::Mutex::new(HashMap::new()),
+                webhook_wake: Arc::new(tokio::sync::Notify::new()),
+                notifier: Arc::new(notifier),
             }),
         })
     }
@@ -639,6 +654,10 @@ impl SyncEngine {
             }
         };
         heartbeat.abort();
+        let key_refused = matches!(
+            result,
+            Err(SyncError::Ciq(CiqError::Unauthorized | CiqError::Forbidden))
+        );
         let state = match &result {
             Err(err) => {
                 tracing::warn!(error = %err, "sync run failed");
@@ -673,6 +692,7 @@ impl SyncEngine {
             rows = run.totals.statuses.total(),
             "sync run finished"
         );
+        self.alert_after_run(org, &run, key_refused).await;
         Ok(RunSummary { run, joined: false })
     }
 

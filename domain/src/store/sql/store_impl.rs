@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::super::*;
-use super::{contractors, links, organizations, runs, settings, sync_writes, webhooks, ThisStore};
+use super::{
+    alerts, contractors, links, organizations, runs, settings, sync_writes, webhooks, ThisStore,
+};
 
 #[async_trait]
 impl Store for ThisStore {
@@ -145,6 +147,27 @@ impl Store for ThisStore {
 
     async fn requeue_webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<bool> {
         webhooks::requeue_delivery(&self.pool, org, id).await
+    }
+
+    async fn alert_settings(&self, org: OrgId) -> StoreResult<AlertSettings> {
+        alerts::alert_settings(&self.pool, org).await
+    }
+
+    async fn save_alert_settings(&self, org: OrgId, settings: &AlertSettings) -> StoreResult<()> {
+        alerts::save_alert_settings(&self.pool, org, settings).await
+    }
+
+    async fn alert_states(&self, org: OrgId) -> StoreResult<Vec<(AlertCondition, AlertState)>> {
+        alerts::alert_states(&self.pool, org).await
+    }
+
+    async fn save_alert_state(
+        &self,
+        org: OrgId,
+        condition: AlertCondition,
+        state: &AlertState,
+    ) -> StoreResult<()> {
+        alerts::save_alert_state(&self.pool, org, condition, state).await
     }
 
     async fn remove_campaign(

@@ -15,6 +15,8 @@ use sqlx::{Row, SqlitePool};
 use super::sql_support::{conflict, corrupt, status_of, subject_key};
 use super::*;
 
+#[path = "../sql/alerts.rs"]
+mod alerts;
 #[path = "../sql/contractors.rs"]
 mod contractors;
 #[path = "../sql/links.rs"]

@@ -1,0 +1,533 @@
+//! Failure alerts: when a run fails, CreatorIQ refuses the key, or more rows need attention
+//! than before, the organization is told by email (SMTP, through `lettre`) and/or a
+//! Slack-compatible webhook (`{"text": ...}`). One alert per condition until it clears: the
+//! decision is [`evaluate`], a pure function of the stored condition states and what a run
+//! found; sending is [`Notifier`].
+//!
+//! Alert texts carry counts, run numbers and CreatorIQ's answer in words: never a key, a link
+//! token or the webhook URL itself (such URLs carry their own secret and are stored sealed).
+
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use url::Url;
+
+use crate::store::{AlertCondition, AlertState, SyncRunId};
+
+/// How long one channel may take to accept an alert.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Email recipients per organization.
+pub const MAX_EMAILS: usize = 10;
+
+/// How the server reaches its SMTP relay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `CreatorIQ Cover <alerts@cover.example.com>`.
+    pub from: String,
+    pub tls: SmtpTls,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// STARTTLS required (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// Plain text: only for a relay on the same host or network (and tests).
+    None,
+}
+
+impl SmtpTls {
+    pub fn parse(s: &str) -> Option<SmtpTls> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "starttls" => Some(SmtpTls::StartTls),
+            "tls" => Some(SmtpTls::Tls),
+            "none" => Some(SmtpTls::None),
+            _ => None,
+        }
+    }
+}
+
+/// The server's alert settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AlertConfig {
+    /// `None`: email alerts are not available on this server.
+    pub smtp: Option<SmtpConfig>,
+    /// Hosts (`host:port`) alert webhooks may be posted to over plain http, e.g. a relay on the
+    /// same network; every other alert webhook must be https.
+    pub http_hosts: Vec<String>,
+}
+
+/// One alert to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    pub condition: Option<AlertCondition>,
+    pub subject: String,
+    pub text: String,
+}
+
+/// What a finished run found, as far as alerts are concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunObservation {
+    pub run_id: SyncRunId,
+    /// The run failed as a whole.
+    pub failed: bool,
+    /// CreatorIQ refused the key (401 or 403).
+    pub key_refused: bool,
+    /// Why it failed, in words.
+    pub error: Option<String>,
+    /// Rows of the organization needing attention after the run.
+    pub needs_attention: u64,
+}
+
+/// Decides, from the stored states and a run's outcome, each condition's new state and the
+/// alerts to send: a condition alerts when it becomes active and not again until it cleared.
+///
+/// - Key refused: active while runs are refused; clears when a run gets through.
+/// - Run failed (for another reason): active while runs fail; clears when one does not.
+/// - Needs attention rising: becomes active when the count is higher than after the previous
+///   run (that count kept as the baseline, for the message); a run that rises further while it
+///   is active says nothing new; it clears at the first run that does not rise. A failed run
+///   says nothing about the count.
+pub fn evaluate(
+    states: &[(AlertCondition, AlertState)],
+    run: &RunObservation,
+    organization: &str,
+    dashboard_url: &str,
+) -> (Vec<(AlertCondition, AlertState)>, Vec<Alert>) {
+    let base = dashboard_url.trim_end_matches('/');
+    let run_link = format!("{base}/sync-runs/{}", run.run_id.0);
+    let mut changes = Vec::new();
+    let mut alerts = Vec::new();
+    for &(condition, state) in states {
+        let mut next = state;
+        let mut raise = None;
+        match condition {
+            AlertCondition::KeyRefused => {
+                if run.key_refused {
+                    next.active = true;
+                    raise = Some(Alert {
+                        condition: Some(condition),
+                        subject: format!("{organization}: CreatorIQ refused the API key"),
+                        text: format!(
+                            "CreatorIQ refused {organization}'s API key in sync run #{}, so \
+                             nothing syncs until an admin enters a working key in Settings \
+                             ({base}/settings). {}",
+                            run.run_id.0,
+                            run.error.as_deref().unwrap_or_default()
+                        ),
+                    });
+                } else if !run.failed {
+                    next.active = false;
+                }
+            }
+            AlertCondition::RunFailed => {
+                if run.failed && !run.key_refused {
+                    next.active = true;
+                    raise = Some(Alert {
+                        condition: Some(condition),
+                        subject: format!("{organization}: sync run #{} failed", run.run_id.0),
+                        text: format!(
+                            "Sync run #{} of {organization} failed: {} Details: {run_link}",
+                            run.run_id.0,
+                            run.error.as_deref().unwrap_or("no reason was recorded.")
+                        ),
+                    });
+                } else if !run.failed {
+                    next.active = false;
+                }
+            }
+            AlertCondition::AttentionRising => {
+                if !run.failed {
+                    let now = run.needs_attention;
+                    if !state.active && now > state.last_value {
+                        next.active = true;
+                        next.baseline = state.last_value;
+                        raise = Some(Alert {
+                            condition: Some(condition),
+                            subject: format!(
+                                "{organization}: {now} rows need attention (was {})",
+                                state.last_value
+                            ),
+                            text: format!(
+                                "After sync run #{}, {now} of {organization}'s contractor rows \
+                                 need something fixed in CreatorIQ (there were {}). See what to \
+                                 fix: {base}/contractors?status=needs_attention",
+                                run.run_id.0, state.last_value
+                            ),
+                        });
+                    } else if state.active && now <= state.last_value {
+                        next.active = false;
+                    }
+                    next.last_value = now;
+                }
+            }
+        }
+        if let Some(alert) = raise.filter(|_| !state.active) {
+            alerts.push(alert);
+        }
+        if next != state {
+            changes.push((condition, next));
+        }
+    }
+    (changes, alerts)
+}
+
+/// Reads the recipients typed on Settings: addresses separated by commas, semicolons or new
+/// lines; at most [`MAX_EMAILS`].
+pub fn parse_emails(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for part in text
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let mailbox: Mailbox = part
+            .parse()
+            .map_err(|_| format!("“{}” is not an email address.", shorten(part)))?;
+        let email = mailbox.email.to_string();
+        if !out.contains(&email) {
+            out.push(email);
+        }
+    }
+    if out.len() > MAX_EMAILS {
+        return Err(format!("Up to {MAX_EMAILS} email addresses, please."));
+    }
+    Ok(out)
+}
+
+/// Checks an alert webhook URL: https, or http to one of `http_hosts`; no credentials.
+/// Returns the URL and what Settings shows of it (scheme and host).
+pub fn check_webhook_url(text: &str, http_hosts: &[String]) -> Result<(Url, String), String> {
+    let url = Url::parse(text.trim()).map_err(|_| {
+        "That is not a URL. Paste the incoming-webhook URL from Slack (or a compatible \
+         service); it starts with https://."
+            .to_string()
+    })?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    if host.is_empty() || !url.username().is_empty() || url.password().is_some() {
+        return Err("The alert webhook URL needs a host and no user name or password.".into());
+    }
+    let host_port = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
+    match url.scheme() {
+        "https" => {}
+        "http" if http_hosts.iter().any(|h| *h == host_port) => {}
+        _ => {
+            return Err(
+                "The alert webhook URL must start with https:// so the alert is encrypted on \
+                 its way."
+                    .into(),
+            )
+        }
+    }
+    let shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    Ok((url, shown))
+}
+
+fn shorten(s: &str) -> String {
+    let short: String = s.chars().take(60).collect();
+    if short.len() < s.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+/// Where one alert goes.
+#[derive(Clone, Debug, Default)]
+pub struct Recipients {
+    pub emails: Vec<String>,
+    pub webhook_url: Option<Url>,
+}
+
+/// How sending to one channel went, in words for Settings ("Send test alert").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendOutcome {
+    /// "email to a@example.com" or "webhook at https://hooks.slack.com".
+    pub channel: String,
+    pub result: Result<(), String>,
+}
+
+/// Sends alerts. One per server; cheap to share.
+pub struct Notifier {
+    smtp: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
+    http: reqwest::Client,
+    config: AlertConfig,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("email", &self.smtp.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Notifier {
+    pub fn new(config: AlertConfig) -> Result<Notifier, String> {
+        let smtp = match &config.smtp {
+            None => None,
+            Some(c) => {
+                let from: Mailbox = c
+                    .from
+                    .parse()
+                    .map_err(|_| format!("SMTP_FROM {:?} is not an email address", c.from))?;
+                let builder = match c.tls {
+                    SmtpTls::StartTls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.host)
+                            .map_err(|e| format!("SMTP host {:?}: {e}", c.host))?
+                    }
+                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.host)
+                        .map_err(|e| format!("SMTP host {:?}: {e}", c.host))?,
+                    SmtpTls::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.host)
+                    }
+                };
+                let mut builder = builder.port(c.port).timeout(Some(SEND_TIMEOUT));
+                if let (Some(user), Some(password)) = (&c.username, &c.password) {
+                    builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+                }
+                Some((builder.build(), from))
+            }
+        };
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(SEND_TIMEOUT)
+            .build()
+            .map_err(|e| format!("building the alert HTTP client: {e}"))?;
+        Ok(Notifier { smtp, http, config })
+    }
+
+    /// Whether this server can send email alerts.
+    pub fn email_available(&self) -> bool {
+        self.smtp.is_some()
+    }
+
+    pub fn config(&self) -> &AlertConfig {
+        &self.config
+    }
+
+    /// Sends one alert to every recipient; a failure of one channel does not stop the others.
+    pub async fn send(&self, to: &Recipients, alert: &Alert) -> Vec<SendOutcome> {
+        let mut outcomes = Vec::new();
+        if !to.emails.is_empty() {
+            let channel = format!("email to {}", to.emails.join(", "));
+            let result = match &self.smtp {
+                None => Err("this server has no SMTP settings, so it cannot send email".into()),
+                Some((transport, from)) => self.email(transport, from, &to.emails, alert).await,
+            };
+            outcomes.push(SendOutcome { channel, result });
+        }
+        if let Some(url) = &to.webhook_url {
+            let channel = format!(
+                "webhook at {}://{}",
+                url.scheme(),
+                url.host_str().unwrap_or_default()
+            );
+            let result = self.post(url, alert).await;
+            outcomes.push(SendOutcome { channel, result });
+        }
+        for o in &outcomes {
+            if let Err(why) = &o.result {
+                tracing::warn!(channel = %o.channel, error = %why, "an alert was not delivered");
+            }
+        }
+        outcomes
+    }
+
+    async fn email(
+        &self,
+        transport: &AsyncSmtpTransport<Tokio1Executor>,
+        from: &Mailbox,
+        emails: &[String],
+        alert: &Alert,
+    ) -> Result<(), String> {
+        let mut message = Message::builder()
+            .from(from.clone())
+            .subject(alert.subject.clone());
+        for e in emails {
+            let to: Mailbox = e
+                .parse()
+                .map_err(|_| format!("{e:?} is not an email address"))?;
+            message = message.to(to);
+        }
+        let message = message
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(alert.text.clone())
+            .map_err(|e| format!("could not build the email: {e}"))?;
+        transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("the SMTP server did not accept it: {e}"))
+    }
+
+    async fn post(&self, url: &Url, alert: &Alert) -> Result<(), String> {
+        let body = serde_json::json!({ "text": format!("*{}*\n{}", alert.subject, alert.text) });
+        let answer = self
+            .http
+            .post(url.clone())
+            .json(&body)
+            .send()
+            .await
+            // Without the URL: it carries the webhook's secret.
+            .map_err(|e| {
+                if e.is_timeout() {
+                    "no answer within 10 seconds".to_string()
+                } else {
+                    "could not connect".to_string()
+                }
+            })?;
+        if answer.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("it answered HTTP {}", answer.status().as_u16()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn states(
+        key: AlertState,
+        failed: AlertState,
+        rising: AlertState,
+    ) -> Vec<(AlertCondition, AlertState)> {
+        vec![
+            (AlertCondition::RunFailed, failed),
+            (AlertCondition::KeyRefused, key),
+            (AlertCondition::AttentionRising, rising),
+        ]
+    }
+
+    fn run(id: i64, failed: bool, key_refused: bool, needs_attention: u64) -> RunObservation {
+        RunObservation {
+            run_id: SyncRunId(id),
+            failed,
+            key_refused,
+            error: failed.then(|| "CreatorIQ did not answer.".to_string()),
+            needs_attention,
+        }
+    }
+
+    /// Applies runs in turn and returns the conditions alerted per run.
+    fn replay(runs: &[RunObservation]) -> Vec<Vec<AlertCondition>> {
+        let mut current = states(
+            AlertState::default(),
+            AlertState::default(),
+            AlertState::default(),
+        );
+        runs.iter()
+            .map(|r| {
+                let (changes, alerts) = evaluate(&current, r, "Acme", "https://cover.example");
+                for (c, s) in changes {
+                    current.iter_mut().find(|(k, _)| *k == c).unwrap().1 = s;
+                }
+                alerts.iter().filter_map(|a| a.condition).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_failure_alerts_once_until_a_run_succeeds() {
+        let alerted = replay(&[
+            run(1, false, false, 0),
+            run(2, true, false, 0),
+            run(3, true, false, 0),
+            run(4, true, false, 0),
+            run(5, false, false, 0),
+            run(6, true, false, 0),
+        ]);
+        let failed = |v: &Vec<AlertCondition>| v.contains(&AlertCondition::RunFailed);
+        assert_eq!(
+            alerted.iter().map(failed).collect::<Vec<_>>(),
+            [false, true, false, false, false, true]
+        );
+    }
+
+    #[test]
+    fn a_refused_key_is_its_own_alert_not_also_a_failure() {
+        let alerted = replay(&[
+            run(1, true, true, 0),
+            run(2, true, true, 0),
+            // CreatorIQ down: the key may still be refused; nothing new, nothing cleared.
+            run(3, true, false, 0),
+            run(4, false, false, 0),
+            run(5, true, true, 0),
+        ]);
+        assert_eq!(alerted[0], [AlertCondition::KeyRefused]);
+        assert!(alerted[1].is_empty());
+        assert_eq!(alerted[2], [AlertCondition::RunFailed]);
+        assert!(alerted[3].is_empty());
+        assert_eq!(alerted[4], [AlertCondition::KeyRefused]);
+    }
+
+    #[test]
+    fn rising_attention_alerts_once_per_rise() {
+        let alerted = replay(&[
+            run(1, false, false, 10),
+            run(2, false, false, 10),
+            run(3, false, false, 12),
+            run(4, false, false, 15),
+            // A failed run knows nothing about the count.
+            run(5, true, false, 0),
+            run(6, false, false, 11),
+            run(7, false, false, 10),
+            run(8, false, false, 11),
+        ]);
+        let rising = |v: &Vec<AlertCondition>| v.contains(&AlertCondition::AttentionRising);
+        assert_eq!(
+            alerted.iter().map(rising).collect::<Vec<_>>(),
+            [true, false, true, false, false, false, false, true]
+        );
+    }
+
+    #[test]
+    fn alert_texts_name_the_run_and_the_page_not_secrets() {
+        let (_, alerts) = evaluate(
+            &states(
+                AlertState::default(),
+                AlertState::default(),
+                AlertState::default(),
+            ),
+            &run(7, true, false, 0),
+            "Acme",
+            "https://cover.example/",
+        );
+        assert_eq!(alerts[0].subject, "Acme: sync run #7 failed");
+        assert!(alerts[0].text.contains("https://cover.example/sync-runs/7"));
+    }
+
+    #[test]
+    fn emails_and_webhook_urls_are_checked() {
+        assert_eq!(
+            parse_emails("a@example.com; B <b@example.com>\n a@example.com").unwrap(),
+            ["a@example.com", "b@example.com"]
+        );
+        assert!(parse_emails("not an address").is_err());
+        assert!(parse_emails(&"x@example.com,".repeat(1))
+            .unwrap()
+            .len()
+            .eq(&1));
+        let many: String = (0..11).map(|i| format!("p{i}@example.com,")).collect();
+        assert!(parse_emails(&many).is_err());
+
+        let (_, shown) =
+            check_webhook_url("https://hooks.slack.com/services/T0/B0/secret", &[]).unwrap();
+        assert_eq!(shown, "https://hooks.slack.com");
+        assert!(check_webhook_url("http://hooks.example.com/x", &[]).is_err());
+        assert!(check_webhook_url("https://user:pw@hooks.example.com/x", &[]).is_err());
+        assert!(check_webhook_url("ftp://hooks.example.com/x", &[]).is_err());
+        assert!(check_webhook_url("http://127.0.0.1:9000/x", &["127.0.0.1:9000".into()]).is_ok());
+        assert!(check_webhook_url("http://127.0.0.1:9001/x", &["127.0.0.1:9000".into()]).is_err());
+    }
+}

@@ -1,0 +1,214 @@
+//! The engine's side of alerts: after every run it decides (with [`crate::alerts::evaluate`])
+//! which conditions started or cleared and sends the new alerts to the organization's
+//! recipients; Settings stores the recipients and sends a test alert.
+//!
+//! Runs of one organization are serialized by the sync lease, so the condition states are
+//! read and written by one run at a time: each condition alerts once, whichever instance runs.
+
+use crate::alerts::{
+    check_webhook_url, evaluate, parse_emails, Alert, Notifier, Recipients, RunObservation,
+    SendOutcome,
+};
+use crate::crypto::EncryptedSecret;
+use crate::store::{AlertSettings, OrgId, RunState, SyncRun};
+
+use super::{SyncEngine, SyncError};
+
+/// What the alert settings section of Settings shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecipientsView {
+    pub emails: Vec<String>,
+    /// Scheme and host of the stored webhook URL.
+    pub webhook_shown: Option<String>,
+    /// Whether this server can send email.
+    pub email_available: bool,
+}
+
+/// A change of recipients from Settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookChange<'a> {
+    Keep,
+    Remove,
+    Set(&'a str),
+}
+
+fn webhook_aad(org: OrgId) -> Vec<u8> {
+    format!("alert-webhook:{}", org.0).into_bytes()
+}
+
+impl SyncEngine {
+    pub fn notifier(&self) -> &Notifier {
+        &self.inner.notifier
+    }
+
+    /// The organization's recipients as Settings shows them (never the webhook URL itself).
+    pub async fn alert_recipients(&self, org: OrgId) -> Result<AlertRecipientsView, SyncError> {
+        let settings = self.inner.store.alert_settings(org).await?;
+        Ok(AlertRecipientsView {
+            emails: settings.emails,
+            webhook_shown: settings.webhook_url_shown,
+            email_available: self.inner.notifier.email_available(),
+        })
+    }
+
+    /// Checks and stores the recipients. `Err(Ok(words))` is input to correct.
+    pub async fn save_alert_recipients(
+        &self,
+        org: OrgId,
+        emails: &str,
+        webhook: WebhookChange<'_>,
+    ) -> Result<AlertRecipientsView, Result<String, SyncError>> {
+        let emails = parse_emails(emails).map_err(Ok)?;
+        if !emails.is_empty() && !self.inner.notifier.email_available() {
+            return Err(Ok(
+                "This server has no SMTP settings, so it cannot send email \
+                 alerts. Use a webhook, or ask the server's operator to set SMTP_HOST and \
+                 SMTP_FROM."
+                    .to_string(),
+            ));
+        }
+        let stored = self
+            .inner
+            .store
+            .alert_settings(org)
+            .await
+            .map_err(|e| Err(e.into()))?;
+        let (webhook_url, webhook_url_shown) = match webhook {
+            WebhookChange::Keep => (stored.webhook_url, stored.webhook_url_shown),
+            WebhookChange::Remove => (None, None),
+            WebhookChange::Set(text) => {
+                let (url, shown) =
+                    check_webhook_url(text, &self.inner.notifier.config().http_hosts)
+                        .map_err(Ok)?;
+                let sealed = self
+                    .inner
+                    .master_key
+                    .encrypt(url.as_str().as_bytes(), &webhook_aad(org))
+                    .map_err(|e| Err(e.into()))?;
+                (Some(sealed), Some(shown))
+            }
+        };
+        let settings = AlertSettings {
+            emails,
+            webhook_url,
+            webhook_url_shown,
+        };
+        self.inner
+            .store
+            .save_alert_settings(org, &settings)
+            .await
+            .map_err(|e| Err(e.into()))?;
+        Ok(AlertRecipientsView {
+            emails: settings.emails,
+            webhook_shown: settings.webhook_url_shown,
+            email_available: self.inner.notifier.email_available(),
+        })
+    }
+
+    /// Sends a test alert to every recipient and says how each went.
+    pub async fn send_test_alert(&self, org: OrgId) -> Result<Vec<SendOutcome>, SyncError> {
+        let to = self.recipients(org).await?;
+        let name = self.organization_name(org).await?;
+        let alert = Alert {
+            condition: None,
+            subject: format!("{name}: test alert from CreatorIQ Cover"),
+            text: format!(
+                "This is a test. {name}'s alerts come here when a sync run fails, CreatorIQ \
+                 refuses the API key, or more contractor rows need attention than before."
+            ),
+        };
+        Ok(self.inner.notifier.send(&to, &alert).await)
+    }
+
+    async fn organization_name(&self, org: OrgId) -> Result<String, SyncError> {
+        Ok(self
+            .inner
+            .store
+            .organization(org)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default())
+    }
+
+    async fn recipients(&self, org: OrgId) -> Result<Recipients, SyncError> {
+        let settings = self.inner.store.alert_settings(org).await?;
+        let webhook_url = match settings.webhook_url {
+            None => None,
+            Some(EncryptedSecret(bytes)) => {
+                let plain = self
+                    .inner
+                    .master_key
+                    .decrypt(&EncryptedSecret(bytes), &webhook_aad(org))?;
+                String::from_utf8(plain)
+                    .ok()
+                    .and_then(|u| url::Url::parse(&u).ok())
+            }
+        };
+        Ok(Recipients {
+            emails: settings.emails,
+            webhook_url,
+        })
+    }
+
+    /// After a run: updates the alert conditions and sends the alerts that started. Never fails
+    /// the run: problems are logged.
+    pub(super) async fn alert_after_run(&self, org: OrgId, run: &SyncRun, key_refused: bool) {
+        if let Err(err) = self.try_alert_after_run(org, run, key_refused).await {
+            tracing::warn!(org = org.0, error = %err, "checking alert conditions failed");
+        }
+    }
+
+    async fn try_alert_after_run(
+        &self,
+        org: OrgId,
+        run: &SyncRun,
+        key_refused: bool,
+    ) -> Result<(), SyncError> {
+        let store = &self.inner.store;
+        let failed = run.state == RunState::Failed;
+        let needs_attention = if failed {
+            0
+        } else {
+            store.contractor_status_counts(org).await?.needs_attention
+        };
+        let observation = RunObservation {
+            run_id: run.id,
+            failed,
+            key_refused,
+            error: run
+                .totals
+                .error
+                .clone()
+                .or_else(|| run.totals.errors.first().map(|e| e.message.clone())),
+            needs_attention,
+        };
+        let states = store.alert_states(org).await?;
+        let name = self.organization_name(org).await?;
+        let base = self
+            .inner
+            .config
+            .public_base_url
+            .clone()
+            .unwrap_or_default();
+        let (changes, alerts) = evaluate(&states, &observation, &name, &base);
+        for (condition, state) in &changes {
+            store.save_alert_state(org, *condition, state).await?;
+        }
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        let to = self.recipients(org).await?;
+        if to.emails.is_empty() && to.webhook_url.is_none() {
+            return Ok(());
+        }
+        // Sent off the run's path: a slow mail server does not hold the run's result.
+        let notifier = self.inner.notifier.clone();
+        tokio::spawn(async move {
+            for alert in alerts {
+                tracing::info!(org = org.0, subject = %alert.subject, "sending an alert");
+                notifier.send(&to, &alert).await;
+            }
+        });
+        Ok(())
+    }
+}
