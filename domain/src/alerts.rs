@@ -218,7 +218,7 @@ pub fn check_webhook_url(text: &str, http_hosts: &[String]) -> Result<(Url, Stri
     let host_port = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
     match url.scheme() {
         "https" => {}
-        "http" if http_hosts.iter().any(|h| *h == host_port) => {}
+        "http" if http_hosts.contains(&host_port) => {}
         _ => {
             return Err(
                 "The alert webhook URL must start with https:// so the alert is encrypted on \
@@ -514,10 +514,7 @@ mod tests {
             ["a@example.com", "b@example.com"]
         );
         assert!(parse_emails("not an address").is_err());
-        assert!(parse_emails(&"x@example.com,".repeat(1))
-            .unwrap()
-            .len()
-            .eq(&1));
+        assert_eq!(parse_emails("x@example.com,").unwrap().len(), 1);
         let many: String = (0..11).map(|i| format!("p{i}@example.com,")).collect();
         assert!(parse_emails(&many).is_err());
 
