@@ -85,6 +85,11 @@ impl TestServer {
     }
 
     async fn admin(&self) -> reqwest::Client {
+        self.sign_in(ADMIN.0, ADMIN.1).await
+    }
+
+    /// Signs in as `email` (any organization's member).
+    async fn sign_in(&self, email: &str, password: &str) -> reqwest::Client {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .build()
@@ -92,7 +97,7 @@ impl TestServer {
         let resp = client
             .post(format!("{}/api/login", self.base))
             .header("accept", "application/json")
-            .form(&[("email", ADMIN.0), ("password", ADMIN.1)])
+            .form(&[("email", email), ("password", password)])
             .send()
             .await
             .unwrap();
@@ -100,12 +105,13 @@ impl TestServer {
         client
     }
 
-    async fn call(
+    /// A server function's status and body, whatever they are.
+    async fn try_call(
         &self,
         client: &reqwest::Client,
         endpoint: &str,
         form: &[(&str, &str)],
-    ) -> String {
+    ) -> (StatusCode, String) {
         let resp = client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("accept", "application/json")
@@ -113,13 +119,21 @@ impl TestServer {
             .send()
             .await
             .unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// A server function that must succeed; its body.
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> String {
+        let (status, text) = self.try_call(client, endpoint, form).await;
         assert!(status.is_success(), "{endpoint}: {status} {text}");
         text
     }
 
-    /// Saves the sandbox key on Settings, as an admin would.
     async fn save_key(&self, admin: &reqwest::Client, environment: &str) {
         self.call(
             admin,
@@ -283,6 +297,70 @@ async fn a_fix_made_in_creatoriq_reaches_the_row_without_pressing_sync() {
         "webhook: edit to synced row in {} ms, {spent} CreatorIQ requests",
         latency.as_millis()
     );
+
+    // Settings lists the five subscriptions as CreatorIQ reports them.
+    let automatic = server.call(&admin, "automatic/get", &[]).await;
+    let automatic: Value = serde_json::from_str(&automatic).unwrap();
+    let subs = automatic["subscriptions"]["Ok"].as_array().unwrap();
+    assert_eq!(subs.len(), 5, "{automatic}");
+    assert!(subs.iter().all(|s| s["active"] == true), "{automatic}");
+
+    // The log shows the delivery; a viewer and another organization's admin cannot reprocess
+    // it; this organization's admin can, and a new run processes it again.
+    let id = delivered.id.0.to_string();
+    let page = server.call(&admin, "webhooks/list", &[("page", "1")]).await;
+    assert!(page.contains(&format!("\"id\":{id}")), "{page}");
+    domain::auth::add_member(
+        &store,
+        server.org,
+        "viewer@acme.example",
+        &Password::new("viewer password 123"),
+        domain::store::Role::Viewer,
+    )
+    .await
+    .unwrap();
+    let viewer = server
+        .sign_in("viewer@acme.example", "viewer password 123")
+        .await;
+    let (_, refused) = server
+        .try_call(&viewer, "webhooks/reprocess", &[("id", &id)])
+        .await;
+    assert_eq!(refused, "\"Forbidden\"");
+    create_organization_with_admin(
+        &store,
+        "other",
+        "Other Agency",
+        "ops@other.example",
+        &Password::new("other password 123"),
+    )
+    .await
+    .unwrap();
+    let other = server
+        .sign_in("ops@other.example", "other password 123")
+        .await;
+    let (_, refused) = server
+        .try_call(&other, "webhooks/reprocess", &[("id", &id)])
+        .await;
+    assert!(refused.contains("can't be reprocessed"), "{refused}");
+    let other_log = server.call(&other, "webhooks/list", &[("page", "1")]).await;
+    assert!(other_log.contains("\"total\":0"), "{other_log}");
+    let queued = server
+        .call(&admin, "webhooks/reprocess", &[("id", &id)])
+        .await;
+    assert!(queued.contains("queued again"), "{queued}");
+    wait_until(
+        "the reprocessed delivery",
+        Duration::from_secs(20),
+        || async {
+            let d = store
+                .webhook_delivery(server.org, delivered.id)
+                .await
+                .unwrap()
+                .unwrap();
+            d.state == DeliveryState::Done && d.run_id != Some(run.id)
+        },
+    )
+    .await;
 
     drop(store);
     server.stop().await;
