@@ -228,6 +228,45 @@ mod tests {
     }
 
     #[test]
+    fn smtp_settings_need_a_sender_and_never_show_the_password() {
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(c.alerts.smtp, None, "no SMTP_HOST: no email alerts");
+
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let missing_from = Config::from_lookup(env(&[("SMTP_HOST", "mail.example.com")]));
+        assert!(format!("{:#}", missing_from.unwrap_err()).contains("SMTP_FROM"));
+        let bad_tls = Config::from_lookup(env(&[
+            ("SMTP_HOST", "mail.example.com"),
+            ("SMTP_FROM", "alerts@example.com"),
+            ("SMTP_TLS", "maybe"),
+        ]));
+        assert!(format!("{:#}", bad_tls.unwrap_err()).contains("SMTP_TLS"));
+
+        let c = Config::from_lookup(env(&[
+            ("SMTP_HOST", "mail.example.com"),
+            ("SMTP_FROM", "alerts@example.com"),
+            ("SMTP_USERNAME", "alerts"),
+            ("SMTP_PASSWORD", "smtp-secret-value"),
+            ("ALERT_HTTP_HOSTS", "relay.internal:8080, 127.0.0.1:9000"),
+        ]))
+        .unwrap();
+        let smtp = c.alerts.smtp.as_ref().unwrap();
+        assert_eq!((smtp.port, smtp.tls), (587, SmtpTls::StartTls));
+        assert_eq!(
+            c.alerts.http_hosts,
+            ["relay.internal:8080", "127.0.0.1:9000"]
+        );
+        assert!(!format!("{c:?}").contains("smtp-secret-value"));
+    }
+
+    #[test]
     fn creatoriq_environments_default_to_production_and_refuse_plain_http() {
         let c = Config::from_lookup(|_| None).unwrap();
         let urls: Vec<&str> = c.ciq_environments.iter().map(|e| e.base_url()).collect();
