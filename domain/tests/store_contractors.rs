@@ -237,6 +237,59 @@ async fn list_queries_at_100k_rows() {
 async fn filters_sort_and_scope() {
     let (store, _dir, big, other) = seeded().await;
 
+    // Every page, whichever end of the index it is read from, is the matching slice of the
+    // whole ordered list (pages in the second half are read backwards).
+    for (filter, sort, descending) in [
+        (ContractorFilter::default(), ContractorSort::Name, false),
+        (
+            ContractorFilter::default(),
+            ContractorSort::LastSynced,
+            true,
+        ),
+        (
+            ContractorFilter {
+                status: Some(ContractorStatus::NeedsAttention),
+                ..Default::default()
+            },
+            ContractorSort::Campaign,
+            true,
+        ),
+        (
+            ContractorFilter {
+                search: Some("creator 001".into()),
+                ..Default::default()
+            },
+            ContractorSort::Status,
+            false,
+        ),
+    ] {
+        let all = store
+            .contractor_page(
+                big,
+                &ContractorPageRequest {
+                    limit: None,
+                    ..page(filter.clone(), sort, descending, 0)
+                },
+            )
+            .await
+            .unwrap();
+        let ids: Vec<_> = all.rows.iter().map(|r| r.contractor.id).collect();
+        assert!(ids.len() > 100, "{filter:?}: {}", ids.len());
+        let last = (ids.len() as u64 - 1) / 50 * 50;
+        for offset in [0, 50, last / 2, last / 2 + 50, last - 50, last, last + 50] {
+            let got = store
+                .contractor_page(big, &page(filter.clone(), sort, descending, offset))
+                .await
+                .unwrap();
+            let want: Vec<_> = ids.iter().skip(offset as usize).take(50).copied().collect();
+            let got: Vec<_> = got.rows.iter().map(|r| r.contractor.id).collect();
+            assert_eq!(
+                got, want,
+                "{filter:?} {sort:?} desc={descending} offset={offset}"
+            );
+        }
+    }
+
     // Search matches name or email, case-insensitively; LIKE wildcards are literal.
     let found = store
         .contractor_page(

@@ -23,3 +23,12 @@ pub(super) fn conflict(err: sqlx::Error, what: &'static str) -> StoreError {
         _ => StoreError::Database(err),
     }
 }
+
+/// How a backend finds the rows a search names: the condition (and the table to drive the
+/// query from, when its text index should lead), with the value bound to its parameter.
+pub(crate) struct SearchCondition {
+    /// Replaces `contractors k` in `FROM`, e.g. the full-text table joined to the rows.
+    pub from: Option<String>,
+    pub condition: String,
+    pub value: String,
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Row};
 
-use super::sql_support::{conflict, corrupt, status_of, subject_key};
+use super::sql_support::{conflict, corrupt, status_of, subject_key, SearchCondition};
 use super::*;
 
 #[path = "../sql/alerts.rs"]
@@ -68,11 +68,13 @@ async fn begin_sync_write(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>,
 
 /// The contractors search: `LIKE '%term%'`, served by the pg_trgm index of migration 0004.
 /// Returns the condition (with `$param`) and the value to bind.
-fn search_condition(search: &str, param: usize) -> (String, String) {
-    (
-        format!("k.search_text LIKE ${param} ESCAPE '\\'"),
-        contractors::like_pattern(search),
-    )
+fn search_condition(search: &str, param: usize) -> SearchCondition {
+    // The pg_trgm GIN index answers LIKE '%term%' for terms of three characters or more.
+    SearchCondition {
+        from: None,
+        condition: format!("k.search_text LIKE ${param} ESCAPE '\\'"),
+        value: contractors::like_pattern(search),
+    }
 }
 
 /// A value for a `jsonb` column.

@@ -184,14 +184,28 @@ async fn stored_counts(
     org: OrgId,
     campaign: Option<i64>,
 ) -> StoreResult<StatusCounts> {
-    let rows = sqlx::query(
-        "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM contractor_counts \
-         WHERE org_id = $1 AND ($2 IS NULL OR ciq_campaign_id = $2) GROUP BY status",
-    )
-    .bind(org.0)
-    .bind(campaign)
-    .fetch_all(pool)
-    .await?;
+    let rows = match campaign {
+        // Kept per organization by triggers (migration 0011): a handful of rows.
+        None => {
+            sqlx::query(
+                "SELECT status, CAST(n AS BIGINT) AS n FROM contractor_org_counts \
+                 WHERE org_id = $1",
+            )
+            .bind(org.0)
+            .fetch_all(pool)
+            .await?
+        }
+        Some(campaign) => {
+            sqlx::query(
+                "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM contractor_counts \
+                 WHERE org_id = $1 AND ciq_campaign_id = $2 GROUP BY status",
+            )
+            .bind(org.0)
+            .bind(campaign)
+            .fetch_all(pool)
+            .await?
+        }
+    };
     let mut counts = StatusCounts::default();
     for r in rows {
         let n: Option<i64> = r.get("n");
@@ -209,9 +223,11 @@ enum Arg {
     Text(String),
 }
 
-/// `WHERE ...` for `filter` (with or without its status), and the values it binds, numbered
-/// from `$1`.
-fn where_clause(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (String, Vec<Arg>) {
+/// `FROM ... WHERE ...` for `filter` (with or without its status), and the values it binds,
+/// numbered from `$1`. A search may drive the query from the backend's text index (SQLite:
+/// the FTS5 table's matches, so a rare name is found without walking the organization's rows).
+fn from_where(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (String, Vec<Arg>) {
+    let mut from = String::from("contractors k");
     let mut sql = String::from("k.org_id = $1");
     let mut args = vec![Arg::Int(org.0)];
     if let (true, Some(status)) = (with_status, filter.status) {
@@ -224,13 +240,16 @@ fn where_clause(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (St
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
         if !search.is_empty() {
-            let (condition, value) = super::search_condition(search, args.len() + 1);
-            args.push(Arg::Text(value));
+            let found = super::search_condition(search, args.len() + 1);
+            args.push(Arg::Text(found.value));
+            if let Some(driving) = found.from {
+                from = driving;
+            }
             sql.push_str(" AND ");
-            sql.push_str(&condition);
+            sql.push_str(&found.condition);
         }
     }
-    (sql, args)
+    (format!("{from} WHERE {sql}"), args)
 }
 
 /// `%term%` with LIKE's wildcards in the term taken literally. `search_text` is lower-cased.
@@ -281,6 +300,19 @@ fn bind_all<'q>(
     query
 }
 
+fn bind_scalar<'q, T>(
+    mut query: sqlx::query::QueryScalar<'q, Db, T, <Db as sqlx::Database>::Arguments<'q>>,
+    args: &'q [Arg],
+) -> sqlx::query::QueryScalar<'q, Db, T, <Db as sqlx::Database>::Arguments<'q>> {
+    for arg in args {
+        query = match arg {
+            Arg::Int(n) => query.bind(*n),
+            Arg::Text(s) => query.bind(s.as_str()),
+        };
+    }
+    query
+}
+
 fn link_summary(r: &DbRow) -> StoreResult<Option<LinkSummary>> {
     let Some(token) = r.get::<Option<String>, _>("link_token") else {
         return Ok(None);
@@ -301,17 +333,47 @@ pub(super) async fn contractor_page(
     org: OrgId,
     request: &ContractorPageRequest,
 ) -> StoreResult<ContractorPage> {
-    let (filter_sql, args) = where_clause(org, &request.filter, true);
+    let (from_where_sql, args) = from_where(org, &request.filter, true);
+    let total = if has_search(&request.filter) {
+        let count_sql = format!("SELECT COUNT(*) FROM {from_where_sql}");
+        let count = bind_scalar(sqlx::query_scalar::<_, i64>(&count_sql), &args);
+        u64::try_from(count.fetch_one(pool).await?).unwrap_or(0)
+    } else {
+        let counts = stored_counts(pool, org, request.filter.campaign).await?;
+        match request.filter.status {
+            Some(status) => counts.get(status),
+            None => counts.total(),
+        }
+    };
     let order = order_by(request.sort, request.descending);
+    // A page in the second half is read from the other end of the index (the same order,
+    // reversed), so no page skips more than half the rows: the last page costs what the first
+    // does. The outer query puts the page back in the asked order.
+    let limit = match request.limit {
+        Some(n)
+            if request.offset.saturating_add(u64::from(n) / 2) > total / 2
+                && request.offset < total =>
+        {
+            let end = total - request.offset;
+            let take = end.min(u64::from(n));
+            format!(
+                "ORDER BY {} LIMIT {take} OFFSET {}",
+                order_by(request.sort, !request.descending),
+                end - take
+            )
+        }
+        Some(n) => format!("ORDER BY {order} LIMIT {n} OFFSET {}", request.offset),
+        None => format!(
+            "ORDER BY {order} {} OFFSET {}",
+            super::LIMIT_ALL,
+            request.offset
+        ),
+    };
     // The page's ids come off the index first; only those rows are joined and decoded. The
     // materialized CTE and CROSS JOIN pin that join order: left to itself, SQLite may drive the
     // join from the name index and rescan the page for each of the organization's rows.
-    let limit = match request.limit {
-        Some(n) => format!("LIMIT {n} OFFSET {}", request.offset),
-        None => format!("{} OFFSET {}", super::LIMIT_ALL, request.offset),
-    };
     let sql = format!(
-        "WITH page AS MATERIALIZED (SELECT k.id FROM contractors k WHERE {filter_sql} ORDER BY {order} {limit}) \
+        "WITH page AS MATERIALIZED (SELECT k.id FROM {from_where_sql} {limit}) \
          SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
          k.ciq_publisher_id, k.status, k.creator_name, k.email, k.work_state, \
          k.base_pay_cents, k.agency_pay, k.failures, k.warnings, k.error_code, \
@@ -335,24 +397,6 @@ pub(super) async fn contractor_page(
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-
-    let total = if has_search(&request.filter) {
-        let count_sql = format!("SELECT COUNT(*) FROM contractors k WHERE {filter_sql}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-        for arg in &args {
-            count = match arg {
-                Arg::Int(n) => count.bind(*n),
-                Arg::Text(s) => count.bind(s.as_str()),
-            };
-        }
-        u64::try_from(count.fetch_one(pool).await?).unwrap_or(0)
-    } else {
-        let counts = stored_counts(pool, org, request.filter.campaign).await?;
-        match request.filter.status {
-            Some(status) => counts.get(status),
-            None => counts.total(),
-        }
-    };
     Ok(ContractorPage { rows, total })
 }
 
@@ -364,10 +408,8 @@ pub(super) async fn filter_counts(
     if !has_search(filter) {
         return stored_counts(pool, org, filter.campaign).await;
     }
-    let (filter_sql, args) = where_clause(org, filter, false);
-    let sql = format!(
-        "SELECT k.status, COUNT(*) AS n FROM contractors k WHERE {filter_sql} GROUP BY k.status"
-    );
+    let (from_where_sql, args) = from_where(org, filter, false);
+    let sql = format!("SELECT k.status, COUNT(*) AS n FROM {from_where_sql} GROUP BY k.status");
     let rows = bind_all(sqlx::query(&sql), &args).fetch_all(pool).await?;
     let mut counts = StatusCounts::default();
     for r in rows {

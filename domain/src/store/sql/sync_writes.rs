@@ -228,11 +228,14 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
         }
     }
     for ids in touched.chunks(CHUNK) {
+        // `+org_id`: the organization is checked on each row found by id, never used to find
+        // rows. Without the `+`, SQLite (no statistics) walked the organization's index for
+        // every chunk, and an unchanged re-run grew with the square of the row count.
         let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE contractors SET last_synced_at = ");
         q.push_bind(w.now)
             .push(", last_run_id = ")
             .push_bind(w.run.map(|r| r.0))
-            .push(" WHERE org_id = ")
+            .push(" WHERE +org_id = ")
             .push_bind(org)
             .push(" AND id IN (");
         let mut list = q.separated(", ");

@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::sql_support::{conflict, corrupt, status_of, subject_key};
+use super::sql_support::{conflict, corrupt, status_of, subject_key, SearchCondition};
 use super::*;
 
 #[path = "../sql/alerts.rs"]
@@ -72,19 +72,24 @@ async fn lock_organization(_conn: &mut Conn, _org: OrgId) -> StoreResult<()> {
 /// The contractors search: the FTS5 trigram index (migration 0007) for three characters or
 /// more, where a quoted phrase of trigrams is exactly a substring; a scan for shorter terms.
 /// Returns the condition (with `$param`) and the value to bind.
-fn search_condition(search: &str, param: usize) -> (String, String) {
+fn search_condition(search: &str, param: usize) -> SearchCondition {
     if search.chars().count() >= 3 {
-        (
-            format!(
-                "k.id IN (SELECT rowid FROM contractor_search WHERE contractor_search MATCH ${param})"
+        // Driven from the FTS5 trigram table's matches (a CROSS JOIN keeps that order), so a
+        // search costs what it finds, not the organization's size.
+        SearchCondition {
+            from: Some(
+                "contractor_search CROSS JOIN contractors k ON k.id = contractor_search.rowid"
+                    .to_string(),
             ),
-            format!("\"{}\"", search.replace('"', "\"\"")),
-        )
+            condition: format!("contractor_search MATCH ${param}"),
+            value: format!("\"{}\"", search.replace('"', "\"\"")),
+        }
     } else {
-        (
-            format!("k.search_text LIKE ${param} ESCAPE '\\'"),
-            contractors::like_pattern(search),
-        )
+        SearchCondition {
+            from: None,
+            condition: format!("k.search_text LIKE ${param} ESCAPE '\\'"),
+            value: contractors::like_pattern(search),
+        }
     }
 }
 
