@@ -81,6 +81,12 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         ciq_sandbox::PARTNER1_KEY
     );
     println!("  A first sync from the sandbox is running; the Contractors page fills as it goes.");
+    println!(
+        "  Webhooks: fix a creator in the sandbox and watch the row (and the Webhooks page):\n    \
+         curl -X PATCH {sandbox_url}/_sandbox/creators/{} -H 'content-type: application/json' \
+         -d '{{\"email\":\"fixed@example.com\"}}'",
+        ciq_sandbox::scenarios::MISSING_EMAIL.publisher_id
+    );
     println!();
     serve(config).await
 }
