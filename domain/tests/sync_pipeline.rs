@@ -591,14 +591,7 @@ async fn a_refused_key_fails_the_run_without_touching_rows() {
         .contractor_status_counts(env.org.id)
         .await
         .unwrap();
-    store_key_unchecked(
-        env.store.as_ref(),
-        &env.master,
-        env.org.id,
-        &env.sandbox.base_url,
-        "not-a-sandbox-key-0000",
-    )
-    .await;
+    env.store_key_unchecked("not-a-sandbox-key-0000").await;
     let summary = env.sync().await;
     assert_eq!(summary.state(), RunState::Failed);
     assert!(summary
@@ -976,14 +969,7 @@ async fn alerts_are_sent_once_per_condition_until_it_clears() {
     assert_eq!(quiet(|| smtp.received().len()).await, 2);
 
     // CreatorIQ refuses the key, twice: one alert, and not also a "run failed" one.
-    store_key_unchecked(
-        env.store.as_ref(),
-        &env.master,
-        env.org.id,
-        &env.sandbox.base_url,
-        "not-a-sandbox-key-0000",
-    )
-    .await;
+    env.store_key_unchecked("not-a-sandbox-key-0000").await;
     env.sync().await;
     env.sync().await;
     assert_eq!(settle(|| smtp.received().len(), 3).await, 3);
@@ -999,24 +985,10 @@ async fn alerts_are_sent_once_per_condition_until_it_clears() {
     assert_eq!(settle(|| hook.received().len(), 3).await, 3);
 
     // A working key clears it; refused again later, it alerts again.
-    store_key_unchecked(
-        env.store.as_ref(),
-        &env.master,
-        env.org.id,
-        &env.sandbox.base_url,
-        ciq_sandbox::PARTNER1_KEY,
-    )
-    .await;
+    env.store_key_unchecked(ciq_sandbox::PARTNER1_KEY).await;
     env.sync().await;
     assert_eq!(quiet(|| smtp.received().len()).await, 3);
-    store_key_unchecked(
-        env.store.as_ref(),
-        &env.master,
-        env.org.id,
-        &env.sandbox.base_url,
-        "not-a-sandbox-key-0000",
-    )
-    .await;
+    env.store_key_unchecked("not-a-sandbox-key-0000").await;
     env.sync().await;
     assert_eq!(settle(|| smtp.received().len(), 4).await, 4);
     for body in hook.received() {

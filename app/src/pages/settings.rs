@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::alerts_api::{get_alert_settings, SaveAlertSettings, SendTestAlert};
+use crate::alerts_api::{get_alert_settings, AlertsView, SaveAlertSettings, SendTestAlert};
 use crate::error::AppError;
 use crate::settings_api::{
     get_settings, SaveApiKey, SaveCoverage, SettingsView, TestConnection, COVERAGE_CHOICES,
@@ -39,6 +39,26 @@ pub fn SettingsPage() -> impl IntoView {
         },
         |_| get_settings(),
     );
+    // Every resource of the page is created here, at the top, so the server renders each with
+    // the request's context (resources created inside a resolved Suspend could miss it).
+    let subscribe = ServerAction::<SubscribeWebhooks>::new();
+    let save_interval = ServerAction::<SaveSyncInterval>::new();
+    let automatic = Resource::new(
+        move || {
+            (
+                save_key.version().get(),
+                subscribe.version().get(),
+                save_interval.version().get(),
+            )
+        },
+        |_| get_automatic_sync(),
+    );
+    let save_alerts = ServerAction::<SaveAlertSettings>::new();
+    let test_alert = ServerAction::<SendTestAlert>::new();
+    let alerts = Resource::new(
+        move || save_alerts.version().get(),
+        |_| get_alert_settings(),
+    );
     let key_input = NodeRef::<leptos::html::Input>::new();
     let navigate = use_navigate();
     // The typed key never lingers in the page: the field is emptied once the server answered,
@@ -62,16 +82,18 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(s) => view! {
-                        <ConnectionSection settings=s.clone() save_key test key_input/>
-                        <AutomaticSection save_key/>
-                        {s.is_admin.then(|| view! { <AlertsSection/> })}
-                        <CoverageSection settings=s save_coverage/>
-                    }
-                    .into_any(),
+                    Ok(s) => view! { <ConnectionSection settings=s save_key test key_input/> }
+                        .into_any(),
                     Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }
                         .into_any(),
                 }
+            })}
+        </Transition>
+        <AutomaticSection automatic subscribe save_interval/>
+        <AlertsSection alerts save=save_alerts test=test_alert/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                settings.await.ok().map(|s| view! { <CoverageSection settings=s save_coverage/> })
             })}
         </Transition>
     }
@@ -245,19 +267,11 @@ fn CoverageSection(
 
 /// Keeping current: CreatorIQ's webhook subscriptions and the scheduled full sync.
 #[component]
-fn AutomaticSection(save_key: ServerAction<SaveApiKey>) -> impl IntoView {
-    let subscribe = ServerAction::<SubscribeWebhooks>::new();
-    let save_interval = ServerAction::<SaveSyncInterval>::new();
-    let automatic = Resource::new(
-        move || {
-            (
-                save_key.version().get(),
-                subscribe.version().get(),
-                save_interval.version().get(),
-            )
-        },
-        |_| get_automatic_sync(),
-    );
+fn AutomaticSection(
+    automatic: Resource<Result<AutomaticView, AppError>>,
+    subscribe: ServerAction<SubscribeWebhooks>,
+    save_interval: ServerAction<SaveSyncInterval>,
+) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="automatic-heading" data-testid="automatic">
             <h2 id="automatic-heading">"Keeping current"</h2>
@@ -374,12 +388,13 @@ fn AutomaticBody(
     }
 }
 
-/// Where alerts go, and "Send test alert". Admins only.
+/// Where alerts go, and "Send test alert". Admins only: for others the section is not there.
 #[component]
-fn AlertsSection() -> impl IntoView {
-    let save = ServerAction::<SaveAlertSettings>::new();
-    let test = ServerAction::<SendTestAlert>::new();
-    let alerts = Resource::new(move || save.version().get(), |_| get_alert_settings());
+fn AlertsSection(
+    alerts: Resource<Result<Option<AlertsView>, AppError>>,
+    save: ServerAction<SaveAlertSettings>,
+    test: ServerAction<SendTestAlert>,
+) -> impl IntoView {
     let webhook_input = NodeRef::<leptos::html::Input>::new();
     // The typed webhook URL carries its own secret: the field is emptied once saved.
     Effect::watch(
@@ -393,7 +408,8 @@ fn AlertsSection() -> impl IntoView {
         },
         false,
     );
-    view! {
+    let body = move |a: AlertsView| {
+        view! {
         <section class="card" aria-labelledby="alerts-heading" data-testid="alerts">
             <h2 id="alerts-heading">"Alerts"</h2>
             <p class="hint">
@@ -401,11 +417,6 @@ fn AlertsSection() -> impl IntoView {
                 "need attention than after the previous run: once when it starts, not again "
                 "until it has cleared."
             </p>
-            <Transition fallback=|| view! { <p class="muted">"Loading alert settings…"</p> }>
-                {move || Suspend::new(async move {
-                    match alerts.await {
-                        Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
-                        Ok(a) => view! {
                             <ActionForm action=save attr:class="stack alerts-form">
                                 <label for="alert_emails">"Email addresses"</label>
                                 <input
@@ -454,11 +465,6 @@ fn AlertsSection() -> impl IntoView {
                                     </button>
                                 </div>
                             </ActionForm>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
             {move || outcome(save.value().get(), |m| m)}
             <ActionForm action=test attr:class="inline">
                 <button type="submit" disabled=move || test.pending().get()>
@@ -467,5 +473,17 @@ fn AlertsSection() -> impl IntoView {
             </ActionForm>
             {move || outcome(test.value().get(), |m| m)}
         </section>
+        }
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match alerts.await {
+                    Ok(None) => ().into_any(),
+                    Ok(Some(a)) => body(a).into_any(),
+                    Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -120,6 +120,19 @@ pub async fn env_custom(
 }
 
 impl Env {
+    /// Stores `key` for the organization at the sandbox without asking CreatorIQ (see
+    /// [`store_key_unchecked`]).
+    pub async fn store_key_unchecked(&self, key: &str) {
+        store_key_unchecked(
+            self.store.as_ref(),
+            &self.master,
+            self.org.id,
+            &self.sandbox.base_url,
+            key,
+        )
+        .await;
+    }
+
     /// Requests the sandbox has received with partner 1's key so far.
     pub fn sandbox_requests(&self) -> u64 {
         self.sandbox
