@@ -26,19 +26,24 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     let ctx = server_context()?;
     let session = AuthSession::from_request().await?;
     let client = crate::throttle::client_address().await;
-    crate::throttle::check(ctx.store.as_ref(), &email, client).await?;
-    match authenticate(ctx.store.as_ref(), &email, &Password::new(password)).await {
+    let attempt = crate::throttle::begin(ctx.store.as_ref(), &email, client).await?;
+    let checked = {
+        let _permit = crate::throttle::hashing_permits()
+            .acquire()
+            .await
+            .map_err(|e| AppError::internal("waiting to check a password", e))?;
+        authenticate(ctx.store.as_ref(), &email, &Password::new(password)).await
+    };
+    match checked {
         Ok(member) => {
-            crate::throttle::succeeded(ctx.store.as_ref(), &email).await?;
+            crate::throttle::succeeded(ctx.store.as_ref(), attempt).await?;
             session.sign_in(member.id).await?;
             tracing::info!(member = member.id.0, "signed in");
             leptos_axum::redirect("/contractors");
             Ok(())
         }
-        Err(AuthError::InvalidCredentials) => {
-            crate::throttle::failed(ctx.store.as_ref(), &email, client).await?;
-            Err(AppError::InvalidCredentials)
-        }
+        // Already counted by `begin`.
+        Err(AuthError::InvalidCredentials) => Err(AppError::InvalidCredentials),
         Err(e) => Err(AppError::internal("sign-in failed", e)),
     }
 }

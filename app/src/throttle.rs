@@ -3,6 +3,11 @@
 //! client address after [`MAX_FAILURES_PER_ADDRESS`] failures. Failures are kept in the database
 //! so the limit holds across server instances. Unknown emails are counted exactly like known
 //! ones, so the answer never reveals whether an account exists.
+//!
+//! An attempt is counted before its password is checked ([`begin`]) and then counted again with
+//! itself included, so parallel guesses cannot all pass the check before any failure is
+//! recorded: each sees at least as many attempts as came before it. A successful sign-in
+//! forgets its own attempt and clears the email's count.
 
 use std::net::IpAddr;
 
@@ -94,25 +99,63 @@ pub async fn check(store: &dyn Store, email: &str, ip: Option<IpAddr>) -> Result
     }
 }
 
-/// Counts a failed attempt against the email and the address.
-#[tracing::instrument(skip_all)]
-pub async fn failed(store: &dyn Store, email: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
-    let mut subjects = vec![email_subject(email)];
-    subjects.extend(ip.map(address_subject));
-    store
-        .record_login_failure(&subjects, Utc::now())
-        .await
-        .map_err(|e| AppError::internal("recording a sign-in failure", e))
+/// An attempt counted against its email and address until it succeeds.
+pub struct Attempt {
+    subjects: Vec<String>,
+    at: DateTime<Utc>,
 }
 
-/// A successful sign-in clears the email's count (not the address's: one good account must not
-/// reset the count of an address that is guessing at others).
+/// Refuses the attempt while the email or the address is locked; otherwise counts it (as a
+/// failure until it succeeds) and refuses it if, counted with every attempt recorded before it,
+/// it is over a limit. Only an attempt that gets through may check the password.
 #[tracing::instrument(skip_all)]
-pub async fn succeeded(store: &dyn Store, email: &str) -> Result<(), AppError> {
+pub async fn begin(
+    store: &dyn Store,
+    email: &str,
+    ip: Option<IpAddr>,
+) -> Result<Attempt, AppError> {
+    // An established lock refuses without counting, so retrying does not extend it.
+    check(store, email, ip).await?;
+    let mut subjects = vec![email_subject(email)];
+    subjects.extend(ip.map(address_subject));
+    let at = Utc::now();
     store
-        .clear_login_failures(&email_subject(email))
+        .record_login_failure(&subjects, at)
+        .await
+        .map_err(|e| AppError::internal("recording a sign-in attempt", e))?;
+    let mut longest = lock_of(store, &subjects[0], MAX_FAILURES_PER_EMAIL + 1, at).await?;
+    if let Some(address) = subjects.get(1) {
+        longest = longest.max(lock_of(store, address, MAX_FAILURES_PER_ADDRESS + 1, at).await?);
+    }
+    if let Some(remaining) = longest {
+        tracing::warn!("sign-in refused: too many attempts at once");
+        return Err(refusal(remaining));
+    }
+    Ok(Attempt { subjects, at })
+}
+
+/// A successful sign-in forgets its own attempt and clears the email's count (not the
+/// address's: one good account must not reset the count of an address guessing at others).
+#[tracing::instrument(skip_all)]
+pub async fn succeeded(store: &dyn Store, attempt: Attempt) -> Result<(), AppError> {
+    store
+        .forget_login_attempt(&attempt.subjects, attempt.at)
+        .await
+        .map_err(|e| AppError::internal("forgetting a sign-in attempt", e))?;
+    store
+        .clear_login_failures(&attempt.subjects[0])
         .await
         .map_err(|e| AppError::internal("clearing sign-in failures", e))
+}
+
+/// Password hashes computed at once, at most: a burst of sign-ins waits its turn instead of
+/// taking every core and the memory argon2 needs per hash.
+pub fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
 }
 
 #[cfg(test)]

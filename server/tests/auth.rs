@@ -213,3 +213,65 @@ async fn sign_in_cycles_the_session_and_sign_out_ends_it() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     server.stop().await;
 }
+
+/// Parallel guesses cannot outrun the throttle: each attempt is counted before the password is
+/// checked, so of 50 wrong passwords sent at once for one email at most 5 are verified; the
+/// rest are refused as "too many attempts" without hashing anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_are_counted_before_they_are_checked() {
+    let server = TestServer::start().await;
+    let base = server.base.clone();
+    let mut guesses = Vec::new();
+    for i in 0..50 {
+        let url = format!("{base}/api/login");
+        guesses.push(tokio::spawn(async move {
+            let resp = TestServer::client()
+                .post(url)
+                .header("accept", "application/json")
+                .form(&[("email", EMAIL), ("password", &format!("guess number {i}"))])
+                .send()
+                .await
+                .unwrap();
+            resp.text().await.unwrap()
+        }));
+    }
+    let mut verified = 0;
+    let mut throttled = 0;
+    for g in guesses {
+        let text = g.await.unwrap();
+        if text.contains("InvalidCredentials") {
+            verified += 1;
+        } else if text.contains("Too many failed sign-in attempts") {
+            throttled += 1;
+        } else {
+            panic!("unexpected answer: {text}");
+        }
+    }
+    assert!(
+        verified <= 5,
+        "{verified} guesses were checked against the password"
+    );
+    assert_eq!(verified + throttled, 50);
+
+    // The right password is refused too while the email is locked.
+    let resp = server.login(&TestServer::client(), EMAIL, PASSWORD).await;
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-in attempts"));
+    server.stop().await;
+}
+
+/// Successful sign-ins never count against the client's address.
+#[tokio::test]
+async fn successful_sign_ins_do_not_count_against_the_address() {
+    let server = TestServer::start().await;
+    for _ in 0..25 {
+        let resp = server.login(&TestServer::client(), EMAIL, PASSWORD).await;
+        assert!(resp.status().is_success() || resp.status().is_redirection());
+        let text = resp.text().await.unwrap();
+        assert!(!text.contains("Too many"), "{text}");
+    }
+    server.stop().await;
+}

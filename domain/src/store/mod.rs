@@ -475,6 +475,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<DateTime<Utc>>>;
     /// Forgets a subject's failures (after a successful sign-in).
     async fn clear_login_failures(&self, subject: &str) -> StoreResult<()>;
+    /// Forgets one attempt recorded by [`Store::record_login_failure`] at `at` (an attempt is
+    /// counted before its password is checked; one that succeeded does not count).
+    async fn forget_login_attempt(&self, subjects: &[String], at: DateTime<Utc>)
+        -> StoreResult<()>;
 }
 
 // --- Contractors pages ---

@@ -198,6 +198,21 @@ pub(super) async fn recent_login_failures(
         .collect()
 }
 
+pub(super) async fn forget_login_attempt(
+    pool: &Pool,
+    subjects: &[String],
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    for subject in subjects {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1 AND failed_at = $2")
+            .bind(subject_key(subject))
+            .bind(at.timestamp_millis())
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn clear_login_failures(pool: &Pool, subject: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM login_failures WHERE subject = $1")
         .bind(subject_key(subject))

@@ -383,6 +383,14 @@ impl Store for ThisStore {
         organizations::record_login_failure(&self.pool, subjects, at).await
     }
 
+    async fn forget_login_attempt(
+        &self,
+        subjects: &[String],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        organizations::forget_login_attempt(&self.pool, subjects, at).await
+    }
+
     async fn recent_login_failures(
         &self,
         subject: &str,
