@@ -191,8 +191,15 @@ async fn router(
 ) -> anyhow::Result<Router> {
     let session_store = SessionStore::for_database(&database).await?;
     session_store.spawn_expired_deletion(std::time::Duration::from_secs(60 * 60));
+    // Over https the cookie is `__Host-` prefixed: the browser then only accepts it Secure,
+    // for the whole site, and from this host itself (no Domain attribute).
+    let cookie_name = if config.secure_cookies() {
+        "__Host-dashboard_session"
+    } else {
+        "dashboard_session"
+    };
     let sessions = SessionManagerLayer::new(session_store)
-        .with_name("dashboard_session")
+        .with_name(cookie_name)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
@@ -246,11 +253,20 @@ async fn router(
             security::OwnOrigin::from_base_url(&config.public_base_url),
             security::check_origin,
         ))
+        .layer(axum::middleware::from_fn(security::no_store))
         .layer(header("content-security-policy", security::DEFAULT_CSP))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("referrer-policy", "no-referrer"))
         .layer(header("x-frame-options", "DENY"));
-    Ok(router)
+    Ok(if config.secure_cookies() {
+        // Served over https: browsers are told to use nothing else for a year.
+        router.layer(header(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        router
+    })
 }
 
 fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

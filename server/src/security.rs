@@ -1,13 +1,27 @@
 //! Browser-facing defences that apply to every response: a cross-site request check on
-//! state-changing requests, and the Content-Security-Policy with its per-page script nonce.
+//! state-changing requests, the Content-Security-Policy with its per-page script nonce, and
+//! `Cache-Control: no-store` on everything that is not a built asset.
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::header::{HeaderValue, CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERER};
+use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, HOST, ORIGIN, REFERER};
 use http::{Method, StatusCode};
+
+/// `Cache-Control: no-store` on every answer except the built CSS, JS and wasm under `/pkg/`:
+/// pages and server-function answers carry an organization's data, which neither the browser's
+/// history cache nor a proxy may keep.
+pub async fn no_store(req: Request, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/pkg/");
+    let mut resp = next.run(req).await;
+    if !asset && !resp.headers().contains_key(CACHE_CONTROL) {
+        resp.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
 
 /// The dashboard's own origin, e.g. `https://cover.example.com` (scheme, host and port only).
 #[derive(Clone, Debug)]

@@ -21,6 +21,12 @@ struct TestServer {
 
 impl TestServer {
     async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// With `PUBLIC_BASE_URL` set (e.g. an `https://` address in front of this plain server).
+    async fn start_with(public_base_url: Option<&str>) -> Self {
+        let public_base_url = public_base_url.map(str::to_owned);
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
         let key_file = dir.path().join("master.key").display().to_string();
@@ -42,6 +48,7 @@ impl TestServer {
             "DATABASE_URL" => Some(db.clone()),
             "MASTER_KEY_FILE" => Some(key_file.clone()),
             "DASHBOARD_ADDR" => Some(addr.to_string()),
+            "PUBLIC_BASE_URL" => public_base_url.clone(),
             _ => None,
         })
         .unwrap();
@@ -273,5 +280,55 @@ async fn successful_sign_ins_do_not_count_against_the_address() {
         let text = resp.text().await.unwrap();
         assert!(!text.contains("Too many"), "{text}");
     }
+    server.stop().await;
+}
+
+/// Pages and server-function answers are never cached.
+/// Behind an https address: HSTS, and a `__Host-` session cookie.
+#[tokio::test]
+async fn answers_are_not_cached_and_https_adds_hsts_and_a_host_cookie() {
+    let server = TestServer::start().await;
+    let client = TestServer::client();
+    let login = server.login(&client, EMAIL, PASSWORD).await;
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    assert!(session_cookie(&login).is_some());
+    assert!(login.headers().get("strict-transport-security").is_none());
+    for path in ["/contractors", "/settings", "/login"] {
+        let resp = client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.headers()["cache-control"], "no-store", "{path}");
+    }
+    let me = client
+        .post(format!("{}/api/me", server.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert!(me.status().is_success());
+    assert_eq!(me.headers()["cache-control"], "no-store");
+    server.stop().await;
+
+    let server = TestServer::start_with(Some("https://cover.example.com")).await;
+    let login = server.login(&TestServer::client(), EMAIL, PASSWORD).await;
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-dashboard_session="))
+        .expect("a __Host- session cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert_eq!(
+        login.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
     server.stop().await;
 }
