@@ -3,7 +3,9 @@
 //! turned away requests without a session.
 //!
 //! Spreadsheets run cells that begin with `=`, `+`, `-`, `@`, a tab or a carriage return as
-//! formulas, and creator names and emails come from outside: such cells get a leading `'`.
+//! formulas, and creator names and emails come from outside: such cells get a leading `'`, and
+//! so does every part of a cell after a `;`, tab or line break (where a spreadsheet that splits
+//! on those would start a new cell). Every cell is quoted.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,12 +39,28 @@ pub fn routes<S: Clone + Send + Sync + 'static>(
         })
 }
 
-/// Neutralises a cell a spreadsheet would otherwise evaluate.
+/// Neutralises a cell a spreadsheet would otherwise evaluate: a `'` before a formula start at
+/// the beginning of the cell and after each `;`, tab or line break inside it (spaces between
+/// the separator and the formula start do not hide it).
 pub fn safe_cell(value: &str) -> String {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_string(),
+    let mut out = String::with_capacity(value.len() + 2);
+    // At the start of the cell or of a part a spreadsheet might split off.
+    let mut part_start = true;
+    for c in value.chars() {
+        if part_start {
+            match c {
+                ' ' => {
+                    out.push(c);
+                    continue;
+                }
+                '=' | '+' | '-' | '@' | '\t' | '\r' => out.push('\''),
+                _ => {}
+            }
+        }
+        out.push(c);
+        part_start = matches!(c, ';' | '\t' | '\r' | '\n');
     }
+    out
 }
 
 async fn contractors_csv(
@@ -99,7 +117,9 @@ async fn render(
             StatusCode::INTERNAL_SERVER_ERROR
         })?;
 
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
     let write_err = |e: csv::Error| {
         tracing::error!(error = ?e, "writing CSV");
         StatusCode::INTERNAL_SERVER_ERROR
@@ -170,5 +190,15 @@ mod tests {
         }
         assert_eq!(safe_cell("Scenario Clean"), "Scenario Clean");
         assert_eq!(safe_cell(""), "");
+        // After a separator a spreadsheet may split on, and behind spaces.
+        assert_eq!(
+            safe_cell("Ann;=HYPERLINK(\"http://x\")"),
+            "Ann;'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(safe_cell("a\t+1"), "a\t'+1");
+        assert_eq!(safe_cell("x\n@SUM(A1)"), "x\n'@SUM(A1)");
+        assert_eq!(safe_cell("  =1+1"), "  '=1+1");
+        assert_eq!(safe_cell("a; -2"), "a; '-2");
+        assert_eq!(safe_cell("ann@example.com; bob"), "ann@example.com; bob");
     }
 }

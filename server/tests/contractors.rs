@@ -234,7 +234,11 @@ async fn contractors_list_filters_export_and_isolation() {
     let (status, csv) = server.get(&acme, "/contractors.csv?q=formula").await;
     assert_eq!(status, StatusCode::OK);
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().starts_with("Name,Email,Campaign"));
+    // Every cell is quoted, the header too.
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("\"Name\",\"Email\",\"Campaign\""));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 1, "{csv}");
     assert!(
