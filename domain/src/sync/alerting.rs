@@ -9,7 +9,6 @@ use crate::alerts::{
     check_webhook_url, evaluate, parse_emails, Alert, Notifier, Recipients, RunObservation,
     SendOutcome,
 };
-use crate::crypto::EncryptedSecret;
 use crate::store::{AlertSettings, OrgId, RunState, SyncRun};
 
 use super::{SyncEngine, SyncError};
@@ -134,11 +133,8 @@ impl SyncEngine {
         let settings = self.inner.store.alert_settings(org).await?;
         let webhook_url = match settings.webhook_url {
             None => None,
-            Some(EncryptedSecret(bytes)) => {
-                let plain = self
-                    .inner
-                    .master_key
-                    .decrypt(&EncryptedSecret(bytes), &webhook_aad(org))?;
+            Some(sealed) => {
+                let plain = self.inner.master_key.decrypt(&sealed, &webhook_aad(org))?;
                 String::from_utf8(plain)
                     .ok()
                     .and_then(|u| url::Url::parse(&u).ok())
