@@ -15,8 +15,9 @@ pub struct MemberInfo {
 
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
-    use crate::ssr::{server_context, AuthSession};
+    use crate::ssr::{audit_by, record, server_context, AuthSession};
     use domain::auth::{authenticate, AuthError, Password};
+    use domain::store::AuditAction;
 
     if email.trim().is_empty() || password.is_empty() {
         return Err(AppError::Invalid(
@@ -25,7 +26,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     }
     let ctx = server_context()?;
     let session = AuthSession::from_request().await?;
-    let client = crate::throttle::client_address().await;
+    let client = crate::ssr::client_address().await;
     let attempt = crate::throttle::begin(ctx.store.as_ref(), &email, client).await?;
     let checked = {
         let _permit = crate::throttle::hashing_permits()
@@ -37,20 +38,52 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     match checked {
         Ok(member) => {
             crate::throttle::succeeded(ctx.store.as_ref(), attempt).await?;
-            session.sign_in(member.id).await?;
+            session.sign_in(&member).await?;
             tracing::info!(member = member.id.0, "signed in");
+            record(ctx.store.as_ref(), audit_by(&member, AuditAction::SignIn)).await;
             leptos_axum::redirect("/contractors");
             Ok(())
         }
         // Already counted by `begin`.
-        Err(AuthError::InvalidCredentials) => Err(AppError::InvalidCredentials),
+        Err(AuthError::InvalidCredentials) => {
+            audit_failure(ctx.store.as_ref(), &email).await;
+            Err(AppError::InvalidCredentials)
+        }
         Err(e) => Err(AppError::internal("sign-in failed", e)),
+    }
+}
+
+/// A failed sign-in is recorded in the audit log of the organization whose member's email was
+/// typed. A typed email that is no member's is recorded nowhere: it may be a password typed into
+/// the wrong box.
+#[cfg(feature = "ssr")]
+async fn audit_failure(store: &dyn domain::store::Store, email: &str) {
+    use domain::store::AuditAction;
+    let email = domain::auth::normalize_email(email);
+    let member = match store.member_credentials(&email).await {
+        Ok(Some(c)) => store.member(c.id).await.ok().flatten(),
+        _ => None,
+    };
+    if let Some(member) = member {
+        crate::ssr::record(
+            store,
+            crate::ssr::audit_by(&member, AuditAction::SignInFailed).detail("wrong password"),
+        )
+        .await;
     }
 }
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     let session = crate::ssr::AuthSession::from_request().await?;
+    if let Ok(member) = crate::ssr::current_member().await {
+        let store = crate::ssr::server_context()?.store;
+        crate::ssr::record(
+            store.as_ref(),
+            crate::ssr::audit_by(&member, domain::store::AuditAction::SignOut),
+        )
+        .await;
+    }
     session.sign_out().await?;
     leptos_axum::redirect("/login");
     Ok(())

@@ -558,7 +558,7 @@ pub async fn start_sync() -> Result<i64, AppError> {
         .engine
         .start_sync(
             member.org_id,
-            Trigger::new(TriggerKind::Manual, member.email.clone()),
+            Trigger::by_member(TriggerKind::Manual, member.id, &member.email),
         )
         .await
         .map_err(sync_error)?;
@@ -617,7 +617,7 @@ pub async fn resync_contractor(id: i64) -> Result<ResyncOutcome, AppError> {
         .resync_row(
             org,
             ContractorId(id),
-            Trigger::new(TriggerKind::Row, member.email.clone()),
+            Trigger::by_member(TriggerKind::Row, member.id, &member.email),
         )
         .await
         .map_err(sync_error)?;
@@ -739,6 +739,13 @@ pub async fn regenerate_link(id: i64) -> Result<String, AppError> {
         contractor = id,
         "application link regenerated"
     );
+    crate::ssr::record(
+        ctx.store.as_ref(),
+        crate::ssr::audit_by(&member, domain::store::AuditAction::LinkRegenerated)
+            .subject(format!("contractor #{id}"))
+            .detail("the previous link stopped working"),
+    )
+    .await;
     Ok(link.token.url(&ctx.public_base_url))
 }
 

@@ -18,13 +18,21 @@ pub fn Shell() -> impl IntoView {
                 <A href="/sync-runs">"Sync runs"</A>
                 <A href="/webhooks">"Webhooks"</A>
                 <A href="/settings">"Settings"</A>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        member.await.ok().filter(|m| m.is_admin).map(|_| view! {
+                            <A href="/members">"Members"</A>
+                            <A href="/audit">"Audit log"</A>
+                        })
+                    })}
+                </Suspense>
             </nav>
             <div class="who">
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         member.await.ok().map(|m| view! {
                             <span class="org">{m.organization}</span>
-                            <span class="email">{m.email}</span>
+                            <a class="email" href="/account" title="Your account">{m.email}</a>
                         })
                     })}
                 </Suspense>

@@ -2,11 +2,13 @@
 //! in the browser; everything server-only sits behind the `ssr` feature.
 
 pub mod alerts_api;
+pub mod audit_api;
 pub mod auth;
 mod components;
 pub mod contractors_api;
 pub mod error;
 mod layout;
+pub mod members_api;
 mod pages;
 pub mod runs_api;
 pub mod settings_api;
@@ -58,6 +60,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::login::LoginPage/>
                 <Route path=path!("/apply/:token") view=pages::apply::ApplyPage ssr=SsrMode::Async/>
+                <Route path=path!("/welcome/:token") view=pages::welcome::WelcomePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=layout::Shell>
                     // Async: the whole page (and its status code) is rendered before it is sent,
                     // so it reads complete without the wasm.
@@ -67,6 +70,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sync-runs/:id") view=pages::sync_run_detail::SyncRunDetailPage/>
                     <Route path=path!("/settings") view=pages::settings::SettingsPage/>
                     <Route path=path!("/webhooks") view=pages::webhooks::WebhooksPage/>
+                    <Route path=path!("/members") view=pages::members::MembersPage/>
+                    <Route path=path!("/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/account") view=pages::account::AccountPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -290,6 +290,29 @@ pub async fn save_api_key(api_key: String, environment: String) -> Result<KeyChe
         member = member.id.0,
         "CreatorIQ API key replaced"
     );
+    {
+        use crate::ssr::{audit_by, record};
+        use domain::store::AuditAction;
+        let key_detail = match &previous {
+            Some(old) => format!("key ending {old} replaced by key ending {}", key.last4()),
+            None => format!("key ending {}", key.last4()),
+        };
+        record(
+            ctx.store.as_ref(),
+            audit_by(&member, AuditAction::KeySaved)
+                .subject(base_url.to_string())
+                .detail(key_detail),
+        )
+        .await;
+        if settings.base_url.trim_end_matches('/') != base_url.trim_end_matches('/') {
+            record(
+                ctx.store.as_ref(),
+                audit_by(&member, AuditAction::EnvironmentChanged)
+                    .detail(format!("{} → {base_url}", settings.base_url)),
+            )
+            .await;
+        }
+    }
     Ok(KeyCheck {
         message: format!(
             "CreatorIQ accepted the key: it can see {}. The key is saved.",
@@ -342,11 +365,24 @@ pub async fn save_coverage(coverage: String) -> Result<String, AppError> {
     let types = server::parse_coverage(&coverage).ok_or_else(|| {
         AppError::Invalid("Choose workers' compensation, general liability, or both.".to_string())
     })?;
-    server_context()?
-        .store
+    let store = server_context()?.store;
+    let before = store
+        .ciq_settings(member.org_id)
+        .await
+        .map_err(|e| AppError::internal("loading settings", e))?
+        .coverage_types;
+    store
         .save_coverage_types(member.org_id, types)
         .await
         .map_err(|e| AppError::internal("saving coverage types", e))?;
+    if before != types {
+        crate::ssr::record(
+            store.as_ref(),
+            crate::ssr::audit_by(&member, domain::store::AuditAction::CoverageChanged)
+                .detail(format!("{} → {}", before.as_str(), types.as_str())),
+        )
+        .await;
+    }
     Ok("Required coverage saved. Application links issued from the next sync use it.".to_string())
 }
 

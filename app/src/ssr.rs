@@ -1,9 +1,11 @@
 //! Server-only plumbing shared by the server functions: the services they are given through
-//! context and the typed session wrapper.
+//! context, the typed session wrapper, the audit log writer and the client's address.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
-use domain::store::{Member, MemberId, Store};
+use chrono::Utc;
+use domain::store::{Actor, AuditAction, Member, MemberId, NewAuditEvent, Store};
 use domain::sync::SyncEngine;
 use leptos::prelude::*;
 use tower_sessions::Session;
@@ -19,6 +21,10 @@ pub struct ServerContext {
     /// How people reach the dashboard, e.g. `https://cover.example.com`; application links
     /// are built from it.
     pub public_base_url: String,
+    /// How long a session lasts from sign-in, however active it is.
+    pub session_max_age: std::time::Duration,
+    /// Proxies whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 pub fn server_context() -> Result<ServerContext, AppError> {
@@ -26,6 +32,10 @@ pub fn server_context() -> Result<ServerContext, AppError> {
 }
 
 const MEMBER_KEY: &str = "member_id";
+/// The member's session generation when this session signed in.
+const GENERATION_KEY: &str = "generation";
+/// Unix seconds of the sign-in, for the absolute lifetime.
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 
 /// The signed-in part of a session, typed.
 pub struct AuthSession(Session);
@@ -42,6 +52,7 @@ impl AuthSession {
         Self(session)
     }
 
+    /// The member id the session claims; [`AuthSession::member`] checks it is still good.
     pub async fn member_id(&self) -> Option<MemberId> {
         self.0
             .get::<i64>(MEMBER_KEY)
@@ -51,14 +62,61 @@ impl AuthSession {
             .map(MemberId)
     }
 
+    async fn number(&self, key: &str) -> Option<i64> {
+        self.0.get::<i64>(key).await.ok().flatten()
+    }
+
+    /// The signed-in member, if the session is still good: the member exists, their password
+    /// has not changed since (the generation), and the session is younger than `max_age`. A
+    /// session that is no longer good is ended.
+    pub async fn member(
+        &self,
+        store: &dyn Store,
+        max_age: std::time::Duration,
+    ) -> Result<Option<Member>, AppError> {
+        let Some(id) = self.member_id().await else {
+            return Ok(None);
+        };
+        let member = store
+            .member(id)
+            .await
+            .map_err(|e| AppError::internal("loading member", e))?;
+        let generation = self.number(GENERATION_KEY).await.unwrap_or(0);
+        let age = Utc::now().timestamp() - self.number(SIGNED_IN_AT_KEY).await.unwrap_or(0);
+        let max_age = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+        match member {
+            Some(m) if m.session_generation == generation && (0..max_age).contains(&age) => {
+                Ok(Some(m))
+            }
+            _ => {
+                self.sign_out().await?;
+                Ok(None)
+            }
+        }
+    }
+
     /// Starts a signed-in session under a fresh id so a pre-sign-in id can't be reused.
-    pub async fn sign_in(&self, member: MemberId) -> Result<(), AppError> {
+    pub async fn sign_in(&self, member: &Member) -> Result<(), AppError> {
         self.0
             .cycle_id()
             .await
             .map_err(|e| AppError::internal("cycling session id", e))?;
         self.0
-            .insert(MEMBER_KEY, member.0)
+            .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
+            .await
+            .map_err(|e| AppError::internal("writing session", e))?;
+        self.keep(member).await
+    }
+
+    /// Keeps this session signed in after the member's own password change moved their
+    /// generation on (which ends their other sessions).
+    pub async fn keep(&self, member: &Member) -> Result<(), AppError> {
+        self.0
+            .insert(GENERATION_KEY, member.session_generation)
+            .await
+            .map_err(|e| AppError::internal("writing session", e))?;
+        self.0
+            .insert(MEMBER_KEY, member.id.0)
             .await
             .map_err(|e| AppError::internal("writing session", e))
     }
@@ -74,11 +132,118 @@ impl AuthSession {
 /// The member behind the current request, or `Unauthenticated`.
 pub async fn current_member() -> Result<Member, AppError> {
     let session = AuthSession::from_request().await?;
-    let id = session.member_id().await.ok_or(AppError::Unauthenticated)?;
     let ctx = server_context()?;
-    ctx.store
-        .member(id)
-        .await
-        .map_err(|e| AppError::internal("loading member", e))?
+    session
+        .member(ctx.store.as_ref(), ctx.session_max_age)
+        .await?
         .ok_or(AppError::Unauthenticated)
+}
+
+/// An audit entry for `action` by `member`.
+pub fn audit_by(member: &Member, action: AuditAction) -> NewAuditEvent {
+    NewAuditEvent::new(
+        member.org_id,
+        Actor::member(member.id, &member.email),
+        action,
+    )
+}
+
+/// Appends to the audit log. The action it records has already happened, so a failure to
+/// record is logged loudly rather than undoing it or failing the request.
+pub async fn record(store: &dyn Store, event: NewAuditEvent) {
+    if let Err(e) = store.record_audit(&event).await {
+        tracing::error!(
+            error = ?e,
+            org = event.org.0,
+            action = event.action.as_str(),
+            "could not write an audit entry"
+        );
+    }
+}
+
+/// The client's address: the connection's peer, unless the peer is a trusted proxy, in which
+/// case the nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_address_of(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[ipnet::IpNet],
+) -> Option<IpAddr> {
+    let trusted_ip = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let peer = peer?;
+    if !trusted_ip(&peer) {
+        return Some(peer);
+    }
+    let Some(header) = forwarded_for else {
+        return Some(peer);
+    };
+    let mut client = peer;
+    // Right to left: each proxy appended the address it received the request from.
+    for hop in header.rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted_ip(&ip) {
+                    break;
+                }
+            }
+            // A hop that is not an address was not written by a proxy we trust.
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+/// The current request's client address (see [`client_address_of`]).
+pub async fn client_address() -> Option<IpAddr> {
+    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0.ip());
+    let ctx = use_context::<ServerContext>();
+    let trusted = ctx.as_ref().map(|c| &c.trusted_proxies[..]).unwrap_or(&[]);
+    if trusted.is_empty() {
+        return peer;
+    }
+    let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    client_address_of(peer, forwarded, trusted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address_of;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse().ok();
+        let trusted = ["10.0.0.0/8".parse().unwrap()];
+        // No trusted proxies (the default): the header is ignored.
+        assert_eq!(
+            client_address_of(ip("10.0.0.5"), Some("203.0.113.9"), &[]),
+            ip("10.0.0.5")
+        );
+        // From an untrusted peer: ignored.
+        assert_eq!(
+            client_address_of(ip("198.51.100.7"), Some("203.0.113.9"), &trusted),
+            ip("198.51.100.7")
+        );
+        // Through a trusted proxy: the nearest untrusted hop, not a spoofed first entry.
+        assert_eq!(
+            client_address_of(
+                ip("10.0.0.5"),
+                Some("1.2.3.4, 203.0.113.9, 10.0.0.9"),
+                &trusted
+            ),
+            ip("203.0.113.9")
+        );
+        // Garbage in the header stops the walk at the last good hop.
+        assert_eq!(
+            client_address_of(ip("10.0.0.5"), Some("nonsense, 10.0.0.9"), &trusted),
+            ip("10.0.0.9")
+        );
+        assert_eq!(
+            client_address_of(ip("10.0.0.5"), None, &trusted),
+            ip("10.0.0.5")
+        );
+    }
 }

@@ -28,8 +28,19 @@ fn email_subject(email: &str) -> String {
     format!("email:{}", normalize_email(email))
 }
 
+/// An IPv6 client is counted by its /64, the block one subscriber normally holds, so rotating
+/// through its addresses does not escape the limit; an IPv4-mapped address counts as IPv4.
 fn address_subject(ip: IpAddr) -> String {
-    format!("ip:{ip}")
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("ip:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        IpAddr::V4(v4) => format!("ip:{v4}"),
+    }
 }
 
 /// How long a subject stays locked, given its recent failures (newest first).
@@ -57,14 +68,6 @@ pub fn refusal(remaining: Duration) -> AppError {
     AppError::Invalid(format!(
         "Too many failed sign-in attempts. Try again in {minutes} {unit}."
     ))
-}
-
-/// The client's address as the server saw it (not a forwarded header, which anyone can set).
-pub async fn client_address() -> Option<IpAddr> {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .ok()
-        .map(|c| c.0.ip())
 }
 
 async fn lock_of(
@@ -194,5 +197,18 @@ mod tests {
         assert!(refusal(Duration::seconds(5))
             .to_string()
             .ends_with("in 1 minute."));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_slash_64() {
+        let subject = |s: &str| address_subject(s.parse().unwrap());
+        assert_eq!(
+            subject("2001:db8:1:2:aaaa::1"),
+            subject("2001:db8:1:2:ffff:1:2:3")
+        );
+        assert_eq!(subject("2001:db8:1:2::9"), "ip:2001:db8:1:2::/64");
+        assert_ne!(subject("2001:db8:1:2::1"), subject("2001:db8:1:3::1"));
+        assert_eq!(subject("::ffff:192.0.2.1"), "ip:192.0.2.1");
+        assert_eq!(subject("192.0.2.1"), "ip:192.0.2.1");
     }
 }

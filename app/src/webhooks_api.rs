@@ -234,9 +234,17 @@ pub async fn subscribe_webhooks() -> Result<String, AppError> {
              with webhooks."
                 .to_string(),
         )),
-        Ok(n) => Ok(format!(
-            "Subscribed: CreatorIQ confirmed all {n} events for this organization."
-        )),
+        Ok(n) => {
+            crate::ssr::record(
+                ctx.store.as_ref(),
+                crate::ssr::audit_by(&member, domain::store::AuditAction::SubscriptionsChanged)
+                    .detail(format!("subscribed to {n} events")),
+            )
+            .await;
+            Ok(format!(
+                "Subscribed: CreatorIQ confirmed all {n} events for this organization."
+            ))
+        }
         Err(domain::sync::SyncError::Store(e)) => {
             Err(AppError::internal("subscribing to webhooks", e))
         }
@@ -261,11 +269,17 @@ pub async fn save_sync_interval(interval: String) -> Result<String, AppError> {
         .and_then(|m| INTERVAL_CHOICES.iter().find(|(v, _)| *v == m))
         .copied()
         .ok_or_else(|| AppError::Invalid("Choose one of the listed intervals.".to_string()))?;
-    server_context()?
-        .store
+    let store = server_context()?.store;
+    store
         .save_sync_interval(member.org_id, (minutes > 0).then_some(minutes))
         .await
         .map_err(|e| AppError::internal("saving the sync interval", e))?;
+    crate::ssr::record(
+        store.as_ref(),
+        crate::ssr::audit_by(&member, domain::store::AuditAction::ScheduleChanged)
+            .detail(label.to_string()),
+    )
+    .await;
     Ok(if minutes == 0 {
         "Scheduled syncs are off. Webhooks and Sync now still sync.".to_string()
     } else {
@@ -322,6 +336,12 @@ pub async fn reprocess_delivery(id: i64) -> Result<String, AppError> {
         )));
     }
     ctx.engine.wake_webhook_worker();
+    crate::ssr::record(
+        ctx.store.as_ref(),
+        crate::ssr::audit_by(&member, domain::store::AuditAction::WebhookReprocessed)
+            .subject(format!("delivery #{id}")),
+    )
+    .await;
     tracing::info!(
         org = member.org_id.0,
         member = member.id.0,

@@ -94,6 +94,13 @@ pub async fn hash_password(password: &Password) -> Result<String, AuthError> {
         .map_err(|_| AuthError::Hashing)?
 }
 
+/// The hash of a random password nobody knows: what a member added without a password has
+/// until they use their one-time link. Verifying against it costs the same as a real one.
+pub async fn unusable_password_hash() -> Result<String, AuthError> {
+    let random: [u8; 32] = rand::random();
+    hash_password(&Password::new(hex_string(&random))).await
+}
+
 /// Checks an email and password. Unknown emails and wrong passwords give the same error after
 /// the same amount of work.
 pub async fn authenticate(

@@ -39,6 +39,13 @@ pub struct Config {
     /// `SMTP_USERNAME`, `SMTP_PASSWORD`, `SMTP_FROM`, `SMTP_TLS` (`starttls` default, `tls`,
     /// `none`); `ALERT_HTTP_HOSTS`: `host:port`s alert webhooks may use over plain http.
     pub alerts: AlertConfig,
+    /// `SESSION_MAX_HOURS`: how long a session lasts from sign-in however active it is (default
+    /// 24; it also ends after 12 idle hours).
+    pub session_max_age: std::time::Duration,
+    /// `TRUSTED_PROXIES`: comma-separated addresses or networks (e.g. `10.0.0.0/8`) of the
+    /// load balancers in front of the dashboard; only from these is `X-Forwarded-For` believed
+    /// for the client's address. None by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl std::fmt::Debug for Config {
@@ -54,6 +61,8 @@ impl std::fmt::Debug for Config {
             .field("sync_lease", &self.sync_lease)
             .field("instance_id", &self.instance_id)
             .field("smtp_host", &self.alerts.smtp.as_ref().map(|s| &s.host))
+            .field("session_max_age", &self.session_max_age)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -108,6 +117,19 @@ fn alert_config(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<AlertCo
     Ok(AlertConfig { smtp, http_hosts })
 }
 
+/// `10.0.0.0/8, 192.0.2.10, 2001:db8::/32`: a bare address is a network of one.
+fn parse_networks(raw: &str) -> Option<Vec<ipnet::IpNet>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .ok()
+                .or_else(|| p.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+        })
+        .collect()
+}
+
 /// Hides the password part of a `scheme://user:password@host` URL.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -159,6 +181,23 @@ impl Config {
                 .context("SYNC_LEASE_SECONDS must be a number of seconds from 0.3 to 3600")?,
             None => std::time::Duration::from_secs(30),
         };
+        let session_max_age = match get("SESSION_MAX_HOURS") {
+            Some(raw) => raw
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|h| h.is_finite() && *h >= 0.0005 && *h <= 720.0)
+                .map(|h| std::time::Duration::from_secs_f64(h * 3600.0))
+                .context("SESSION_MAX_HOURS must be a number of hours up to 720 (30 days)")?,
+            None => std::time::Duration::from_secs(24 * 3600),
+        };
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            Some(raw) => parse_networks(&raw).context(
+                "TRUSTED_PROXIES must be comma-separated addresses or networks, e.g. \
+                 10.0.0.0/8, 192.0.2.10",
+            )?,
+            None => Vec::new(),
+        };
         let database_url =
             get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/dashboard.db".to_owned());
         domain::store::DatabaseUrl::parse(&database_url).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -178,6 +217,8 @@ impl Config {
             sync_lease,
             instance_id: get("INSTANCE_ID").filter(|s| !s.trim().is_empty()),
             alerts: alert_config(&get)?,
+            session_max_age,
+            trusted_proxies,
         })
     }
 

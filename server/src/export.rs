@@ -10,14 +10,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use app::audit_api::server::filter_of as audit_filter;
+use app::audit_api::AuditQuery;
 use app::contractors_api::server::{request_of, row_view};
 use app::contractors_api::{status_label, ListParams};
-use app::ssr::AuthSession;
+use app::ssr::{audit_by, record, AuthSession};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use domain::store::Store;
+use domain::store::{AuditAction, Member, Role, Store};
 use http::{header, StatusCode};
 use tower_sessions::Session;
 
@@ -25,18 +27,143 @@ use tower_sessions::Session;
 struct ExportState {
     store: Arc<dyn Store>,
     public_base_url: String,
+    session_max_age: std::time::Duration,
 }
 
 pub fn routes<S: Clone + Send + Sync + 'static>(
     store: Arc<dyn Store>,
     public_base_url: String,
+    session_max_age: std::time::Duration,
 ) -> Router<S> {
     Router::new()
         .route("/contractors.csv", get(contractors_csv))
+        .route("/audit.csv", get(audit_csv))
         .with_state(ExportState {
             store,
             public_base_url,
+            session_max_age,
         })
+}
+
+/// The signed-in member behind an export request (the whole session check).
+async fn member_of(state: &ExportState, session: Session) -> Result<Member, StatusCode> {
+    AuthSession::new(session)
+        .member(state.store.as_ref(), state.session_max_age)
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+        .ok_or(StatusCode::UNAUTHORIZED)
+}
+
+fn csv_response(result: Result<Vec<u8>, StatusCode>, filename: &str) -> Response {
+    match result {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(StatusCode::FORBIDDEN) => (
+            StatusCode::FORBIDDEN,
+            "Only an organization admin can export the audit log.",
+        )
+            .into_response(),
+        Err(StatusCode::BAD_REQUEST) => (
+            StatusCode::BAD_REQUEST,
+            "That action is not one the audit log records.",
+        )
+            .into_response(),
+        Err(status) => (
+            status,
+            "The export could not be produced. Please try again.",
+        )
+            .into_response(),
+    }
+}
+
+fn finish(out: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, StatusCode> {
+    out.into_inner().map_err(|e| {
+        tracing::error!(error = ?e, "finishing CSV");
+        StatusCode::INTERNAL_SERVER_ERROR
+    })
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new())
+}
+
+fn write_err(e: csv::Error) -> StatusCode {
+    tracing::error!(error = ?e, "writing CSV");
+    StatusCode::INTERNAL_SERVER_ERROR
+}
+
+/// `GET /audit.csv?action=&member=`: the organization's audit log under the page's filters,
+/// every entry, newest first (admins).
+async fn audit_csv(
+    State(state): State<ExportState>,
+    session: Session,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    csv_response(render_audit(&state, session, &query).await, "audit-log.csv")
+}
+
+async fn render_audit(
+    state: &ExportState,
+    session: Session,
+    query: &HashMap<String, String>,
+) -> Result<Vec<u8>, StatusCode> {
+    let member = member_of(state, session).await?;
+    if member.role != Role::Admin {
+        return Err(StatusCode::FORBIDDEN);
+    }
+    let q = AuditQuery::from_query(|k| query.get(k).cloned());
+    let mut filter = audit_filter(&q).map_err(|_| StatusCode::BAD_REQUEST)?;
+    filter.before = None;
+    let mut out = writer();
+    out.write_record(["When (UTC)", "Who", "Action", "On", "Detail"])
+        .map_err(write_err)?;
+    let mut rows = 0usize;
+    loop {
+        let (events, _) = state
+            .store
+            .audit_events(member.org_id, &filter, 1000)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = ?e, "reading the audit log for export");
+                StatusCode::INTERNAL_SERVER_ERROR
+            })?;
+        for e in &events {
+            let cells = [
+                e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                e.actor.name.clone(),
+                e.action.label().to_string(),
+                e.subject.clone().unwrap_or_default(),
+                e.detail.clone().unwrap_or_default(),
+            ];
+            out.write_record(cells.iter().map(|c| safe_cell(c)))
+                .map_err(write_err)?;
+        }
+        rows += events.len();
+        match events.last() {
+            Some(last) if events.len() == 1000 => filter.before = Some(last.id),
+            _ => break,
+        }
+    }
+    record(
+        state.store.as_ref(),
+        audit_by(&member, AuditAction::Export)
+            .subject("audit log")
+            .detail(format!("{rows} entries")),
+    )
+    .await;
+    finish(out)
 }
 
 /// Neutralises a cell a spreadsheet would otherwise evaluate: a `'` before a formula start at
@@ -68,25 +195,7 @@ async fn contractors_csv(
     session: Session,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    match render(&state, session, &query).await {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"contractors.csv\"",
-                ),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            body,
-        )
-            .into_response(),
-        Err(status) => (
-            status,
-            "The export could not be produced. Please try again.",
-        )
-            .into_response(),
-    }
+    csv_response(render(&state, session, &query).await, "contractors.csv")
 }
 
 async fn render(
@@ -94,19 +203,7 @@ async fn render(
     session: Session,
     query: &HashMap<String, String>,
 ) -> Result<Vec<u8>, StatusCode> {
-    let member_id = AuthSession::new(session)
-        .member_id()
-        .await
-        .ok_or(StatusCode::UNAUTHORIZED)?;
-    let member = state
-        .store
-        .member(member_id)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = ?e, "loading member for export");
-            StatusCode::INTERNAL_SERVER_ERROR
-        })?
-        .ok_or(StatusCode::UNAUTHORIZED)?;
+    let member = member_of(state, session).await?;
     let params = ListParams::from_query(|k| query.get(k).cloned());
     let page = state
         .store
@@ -117,13 +214,7 @@ async fn render(
             StatusCode::INTERNAL_SERVER_ERROR
         })?;
 
-    let mut out = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(Vec::new());
-    let write_err = |e: csv::Error| {
-        tracing::error!(error = ?e, "writing CSV");
-        StatusCode::INTERNAL_SERVER_ERROR
-    };
+    let mut out = writer();
     out.write_record([
         "Name",
         "Email",
@@ -173,10 +264,27 @@ async fn render(
         rows = page.rows.len(),
         "contractors exported"
     );
-    out.into_inner().map_err(|e| {
-        tracing::error!(error = ?e, "finishing CSV");
-        StatusCode::INTERNAL_SERVER_ERROR
-    })
+    let filters: Vec<String> = ["status", "campaign", "q"]
+        .into_iter()
+        .filter_map(|k| {
+            query
+                .get(k)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", v.chars().take(100).collect::<String>()))
+        })
+        .collect();
+    record(
+        state.store.as_ref(),
+        audit_by(&member, AuditAction::Export)
+            .subject("contractors")
+            .detail(if filters.is_empty() {
+                format!("{} rows", page.rows.len())
+            } else {
+                format!("{} rows ({})", page.rows.len(), filters.join(", "))
+            }),
+    )
+    .await;
+    finish(out)
 }
 
 #[cfg(test)]

@@ -226,8 +226,18 @@ async fn router(
         store,
         engine,
         public_base_url: config.public_base_url.clone(),
+        session_max_age: config.session_max_age,
+        trusted_proxies: config.trusted_proxies.clone().into(),
     };
-    let export_routes = export::routes(context.store.clone(), context.public_base_url.clone());
+    let guard_state = guard::GuardState {
+        store: context.store.clone(),
+        session_max_age: config.session_max_age,
+    };
+    let export_routes = export::routes(
+        context.store.clone(),
+        context.public_base_url.clone(),
+        config.session_max_age,
+    );
     let provide = move || provide_context(context.clone());
 
     let router = Router::new()
@@ -244,7 +254,10 @@ async fn router(
             shell(options)
         }))
         .with_state(leptos_options)
-        .layer(axum::middleware::from_fn(guard::require_session))
+        .layer(axum::middleware::from_fn_with_state(
+            guard_state,
+            guard::require_session,
+        ))
         .layer(sessions)
         // CreatorIQ's deliveries carry no session and no browser origin: they are verified by
         // their signature instead.

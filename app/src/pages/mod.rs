@@ -1,11 +1,15 @@
+pub mod account;
 pub mod apply;
+pub mod audit;
 pub mod contractor_detail;
 pub mod contractors;
 pub mod login;
+pub mod members;
 pub mod settings;
 pub mod sync_run_detail;
 pub mod sync_runs;
 pub mod webhooks;
+pub mod welcome;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

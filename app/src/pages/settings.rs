@@ -14,7 +14,7 @@ use crate::webhooks_api::{
 };
 
 /// A success (`role=status`) or failure (`role=alert`) line under a form.
-fn outcome<T: 'static>(
+pub(crate) fn outcome<T: 'static>(
     value: Option<Result<T, AppError>>,
     ok: impl Fn(T) -> String + 'static,
 ) -> Option<AnyView> {

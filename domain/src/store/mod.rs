@@ -5,6 +5,7 @@ mod compact;
 pub mod migrate;
 // Both backends compile the same SQL modules (`store/sql/`) against their own pool, connection
 // and row types: one source for the queries, loaded once per backend on purpose.
+mod access_records;
 #[allow(clippy::duplicate_mod)]
 mod postgres;
 mod records;
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use access_records::*;
 pub use postgres::PgStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
@@ -168,6 +170,8 @@ pub struct Member {
     pub org_name: String,
     pub email: String,
     pub role: Role,
+    /// Moves on when the password changes; sessions signed in under an older one are refused.
+    pub session_generation: i64,
 }
 
 /// What sign-in needs and nothing else leaves the auth module with.
@@ -200,6 +204,56 @@ pub trait Store: Send + Sync + 'static {
     async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>>;
     async fn member(&self, id: MemberId) -> StoreResult<Option<Member>>;
     async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>>;
+    /// The organization's members, admins first, then by email.
+    async fn members(&self, org: OrgId) -> StoreResult<Vec<MemberSummary>>;
+    /// Changes a member's role. Refused (`Invalid`) when it would leave the organization
+    /// without an admin; `NotFound` when the member is not the organization's.
+    async fn set_member_role(&self, org: OrgId, member: MemberId, role: Role) -> StoreResult<()>;
+    /// Removes a member (their sessions end with them). Refused (`Invalid`) for the last admin.
+    async fn remove_member(&self, org: OrgId, member: MemberId) -> StoreResult<Member>;
+    /// Replaces a member's password hash and moves their session generation on, which ends
+    /// every session signed in before. Returns the new generation.
+    async fn set_member_password(
+        &self,
+        org: OrgId,
+        member: MemberId,
+        password_hash: &str,
+    ) -> StoreResult<i64>;
+    /// Stores a one-time sign-in link (only the token's hash) for a member of `org`, replacing
+    /// any unused one they had.
+    async fn create_sign_in_link(
+        &self,
+        org: OrgId,
+        member: MemberId,
+        token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The member an unused, unexpired link belongs to, without using it up.
+    async fn sign_in_link_member(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Member>>;
+    /// Uses up a link and sets the member's password in one transaction; `None` when the link is
+    /// unknown, used or expired (so two tabs cannot both use it).
+    async fn use_sign_in_link(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Option<Member>>;
+
+    // --- Audit log -----------------------------------------------------------------------------
+
+    /// Appends an entry to the organization's audit log.
+    async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()>;
+    /// Entries newest first under `filter`, up to `limit`, and how many match in all.
+    async fn audit_events(
+        &self,
+        org: OrgId,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> StoreResult<(Vec<AuditEvent>, u64)>;
     /// The organization a webhook callback URL names.
     async fn organization_by_webhook_id(
         &self,

@@ -452,6 +452,9 @@ impl TriggerKind {
 pub struct Trigger {
     pub kind: TriggerKind,
     pub by: Option<String>,
+    /// The member who started it, for the audit log (not stored with the run).
+    #[serde(default, skip)]
+    pub member: Option<super::MemberId>,
 }
 
 impl Trigger {
@@ -459,6 +462,16 @@ impl Trigger {
         Trigger {
             kind,
             by: by.into(),
+            member: None,
+        }
+    }
+
+    /// Started by a member in the dashboard.
+    pub fn by_member(kind: TriggerKind, member: super::MemberId, email: &str) -> Trigger {
+        Trigger {
+            kind,
+            by: Some(email.to_string()),
+            member: Some(member),
         }
     }
 }

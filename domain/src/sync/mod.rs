@@ -397,7 +397,10 @@ impl SyncEngine {
             .begin_sync_run(org, &trigger, contractor, &lease)
             .await?;
         let (run_id, joined) = match begun {
-            BeginRun::Started(id) => (id, false),
+            BeginRun::Started(id) => {
+                self.audit_started(org, id, &trigger, contractor).await;
+                (id, false)
+            }
             BeginRun::AlreadyRunning(id) if exclusive => return Err(SyncError::Busy(id.0)),
             BeginRun::AlreadyRunning(id) => (id, true),
         };
@@ -552,6 +555,7 @@ impl SyncEngine {
                 .await?;
             match begun {
                 BeginRun::Started(new_run) => {
+                    self.audit_started(org, new_run, &trigger, contractor).await;
                     let _ = tx.send(LiveRun::Restarted {
                         previous: run_id,
                         run_id: new_run,
@@ -561,6 +565,47 @@ impl SyncEngine {
                 // Another waiting instance took over first: follow its run.
                 BeginRun::AlreadyRunning(other) => run_id = other,
             }
+        }
+    }
+
+    /// Records in the audit log that a run started, by whom and how. The run has started
+    /// whatever happens here, so a failure to record is logged, not returned.
+    async fn audit_started(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        trigger: &Trigger,
+        contractor: Option<ContractorId>,
+    ) {
+        use crate::store::{Actor, AuditAction, NewAuditEvent, TriggerKind};
+        let actor = match (trigger.member, &trigger.by) {
+            (Some(member), Some(email)) => Actor::member(member, email),
+            _ => Actor::system(match trigger.kind {
+                TriggerKind::Cli => "command line",
+                TriggerKind::Webhook => "webhook",
+                TriggerKind::Scheduled => "schedule",
+                TriggerKind::Manual | TriggerKind::Row => "dashboard",
+            }),
+        };
+        let how = match trigger.kind {
+            TriggerKind::Manual => "Sync now".to_string(),
+            TriggerKind::Row => "Re-sync of one row".to_string(),
+            TriggerKind::Cli => match &trigger.by {
+                Some(by) => format!("command line ({by})"),
+                None => "command line".to_string(),
+            },
+            TriggerKind::Webhook => "a CreatorIQ webhook".to_string(),
+            TriggerKind::Scheduled => "the schedule".to_string(),
+        };
+        let subject = match contractor {
+            Some(c) => format!("run #{} (contractor #{})", run.0, c.0),
+            None => format!("run #{}", run.0),
+        };
+        let event = NewAuditEvent::new(org, actor, AuditAction::SyncStarted)
+            .subject(subject)
+            .detail(how);
+        if let Err(e) = self.inner.store.record_audit(&event).await {
+            tracing::error!(error = ?e, org = org.0, run = run.0, "could not write an audit entry");
         }
     }
 

@@ -17,10 +17,14 @@ use super::*;
 
 #[path = "../sql/alerts.rs"]
 mod alerts;
+#[path = "../sql/audit.rs"]
+mod audit;
 #[path = "../sql/contractors.rs"]
 mod contractors;
 #[path = "../sql/links.rs"]
 mod links;
+#[path = "../sql/members.rs"]
+mod members;
 #[path = "../sql/organizations.rs"]
 mod organizations;
 #[path = "../sql/runs.rs"]

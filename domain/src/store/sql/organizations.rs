@@ -109,6 +109,7 @@ pub(super) async fn create_member(
         org_name,
         email: email.to_owned(),
         role,
+        session_generation: 0,
     })
 }
 
@@ -128,7 +129,7 @@ pub(super) async fn member_credentials(
 
 pub(super) async fn member(pool: &Pool, id: MemberId) -> StoreResult<Option<Member>> {
     let row = sqlx::query(
-        "SELECT m.id, m.org_id, o.name AS org_name, m.email, m.role \
+        "SELECT m.id, m.org_id, o.name AS org_name, m.email, m.role, m.session_generation \
          FROM members m JOIN organizations o ON o.id = m.org_id WHERE m.id = $1",
     )
     .bind(id.0)
@@ -141,6 +142,7 @@ pub(super) async fn member(pool: &Pool, id: MemberId) -> StoreResult<Option<Memb
             org_name: r.get("org_name"),
             email: r.get("email"),
             role: Role::parse(r.get::<&str, _>("role"))?,
+            session_generation: r.get("session_generation"),
         })
     }))
 }

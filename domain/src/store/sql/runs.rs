@@ -24,6 +24,7 @@ fn run_from_row(r: &DbRow) -> StoreResult<SyncRun> {
         trigger: Trigger {
             kind: TriggerKind::parse(&kind).ok_or_else(|| corrupt(format!("trigger {kind:?}")))?,
             by: r.get("triggered_by"),
+            member: None,
         },
         contractor_id: r.get::<Option<i64>, _>("contractor_id").map(ContractorId),
         state: RunState::parse(&state).ok_or_else(|| corrupt(format!("run state {state:?}")))?,

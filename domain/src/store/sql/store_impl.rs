@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::super::*;
 use super::{
-    alerts, contractors, links, organizations, runs, settings, sync_writes, webhooks, ThisStore,
+    alerts, audit, contractors, links, members, organizations, runs, settings, sync_writes,
+    webhooks, ThisStore,
 };
 
 #[async_trait]
@@ -38,6 +39,67 @@ impl Store for ThisStore {
     }
     async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
         organizations::organization(&self.pool, id).await
+    }
+
+    async fn members(&self, org: OrgId) -> StoreResult<Vec<MemberSummary>> {
+        members::members(&self.pool, org, Utc::now()).await
+    }
+
+    async fn set_member_role(&self, org: OrgId, member: MemberId, role: Role) -> StoreResult<()> {
+        members::set_member_role(&self.pool, org, member, role).await
+    }
+
+    async fn remove_member(&self, org: OrgId, member: MemberId) -> StoreResult<Member> {
+        members::remove_member(&self.pool, org, member).await
+    }
+
+    async fn set_member_password(
+        &self,
+        org: OrgId,
+        member: MemberId,
+        password_hash: &str,
+    ) -> StoreResult<i64> {
+        members::set_member_password(&self.pool, org, member, password_hash).await
+    }
+
+    async fn create_sign_in_link(
+        &self,
+        org: OrgId,
+        member: MemberId,
+        token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        members::create_sign_in_link(&self.pool, org, member, token, expires_at).await
+    }
+
+    async fn sign_in_link_member(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Member>> {
+        members::sign_in_link_member(&self.pool, token, now).await
+    }
+
+    async fn use_sign_in_link(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Option<Member>> {
+        members::use_sign_in_link(&self.pool, token, now, password_hash).await
+    }
+
+    async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {
+        audit::record_audit(&self.pool, event).await
+    }
+
+    async fn audit_events(
+        &self,
+        org: OrgId,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> StoreResult<(Vec<AuditEvent>, u64)> {
+        audit::audit_events(&self.pool, org, filter, limit).await
     }
 
     async fn organization_by_webhook_id(

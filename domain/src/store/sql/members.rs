@@ -1,0 +1,219 @@
+//! members as their organization's admins manage them, and one-time sign-in links.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{lock_organization, subject_key, Conn, Pool};
+
+use super::super::*;
+
+pub(super) async fn members(
+    pool: &Pool,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<MemberSummary>> {
+    let rows = sqlx::query(
+        "SELECT m.id, m.email, m.role, m.created_at, \
+                (SELECT MAX(l.expires_at) FROM sign_in_links l \
+                  WHERE l.member_id = m.id AND l.used_at IS NULL AND l.expires_at > $2) AS pending \
+         FROM members m WHERE m.org_id = $1 \
+         ORDER BY CASE m.role WHEN 'admin' THEN 0 ELSE 1 END, m.email",
+    )
+    .bind(org.0)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let role: String = r.get("role");
+            Ok(MemberSummary {
+                id: MemberId(r.get("id")),
+                email: r.get("email"),
+                role: Role::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("member role {role:?}")))?,
+                created_at: r.get("created_at"),
+                pending_link_until: r.get("pending"),
+            })
+        })
+        .collect()
+}
+
+/// The organization's admins other than `except`, counted inside the caller's transaction
+/// (which holds the organization's writer lock).
+async fn other_admins(conn: &mut Conn, org: OrgId, except: MemberId) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members WHERE org_id = $1 AND role = 'admin' AND id <> $2",
+    )
+    .bind(org.0)
+    .bind(except.0)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+async fn role_of(conn: &mut Conn, org: OrgId, member: MemberId) -> StoreResult<Role> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM members WHERE id = $1 AND org_id = $2")
+            .bind(member.0)
+            .bind(org.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let role = role.ok_or(StoreError::NotFound("member"))?;
+    Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("member role {role:?}")))
+}
+
+const LAST_ADMIN: &str = "an organization needs at least one admin";
+
+pub(super) async fn set_member_role(
+    pool: &Pool,
+    org: OrgId,
+    member: MemberId,
+    role: Role,
+) -> StoreResult<()> {
+    let mut tx = super::begin(pool).await?;
+    lock_organization(&mut tx, org).await?;
+    let current = role_of(&mut tx, org, member).await?;
+    if current == Role::Admin
+        && role != Role::Admin
+        && other_admins(&mut tx, org, member).await? == 0
+    {
+        return Err(StoreError::Invalid(LAST_ADMIN));
+    }
+    sqlx::query("UPDATE members SET role = $1 WHERE id = $2 AND org_id = $3")
+        .bind(role.as_str())
+        .bind(member.0)
+        .bind(org.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn remove_member(
+    pool: &Pool,
+    org: OrgId,
+    member: MemberId,
+) -> StoreResult<Member> {
+    let removed = super::organizations::member(pool, member)
+        .await?
+        .filter(|m| m.org_id == org)
+        .ok_or(StoreError::NotFound("member"))?;
+    let mut tx = super::begin(pool).await?;
+    lock_organization(&mut tx, org).await?;
+    let current = role_of(&mut tx, org, member).await?;
+    if current == Role::Admin && other_admins(&mut tx, org, member).await? == 0 {
+        return Err(StoreError::Invalid(LAST_ADMIN));
+    }
+    sqlx::query("DELETE FROM members WHERE id = $1 AND org_id = $2")
+        .bind(member.0)
+        .bind(org.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
+async fn set_password_in(
+    conn: &mut Conn,
+    org: OrgId,
+    member: MemberId,
+    password_hash: &str,
+) -> StoreResult<i64> {
+    let generation: Option<i64> = sqlx::query_scalar(
+        "UPDATE members SET password_hash = $1, session_generation = session_generation + 1 \
+         WHERE id = $2 AND org_id = $3 RETURNING session_generation",
+    )
+    .bind(password_hash)
+    .bind(member.0)
+    .bind(org.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    generation.ok_or(StoreError::NotFound("member"))
+}
+
+pub(super) async fn set_member_password(
+    pool: &Pool,
+    org: OrgId,
+    member: MemberId,
+    password_hash: &str,
+) -> StoreResult<i64> {
+    let mut tx = super::begin(pool).await?;
+    let generation = set_password_in(&mut tx, org, member, password_hash).await?;
+    tx.commit().await?;
+    Ok(generation)
+}
+
+pub(super) async fn create_sign_in_link(
+    pool: &Pool,
+    org: OrgId,
+    member: MemberId,
+    token: &str,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = super::begin(pool).await?;
+    // Also checks that the member is the organization's.
+    role_of(&mut tx, org, member).await?;
+    sqlx::query("DELETE FROM sign_in_links WHERE member_id = $1 AND used_at IS NULL")
+        .bind(member.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sign_in_links (member_id, token_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(member.0)
+    .bind(subject_key(token))
+    .bind(Utc::now())
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn sign_in_link_member(
+    pool: &Pool,
+    token: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Member>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT member_id FROM sign_in_links \
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(subject_key(token))
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    match id {
+        Some(id) => super::organizations::member(pool, MemberId(id)).await,
+        None => Ok(None),
+    }
+}
+
+pub(super) async fn use_sign_in_link(
+    pool: &Pool,
+    token: &str,
+    now: DateTime<Utc>,
+    password_hash: &str,
+) -> StoreResult<Option<Member>> {
+    let mut tx = super::begin(pool).await?;
+    let row = sqlx::query(
+        "UPDATE sign_in_links SET used_at = $2 \
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+         RETURNING member_id",
+    )
+    .bind(subject_key(token))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let member = MemberId(row.get("member_id"));
+    let org: i64 = sqlx::query_scalar("SELECT org_id FROM members WHERE id = $1")
+        .bind(member.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    set_password_in(&mut tx, OrgId(org), member, password_hash).await?;
+    tx.commit().await?;
+    super::organizations::member(pool, member).await
+}
