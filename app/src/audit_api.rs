@@ -33,6 +33,7 @@ pub struct AuditPage {
 
 /// The filters as they appear in the URL.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AuditQuery {
     pub action: Option<String>,
     pub member: Option<i64>,
@@ -106,15 +107,24 @@ pub mod server {
     }
 }
 
+/// One page of the log under the URL's filters (each argument optional, as in the URL).
 #[server(endpoint = "audit/list")]
-pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
+pub async fn list_audit(
+    action: Option<String>,
+    member: Option<i64>,
+    before: Option<i64>,
+) -> Result<AuditPage, AppError> {
     use crate::settings_api::require_admin;
     use crate::ssr::{current_member, server_context};
     use domain::store::AuditAction;
 
     let me = current_member().await?;
     require_admin(&me)?;
-    let filter = server::filter_of(&query)?;
+    let filter = server::filter_of(&AuditQuery {
+        action,
+        member,
+        before,
+    })?;
     let store = server_context()?.store;
     let (events, total) = store
         .audit_events(me.org_id, &filter, ENTRIES_PER_PAGE)

@@ -1,106 +1,9 @@
 //! The real server on port 0 with its own SQLite file, driven over HTTP.
 
-use std::net::SocketAddr;
+mod common;
 
-use dashboard::{launch, Config};
-use domain::auth::{create_organization_with_admin, Password};
-use domain::store::SqliteStore;
-use reqwest::redirect::Policy;
+use common::{session_cookie, TestServer, EMAIL, PASSWORD};
 use reqwest::StatusCode;
-use tokio::sync::oneshot;
-
-const EMAIL: &str = "ops@acme.example";
-const PASSWORD: &str = "correct horse battery";
-
-struct TestServer {
-    base: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestServer {
-    async fn start() -> Self {
-        Self::start_with(None).await
-    }
-
-    /// With `PUBLIC_BASE_URL` set (e.g. an `https://` address in front of this plain server).
-    async fn start_with(public_base_url: Option<&str>) -> Self {
-        let public_base_url = public_base_url.map(str::to_owned);
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
-        let key_file = dir.path().join("master.key").display().to_string();
-        let store = SqliteStore::open(&db).await.unwrap();
-        create_organization_with_admin(
-            &store,
-            "acme",
-            "Acme Agency",
-            EMAIL,
-            &Password::new(PASSWORD),
-        )
-        .await
-        .unwrap();
-        drop(store);
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let config = Config::from_lookup(|k| match k {
-            "DATABASE_URL" => Some(db.clone()),
-            "MASTER_KEY_FILE" => Some(key_file.clone()),
-            "DASHBOARD_ADDR" => Some(addr.to_string()),
-            "PUBLIC_BASE_URL" => public_base_url.clone(),
-            _ => None,
-        })
-        .unwrap();
-        let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(launch(listener, config, async {
-            let _ = rx.await;
-        }));
-        Self {
-            base: format!("http://{addr}"),
-            stop: Some(tx),
-            task,
-            _dir: dir,
-        }
-    }
-
-    fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap()
-    }
-
-    async fn login(
-        &self,
-        client: &reqwest::Client,
-        email: &str,
-        password: &str,
-    ) -> reqwest::Response {
-        client
-            .post(format!("{}/api/login", self.base))
-            .header("accept", "application/json")
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        self.task.await.unwrap().unwrap();
-    }
-}
-
-fn session_cookie(resp: &reqwest::Response) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("dashboard_session="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-}
 
 #[tokio::test]
 async fn pages_need_a_session() {
@@ -208,7 +111,7 @@ async fn sign_in_cycles_the_session_and_sign_out_ends_it() {
 
     // The old session id is dead even if replayed by hand.
     let replay = reqwest::Client::builder()
-        .redirect(Policy::none())
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let resp = replay

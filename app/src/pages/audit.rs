@@ -12,7 +12,7 @@ use crate::audit_api::{list_audit, AuditPage, AuditQuery};
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let params = move || AuditQuery::from_query(|k| query.read().get(k));
-    let entries = Resource::new(params, list_audit);
+    let entries = Resource::new(params, |q| list_audit(q.action, q.member, q.before));
 
     view! {
         <Title text="Audit log"/>

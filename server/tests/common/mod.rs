@@ -1,0 +1,182 @@
+//! The real server on port 0 with its own SQLite file and one organization ("Acme Agency" with
+//! its admin), driven over HTTP like a browser would.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use dashboard::{launch, Config};
+use domain::auth::{create_organization_with_admin, Password};
+use domain::store::{OrgId, SqliteStore};
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use tokio::sync::oneshot;
+
+pub const EMAIL: &str = "ops@acme.example";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub base: String,
+    pub db: String,
+    pub org: OrgId,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with_env(&[]).await
+    }
+
+    /// With `PUBLIC_BASE_URL` set (e.g. an `https://` address in front of this plain server).
+    pub async fn start_with(public_base_url: Option<&str>) -> Self {
+        match public_base_url {
+            Some(url) => Self::start_with_env(&[("PUBLIC_BASE_URL", url)]).await,
+            None => Self::start().await,
+        }
+    }
+
+    /// With extra settings (`name`, `value`) on top of the test defaults.
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
+        let key_file = dir.path().join("master.key").display().to_string();
+        let store = SqliteStore::open(&db).await.unwrap();
+        let org = create_organization_with_admin(
+            &store,
+            "acme",
+            "Acme Agency",
+            EMAIL,
+            &Password::new(PASSWORD),
+        )
+        .await
+        .unwrap()
+        .org_id;
+        drop(store);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let config = Config::from_lookup(|k| {
+            if let Some((_, v)) = env.iter().find(|(name, _)| name == k) {
+                return Some(v.clone());
+            }
+            match k {
+                "DATABASE_URL" => Some(db.clone()),
+                "MASTER_KEY_FILE" => Some(key_file.clone()),
+                "DASHBOARD_ADDR" => Some(addr.to_string()),
+                _ => None,
+            }
+        })
+        .unwrap();
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(launch(listener, config, async {
+            let _ = rx.await;
+        }));
+        Self {
+            base: format!("http://{addr}"),
+            db,
+            org,
+            stop: Some(tx),
+            task,
+            _dir: dir,
+        }
+    }
+
+    pub async fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.db).await.unwrap()
+    }
+
+    /// A browser: keeps cookies, does not follow redirects.
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(format!("{}/api/login", self.base))
+            .header("accept", "application/json")
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A new browser signed in as `email`.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = Self::client();
+        let resp = self.login(&client, email, password).await;
+        assert!(
+            resp.status().is_success(),
+            "sign-in as {email}: {}",
+            resp.status()
+        );
+        client
+    }
+
+    /// A server function's status and body, whatever they are.
+    pub async fn try_call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let resp = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// A server function that must succeed; its body.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> String {
+        let (status, text) = self.try_call(client, endpoint, form).await;
+        assert!(status.is_success(), "{endpoint}: {status} {text}");
+        text
+    }
+
+    /// `GET path`: status and body.
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
+        let resp = client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    pub async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+pub fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("dashboard_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
