@@ -464,6 +464,11 @@ fn sync_error(e: domain::sync::SyncError) -> AppError {
 // Server functions
 // ---------------------------------------------------------------------------------------------
 
+/// The longest search the list accepts (names and emails are far shorter).
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// The highest page number the list accepts (50 rows a page: five million rows).
+pub const MAX_PAGE: u32 = 100_000;
+
 #[server(endpoint = "list_contractors")]
 pub async fn list_contractors(
     status: Option<String>,
@@ -477,6 +482,19 @@ pub async fn list_contractors(
 
     let member = crate::ssr::current_member().await?;
     let ctx = crate::ssr::server_context()?;
+    if q.as_deref()
+        .is_some_and(|q| q.trim().chars().count() > MAX_SEARCH_CHARS)
+    {
+        return Err(AppError::Invalid(format!(
+            "Search for at most {MAX_SEARCH_CHARS} characters: a name, an email or part of one."
+        )));
+    }
+    if page.is_some_and(|p| p > MAX_PAGE) {
+        return Err(AppError::Invalid(format!(
+            "There is no page {}: pages go up to {MAX_PAGE}.",
+            page.unwrap_or_default()
+        )));
+    }
     let params = ListParams::from_query(|key| match key {
         "status" => status.clone(),
         "campaign" => campaign.map(|c| c.to_string()),
@@ -783,7 +801,9 @@ async fn apply_details(
     })
 }
 
-/// The application page's content. Opening a working link marks it opened.
+/// The application page's content. Reading it changes nothing: a link scanner or a preview that
+/// fetches the page does not mark the link opened ([`apply_opened`] does, when the creator acts
+/// on the page).
 #[server(endpoint = "apply_info")]
 pub async fn apply_info(token: String) -> Result<ApplyState, AppError> {
     use domain::links::{LinkState, LinkToken};
@@ -804,16 +824,35 @@ pub async fn apply_info(token: String) -> Result<ApplyState, AppError> {
         return Ok(ApplyState::Expired);
     }
     let details = apply_details(&ctx, &found).await?;
-    let state = ctx
-        .store
-        .mark_link_opened(&token)
-        .await
-        .map_err(|e| store_error("marking a link opened", e))?;
-    Ok(match state {
-        Some(LinkState::Submitted) => ApplyState::Submitted(details),
-        Some(LinkState::Active | LinkState::Opened) => ApplyState::Open(details),
-        Some(LinkState::Expired) | None => ApplyState::Expired,
+    Ok(match found.link.state {
+        LinkState::Submitted => ApplyState::Submitted(details),
+        _ => ApplyState::Open(details),
     })
+}
+
+/// The creator acted on the application page (a click or a key): the link counts as opened.
+/// Unknown and no-longer-current links are looked up first and never written.
+#[server(endpoint = "apply_opened")]
+pub async fn apply_opened(token: String) -> Result<(), AppError> {
+    use domain::links::LinkToken;
+
+    let ctx = crate::ssr::server_context()?;
+    let Some(token) = LinkToken::parse(&token) else {
+        return Ok(());
+    };
+    let current = ctx
+        .store
+        .link_by_token(&token)
+        .await
+        .map_err(|e| store_error("looking up an application link", e))?
+        .is_some_and(|found| found.link.is_current());
+    if current {
+        ctx.store
+            .mark_link_opened(&token)
+            .await
+            .map_err(|e| store_error("marking a link opened", e))?;
+    }
+    Ok(())
 }
 
 /// "Confirm and submit" on the application page.
@@ -826,6 +865,16 @@ pub async fn apply_submit(token: String) -> Result<(), AppError> {
         AppError::Invalid("This link has expired. Ask the team that sent it for a new one.".into())
     };
     let token = LinkToken::parse(&token).ok_or_else(expired)?;
+    // Looked up first, so a guessed token never reaches a write.
+    let current = ctx
+        .store
+        .link_by_token(&token)
+        .await
+        .map_err(|e| store_error("looking up an application link", e))?
+        .is_some_and(|found| found.link.is_current());
+    if !current {
+        return Err(expired());
+    }
     let state = ctx
         .store
         .mark_link_submitted(&token)

@@ -44,10 +44,19 @@ test('a creator opens the application link and submits; the dashboard shows it; 
   assert.match(summary, /\$4,500\.00/);
   await screenshot(applyPage, 'apply');
 
+  // Fetching the page (as a mail scanner would) does not count as opening it.
   await page.reload();
+  assert.match(await row.locator('.link-state').innerText(), /Not opened yet/);
+  // The creator's first click on the page does.
+  await hydrated(applyPage);
+  await applyPage.locator('dl.summary').click();
+  for (let i = 0; i < 50; i += 1) {
+    await page.reload();
+    if (/Opened/.test(await row.locator('.link-state').innerText())) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.match(await row.locator('.link-state').innerText(), /Opened/);
 
-  await hydrated(applyPage);
   await applyPage.getByRole('button', { name: 'Confirm and submit' }).click();
   await applyPage.getByRole('heading', { name: 'Application submitted' }).waitFor();
   await screenshot(applyPage, 'apply-submitted');

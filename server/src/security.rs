@@ -23,6 +23,136 @@ pub async fn no_store(req: Request, next: Next) -> Response {
     resp
 }
 
+/// The largest request body a server function accepts. Forms here are a few hundred bytes; an
+/// API key or an alert recipient list a few kilobytes.
+pub const MAX_API_BODY: u64 = 64 * 1024;
+
+/// Server-function requests: a body over [`MAX_API_BODY`] is refused with 413 before anything
+/// reads it, and a refused answer carries the status its error means (400 for input to
+/// correct, 401, 403) instead of a blanket 500, so a client or a proxy log tells bad input from
+/// a failure on our side.
+pub async fn api_limits(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_API_BODY) {
+        return too_large();
+    }
+    // A body without a declared length is cut off at the limit.
+    let (parts, body) = req.into_parts();
+    let limited = http_body_util::Limited::new(body, MAX_API_BODY as usize);
+    let bytes = match http_body_util::BodyExt::collect(limited).await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return too_large(),
+    };
+    let resp = next
+        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await;
+    if resp.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let bytes =
+        match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, 64 * 1024)).await
+        {
+            Ok(c) => c.to_bytes(),
+            Err(_) => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side.",
+                )
+                    .into_response()
+            }
+        };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        use app::error::AppError;
+        parts.status = match error {
+            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            // Arguments that could not be read are the client's to fix.
+            AppError::Invalid(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+fn too_large() -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "This request is too large: the dashboard accepts at most {} KB per request.",
+            MAX_API_BODY / 1024
+        ),
+    )
+        .into_response()
+}
+
+/// Requests one client may make to the public application pages (`/apply/…` and their server
+/// functions) per minute: a creator needs three or four; guessing tokens needs millions.
+pub const APPLY_REQUESTS_PER_MINUTE: u32 = 30;
+
+/// The public application pages' per-client rate limit, with the proxies whose
+/// `X-Forwarded-For` says who the client is.
+#[derive(Clone)]
+pub struct ApplyLimit {
+    limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    trusted_proxies: Arc<[ipnet::IpNet]>,
+}
+
+impl ApplyLimit {
+    pub fn new(per_minute: u32, trusted_proxies: Arc<[ipnet::IpNet]>) -> Self {
+        let quota = governor::Quota::per_minute(
+            std::num::NonZeroU32::new(per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN),
+        );
+        ApplyLimit {
+            limiter: Arc::new(governor::RateLimiter::keyed(quota)),
+            trusted_proxies,
+        }
+    }
+}
+
+/// Refuses a client's requests to the application pages past [`APPLY_REQUESTS_PER_MINUTE`] with
+/// 429 and a `Retry-After`.
+pub async fn limit_apply(State(limit): State<ApplyLimit>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if !(path.starts_with("/apply/") || path.starts_with("/api/apply")) {
+        return next.run(req).await;
+    }
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let Some(client) = app::ssr::client_address_of(peer, forwarded, &limit.trusted_proxies) else {
+        return next.run(req).await;
+    };
+    // Old keys are dropped now and then so the table does not grow with every address seen.
+    if limit.limiter.len() > 100_000 {
+        limit.limiter.retain_recent();
+    }
+    match limit.limiter.check_key(&client) {
+        Ok(()) => next.run(req).await,
+        Err(_) => {
+            tracing::warn!(path, "application page rate limit reached");
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(http::header::RETRY_AFTER, "60")],
+                "Too many requests from your connection. Wait a minute and open your link again.",
+            )
+                .into_response()
+        }
+    }
+}
+
 /// The dashboard's own origin, e.g. `https://cover.example.com` (scheme, host and port only).
 #[derive(Clone, Debug)]
 pub struct OwnOrigin(Arc<str>);

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::contractors_api::{apply_info, ApplyDetails, ApplyState, ApplySubmit};
+use crate::contractors_api::{apply_info, ApplyDetails, ApplyOpened, ApplyState, ApplySubmit};
 
 #[component]
 pub fn ApplyPage() -> AnyView {
@@ -93,6 +93,31 @@ fn Open(d: ApplyDetails, token: String, submit: ServerAction<ApplySubmit>) -> An
             .map(|e| e.to_string())
     };
     let details = d.clone();
+    // Opening the page is not acting on it (a mail scanner opens links too): the link counts as
+    // opened at the creator's first click or key press on the page.
+    let opened = ServerAction::<ApplyOpened>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let marked = StoredValue::new(false);
+        let token = token.clone();
+        let mark = move || {
+            if !marked.get_value() {
+                marked.set_value(true);
+                opened.dispatch(ApplyOpened {
+                    token: token.clone(),
+                });
+            }
+        };
+        let on_key = mark.clone();
+        let pointer = window_event_listener(leptos::ev::pointerdown, move |_| mark());
+        let key = window_event_listener(leptos::ev::keydown, move |_| on_key());
+        on_cleanup(move || {
+            pointer.remove();
+            key.remove();
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = opened;
     view! {
         <Show
             when=done

@@ -48,8 +48,8 @@ fn AuditView(p: AuditPage, q: AuditQuery) -> impl IntoView {
     let filtered = q.action.is_some() || q.member.is_some();
     view! {
         <form method="get" action="/audit" class="filters card" role="search" aria-label="Filter the audit log">
-            <label for="audit-action">"Action"</label>
-            <select id="audit-action" name="action">
+            <label>"Action"
+            <select name="action">
                 <option value="" selected=action.is_empty()>"All actions"</option>
                 {p.actions
                     .iter()
@@ -58,8 +58,9 @@ fn AuditView(p: AuditPage, q: AuditQuery) -> impl IntoView {
                     })
                     .collect_view()}
             </select>
-            <label for="audit-member">"Member"</label>
-            <select id="audit-member" name="member">
+            </label>
+            <label>"Member"
+            <select name="member">
                 <option value="" selected=member.is_empty()>"Everyone"</option>
                 {p.members
                     .iter()
@@ -68,6 +69,7 @@ fn AuditView(p: AuditPage, q: AuditQuery) -> impl IntoView {
                     })
                     .collect_view()}
             </select>
+            </label>
             <button type="submit" class="secondary">"Filter"</button>
             {filtered.then(|| view! { <a href="/audit">"Clear filters"</a> })}
             <a class="button secondary export" href=csv download>"Export CSV"</a>

@@ -48,9 +48,18 @@ pub fn ContractorsPage() -> AnyView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(data) => Either::Left(view! { <ListBody data params=params.get_untracked()/> }),
-                    Err(e) => Either::Right(view! {
-                        <p class="error" role="alert">{e.to_string()}</p>
-                    }),
+                    Err(e) => {
+                        // Input to correct is the request's fault: say so in the status too.
+                        #[cfg(feature = "ssr")]
+                        if let (crate::error::AppError::Invalid(_), Some(resp)) =
+                            (&e, use_context::<leptos_axum::ResponseOptions>())
+                        {
+                            resp.set_status(http::StatusCode::BAD_REQUEST);
+                        }
+                        Either::Right(view! {
+                            <p class="error" role="alert">{e.to_string()}</p>
+                        })
+                    }
                 }
             })}
         </Suspense>

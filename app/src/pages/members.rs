@@ -52,14 +52,16 @@ pub fn MembersPage() -> impl IntoView {
         <section class="card" aria-labelledby="add-member">
             <h2 id="add-member">"Add a member"</h2>
             <ActionForm action=add attr:class="inline-form">
-                <label for="member-email">"Email"</label>
-                <input id="member-email" node_ref=email_input type="email" name="email" required
-                    maxlength="254" autocomplete="off" placeholder="name@example.com"/>
-                <label for="member-role">"Role"</label>
-                <select id="member-role" name="role">
-                    <option value="viewer" selected>"Viewer"</option>
-                    <option value="admin">"Admin"</option>
-                </select>
+                <label>"Email"
+                    <input node_ref=email_input type="email" name="email" required
+                        maxlength="254" autocomplete="off" placeholder="name@example.com"/>
+                </label>
+                <label>"Role"
+                    <select name="role">
+                        <option value="viewer" selected>"Viewer"</option>
+                        <option value="admin">"Admin"</option>
+                    </select>
+                </label>
                 <button type="submit" class="primary" disabled=move || add.pending().get()>
                     {move || if add.pending().get() { "Adding…" } else { "Add member" }}
                 </button>

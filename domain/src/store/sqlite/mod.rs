@@ -110,6 +110,19 @@ fn u(r: &DbRow, col: &str) -> u64 {
     u64::try_from(r.get::<i64, _>(col)).unwrap_or(0)
 }
 
+/// Creates an empty file with mode 0600 (SQLite gives its `-wal` and `-shm` files the same).
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    match open.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// The embedded default store: one SQLite file in WAL mode.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -129,6 +142,11 @@ impl SqliteStore {
             if !parent.as_os_str().is_empty() && !Path::new(parent).exists() {
                 std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(e.into()))?;
             }
+        }
+        // Created readable by its owner only: it holds sealed keys, password hashes and sessions.
+        let file = options.get_filename();
+        if !file.as_os_str().is_empty() && file != Path::new(":memory:") && !file.exists() {
+            create_private_file(file).map_err(|e| StoreError::Database(e.into()))?;
         }
         let options = options
             .create_if_missing(true)
