@@ -6,6 +6,7 @@ use domain::store::Role;
 
 use crate::{launch, open_store, shutdown_signal, Config};
 
+#[cfg(feature = "demo")]
 mod demo;
 mod sync;
 
@@ -52,7 +53,9 @@ pub enum Command {
         #[arg(long, env = "MEMBER_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
-    /// Create the demo organization and admin if missing, then serve.
+    /// Create the demo organization and admin if missing, then serve (only in builds with the
+    /// `demo` feature; refused on a database that holds other organizations).
+    #[cfg(feature = "demo")]
     Demo,
     /// Sync an organization from CreatorIQ now and print a summary.
     Sync(SyncArgs),
@@ -147,6 +150,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        #[cfg(feature = "demo")]
         Command::Demo => demo::run(config).await,
         Command::Sync(args) => sync::run(&config, args).await,
         Command::MigrateToPostgres { to } => migrate_to_postgres(&config, &to).await,
@@ -191,4 +195,47 @@ async fn migrate_to_postgres(config: &Config, to: &str) -> anyhow::Result<()> {
         report.total()
     );
     Ok(())
+}
+
+/// `dashboard demo` adds an admin with a published password, so it runs only on a database that
+/// holds no organization but the demo's (`slugs`: every organization's slug).
+#[cfg_attr(not(feature = "demo"), allow(dead_code))]
+pub(crate) fn demo_database_check(slugs: &[String], demo_slug: &str) -> Result<(), String> {
+    let others: Vec<&str> = slugs
+        .iter()
+        .map(String::as_str)
+        .filter(|s| *s != demo_slug)
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = others.iter().take(3).copied().collect();
+    Err(format!(
+        "`dashboard demo` refuses to run on this database: it holds {} other organization{} \
+         ({}{}), and the demo would add an admin with a published password. Point DATABASE_URL \
+         at an empty database for the demo.",
+        others.len(),
+        if others.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if others.len() > 3 { ", …" } else { "" }
+    ))
+}
+
+#[cfg(test)]
+mod demo_tests {
+    use super::demo_database_check;
+
+    #[test]
+    fn the_demo_runs_only_on_a_database_of_its_own() {
+        let slugs = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(demo_database_check(&slugs(&[]), "demo").is_ok());
+        assert!(demo_database_check(&slugs(&["demo"]), "demo").is_ok());
+        let refused = demo_database_check(&slugs(&["demo", "acme"]), "demo").unwrap_err();
+        assert!(refused.contains("1 other organization (acme)"), "{refused}");
+        let refused = demo_database_check(&slugs(&["a", "b", "c", "d"]), "demo").unwrap_err();
+        assert!(
+            refused.contains("4 other organizations (a, b, c, …)"),
+            "{refused}"
+        );
+    }
 }

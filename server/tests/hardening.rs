@@ -127,3 +127,21 @@ async fn secret_files_are_created_private_and_loose_ones_are_reported() {
         "the master key"
     ));
 }
+
+/// The build without the `demo` feature (production, and these tests) has no `demo` command,
+/// so it can never start a sandbox or create the demo admin.
+#[test]
+fn the_production_build_has_no_demo() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dashboard"))
+        .arg("demo")
+        .env("DATABASE_URL", "sqlite://never-created.db")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unrecognized subcommand 'demo'"),
+        "{stderr}"
+    );
+    assert!(!std::path::Path::new("never-created.db").exists());
+}

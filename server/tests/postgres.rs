@@ -525,6 +525,14 @@ async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
     let before = sqlite.contractor_page(org, &everyone).await.unwrap();
     let counts_before = sqlite.contractor_status_counts(org).await.unwrap();
     let runs_before = sqlite.sync_runs(org, None, 10).await.unwrap();
+    let (audit_before, _) = sqlite
+        .audit_events(org, &domain::store::AuditFilter::default(), 100)
+        .await
+        .unwrap();
+    assert!(
+        !audit_before.is_empty(),
+        "the sync start is in the audit log"
+    );
     let mut rows_before = Vec::new();
     for row in &before.rows {
         rows_before.push(
@@ -588,6 +596,25 @@ async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
         runs_before.iter().map(|r| r.id).collect::<Vec<_>>()
     );
     assert!(pg.link_by_token(&new_link.token).await.unwrap().is_some());
+    let (audit_after, _) = pg
+        .audit_events(org, &domain::store::AuditFilter::default(), 100)
+        .await
+        .unwrap();
+    let entry = |e: &domain::store::AuditEvent| {
+        (
+            e.id,
+            e.action,
+            e.actor.clone(),
+            e.subject.clone(),
+            e.detail.clone(),
+            e.at.timestamp(),
+        )
+    };
+    assert_eq!(
+        audit_after.iter().map(entry).collect::<Vec<_>>(),
+        audit_before.iter().map(entry).collect::<Vec<_>>(),
+        "the audit log moves as it is"
+    );
     assert_eq!(
         pg.link_history(org, regenerated).await.unwrap().len(),
         2,

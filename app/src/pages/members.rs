@@ -66,9 +66,9 @@ pub fn MembersPage() -> impl IntoView {
                     {move || if add.pending().get() { "Adding…" } else { "Add member" }}
                 </button>
             </ActionForm>
-            {move || add.value().get().map(|r| issued(r))}
+            {move || add.value().get().map(issued)}
         </section>
-        {move || reset.value().get().map(|r| issued(r))}
+        {move || reset.value().get().map(issued)}
         {move || outcome(role.value().get(), |m| m)}
         {move || outcome(remove.value().get(), |m| m)}
         <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>

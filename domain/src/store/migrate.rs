@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 15] = [
     "organizations",
     "members",
     "ciq_settings",
@@ -28,6 +28,8 @@ const TABLES: [&str; 13] = [
     "webhook_deliveries",
     "alert_settings",
     "alert_conditions",
+    "sign_in_links",
+    "audit_events",
 ];
 
 /// Rows per INSERT statement.

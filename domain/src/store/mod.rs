@@ -193,6 +193,8 @@ impl std::fmt::Debug for MemberCredentials {
 pub trait Store: Send + Sync + 'static {
     async fn create_organization(&self, slug: &str, name: &str) -> StoreResult<Organization>;
     async fn organization_by_slug(&self, slug: &str) -> StoreResult<Option<Organization>>;
+    /// Every organization's slug, alphabetically.
+    async fn organization_slugs(&self) -> StoreResult<Vec<String>>;
     /// `email` must already be normalised (trimmed, lower-cased).
     async fn create_member(
         &self,

@@ -92,6 +92,8 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
 }
 
 async fn ensure_demo_org(store: &dyn Store) -> anyhow::Result<domain::store::OrgId> {
+    let slugs = store.organization_slugs().await?;
+    super::demo_database_check(&slugs, DEMO_SLUG).map_err(|e| anyhow::anyhow!(e))?;
     if let Some(org) = store.organization_by_slug(DEMO_SLUG).await? {
         return Ok(org.id);
     }

@@ -78,6 +78,14 @@ pub(super) async fn organization_by_slug(
     Ok(row.as_ref().map(organization_from_row))
 }
 
+pub(super) async fn organization_slugs(pool: &Pool) -> StoreResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT slug FROM organizations ORDER BY slug")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
 pub(super) async fn create_member(
     pool: &Pool,
     org: OrgId,

@@ -20,6 +20,10 @@ impl Store for ThisStore {
         organizations::organization_by_slug(&self.pool, slug).await
     }
 
+    async fn organization_slugs(&self) -> StoreResult<Vec<String>> {
+        organizations::organization_slugs(&self.pool).await
+    }
+
     async fn create_member(
         &self,
         org: OrgId,
