@@ -64,7 +64,8 @@ pub async fn save_alert_settings(
     } else {
         WebhookChange::Set(webhook_url.trim())
     };
-    let saved = server_context()?
+    let ctx = server_context()?;
+    let saved = ctx
         .engine
         .save_alert_recipients(member.org_id, &emails, change)
         .await
@@ -82,8 +83,20 @@ pub async fn save_alert_settings(
         to.push(format!("email to {}", saved.emails.join(", ")));
     }
     if let Some(w) = &saved.webhook_shown {
+        // Scheme and host only: the rest of such a URL is its secret.
         to.push(format!("the webhook at {w}"));
     }
+    crate::ssr::record(
+        ctx.store.as_ref(),
+        crate::ssr::audit_by(&member, domain::store::AuditAction::AlertsChanged).detail(
+            if to.is_empty() {
+                "no recipients".to_string()
+            } else {
+                to.join(" and ")
+            },
+        ),
+    )
+    .await;
     Ok(if to.is_empty() {
         "Saved: no alerts will be sent.".to_string()
     } else {

@@ -35,7 +35,7 @@ test('an admin adds a member, who chooses a password with the one-time link; rol
   const page = await browser.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
   await open(page, admin, '/members');
-  await page.getByRole('link', { name: 'Members' }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).waitFor();
 
   await page.getByLabel('Email').fill(newcomer.email);
   await page.getByLabel('Role').selectOption('viewer');
@@ -64,8 +64,9 @@ test('an admin adds a member, who chooses a password with the one-time link; rol
   await welcome.waitForURL(`${dash.url}/contractors`);
   await hydrated(welcome);
   // A viewer sees no Members or Audit log in the navigation.
-  await welcome.getByRole('link', { name: 'Settings' }).waitFor();
-  assert.equal(await welcome.getByRole('link', { name: 'Members' }).count(), 0);
+  const nav = welcome.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Settings' }).waitFor();
+  assert.equal(await nav.getByRole('link', { name: 'Members' }).count(), 0);
   await welcome.goto(link);
   await welcome.getByRole('heading', { name: "This link can't be used" }).waitFor();
   await welcome.close();
@@ -101,7 +102,7 @@ test('the audit log lists what happened, filters by action and member, and expor
   assert.ok(await fits(page), 'no horizontal scroll at 1440');
   await screenshot(page, 'audit-1440');
 
-  await page.getByLabel('Action').selectOption('member_added');
+  await page.getByLabel('Action', { exact: true }).selectOption('member_added');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForURL(/action=member_added/);
   await hydrated(page);
@@ -118,7 +119,7 @@ test('the audit log lists what happened, filters by action and member, and expor
   // By member: the admin's own entries only.
   await page.goto(`${dash.url}/audit`);
   await hydrated(page);
-  await page.getByLabel('Member').selectOption({ label: admin.email });
+  await page.getByLabel('Member', { exact: true }).selectOption({ label: admin.email });
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForURL(/member=/);
   await page.locator('table.audit tbody tr').first().waitFor();
@@ -154,6 +155,6 @@ test('a member changes their own password from their account page', async () => 
   await hydrated(page);
   assert.equal(new URL(page.url()).pathname, '/contractors');
   await open(page, { email: admin.email, password: 'a brand new password' }, '/audit');
-  await page.getByText('Password changed', { exact: true }).waitFor();
+  await page.locator('table.audit').getByText('Password changed', { exact: true }).waitFor();
   await page.close();
 });

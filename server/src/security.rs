@@ -142,7 +142,10 @@ pub async fn limit_apply(State(limit): State<ApplyLimit>, req: Request, next: Ne
     match limit.limiter.check_key(&client) {
         Ok(()) => next.run(req).await,
         Err(_) => {
-            tracing::warn!(path, "application page rate limit reached");
+            tracing::warn!(
+                path = loggable_path(path),
+                "application page rate limit reached"
+            );
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 [(http::header::RETRY_AFTER, "60")],
@@ -151,6 +154,17 @@ pub async fn limit_apply(State(limit): State<ApplyLimit>, req: Request, next: Ne
                 .into_response()
         }
     }
+}
+
+/// A request path as it may be logged: the token of an application or one-time sign-in link is
+/// a secret, so it is replaced.
+pub fn loggable_path(path: &str) -> String {
+    for prefix in ["/apply/", "/welcome/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}••••");
+        }
+    }
+    path.to_string()
 }
 
 /// The dashboard's own origin, e.g. `https://cover.example.com` (scheme, host and port only).
@@ -199,7 +213,7 @@ pub async fn check_origin(State(own): State<OwnOrigin>, req: Request, next: Next
         Err(why) => {
             tracing::warn!(
                 method = %req.method(),
-                path = req.uri().path(),
+                path = loggable_path(req.uri().path()),
                 why,
                 "refused a cross-site request"
             );
@@ -289,6 +303,13 @@ mod tests {
             b = b.header(*k, *v);
         }
         b.body(axum::body::Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn link_tokens_never_reach_the_log() {
+        assert_eq!(loggable_path("/apply/abcDEF123_-xyz"), "/apply/••••");
+        assert_eq!(loggable_path("/welcome/abcDEF123_-xyz"), "/welcome/••••");
+        assert_eq!(loggable_path("/api/login"), "/api/login");
     }
 
     #[test]

@@ -29,7 +29,11 @@ enum Access {
 /// Every server function: its access and the arguments a call is made with. `{contractor}`,
 /// `{run}`, `{member}` and `{delivery}` stand for the first organization's ids.
 /// A server function's endpoint, who may call it, and the form it is called with.
-type Entry = (&'static str, Access, &'static [(&'static str, &'static str)]);
+type Entry = (
+    &'static str,
+    Access,
+    &'static [(&'static str, &'static str)],
+);
 
 const FUNCTIONS: &[Entry] = &[
     (

@@ -314,6 +314,19 @@ async fn the_audit_log_records_who_did_what_and_exports_it_without_secrets() {
         .await;
     let (status, _) = server.get(&admin, "/contractors.csv?status=synced").await;
     assert_eq!(status, StatusCode::OK);
+    server
+        .call(
+            &admin,
+            "alerts/save",
+            &[
+                ("emails", "alerts@acme.example"),
+                (
+                    "webhook_url",
+                    "https://hooks.example.com/services/T0/B0/SECRETPART",
+                ),
+            ],
+        )
+        .await;
 
     let (status, csv) = server.get(&admin, "/audit.csv").await;
     assert_eq!(status, StatusCode::OK);
@@ -327,6 +340,8 @@ async fn the_audit_log_records_who_did_what_and_exports_it_without_secrets() {
         "\"Used a one-time sign-in link\"",
         "\"Exported\"",
         "\"contractors\"",
+        "\"Alert settings changed\"",
+        "hooks.example.com",
     ] {
         assert!(csv.contains(expected), "{expected} missing from\n{csv}");
     }

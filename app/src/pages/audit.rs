@@ -49,7 +49,7 @@ fn AuditView(p: AuditPage, q: AuditQuery) -> impl IntoView {
     view! {
         <form method="get" action="/audit" class="filters card" role="search" aria-label="Filter the audit log">
             <label>"Action"
-            <select name="action">
+            <select name="action" aria-label="Action">
                 <option value="" selected=action.is_empty()>"All actions"</option>
                 {p.actions
                     .iter()
@@ -60,7 +60,7 @@ fn AuditView(p: AuditPage, q: AuditQuery) -> impl IntoView {
             </select>
             </label>
             <label>"Member"
-            <select name="member">
+            <select name="member" aria-label="Member">
                 <option value="" selected=member.is_empty()>"Everyone"</option>
                 {p.members
                     .iter()
