@@ -830,6 +830,20 @@ pub async fn apply_info(token: String) -> Result<ApplyState, AppError> {
     })
 }
 
+/// Whether `token` names a link that is still its row's current one.
+#[cfg(feature = "ssr")]
+async fn is_current_link(
+    ctx: &crate::ssr::ServerContext,
+    token: &domain::links::LinkToken,
+) -> Result<bool, AppError> {
+    Ok(ctx
+        .store
+        .link_by_token(token)
+        .await
+        .map_err(|e| store_error("looking up an application link", e))?
+        .is_some_and(|found| found.link.is_current()))
+}
+
 /// The creator acted on the application page (a click or a key): the link counts as opened.
 /// Unknown and no-longer-current links are looked up first and never written.
 #[server(endpoint = "apply_opened")]
@@ -840,13 +854,7 @@ pub async fn apply_opened(token: String) -> Result<(), AppError> {
     let Some(token) = LinkToken::parse(&token) else {
         return Ok(());
     };
-    let current = ctx
-        .store
-        .link_by_token(&token)
-        .await
-        .map_err(|e| store_error("looking up an application link", e))?
-        .is_some_and(|found| found.link.is_current());
-    if current {
+    if is_current_link(&ctx, &token).await? {
         ctx.store
             .mark_link_opened(&token)
             .await
@@ -866,13 +874,7 @@ pub async fn apply_submit(token: String) -> Result<(), AppError> {
     };
     let token = LinkToken::parse(&token).ok_or_else(expired)?;
     // Looked up first, so a guessed token never reaches a write.
-    let current = ctx
-        .store
-        .link_by_token(&token)
-        .await
-        .map_err(|e| store_error("looking up an application link", e))?
-        .is_some_and(|found| found.link.is_current());
-    if !current {
+    if !is_current_link(&ctx, &token).await? {
         return Err(expired());
     }
     let state = ctx

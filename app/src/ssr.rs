@@ -34,8 +34,8 @@ pub fn server_context() -> Result<ServerContext, AppError> {
 const MEMBER_KEY: &str = "member_id";
 /// The member's session generation when this session signed in.
 const GENERATION_KEY: &str = "generation";
-/// Unix seconds of the sign-in, for the absolute lifetime.
-const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// Unix milliseconds of the sign-in, for the absolute lifetime.
+const SIGNED_IN_AT_KEY: &str = "signed_in_at_ms";
 
 /// The signed-in part of a session, typed.
 pub struct AuthSession(Session);
@@ -82,8 +82,8 @@ impl AuthSession {
             .await
             .map_err(|e| AppError::internal("loading member", e))?;
         let generation = self.number(GENERATION_KEY).await.unwrap_or(0);
-        let age = Utc::now().timestamp() - self.number(SIGNED_IN_AT_KEY).await.unwrap_or(0);
-        let max_age = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+        let age = Utc::now().timestamp_millis() - self.number(SIGNED_IN_AT_KEY).await.unwrap_or(0);
+        let max_age = i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
         match member {
             Some(m) if m.session_generation == generation && (0..max_age).contains(&age) => {
                 Ok(Some(m))
@@ -102,7 +102,7 @@ impl AuthSession {
             .await
             .map_err(|e| AppError::internal("cycling session id", e))?;
         self.0
-            .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
+            .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp_millis())
             .await
             .map_err(|e| AppError::internal("writing session", e))?;
         self.keep(member).await

@@ -258,6 +258,33 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_and_the_session_lifetime_are_checked() {
+        let with = |k: &'static str, v: &'static str| {
+            Config::from_lookup(move |key| (key == k).then(|| v.to_owned()))
+        };
+        let c = Config::from_lookup(|_| None).unwrap();
+        assert!(
+            c.trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
+        assert_eq!(c.session_max_age, std::time::Duration::from_secs(24 * 3600));
+        let c = with("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.10 ,2001:db8::/32").unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[1].contains(&"192.0.2.10".parse::<std::net::IpAddr>().unwrap()));
+        let err = with("TRUSTED_PROXIES", "10.0.0.0/8, the load balancer").unwrap_err();
+        assert!(format!("{err:#}").contains("TRUSTED_PROXIES must be"));
+        assert_eq!(
+            with("SESSION_MAX_HOURS", "8").unwrap().session_max_age,
+            std::time::Duration::from_secs(8 * 3600)
+        );
+        for bad in ["0", "-1", "forever", "1000"] {
+            let err = Config::from_lookup(|k| (k == "SESSION_MAX_HOURS").then(|| bad.to_owned()))
+                .unwrap_err();
+            assert!(format!("{err:#}").contains("SESSION_MAX_HOURS"), "{bad}");
+        }
+    }
+
+    #[test]
     fn debug_hides_database_password() {
         let c = Config::from_lookup(|k| {
             (k == "DATABASE_URL").then(|| "postgres://app:hunter2secret@db/x".to_owned())
