@@ -584,7 +584,9 @@ impl SyncEngine {
                 TriggerKind::Cli => "command line",
                 TriggerKind::Webhook => "webhook",
                 TriggerKind::Scheduled => "schedule",
-                TriggerKind::Manual | TriggerKind::Row => "dashboard",
+                TriggerKind::Manual | TriggerKind::Row => {
+                    trigger.by.as_deref().unwrap_or("dashboard")
+                }
             }),
         };
         let how = match trigger.kind {

@@ -19,6 +19,9 @@ pub const DEMO_EMAIL: &str = "admin@demo.example";
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 pub async fn run(mut config: Config) -> anyhow::Result<()> {
+    // Before anything starts: the demo only ever runs on a database of its own.
+    let slugs = open_store(&config).await?.organization_slugs().await?;
+    super::demo_database_check(&slugs, DEMO_SLUG).map_err(|e| anyhow::anyhow!(e))?;
     let sandbox_addr =
         std::env::var("CIQ_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:4010".to_owned());
     let listener = tokio::net::TcpListener::bind(&sandbox_addr)
@@ -92,8 +95,6 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
 }
 
 async fn ensure_demo_org(store: &dyn Store) -> anyhow::Result<domain::store::OrgId> {
-    let slugs = store.organization_slugs().await?;
-    super::demo_database_check(&slugs, DEMO_SLUG).map_err(|e| anyhow::anyhow!(e))?;
     if let Some(org) = store.organization_by_slug(DEMO_SLUG).await? {
         return Ok(org.id);
     }
