@@ -4,134 +4,55 @@
 //! malformed, oversized and misaddressed deliveries are refused and logged; a burst with
 //! duplicates is processed once per event.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use ciq_sandbox::{scenarios, CreatorEdit, SandboxConfig, PARTNER1_KEY};
-use dashboard::{launch, Config};
 use domain::auth::{create_organization_with_admin, Password};
-use domain::store::{
-    ContractorStatus, DeliveryState, OrgId, SqliteStore, Store, TriggerKind, Verification,
-};
+use domain::store::{ContractorStatus, DeliveryState, Store, TriggerKind, Verification};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tokio::sync::oneshot;
 
-const ADMIN: (&str, &str) = ("ops@acme.example", "correct horse battery");
+const ADMIN: (&str, &str) = (common::EMAIL, common::PASSWORD);
 
+/// The shared test server, allowed to use the sandbox as a CreatorIQ environment, with the
+/// organization's webhook callback.
 struct TestServer {
-    base: String,
-    db: String,
-    org: OrgId,
+    inner: common::TestServer,
     webhook_id: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = common::TestServer;
+    fn deref(&self) -> &common::TestServer {
+        &self.inner
+    }
 }
 
 impl TestServer {
     async fn start(ciq_base_url: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
-        let key_file: PathBuf = dir.path().join("master.key");
-        let store = SqliteStore::open(&db).await.unwrap();
-        let org = create_organization_with_admin(
-            &store,
-            "acme",
-            "Acme Agency",
-            ADMIN.0,
-            &Password::new(ADMIN.1),
-        )
-        .await
-        .unwrap()
-        .org_id;
-        let webhook_id = store.organization(org).await.unwrap().unwrap().webhook_id;
-        drop(store);
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let config = Config::from_lookup(|k| match k {
-            "DATABASE_URL" => Some(db.clone()),
-            "DASHBOARD_ADDR" => Some(addr.to_string()),
-            "PUBLIC_BASE_URL" => Some(format!("http://{addr}")),
-            "MASTER_KEY_FILE" => Some(key_file.display().to_string()),
-            "CREATORIQ_BASE_URLS" => Some(format!("https://apis.creatoriq.com,{ciq_base_url}")),
-            _ => None,
-        })
-        .unwrap();
-        let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(launch(listener, config, async {
-            let _ = rx.await;
-        }));
-        Self {
-            base: format!("http://{addr}"),
-            db,
-            org,
-            webhook_id,
-            stop: Some(tx),
-            task,
-            _dir: dir,
-        }
+        let environments = format!("https://apis.creatoriq.com,{ciq_base_url}");
+        let inner =
+            common::TestServer::start_with_env(&[("CREATORIQ_BASE_URLS", &environments)]).await;
+        let webhook_id = inner
+            .store()
+            .await
+            .organization(inner.org)
+            .await
+            .unwrap()
+            .unwrap()
+            .webhook_id;
+        Self { inner, webhook_id }
     }
 
     fn callback(&self) -> String {
         format!("{}/webhooks/creatoriq/{}", self.base, self.webhook_id)
     }
 
-    async fn store(&self) -> SqliteStore {
-        SqliteStore::open(&self.db).await.unwrap()
-    }
-
     async fn admin(&self) -> reqwest::Client {
         self.sign_in(ADMIN.0, ADMIN.1).await
-    }
-
-    /// Signs in as `email` (any organization's member).
-    async fn sign_in(&self, email: &str, password: &str) -> reqwest::Client {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let resp = client
-            .post(format!("{}/api/login", self.base))
-            .header("accept", "application/json")
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "sign-in: {}", resp.status());
-        client
-    }
-
-    /// A server function's status and body, whatever they are.
-    async fn try_call(
-        &self,
-        client: &reqwest::Client,
-        endpoint: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, String) {
-        let resp = client
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.text().await.unwrap())
-    }
-
-    /// A server function that must succeed; its body.
-    async fn call(
-        &self,
-        client: &reqwest::Client,
-        endpoint: &str,
-        form: &[(&str, &str)],
-    ) -> String {
-        let (status, text) = self.try_call(client, endpoint, form).await;
-        assert!(status.is_success(), "{endpoint}: {status} {text}");
-        text
     }
 
     async fn save_key(&self, admin: &reqwest::Client, environment: &str) {
@@ -143,9 +64,8 @@ impl TestServer {
         .await;
     }
 
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        self.task.await.unwrap().unwrap();
+    async fn stop(self) {
+        self.inner.stop().await;
     }
 }
 
