@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use ciq_sandbox::{SandboxConfig, PARTNER1_KEY};
 use common::{TestServer, EMAIL, PASSWORD};
-use domain::auth::{create_organization_with_admin, Password};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -231,32 +230,8 @@ async fn every_function_and_page_refuses_whom_it_must_and_leaks_nothing_across_o
     let list: Value =
         serde_json::from_str(&server.call(&admin, "list_contractors", &[]).await).unwrap();
     let first = &list["rows"][0];
-    let answer = server
-        .call(
-            &admin,
-            "members/add",
-            &[("email", "viewer@acme.example"), ("role", "viewer")],
-        )
-        .await;
-    let token = serde_json::from_str::<Value>(&answer).unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
-    let viewer = TestServer::client();
-    server
-        .try_call(
-            &viewer,
-            "welcome/use",
-            &[
-                ("token", &token),
-                ("password", "viewer password 1"),
-                ("confirm", "viewer password 1"),
-            ],
-        )
-        .await;
+    let token = server.invite_viewer(&admin, "viewer@acme.example").await;
+    let viewer = server.accept_invitation(&token, "viewer password 1").await;
     let members: Value =
         serde_json::from_str(&server.call(&admin, "members/list", &[]).await).unwrap();
     let ids = Ids {
@@ -277,18 +252,7 @@ async fn every_function_and_page_refuses_whom_it_must_and_leaks_nothing_across_o
     markers.extend(first["link_url"].as_str().map(str::to_string));
 
     // The other organization's admin.
-    create_organization_with_admin(
-        &server.store().await,
-        "other",
-        "Other Brand",
-        "ops@other.example",
-        &Password::new("other password 123"),
-    )
-    .await
-    .unwrap();
-    let other = server
-        .sign_in("ops@other.example", "other password 123")
-        .await;
+    let other = server.other_organization_admin().await;
 
     for (endpoint, access, template) in FUNCTIONS {
         if *endpoint == "logout" {

@@ -9,7 +9,6 @@ mod common;
 use std::time::Duration;
 
 use common::{TestServer, EMAIL, PASSWORD};
-use domain::auth::{create_organization_with_admin, Password};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -243,19 +242,7 @@ async fn admins_manage_members_and_ended_sessions_stay_ended() {
 
     // Another organization's admin sees none of this organization's members and cannot touch
     // them by id.
-    let store = server.store().await;
-    create_organization_with_admin(
-        &store,
-        "other",
-        "Other Agency",
-        "ops@other.example",
-        &Password::new("other password 123"),
-    )
-    .await
-    .unwrap();
-    let other = server
-        .sign_in("ops@other.example", "other password 123")
-        .await;
+    let other = server.other_organization_admin().await;
     let list = server.call(&other, "members/list", &[]).await;
     assert!(!list.contains("acme.example"), "{list}");
     for (endpoint, form) in [
@@ -292,26 +279,8 @@ async fn the_audit_log_records_who_did_what_and_exports_it_without_secrets() {
     server
         .call(&admin, "settings/save_coverage", &[("coverage", "general")])
         .await;
-    let answer = server
-        .call(
-            &admin,
-            "members/add",
-            &[("email", "viewer@acme.example"), ("role", "viewer")],
-        )
-        .await;
-    let token = token_of(&answer);
-    let viewer = TestServer::client();
-    server
-        .try_call(
-            &viewer,
-            "welcome/use",
-            &[
-                ("token", &token),
-                ("password", "viewer password 1"),
-                ("confirm", "viewer password 1"),
-            ],
-        )
-        .await;
+    let token = server.invite_viewer(&admin, "viewer@acme.example").await;
+    let viewer = server.accept_invitation(&token, "viewer password 1").await;
     let (status, _) = server.get(&admin, "/contractors.csv?status=synced").await;
     assert_eq!(status, StatusCode::OK);
     server

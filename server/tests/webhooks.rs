@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use ciq_sandbox::{scenarios, CreatorEdit, SandboxConfig, PARTNER1_KEY};
-use domain::auth::{create_organization_with_admin, Password};
+use domain::auth::Password;
 use domain::store::{ContractorStatus, DeliveryState, Store, TriggerKind, Verification};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -246,18 +246,7 @@ async fn a_fix_made_in_creatoriq_reaches_the_row_without_pressing_sync() {
         .try_call(&viewer, "webhooks/reprocess", &[("id", &id)])
         .await;
     assert_eq!(refused, "\"Forbidden\"");
-    create_organization_with_admin(
-        &store,
-        "other",
-        "Other Agency",
-        "ops@other.example",
-        &Password::new("other password 123"),
-    )
-    .await
-    .unwrap();
-    let other = server
-        .sign_in("ops@other.example", "other password 123")
-        .await;
+    let other = server.other_organization_admin().await;
     let (_, refused) = server
         .try_call(&other, "webhooks/reprocess", &[("id", &id)])
         .await;

@@ -14,6 +14,8 @@ use tokio::sync::oneshot;
 
 pub const EMAIL: &str = "ops@acme.example";
 pub const PASSWORD: &str = "correct horse battery";
+pub const OTHER_EMAIL: &str = "ops@other.example";
+pub const OTHER_PASSWORD: &str = "other password 123";
 
 pub struct TestServer {
     pub base: String,
@@ -164,6 +166,56 @@ impl TestServer {
             .await
             .unwrap();
         (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// An admin adds `email` as a viewer; the one-time link's token, from the answer.
+    pub async fn invite_viewer(&self, admin: &reqwest::Client, email: &str) -> String {
+        let answer = self
+            .call(
+                admin,
+                "members/add",
+                &[("email", email), ("role", "viewer")],
+            )
+            .await;
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        let url = v["url"].as_str().unwrap();
+        assert!(url.contains("/welcome/"), "{url}");
+        url.rsplit('/').next().unwrap().to_string()
+    }
+
+    /// A new browser that chose `password` with the one-time link `token` (and is signed in).
+    pub async fn accept_invitation(&self, token: &str, password: &str) -> reqwest::Client {
+        let client = Self::client();
+        let (status, body) = self
+            .try_call(
+                &client,
+                "welcome/use",
+                &[
+                    ("token", token),
+                    ("password", password),
+                    ("confirm", password),
+                ],
+            )
+            .await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{status} {body}"
+        );
+        client
+    }
+
+    /// A second organization ("Other Agency") and its admin, signed in.
+    pub async fn other_organization_admin(&self) -> reqwest::Client {
+        domain::auth::create_organization_with_admin(
+            &self.store().await,
+            "other",
+            "Other Agency",
+            OTHER_EMAIL,
+            &Password::new(OTHER_PASSWORD),
+        )
+        .await
+        .unwrap();
+        self.sign_in(OTHER_EMAIL, OTHER_PASSWORD).await
     }
 
     pub async fn stop(mut self) {
