@@ -149,3 +149,15 @@ export async function signIn(page, url, email, password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/**
+ * Starts from a signed-out browser, signs `who` in at `url`, and opens `path` once hydrated.
+ * Browser tests share one profile per file, so each starts by clearing its cookies.
+ */
+export async function openAs(browser, page, url, who, path) {
+  await browser.context.clearCookies();
+  await signIn(page, url, who.email, who.password);
+  await page.waitForURL(`${url}/contractors`);
+  await page.goto(`${url}${path}`);
+  await hydrated(page);
+}

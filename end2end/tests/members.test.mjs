@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDashboard, launchBrowser, hydrated, screenshot, signIn,
+  startDashboard, launchBrowser, hydrated, screenshot, openAs,
 } from '../harness.mjs';
 
 const admin = { slug: 'acme', name: 'Acme Agency', email: 'ops@acme.example', password: 'correct horse battery' };
@@ -20,11 +20,7 @@ after(async () => {
 });
 
 async function open(page, who, path) {
-  await browser.context.clearCookies();
-  await signIn(page, dash.url, who.email, who.password);
-  await page.waitForURL(`${dash.url}/contractors`);
-  await page.goto(`${dash.url}${path}`);
-  await hydrated(page);
+  await openAs(browser, page, dash.url, who, path);
 }
 
 async function fits(page) {

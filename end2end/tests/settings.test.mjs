@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDashboard, startSandbox, launchBrowser, hydrated, screenshot, signIn,
+  startDashboard, startSandbox, launchBrowser, hydrated, screenshot, openAs,
 } from '../harness.mjs';
 
 const admin = { slug: 'acme', name: 'Acme Agency', email: 'ops@acme.example', password: 'correct horse battery' };
@@ -30,12 +30,7 @@ after(async () => {
 });
 
 async function openSettings(page, who) {
-  // One browser profile for the whole file: start each test signed out.
-  await browser.context.clearCookies();
-  await signIn(page, dash.url, who.email, who.password);
-  await page.waitForURL(`${dash.url}/contractors`);
-  await page.goto(`${dash.url}/settings`);
-  await hydrated(page);
+  await openAs(browser, page, dash.url, who, '/settings');
 }
 
 test('saving the sandbox key says how many campaigns it sees and shows only the last 4', async () => {
