@@ -28,14 +28,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     let session = AuthSession::from_request().await?;
     let client = crate::ssr::client_address().await;
     let attempt = crate::throttle::begin(ctx.store.as_ref(), &email, client).await?;
-    let checked = {
-        let _permit = crate::throttle::hashing_permits()
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("waiting to check a password", e))?;
-        authenticate(ctx.store.as_ref(), &email, &Password::new(password)).await
-    };
-    match checked {
+    match authenticate(ctx.store.as_ref(), &email, &Password::new(password)).await {
         Ok(member) => {
             crate::throttle::succeeded(ctx.store.as_ref(), attempt).await?;
             session.sign_in(&member).await?;

@@ -110,12 +110,7 @@ mod server {
         Ok(domain::auth::Password::new(password))
     }
 
-    /// Hashes under the server's cap on concurrent hashing.
     pub async fn hash(password: &domain::auth::Password) -> Result<String, AppError> {
-        let _permit = crate::throttle::hashing_permits()
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("waiting to hash a password", e))?;
         domain::auth::hash_password(password)
             .await
             .map_err(|e| AppError::internal("hashing a password", e))
@@ -200,15 +195,9 @@ pub async fn add_member(email: String, role: String) -> Result<IssuedLink, AppEr
         ));
     }
     let ctx = server_context()?;
-    let hash = {
-        let _permit = crate::throttle::hashing_permits()
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("waiting to hash a password", e))?;
-        domain::auth::unusable_password_hash()
-            .await
-            .map_err(|e| AppError::internal("preparing a new member", e))?
-    };
+    let hash = domain::auth::unusable_password_hash()
+        .await
+        .map_err(|e| AppError::internal("preparing a new member", e))?;
     let added = match ctx
         .store
         .create_member(me.org_id, &email, &hash, role)
@@ -348,18 +337,12 @@ pub async fn change_password(
     let client = crate::ssr::client_address().await;
     // Guessing the current password here is throttled like signing in.
     let attempt = crate::throttle::begin(ctx.store.as_ref(), &me.email, client).await?;
-    let checked = {
-        let _permit = crate::throttle::hashing_permits()
-            .acquire()
-            .await
-            .map_err(|e| AppError::internal("waiting to check a password", e))?;
-        domain::auth::authenticate(
-            ctx.store.as_ref(),
-            &me.email,
-            &domain::auth::Password::new(current),
-        )
-        .await
-    };
+    let checked = domain::auth::authenticate(
+        ctx.store.as_ref(),
+        &me.email,
+        &domain::auth::Password::new(current),
+    )
+    .await;
     match checked {
         Ok(m) if m.id == me.id => crate::throttle::succeeded(ctx.store.as_ref(), attempt).await?,
         Ok(_) | Err(domain::auth::AuthError::InvalidCredentials) => {

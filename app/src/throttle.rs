@@ -151,16 +151,6 @@ pub async fn succeeded(store: &dyn Store, attempt: Attempt) -> Result<(), AppErr
         .map_err(|e| AppError::internal("clearing sign-in failures", e))
 }
 
-/// Password hashes computed at once, at most: a burst of sign-ins waits its turn instead of
-/// taking every core and the memory argon2 needs per hash.
-pub fn hashing_permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        tokio::sync::Semaphore::new(cores)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

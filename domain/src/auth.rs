@@ -1,6 +1,7 @@
 //! Password hashing and sign-in. Argon2id runs on the blocking pool so a burst of sign-ins
-//! never stalls the async runtime, and an unknown email costs the same work as a wrong password
-//! so response time does not reveal which emails have accounts.
+//! never stalls the async runtime, at most one hash per core at a time so a burst cannot take
+//! every core and the memory each hash needs, and an unknown email costs the same work as a
+//! wrong password so response time does not reveal which emails have accounts.
 
 use std::sync::OnceLock;
 
@@ -89,9 +90,23 @@ pub async fn hash_password(password: &Password) -> Result<String, AuthError> {
         ));
     }
     let password = password.clone();
-    tokio::task::spawn_blocking(move || hash_blocking(password.expose()))
+    on_hashing_pool(move || hash_blocking(password.expose())).await?
+}
+
+/// Runs argon2 work on the blocking pool once one of the per-core permits is free: a burst of
+/// sign-ins waits its turn.
+async fn on_hashing_pool<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AuthError> {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    let permits = PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    });
+    let _permit = permits.acquire().await.map_err(|_| AuthError::Hashing)?;
+    tokio::task::spawn_blocking(work)
         .await
-        .map_err(|_| AuthError::Hashing)?
+        .map_err(|_| AuthError::Hashing)
 }
 
 /// The hash of a random password nobody knows: what a member added without a password has
@@ -115,12 +130,11 @@ pub async fn authenticate(
         None => (None, String::new()),
     };
     let password = password.clone();
-    let valid = tokio::task::spawn_blocking(move || {
+    let valid = on_hashing_pool(move || {
         let hash = if hash.is_empty() { dummy_hash() } else { &hash };
         verify_blocking(password.expose(), hash)
     })
-    .await
-    .map_err(|_| AuthError::Hashing)?;
+    .await?;
     match (member_id, valid) {
         (Some(id), true) => store.member(id).await?.ok_or(AuthError::InvalidCredentials),
         _ => Err(AuthError::InvalidCredentials),
