@@ -148,18 +148,7 @@ pub fn audit_by(member: &Member, action: AuditAction) -> NewAuditEvent {
     )
 }
 
-/// Appends to the audit log. The action it records has already happened, so a failure to
-/// record is logged loudly rather than undoing it or failing the request.
-pub async fn record(store: &dyn Store, event: NewAuditEvent) {
-    if let Err(e) = store.record_audit(&event).await {
-        tracing::error!(
-            error = ?e,
-            org = event.org.0,
-            action = event.action.as_str(),
-            "could not write an audit entry"
-        );
-    }
-}
+pub use domain::store::record_audit_or_log as record;
 
 /// The client's address: the connection's peer, unless the peer is a trusted proxy, in which
 /// case the nearest address in `X-Forwarded-For` that is not itself a trusted proxy.

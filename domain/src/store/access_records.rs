@@ -189,6 +189,19 @@ impl NewAuditEvent {
     }
 }
 
+/// Appends `event` to its organization's audit log. The action it records has already happened,
+/// so a failure to record is logged loudly rather than undoing it or failing the caller.
+pub async fn record_audit_or_log(store: &dyn super::Store, event: NewAuditEvent) {
+    if let Err(e) = store.record_audit(&event).await {
+        tracing::error!(
+            error = ?e,
+            org = event.org.0,
+            action = event.action.as_str(),
+            "could not write an audit entry"
+        );
+    }
+}
+
 /// A stored audit entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEvent {

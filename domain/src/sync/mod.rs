@@ -568,8 +568,7 @@ impl SyncEngine {
         }
     }
 
-    /// Records in the audit log that a run started, by whom and how. The run has started
-    /// whatever happens here, so a failure to record is logged, not returned.
+    /// Records in the audit log that a run started, by whom and how.
     async fn audit_started(
         &self,
         org: OrgId,
@@ -606,9 +605,7 @@ impl SyncEngine {
         let event = NewAuditEvent::new(org, actor, AuditAction::SyncStarted)
             .subject(subject)
             .detail(how);
-        if let Err(e) = self.inner.store.record_audit(&event).await {
-            tracing::error!(error = ?e, org = org.0, run = run.0, "could not write an audit entry");
-        }
+        crate::store::record_audit_or_log(self.inner.store.as_ref(), event).await;
     }
 
     /// Waits for a run that another server instance holds the lease for.
