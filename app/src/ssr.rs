@@ -129,8 +129,19 @@ impl AuthSession {
     }
 }
 
+/// The member the sign-in guard found behind a request, after the whole session check; the
+/// guard puts it in the request's extensions so nothing checks the session twice.
+#[derive(Clone, Debug)]
+pub struct SignedIn(pub Member);
+
 /// The member behind the current request, or `Unauthenticated`.
 pub async fn current_member() -> Result<Member, AppError> {
+    if let Ok(axum::Extension(SignedIn(member))) =
+        leptos_axum::extract::<axum::Extension<SignedIn>>().await
+    {
+        return Ok(member);
+    }
+    // Paths the guard lets through without a session (sign-in, the public pages).
     let session = AuthSession::from_request().await?;
     let ctx = server_context()?;
     session

@@ -8,49 +8,32 @@
 //! on those would start a new cell). Every cell is quoted.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use app::audit_api::server::filter_of as audit_filter;
 use app::audit_api::AuditQuery;
 use app::contractors_api::server::{request_of, row_view};
 use app::contractors_api::{status_label, ListParams};
-use app::ssr::{audit_by, record, AuthSession};
+use app::ssr::{audit_by, record, ServerContext, SignedIn};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
-use domain::store::{AuditAction, Member, Role, Store};
+use domain::store::{AuditAction, Member, Role};
 use http::{header, StatusCode};
-use tower_sessions::Session;
 
-#[derive(Clone)]
-struct ExportState {
-    store: Arc<dyn Store>,
-    public_base_url: String,
-    session_max_age: std::time::Duration,
-}
-
-pub fn routes<S: Clone + Send + Sync + 'static>(
-    store: Arc<dyn Store>,
-    public_base_url: String,
-    session_max_age: std::time::Duration,
-) -> Router<S> {
+pub fn routes<S: Clone + Send + Sync + 'static>(ctx: ServerContext) -> Router<S> {
     Router::new()
         .route("/contractors.csv", get(contractors_csv))
         .route("/audit.csv", get(audit_csv))
-        .with_state(ExportState {
-            store,
-            public_base_url,
-            session_max_age,
-        })
+        .with_state(ctx)
 }
 
-/// The signed-in member behind an export request (the whole session check).
-async fn member_of(state: &ExportState, session: Session) -> Result<Member, StatusCode> {
-    AuthSession::new(session)
-        .member(state.store.as_ref(), state.session_max_age)
-        .await
-        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+/// The member the sign-in guard checked; without one (never past the guard) the export is
+/// refused.
+fn member_of(signed_in: Option<Extension<SignedIn>>) -> Result<Member, StatusCode> {
+    signed_in
+        .map(|Extension(SignedIn(m))| m)
         .ok_or(StatusCode::UNAUTHORIZED)
 }
 
@@ -107,19 +90,22 @@ fn write_err(e: csv::Error) -> StatusCode {
 /// `GET /audit.csv?action=&member=`: the organization's audit log under the page's filters,
 /// every entry, newest first (admins).
 async fn audit_csv(
-    State(state): State<ExportState>,
-    session: Session,
+    State(state): State<ServerContext>,
+    signed_in: Option<Extension<SignedIn>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    csv_response(render_audit(&state, session, &query).await, "audit-log.csv")
+    csv_response(
+        render_audit(&state, signed_in, &query).await,
+        "audit-log.csv",
+    )
 }
 
 async fn render_audit(
-    state: &ExportState,
-    session: Session,
+    state: &ServerContext,
+    signed_in: Option<Extension<SignedIn>>,
     query: &HashMap<String, String>,
 ) -> Result<Vec<u8>, StatusCode> {
-    let member = member_of(state, session).await?;
+    let member = member_of(signed_in)?;
     if member.role != Role::Admin {
         return Err(StatusCode::FORBIDDEN);
     }
@@ -191,19 +177,19 @@ pub fn safe_cell(value: &str) -> String {
 }
 
 async fn contractors_csv(
-    State(state): State<ExportState>,
-    session: Session,
+    State(state): State<ServerContext>,
+    signed_in: Option<Extension<SignedIn>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    csv_response(render(&state, session, &query).await, "contractors.csv")
+    csv_response(render(&state, signed_in, &query).await, "contractors.csv")
 }
 
 async fn render(
-    state: &ExportState,
-    session: Session,
+    state: &ServerContext,
+    signed_in: Option<Extension<SignedIn>>,
     query: &HashMap<String, String>,
 ) -> Result<Vec<u8>, StatusCode> {
-    let member = member_of(state, session).await?;
+    let member = member_of(signed_in)?;
     let params = ListParams::from_query(|k| query.get(k).cloned());
     let page = state
         .store

@@ -1,12 +1,10 @@
 //! Every page and server function needs a signed-in session, except sign-in itself, the
 //! creators' public `/apply/...` pages and static assets. Checked once here, before Leptos.
 
-use std::sync::Arc;
-
+use app::ssr::{ServerContext, SignedIn};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::store::Store;
 use http::StatusCode;
 use tower_sessions::Session;
 
@@ -22,17 +20,11 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
 }
 
-/// What the guard needs to tell a good session from one that ended.
-#[derive(Clone)]
-pub struct GuardState {
-    pub store: Arc<dyn Store>,
-    pub session_max_age: std::time::Duration,
-}
-
+/// Checks the session and hands the signed-in member on to the handler ([`SignedIn`]).
 pub async fn require_session(
-    State(state): State<GuardState>,
+    State(ctx): State<ServerContext>,
     session: Session,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let path = req.uri().path();
@@ -45,11 +37,11 @@ pub async fn require_session(
     }
     // The whole check (member still there, password unchanged since, session not past its
     // absolute lifetime), so an ended session is sent to sign in rather than shown a broken page.
-    let signed_in = match app::ssr::AuthSession::new(session)
-        .member(state.store.as_ref(), state.session_max_age)
+    let member = match app::ssr::AuthSession::new(session)
+        .member(ctx.store.as_ref(), ctx.session_max_age)
         .await
     {
-        Ok(m) => m.is_some(),
+        Ok(m) => m,
         Err(_) => {
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -58,13 +50,18 @@ pub async fn require_session(
                 .into_response()
         }
     };
+    let signed_in = member.is_some();
     if path == "/" {
         return Redirect::to(if signed_in { "/contractors" } else { "/login" }).into_response();
     }
     if signed_in && path == "/login" {
         return Redirect::to("/contractors").into_response();
     }
-    if signed_in || public {
+    if let Some(member) = member {
+        req.extensions_mut().insert(SignedIn(member));
+        return next.run(req).await;
+    }
+    if public {
         return next.run(req).await;
     }
     if path.starts_with("/api/") {

@@ -259,15 +259,9 @@ async fn router(
         session_max_age: config.session_max_age,
         trusted_proxies: config.trusted_proxies.clone().into(),
     };
-    let guard_state = guard::GuardState {
-        store: context.store.clone(),
-        session_max_age: config.session_max_age,
-    };
-    let export_routes = export::routes(
-        context.store.clone(),
-        context.public_base_url.clone(),
-        config.session_max_age,
-    );
+    // The sign-in guard and the CSV exports work from the same context as the server functions.
+    let guard_state = context.clone();
+    let export_routes = export::routes(context.clone());
     let provide = move || provide_context(context.clone());
 
     let router = Router::new()
