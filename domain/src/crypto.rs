@@ -84,7 +84,10 @@ impl MasterKey {
             source,
         };
         match std::fs::read(path) {
-            Ok(bytes) => return MasterKey::from_bytes(&bytes),
+            Ok(bytes) => {
+                crate::private_files::warn_if_readable_by_others(path, "the master key file");
+                return MasterKey::from_bytes(&bytes);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err(e)),
         }
@@ -92,25 +95,17 @@ impl MasterKey {
             std::fs::create_dir_all(parent).map_err(io_err)?;
         }
         let key = MasterKey::generate();
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        match options.open(path) {
-            Ok(mut file) => {
+        match crate::private_files::create_private(path).map_err(io_err)? {
+            Some(mut file) => {
                 file.write_all(&key.0).map_err(io_err)?;
                 file.sync_all().map_err(io_err)?;
                 Ok(key)
             }
             // Another process created it between our read and our create: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            None => {
                 let bytes = std::fs::read(path).map_err(io_err)?;
                 MasterKey::from_bytes(&bytes)
             }
-            Err(e) => Err(io_err(e)),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod creatoriq;
 pub mod crypto;
 pub mod links;
 pub mod mapping;
+pub mod private_files;
 pub mod rules;
 pub mod store;
 pub mod sync;

@@ -173,14 +173,6 @@ pub async fn launch(
             config.master_key_file.display()
         )
     })?;
-    warn_if_readable_by_others(&config.master_key_file, "MASTER_KEY_FILE");
-    if let Ok(DatabaseUrl::Sqlite(url)) = DatabaseUrl::parse(&config.database_url) {
-        let path = url
-            .trim_start_matches("sqlite://")
-            .trim_start_matches("sqlite:");
-        let path = path.split('?').next().unwrap_or(path);
-        warn_if_readable_by_others(std::path::Path::new(path), "the database file");
-    }
     let router = router(&config, database, master_key).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dashboard listening");
@@ -190,28 +182,6 @@ pub async fn launch(
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")
-}
-
-/// Logs a warning when `path` can be read or written by anyone but its owner: it holds the
-/// master key, or sealed keys, password hashes and sessions.
-pub fn warn_if_readable_by_others(path: &std::path::Path, what: &str) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                tracing::warn!(
-                    path = %path.display(),
-                    mode = format!("{mode:o}"),
-                    "{what} can be read by other users of this machine; run chmod 600 on it"
-                );
-                return true;
-            }
-        }
-    }
-    let _ = (path, what);
-    false
 }
 
 async fn router(

@@ -117,12 +117,12 @@ async fn secret_files_are_created_private_and_loose_ones_are_reported() {
     let key = dir.path().join("master.key");
     domain::crypto::MasterKey::load_or_create(&key).unwrap();
     assert_eq!(mode(&key), 0o600);
-    assert!(!dashboard::warn_if_readable_by_others(
+    assert!(!domain::private_files::warn_if_readable_by_others(
         &key,
         "the master key"
     ));
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    assert!(dashboard::warn_if_readable_by_others(
+    assert!(domain::private_files::warn_if_readable_by_others(
         &key,
         "the master key"
     ));

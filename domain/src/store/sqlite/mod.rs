@@ -110,19 +110,6 @@ fn u(r: &DbRow, col: &str) -> u64 {
     u64::try_from(r.get::<i64, _>(col)).unwrap_or(0)
 }
 
-/// Creates an empty file with mode 0600 (SQLite gives its `-wal` and `-shm` files the same).
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    let mut open = std::fs::OpenOptions::new();
-    open.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-    match open.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 /// The embedded default store: one SQLite file in WAL mode.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -143,10 +130,16 @@ impl SqliteStore {
                 std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(e.into()))?;
             }
         }
-        // Created readable by its owner only: it holds sealed keys, password hashes and sessions.
+        // Created readable by its owner only (SQLite gives its `-wal` and `-shm` files the
+        // same mode): it holds sealed keys, password hashes and sessions.
         let file = options.get_filename();
-        if !file.as_os_str().is_empty() && file != Path::new(":memory:") && !file.exists() {
-            create_private_file(file).map_err(|e| StoreError::Database(e.into()))?;
+        if !file.as_os_str().is_empty() && file != Path::new(":memory:") {
+            if file.exists() {
+                crate::private_files::warn_if_readable_by_others(file, "the database file");
+            } else {
+                crate::private_files::create_private(file)
+                    .map_err(|e| StoreError::Database(e.into()))?;
+            }
         }
         let options = options
             .create_if_missing(true)
