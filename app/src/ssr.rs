@@ -193,20 +193,26 @@ pub fn client_address_of(
     Some(client)
 }
 
-/// The current request's client address (see [`client_address_of`]).
-pub async fn client_address() -> Option<IpAddr> {
-    let peer = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .ok()
+/// A request's client address from its parts (see [`client_address_of`]): the connection's
+/// peer as axum recorded it, and `X-Forwarded-For` when the peer is a trusted proxy.
+pub fn client_address_in(
+    headers: &http::HeaderMap,
+    extensions: &http::Extensions,
+    trusted: &[ipnet::IpNet],
+) -> Option<IpAddr> {
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    let ctx = use_context::<ServerContext>();
-    let trusted = ctx.as_ref().map(|c| &c.trusted_proxies[..]).unwrap_or(&[]);
-    if trusted.is_empty() {
-        return peer;
-    }
-    let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     client_address_of(peer, forwarded, trusted)
+}
+
+/// The current request's client address (see [`client_address_in`]).
+pub async fn client_address() -> Option<IpAddr> {
+    let parts: http::request::Parts = leptos_axum::extract().await.ok()?;
+    let ctx = use_context::<ServerContext>();
+    let trusted = ctx.as_ref().map(|c| &c.trusted_proxies[..]).unwrap_or(&[]);
+    client_address_in(&parts.headers, &parts.extensions, trusted)
 }
 
 #[cfg(test)]

@@ -124,15 +124,9 @@ pub async fn limit_apply(State(limit): State<ApplyLimit>, req: Request, next: Ne
     if !(path.starts_with("/apply/") || path.starts_with("/api/apply")) {
         return next.run(req).await;
     }
-    let peer = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let Some(client) = app::ssr::client_address_of(peer, forwarded, &limit.trusted_proxies) else {
+    let client =
+        app::ssr::client_address_in(req.headers(), req.extensions(), &limit.trusted_proxies);
+    let Some(client) = client else {
         return next.run(req).await;
     };
     // Old keys are dropped now and then so the table does not grow with every address seen.

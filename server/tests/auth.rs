@@ -186,6 +186,28 @@ async fn successful_sign_ins_do_not_count_against_the_address() {
     server.stop().await;
 }
 
+/// One address guessing across many emails is locked after 20 failures, whichever email it
+/// tries next: the server functions see the client's address.
+#[tokio::test]
+async fn one_address_guessing_across_emails_is_locked() {
+    let server = TestServer::start().await;
+    for i in 0..20 {
+        let resp = server
+            .login(
+                &TestServer::client(),
+                &format!("guess{i}@nowhere.example"),
+                "wrong password",
+            )
+            .await;
+        let text = resp.text().await.unwrap();
+        assert!(!text.contains("Too many"), "attempt {i}: {text}");
+    }
+    let resp = server.login(&TestServer::client(), EMAIL, PASSWORD).await;
+    let text = resp.text().await.unwrap();
+    assert!(text.contains("Too many failed sign-in attempts"), "{text}");
+    server.stop().await;
+}
+
 /// Pages and server-function answers are never cached.
 /// Behind an https address: HSTS, and a `__Host-` session cookie.
 #[tokio::test]
