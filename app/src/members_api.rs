@@ -62,18 +62,14 @@ mod server {
             .ok_or_else(|| AppError::Invalid("Choose Admin or Viewer.".to_string()))
     }
 
-    pub fn parse_member_id(raw: i64) -> MemberId {
-        MemberId(raw)
-    }
-
-    /// A member of `org`, or the same "not found" for every other id.
+    /// A member of the admin's organization, or the same "not found" for every other id.
     pub async fn member_of(
         store: &dyn domain::store::Store,
         admin: &Member,
-        id: MemberId,
+        id: i64,
     ) -> Result<Member, AppError> {
         store
-            .member(id)
+            .member(MemberId(id))
             .await
             .map_err(|e| AppError::internal("loading member", e))?
             .filter(|m| m.org_id == admin.org_id)
@@ -241,7 +237,7 @@ pub async fn change_role(id: i64, role: String) -> Result<String, AppError> {
     require_admin(&me)?;
     let role = server::parse_role(&role)?;
     let ctx = server_context()?;
-    let target = server::member_of(ctx.store.as_ref(), &me, server::parse_member_id(id)).await?;
+    let target = server::member_of(ctx.store.as_ref(), &me, id).await?;
     if target.role == role {
         return Ok(format!("{} is already {}.", target.email, role.as_str()));
     }
@@ -269,7 +265,7 @@ pub async fn remove_member(id: i64) -> Result<String, AppError> {
     let me = current_member().await?;
     require_admin(&me)?;
     let ctx = server_context()?;
-    let target = server::member_of(ctx.store.as_ref(), &me, server::parse_member_id(id)).await?;
+    let target = server::member_of(ctx.store.as_ref(), &me, id).await?;
     let removed = ctx
         .store
         .remove_member(me.org_id, target.id)
@@ -302,7 +298,7 @@ pub async fn reset_password(id: i64) -> Result<IssuedLink, AppError> {
     let me = current_member().await?;
     require_admin(&me)?;
     let ctx = server_context()?;
-    let target = server::member_of(ctx.store.as_ref(), &me, server::parse_member_id(id)).await?;
+    let target = server::member_of(ctx.store.as_ref(), &me, id).await?;
     let (url, until) = server::issue_link(&ctx, &target, RESET_HOURS).await?;
     record(
         ctx.store.as_ref(),
