@@ -69,6 +69,11 @@ fn csv_response(result: Result<Vec<u8>, StatusCode>, filename: &str) -> Response
     }
 }
 
+/// "1 row", "3 rows".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn finish(out: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, StatusCode> {
     out.into_inner().map_err(|e| {
         tracing::error!(error = ?e, "finishing CSV");
@@ -146,7 +151,7 @@ async fn render_audit(
         state.store.as_ref(),
         audit_by(&member, AuditAction::Export)
             .subject("audit log")
-            .detail(format!("{rows} entries")),
+            .detail(count(rows, "entry", "entries")),
     )
     .await;
     finish(out)
@@ -264,9 +269,13 @@ async fn render(
         audit_by(&member, AuditAction::Export)
             .subject("contractors")
             .detail(if filters.is_empty() {
-                format!("{} rows", page.rows.len())
+                count(page.rows.len(), "row", "rows")
             } else {
-                format!("{} rows ({})", page.rows.len(), filters.join(", "))
+                format!(
+                    "{} ({})",
+                    count(page.rows.len(), "row", "rows"),
+                    filters.join(", ")
+                )
             }),
     )
     .await;
