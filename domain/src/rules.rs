@@ -52,7 +52,7 @@ impl RuleCode {
         RuleCode::InvalidFlag,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             RuleCode::MissingEmail => "missing_email",
             RuleCode::InvalidEmail => "invalid_email",
@@ -102,7 +102,7 @@ pub enum WarningCode {
 }
 
 impl WarningCode {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             WarningCode::MissingPoNumber => "missing_po_number",
         }
@@ -115,6 +115,135 @@ pub struct RuleWarning {
     pub field: String,
     pub message: String,
     pub hint: String,
+}
+
+/// What the dashboard says about one kind of problem across many rows: a short label for the
+/// list, the CreatorIQ field to change, and one fix that holds for every row with it. A row's own
+/// failure says more (its values); this is the heading of a group of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProblemKind {
+    /// A [`RuleCode`] or a [`WarningCode`], as stored.
+    pub code: &'static str,
+    /// A few words for a label, e.g. "PO contact email missing".
+    pub label: &'static str,
+    /// The CreatorIQ field to change.
+    pub field: &'static str,
+    /// How to fix it in CreatorIQ, for every row with this problem.
+    pub fix: &'static str,
+    /// A failing rule (the row cannot get a link), not a warning.
+    pub blocking: bool,
+}
+
+/// Every problem a row can carry: the rules in [`RuleCode::ALL`] order, then the warnings.
+pub const PROBLEM_KINDS: [ProblemKind; 14] = [
+    kind(
+        RuleCode::MissingEmail,
+        "Email missing",
+        source::CONTACT_EMAIL,
+        "Add the creator's email address to their contact details in CreatorIQ.",
+    ),
+    kind(
+        RuleCode::InvalidEmail,
+        "Email not usable",
+        source::CONTACT_EMAIL,
+        "Correct the email address in the creator's contact details in CreatorIQ.",
+    ),
+    kind(
+        RuleCode::MissingHomeState,
+        "Home state missing",
+        source::CONTACT_STATE,
+        "Add the creator's city, state and country to their contact address in CreatorIQ.",
+    ),
+    kind(
+        RuleCode::MissingPaymentAmount,
+        "Payment amount missing",
+        source::PAYMENT_AMOUNT,
+        "Enter the creator's payment amount (more than zero) on the campaign's Payments tab.",
+    ),
+    kind(
+        RuleCode::InvalidBasePay,
+        "Base pay not a number",
+        source::BASE_PAY,
+        "Set Base Pay in Creator Attributes to a plain number such as 4500 or 4500.00.",
+    ),
+    kind(
+        RuleCode::NonUsWorkState,
+        "Work state outside the US",
+        source::WORK_STATE,
+        "Set Work State in Creator Attributes to the US state (or DC) where the work happens.",
+    ),
+    kind(
+        RuleCode::CampaignStartInPast,
+        "Campaign starts in the past",
+        source::CAMPAIGN_START,
+        "Move the campaign's start date to today or later; coverage cannot be backdated.",
+    ),
+    kind(
+        RuleCode::MissingCampaignDates,
+        "Campaign dates missing",
+        source::CAMPAIGN_START,
+        "Enter the campaign's start and end dates in CreatorIQ.",
+    ),
+    kind(
+        RuleCode::CampaignEndBeforeStart,
+        "Campaign ends before it starts",
+        source::CAMPAIGN_END,
+        "Correct the campaign's dates so the end is on or after the start.",
+    ),
+    kind(
+        RuleCode::MissingPoContactEmail,
+        "PO contact email missing",
+        source::PO_CONTACT_EMAIL,
+        "Agency Pay is true: fill in PO Contact Email with the agency rep who receives the \
+         invoice, or set Agency Pay to false.",
+    ),
+    kind(
+        RuleCode::InvalidPoContactEmail,
+        "PO contact email not usable",
+        source::PO_CONTACT_EMAIL,
+        "Correct PO Contact Email in Creator Attributes to the agency rep's email address.",
+    ),
+    kind(
+        RuleCode::MissingPoContactName,
+        "PO contact name missing",
+        source::PO_CONTACT_NAME,
+        "Agency Pay is true: fill in PO Contact Name with the agency rep who receives the \
+         invoice, or set Agency Pay to false.",
+    ),
+    kind(
+        RuleCode::InvalidFlag,
+        "Yes/no attribute unreadable",
+        "CustomField7 (Agency Pay) or CustomField9 (Insurance Exempt)",
+        "Set Agency Pay and Insurance Exempt in Creator Attributes to true or false.",
+    ),
+    ProblemKind {
+        code: "missing_po_number",
+        label: "PO # missing",
+        field: source::PO_NUMBER,
+        fix: "If the agency uses purchase orders, ask the agency rep for the PO number and enter \
+              it in PO # in Creator Attributes.",
+        blocking: false,
+    },
+];
+
+const fn kind(
+    code: RuleCode,
+    label: &'static str,
+    field: &'static str,
+    fix: &'static str,
+) -> ProblemKind {
+    ProblemKind {
+        code: code.as_str(),
+        label,
+        field,
+        fix,
+        blocking: true,
+    }
+}
+
+/// The description of a stored problem code, if it is one this version knows.
+pub fn problem_kind(code: &str) -> Option<&'static ProblemKind> {
+    PROBLEM_KINDS.iter().find(|k| k.code == code)
 }
 
 fn fail(code: RuleCode, field: &str, message: String, hint: &str) -> RuleFailure {
@@ -591,5 +720,24 @@ mod tests {
             );
             assert_eq!(RuleCode::parse(code.as_str()), Some(code));
         }
+    }
+
+    #[test]
+    fn every_problem_has_one_label_field_and_fix() {
+        let mut expected: Vec<&str> = RuleCode::ALL.iter().map(|c| c.as_str()).collect();
+        expected.push(WarningCode::MissingPoNumber.as_str());
+        let kinds: Vec<&str> = PROBLEM_KINDS.iter().map(|k| k.code).collect();
+        assert_eq!(kinds, expected);
+        for k in PROBLEM_KINDS {
+            assert_eq!(problem_kind(k.code), Some(&k));
+            assert!(
+                k.label.len() <= 30,
+                "{} is a label, not a sentence",
+                k.label
+            );
+            assert!(!k.field.is_empty() && !k.fix.is_empty());
+            assert_eq!(k.blocking, RuleCode::parse(k.code).is_some());
+        }
+        assert_eq!(problem_kind("no_such_rule"), None);
     }
 }

@@ -7,10 +7,12 @@ use chrono::NaiveDate;
 use domain::creatoriq::{ApiKey, DEFAULT_BASE_URL};
 use domain::crypto::MasterKey;
 use domain::links::{LinkState, LinkToken};
+use domain::rules::{RuleCode, RuleFailure, RuleWarning, WarningCode};
 use domain::store::{
-    BeginRun, CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, CoverageTypes,
-    DeliveryId, DeliveryResult, DeliveryState, LeaseRequest, NewDelivery, OrgId, RecordedDelivery,
-    RunState, RunTotals, Store, StoreError, SyncRunId, Trigger, TriggerKind, Verification,
+    BeginRun, CampaignRecord, CampaignSync, ContractorFilter, ContractorPageRequest,
+    ContractorStatus, ContractorUpdate, CoverageTypes, DeliveryId, DeliveryResult, DeliveryState,
+    LeaseRequest, NewDelivery, OrgId, ProblemCount, RecordedDelivery, RunState, RunTotals, Store,
+    StoreError, SyncRunId, Trigger, TriggerKind, Verification,
 };
 
 use store_support::TestStore;
@@ -616,7 +618,180 @@ async fn a_due_schedule_is_claimed_by_exactly_one_instance(db: TestStore) {
     );
 }
 
+fn failing(publisher: i64, codes: &[RuleCode]) -> ContractorUpdate {
+    ContractorUpdate {
+        status: ContractorStatus::NeedsAttention,
+        fingerprint: None,
+        agency_pay: Some(true),
+        failures: codes
+            .iter()
+            .map(|code| RuleFailure {
+                code: *code,
+                field: "a field".into(),
+                message: format!("{code} fails"),
+                hint: "fix it".into(),
+            })
+            .collect(),
+        ..synced(publisher, "MA")
+    }
+}
+
+fn without_po_number(publisher: i64) -> ContractorUpdate {
+    ContractorUpdate {
+        agency_pay: Some(true),
+        warnings: vec![RuleWarning {
+            code: WarningCode::MissingPoNumber,
+            field: "CustomField3 (PO #)".into(),
+            message: "PO # is blank".into(),
+            hint: "enter it".into(),
+        }],
+        ..synced(publisher, "MA")
+    }
+}
+
+async fn rule_page(store: &dyn Store, org: OrgId, rule: &str, search: Option<&str>) -> Vec<i64> {
+    let filter = ContractorFilter {
+        rule: Some(rule.to_string()),
+        search: search.map(str::to_string),
+        ..Default::default()
+    };
+    let page = store
+        .contractor_page(
+            org,
+            &ContractorPageRequest {
+                filter: filter.clone(),
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ids: Vec<i64> = page
+        .rows
+        .iter()
+        .map(|r| r.contractor.ciq_publisher_id)
+        .collect();
+    assert_eq!(
+        page.total,
+        ids.len() as u64,
+        "the total counts the same rows"
+    );
+    let counts = store.contractor_filter_counts(org, &filter).await.unwrap();
+    assert_eq!(
+        counts.total(),
+        ids.len() as u64,
+        "the tabs count the same rows"
+    );
+    ids
+}
+
+fn summary(counts: &[ProblemCount]) -> Vec<(String, ContractorStatus, u64)> {
+    counts
+        .iter()
+        .map(|c| (c.code.clone(), c.status, c.rows))
+        .collect()
+}
+
+async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
+    use RuleCode::{MissingEmail, MissingPoContactEmail};
+    let store = db.store.clone();
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let other = store.create_organization("other", "Other").await.unwrap();
+    let run = begin(store.as_ref(), org.id).await;
+    store
+        .apply_campaign_sync(
+            org.id,
+            run,
+            &campaign_sync(vec![
+                without_po_number(1),
+                failing(2, &[MissingEmail, MissingPoContactEmail]),
+                failing(3, &[MissingPoContactEmail]),
+                synced(4, "MA"),
+            ]),
+        )
+        .await
+        .unwrap();
+    let other_run = begin(store.as_ref(), other.id).await;
+    store
+        .apply_campaign_sync(
+            other.id,
+            other_run,
+            &campaign_sync(vec![failing(9, &[MissingPoContactEmail])]),
+        )
+        .await
+        .unwrap();
+
+    let na = ContractorStatus::NeedsAttention;
+    assert_eq!(
+        summary(&store.problem_counts(org.id).await.unwrap()),
+        [
+            ("missing_email".to_string(), na, 1),
+            ("missing_po_contact_email".to_string(), na, 2),
+            ("missing_po_number".to_string(), ContractorStatus::Synced, 1),
+        ]
+    );
+    assert!(store
+        .problem_counts(org.id)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.ciq_campaign_id == 77));
+    let s = store.as_ref();
+    assert_eq!(
+        rule_page(s, org.id, "missing_po_contact_email", None).await,
+        [2, 3]
+    );
+    assert_eq!(rule_page(s, org.id, "missing_po_number", None).await, [1]);
+    assert_eq!(
+        rule_page(s, org.id, "missing_po_contact_email", Some("creator 3")).await,
+        [3]
+    );
+    assert!(rule_page(s, org.id, "invalid_base_pay", None)
+        .await
+        .is_empty());
+    assert_eq!(
+        rule_page(s, other.id, "missing_po_contact_email", None).await,
+        [9]
+    );
+
+    // Row 2 fixed in CreatorIQ, row 3 gone from the campaign: the problems follow.
+    store
+        .apply_campaign_sync(
+            org.id,
+            run,
+            &campaign_sync(vec![without_po_number(1), synced(2, "MA"), synced(4, "MA")]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        summary(&store.problem_counts(org.id).await.unwrap()),
+        [("missing_po_number".to_string(), ContractorStatus::Synced, 1)],
+        "a fixed row has no problems left; a removed row needs no fix"
+    );
+    assert!(rule_page(s, org.id, "missing_email", None).await.is_empty());
+    // The removed row keeps its last problems for its history, under its own status.
+    let removed = ContractorFilter {
+        rule: Some("missing_po_contact_email".into()),
+        status: Some(ContractorStatus::Removed),
+        ..Default::default()
+    };
+    let page = store
+        .contractor_page(
+            org.id,
+            &ContractorPageRequest {
+                filter: removed,
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.rows[0].contractor.ciq_publisher_id, 3);
+}
+
 on_both_backends!(
+    problems_follow_every_write_and_filter_the_list,
     webhook_deliveries_are_queued_once_and_claimed_by_one_worker,
     a_due_schedule_is_claimed_by_exactly_one_instance,
     concurrent_writers_wait_for_each_other_instead_of_failing,

@@ -170,13 +170,6 @@ pub(super) async fn contractor_history(
 // The contractors list
 // ---------------------------------------------------------------------------------------------
 
-fn has_search(filter: &ContractorFilter) -> bool {
-    filter
-        .search
-        .as_deref()
-        .is_some_and(|s| !s.trim().is_empty())
-}
-
 /// Rows per status from the counts the triggers keep (migration 0006), for the organization or
 /// one of its campaigns.
 async fn stored_counts(
@@ -237,6 +230,15 @@ fn from_where(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (Stri
     if let Some(campaign) = filter.campaign {
         args.push(Arg::Int(campaign));
         sql.push_str(&format!(" AND k.ciq_campaign_id = ${}", args.len()));
+    }
+    if let Some(rule) = &filter.rule {
+        // The problems table (migration 0013) holds one row per problem of a row.
+        args.push(Arg::Text(rule.clone()));
+        sql.push_str(&format!(
+            " AND k.id IN (SELECT p.contractor_id FROM contractor_problems p \
+             WHERE p.org_id = $1 AND p.code = ${})",
+            args.len()
+        ));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
         if !search.is_empty() {
@@ -334,7 +336,7 @@ pub(super) async fn contractor_page(
     request: &ContractorPageRequest,
 ) -> StoreResult<ContractorPage> {
     let (from_where_sql, args) = from_where(org, &request.filter, true);
-    let total = if has_search(&request.filter) {
+    let total = if request.filter.needs_counting() {
         let count_sql = format!("SELECT COUNT(*) FROM {from_where_sql}");
         let count = bind_scalar(sqlx::query_scalar::<_, i64>(&count_sql), &args);
         u64::try_from(count.fetch_one(pool).await?).unwrap_or(0)
@@ -405,7 +407,7 @@ pub(super) async fn filter_counts(
     org: OrgId,
     filter: &ContractorFilter,
 ) -> StoreResult<StatusCounts> {
-    if !has_search(filter) {
+    if !filter.needs_counting() {
         return stored_counts(pool, org, filter.campaign).await;
     }
     let (from_where_sql, args) = from_where(org, filter, false);
@@ -437,4 +439,25 @@ pub(super) async fn campaigns(pool: &Pool, org: OrgId) -> StoreResult<Vec<Campai
             name: r.get("name"),
         })
         .collect())
+}
+
+pub(super) async fn problem_counts(pool: &Pool, org: OrgId) -> StoreResult<Vec<ProblemCount>> {
+    let rows = sqlx::query(
+        "SELECT code, ciq_campaign_id, status, CAST(COUNT(*) AS BIGINT) AS n \
+         FROM contractor_problems WHERE org_id = $1 AND status IN ('needs_attention', 'synced') \
+         GROUP BY code, ciq_campaign_id, status ORDER BY code, ciq_campaign_id, status",
+    )
+    .bind(org.0)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ProblemCount {
+                code: r.get("code"),
+                ciq_campaign_id: r.get("ciq_campaign_id"),
+                status: status_of(r.get("status"))?,
+                rows: u64::try_from(r.get::<i64, _>("n")).unwrap_or(0),
+            })
+        })
+        .collect()
 }

@@ -439,6 +439,10 @@ impl Store for ThisStore {
         contractors::campaigns(&self.pool, org).await
     }
 
+    async fn problem_counts(&self, org: OrgId) -> StoreResult<Vec<ProblemCount>> {
+        contractors::problem_counts(&self.pool, org).await
+    }
+
     // --- Settings and runs pages ---
 
     async fn record_login_failure(
