@@ -996,7 +996,91 @@ async fn alerts_are_sent_once_per_condition_until_it_clears() {
     }
 }
 
+async fn selected_rows_are_resynced_in_one_run_with_progress() {
+    let env = env(Size::Tiny).await;
+    env.sync().await;
+    let upcoming = scenarios::CAMPAIGN_UPCOMING.id;
+    let missing = env
+        .row(upcoming, scenarios::MISSING_EMAIL.publisher_id)
+        .await;
+    let clean = env.row(upcoming, scenarios::CLEAN.publisher_id).await;
+    env.sandbox
+        .handle
+        .edit_creator(
+            scenarios::MISSING_EMAIL.publisher_id,
+            &CreatorEdit {
+                email: Some(Some("found@example.com".to_string())),
+                ..CreatorEdit::default()
+            },
+        )
+        .unwrap();
+    let handle = env
+        .engine
+        .resync_rows(
+            env.org.id,
+            vec![missing.id, clean.id],
+            Trigger::new(TriggerKind::Row, "ops@acme.example".to_string()),
+        )
+        .await
+        .unwrap();
+    let summary = handle.wait().await.unwrap();
+    assert_eq!(
+        summary.state(),
+        RunState::Succeeded,
+        "{:?}",
+        summary.totals()
+    );
+    let totals = summary.totals();
+    assert_eq!(
+        (
+            totals.progress.campaigns_total,
+            totals.progress.campaigns_done
+        ),
+        (2, 2),
+        "progress counts the selected rows"
+    );
+    assert_eq!(totals.ciq_requests, 8, "4 per-creator requests per row");
+    assert_eq!(summary.run.contractor_id, None);
+    let fixed = env
+        .row(upcoming, scenarios::MISSING_EMAIL.publisher_id)
+        .await;
+    assert_eq!(fixed.status, ContractorStatus::Synced);
+    assert!(env.link(&fixed).await.is_some());
+    let (audit, _) = env
+        .store
+        .audit_events(env.org.id, &Default::default(), 10)
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.detail.as_deref() == Some("Re-sync of 2 selected rows")),
+        "{audit:?}"
+    );
+
+    // Another organization's rows are refused before anything runs.
+    let other = env
+        .store
+        .create_organization("other", "Other")
+        .await
+        .unwrap();
+    let err = env
+        .engine
+        .resync_rows(
+            other.id,
+            vec![clean.id],
+            Trigger::new(TriggerKind::Row, None),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, domain::sync::SyncError::NotFound(_)),
+        "{err:?}"
+    );
+}
+
 on_both_backends_scoped!(
+    selected_rows_are_resynced_in_one_run_with_progress,
     every_scenario_creator_gets_its_documented_status,
     reruns_change_nothing_and_links_follow_coverage_data,
     injected_faults_are_retried_until_every_creator_is_synced,

@@ -272,6 +272,8 @@ enum Scope {
     /// A scheduled full sync: campaigns whose end date has passed are not re-read.
     Scheduled,
     Row(ContractorId),
+    /// Rows an operator selected in the list.
+    Rows(Arc<Vec<ContractorId>>),
     /// What webhook deliveries named: some creators' rows and some campaigns.
     Targets(Arc<automatic::RunTargets>),
 }
@@ -357,6 +359,18 @@ impl SyncEngine {
             .await
     }
 
+    /// Re-syncs the rows an operator selected, one after another with the per-creator endpoints,
+    /// in one run, and returns at once (progress as for [`SyncEngine::start_sync`]). Joins a
+    /// running organization sync instead when there is one (it covers the rows too).
+    pub async fn resync_rows(
+        &self,
+        org: OrgId,
+        rows: Vec<ContractorId>,
+        trigger: Trigger,
+    ) -> Result<RunHandle, SyncError> {
+        self.start(org, trigger, Scope::Rows(Arc::new(rows))).await
+    }
+
     /// The in-process live state of the organization's running run, if this instance runs one.
     pub async fn live_run(&self, org: OrgId) -> Option<LiveRun> {
         let running = self.inner.running.lock().await;
@@ -383,9 +397,14 @@ impl SyncEngine {
                 });
             }
         }
-        if let Scope::Row(id) = scope {
-            // Fail fast, before taking the lease, on a row of another organization.
-            if self.inner.store.contractor(org, id).await?.is_none() {
+        // Fail fast, before taking the lease, on a row of another organization.
+        let named: &[ContractorId] = match &scope {
+            Scope::Row(id) => std::slice::from_ref(id),
+            Scope::Rows(ids) => ids,
+            _ => &[],
+        };
+        for id in named {
+            if self.inner.store.contractor(org, *id).await?.is_none() {
                 return Err(SyncError::NotFound("contractor"));
             }
         }
@@ -398,7 +417,7 @@ impl SyncEngine {
             .await?;
         let (run_id, joined) = match begun {
             BeginRun::Started(id) => {
-                self.audit_started(org, id, &trigger, contractor).await;
+                self.audit_started(org, id, &trigger, &scope).await;
                 (id, false)
             }
             BeginRun::AlreadyRunning(id) if exclusive => return Err(SyncError::Busy(id.0)),
@@ -555,7 +574,7 @@ impl SyncEngine {
                 .await?;
             match begun {
                 BeginRun::Started(new_run) => {
-                    self.audit_started(org, new_run, &trigger, contractor).await;
+                    self.audit_started(org, new_run, &trigger, &scope).await;
                     let _ = tx.send(LiveRun::Restarted {
                         previous: run_id,
                         run_id: new_run,
@@ -569,13 +588,7 @@ impl SyncEngine {
     }
 
     /// Records in the audit log that a run started, by whom and how.
-    async fn audit_started(
-        &self,
-        org: OrgId,
-        run: SyncRunId,
-        trigger: &Trigger,
-        contractor: Option<ContractorId>,
-    ) {
+    async fn audit_started(&self, org: OrgId, run: SyncRunId, trigger: &Trigger, scope: &Scope) {
         use crate::store::{Actor, AuditAction, NewAuditEvent, TriggerKind};
         let actor = match (trigger.member, &trigger.by) {
             (Some(member), Some(email)) => Actor::member(member, email),
@@ -588,17 +601,19 @@ impl SyncEngine {
                 }
             }),
         };
-        let how = match trigger.kind {
-            TriggerKind::Manual => "Sync now".to_string(),
-            TriggerKind::Row => "Re-sync of one row".to_string(),
-            TriggerKind::Cli => match &trigger.by {
+        let how = match (trigger.kind, scope) {
+            (_, Scope::Rows(ids)) if ids.len() == 1 => "Re-sync of 1 selected row".to_string(),
+            (_, Scope::Rows(ids)) => format!("Re-sync of {} selected rows", ids.len()),
+            (TriggerKind::Manual, _) => "Sync now".to_string(),
+            (TriggerKind::Row, _) => "Re-sync of one row".to_string(),
+            (TriggerKind::Cli, _) => match &trigger.by {
                 Some(by) => format!("command line ({by})"),
                 None => "command line".to_string(),
             },
-            TriggerKind::Webhook => "a CreatorIQ webhook".to_string(),
-            TriggerKind::Scheduled => "the schedule".to_string(),
+            (TriggerKind::Webhook, _) => "a CreatorIQ webhook".to_string(),
+            (TriggerKind::Scheduled, _) => "the schedule".to_string(),
         };
-        let subject = match contractor {
+        let subject = match scope.contractor() {
             Some(c) => format!("run #{} (contractor #{})", run.0, c.0),
             None => format!("run #{}", run.0),
         };
@@ -692,6 +707,10 @@ impl SyncEngine {
                     .await
             }
             Scope::Row(id) => self.run_row(org, run_id, id, &mut totals).await,
+            Scope::Rows(ids) => {
+                self.run_rows(org, run_id, &ids, &mut totals, tx, &mut progress)
+                    .await
+            }
             Scope::Targets(targets) => {
                 self.run_targets(org, run_id, &targets, &mut totals, tx, &mut progress)
                     .await
@@ -1010,6 +1029,35 @@ impl SyncEngine {
         totals.progress.campaigns_total = 1;
         self.resync_one(org, run_id, &client, &row, settings.coverage_types, totals)
             .await
+    }
+
+    /// Selected rows, each re-read like a row's Re-sync, with progress after each.
+    async fn run_rows(
+        &self,
+        org: OrgId,
+        run_id: SyncRunId,
+        ids: &[ContractorId],
+        totals: &mut RunTotals,
+        tx: &watch::Sender<LiveRun>,
+        progress: &mut ProgressWriter,
+    ) -> Result<(), SyncError> {
+        let store = &self.inner.store;
+        let settings = store.ciq_settings(org).await?;
+        let client = self.client(org, &settings)?;
+        totals.progress.campaigns_total = ids.len() as u64;
+        self.publish(org, run_id, totals, tx, progress).await?;
+        for id in ids {
+            // A row gone since it was selected has nothing to re-read.
+            if let Some(row) = store.contractor(org, *id).await? {
+                self.resync_one(org, run_id, &client, &row, settings.coverage_types, totals)
+                    .await?;
+            } else {
+                totals.progress.campaigns_done += 1;
+            }
+            count_requests(totals, &client);
+            self.publish(org, run_id, totals, tx, progress).await?;
+        }
+        Ok(())
     }
 
     /// Re-reads one row with the per-creator endpoints and writes it (or its failure).
