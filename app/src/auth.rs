@@ -34,7 +34,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
             session.sign_in(&member).await?;
             tracing::info!(member = member.id.0, "signed in");
             record(ctx.store.as_ref(), audit_by(&member, AuditAction::SignIn)).await;
-            leptos_axum::redirect("/contractors");
+            leptos_axum::redirect("/");
             Ok(())
         }
         // Already counted by `begin`.

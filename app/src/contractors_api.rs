@@ -49,6 +49,8 @@ pub fn status_label(status: &str) -> &'static str {
 pub struct ListParams {
     pub status: Option<String>,
     pub campaign: Option<i64>,
+    /// Rows with this problem (a rule or warning code, e.g. `missing_po_contact_email`).
+    pub rule: Option<String>,
     pub q: String,
     pub sort: String,
     pub desc: bool,
@@ -61,6 +63,7 @@ impl Default for ListParams {
         ListParams {
             status: None,
             campaign: None,
+            rule: None,
             q: String::new(),
             sort: "name".to_string(),
             desc: false,
@@ -78,6 +81,9 @@ impl ListParams {
         ListParams {
             status,
             campaign: get("campaign").and_then(|c| c.trim().parse().ok()),
+            rule: get("rule")
+                .map(|r| r.trim().to_string())
+                .filter(|r| is_code(r)),
             q: get("q").map(|q| q.trim().to_string()).unwrap_or_default(),
             sort,
             desc: get("dir").as_deref() == Some("desc"),
@@ -90,7 +96,10 @@ impl ListParams {
 
     /// Whether anything narrows the list (the "no match" empty state offers to clear it).
     pub fn is_filtered(&self) -> bool {
-        self.status.is_some() || self.campaign.is_some() || !self.q.is_empty()
+        self.status.is_some()
+            || self.campaign.is_some()
+            || self.rule.is_some()
+            || !self.q.is_empty()
     }
 
     /// The query string (with `?`, or empty), leaving defaults out so URLs stay short.
@@ -101,6 +110,9 @@ impl ListParams {
         }
         if let Some(campaign) = self.campaign {
             parts.push(format!("campaign={campaign}"));
+        }
+        if let Some(rule) = &self.rule {
+            parts.push(format!("rule={}", encode(rule)));
         }
         if !self.q.is_empty() {
             parts.push(format!("q={}", encode(&self.q)));
@@ -134,6 +146,15 @@ impl ListParams {
         format!("/contractors.csv{}", all_pages.query_string())
     }
 
+    /// The fix list of the same rows (those needing attention), every page.
+    pub fn fix_list_href(&self) -> String {
+        let all_pages = ListParams {
+            page: 1,
+            ..self.clone()
+        };
+        format!("/fix-list.csv{}", all_pages.query_string())
+    }
+
     pub fn with_status(&self, status: Option<&str>) -> ListParams {
         ListParams {
             status: status.map(str::to_string),
@@ -148,6 +169,11 @@ impl ListParams {
             ..self.clone()
         }
     }
+}
+
+/// A problem code as stored: lower-case words joined by `_` (unknown codes match no row).
+fn is_code(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
@@ -171,8 +197,19 @@ fn encode(value: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {
     pub code: String,
+    /// A few words for the list, e.g. "PO contact email missing".
+    pub label: String,
+    /// The CreatorIQ field to change, e.g. "CustomField4 (PO Contact Email)".
+    pub field: String,
     pub message: String,
     pub hint: String,
+}
+
+/// A problem the list can be filtered by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleChoice {
+    pub code: String,
+    pub label: String,
 }
 
 /// One row of the list.
@@ -219,6 +256,8 @@ pub struct ContractorList {
     pub pages: u32,
     pub counts: TabCounts,
     pub campaigns: Vec<CampaignChoice>,
+    /// Every problem the rule filter offers.
+    pub rules: Vec<RuleChoice>,
     /// The organization has rows at all (otherwise the page shows how to connect CreatorIQ).
     pub has_any: bool,
     /// The organization's sync currently running, if any.
@@ -229,6 +268,8 @@ pub struct ContractorList {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunProgress {
     pub id: i64,
+    /// Re-reads rows an operator selected (progress counts rows, not campaigns).
+    pub selected_rows: bool,
     /// `running`, `succeeded`, `partial`, `failed`.
     pub state: String,
     pub campaigns_total: u64,
@@ -377,6 +418,7 @@ pub mod server {
             status: params.status.as_deref().and_then(ContractorStatus::parse),
             campaign: params.campaign,
             search: Some(params.q.clone()).filter(|q| !q.is_empty()),
+            rule: params.rule.clone(),
         }
     }
 
@@ -404,6 +446,28 @@ pub mod server {
             .unwrap_or_else(|| format!("Campaign {}", c.ciq_campaign_id))
     }
 
+    pub fn message_view(code: &str, field: &str, message: &str, hint: &str) -> MessageView {
+        MessageView {
+            code: code.to_string(),
+            label: domain::rules::problem_kind(code)
+                .map_or_else(|| code.replace('_', " "), |k| k.label.to_string()),
+            field: field.to_string(),
+            message: message.to_string(),
+            hint: hint.to_string(),
+        }
+    }
+
+    /// Every problem the rule filter offers, in catalogue order.
+    pub fn rule_choices() -> Vec<RuleChoice> {
+        domain::rules::PROBLEM_KINDS
+            .iter()
+            .map(|k| RuleChoice {
+                code: k.code.to_string(),
+                label: k.label.to_string(),
+            })
+            .collect()
+    }
+
     pub fn row_view(row: &ContractorListRow, public_base_url: &str) -> RowView {
         let c = &row.contractor;
         RowView {
@@ -418,20 +482,12 @@ pub mod server {
             failures: c
                 .failures
                 .iter()
-                .map(|f| MessageView {
-                    code: f.code.as_str().to_string(),
-                    message: f.message.clone(),
-                    hint: f.hint.clone(),
-                })
+                .map(|f| message_view(f.code.as_str(), &f.field, &f.message, &f.hint))
                 .collect(),
             warnings: c
                 .warnings
                 .iter()
-                .map(|w| MessageView {
-                    code: w.code.as_str().to_string(),
-                    message: w.message.clone(),
-                    hint: w.hint.clone(),
-                })
+                .map(|w| message_view(w.code.as_str(), &w.field, &w.message, &w.hint))
                 .collect(),
             error: c.error.as_ref().map(|e| e.message.clone()),
             link_url: row.link.as_ref().map(|l| l.token.url(public_base_url)),
@@ -473,6 +529,7 @@ pub const MAX_PAGE: u32 = 100_000;
 pub async fn list_contractors(
     status: Option<String>,
     campaign: Option<i64>,
+    rule: Option<String>,
     q: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
@@ -498,6 +555,7 @@ pub async fn list_contractors(
     let params = ListParams::from_query(|key| match key {
         "status" => status.clone(),
         "campaign" => campaign.map(|c| c.to_string()),
+        "rule" => rule.clone(),
         "q" => q.clone(),
         "sort" => sort.clone(),
         "dir" => dir.clone(),
@@ -560,6 +618,7 @@ pub async fn list_contractors(
             by_status: server::counts_vec(&tab_counts),
         },
         campaigns,
+        rules: server::rule_choices(),
         has_any,
         running_run,
     })
@@ -604,6 +663,8 @@ pub async fn sync_progress(run: Option<i64>) -> Result<Option<RunProgress>, AppE
         let t = &r.totals;
         RunProgress {
             id: r.id.0,
+            selected_rows: r.trigger.kind == domain::store::TriggerKind::Row
+                && r.contractor_id.is_none(),
             state: r.state.as_str().to_string(),
             campaigns_total: t.progress.campaigns_total,
             campaigns_done: t.progress.campaigns_done,
@@ -654,6 +715,55 @@ pub async fn resync_contractor(id: i64) -> Result<ResyncOutcome, AppError> {
             .clone()
             .or_else(|| row.error.as_ref().map(|e| e.message.clone())),
     })
+}
+
+/// The most rows one "Re-sync selected" takes (a page holds 50).
+pub const MAX_SELECTED: usize = 200;
+
+/// "Re-sync selected": re-reads the chosen rows (ids separated by commas) in one run and
+/// returns its id at once; the page follows its progress like "Sync now".
+#[server(endpoint = "resync_selected")]
+pub async fn resync_selected(ids: String) -> Result<i64, AppError> {
+    use domain::store::{ContractorId, Trigger, TriggerKind};
+
+    let member = crate::ssr::current_member().await?;
+    let ctx = crate::ssr::server_context()?;
+    let mut rows = Vec::new();
+    for part in ids.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = part
+            .parse::<i64>()
+            .map_err(|_| AppError::Invalid("Choose rows from the list to re-sync.".into()))?;
+        if !rows.contains(&ContractorId(id)) {
+            rows.push(ContractorId(id));
+        }
+    }
+    if rows.is_empty() {
+        return Err(AppError::Invalid(
+            "Select one or more rows to re-sync.".into(),
+        ));
+    }
+    if rows.len() > MAX_SELECTED {
+        return Err(AppError::Invalid(format!(
+            "Re-sync at most {MAX_SELECTED} rows at a time, or use Sync now for every row."
+        )));
+    }
+    let count = rows.len();
+    let handle = ctx
+        .engine
+        .resync_rows(
+            member.org_id,
+            rows,
+            Trigger::by_member(TriggerKind::Row, member.id, &member.email),
+        )
+        .await
+        .map_err(sync_error)?;
+    tracing::info!(
+        member = member.id.0,
+        run = handle.run_id.0,
+        rows = count,
+        "selected rows re-sync started"
+    );
+    Ok(handle.run_id.0)
 }
 
 #[server(endpoint = "contractor_detail")]

@@ -12,8 +12,9 @@ pub fn Shell() -> impl IntoView {
 
     view! {
         <header class="topbar">
-            <a class="brand" href="/contractors">"CreatorIQ Cover"</a>
+            <a class="brand" href="/">"CreatorIQ Cover"</a>
             <nav aria-label="Main">
+                <A href="/" exact=true>"Overview"</A>
                 <A href="/contractors">"Contractors"</A>
                 <A href="/sync-runs">"Sync runs"</A>
                 <A href="/webhooks">"Webhooks"</A>

@@ -9,6 +9,7 @@ pub mod contractors_api;
 pub mod error;
 mod layout;
 pub mod members_api;
+pub mod overview_api;
 mod pages;
 pub mod runs_api;
 pub mod settings_api;
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=layout::Shell>
                     // Async: the whole page (and its status code) is rendered before it is sent,
                     // so it reads complete without the wasm.
+                    <Route path=path!("") view=pages::overview::OverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/contractors") view=pages::contractors::ContractorsPage ssr=SsrMode::Async/>
                     <Route path=path!("/contractors/:id") view=pages::contractor_detail::ContractorDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/sync-runs") view=pages::sync_runs::SyncRunsPage/>

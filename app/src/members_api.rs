@@ -425,6 +425,6 @@ pub async fn use_sign_in_link(
         audit_by(&member, AuditAction::SignInLinkUsed),
     )
     .await;
-    leptos_axum::redirect("/contractors");
+    leptos_axum::redirect("/");
     Ok(())
 }

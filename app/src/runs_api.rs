@@ -99,7 +99,7 @@ pub struct RunsPage {
 }
 
 #[cfg(feature = "ssr")]
-fn view_of(run: &domain::store::SyncRun, with_errors: bool) -> RunView {
+pub(crate) fn view_of(run: &domain::store::SyncRun, with_errors: bool) -> RunView {
     use domain::store::TriggerKind;
 
     let t = &run.totals;

@@ -83,7 +83,7 @@ pub struct DeliveriesPage {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use domain::store::{Delivery, DeliveryState, Verification};
 
     use super::DeliveryView;

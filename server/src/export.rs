@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::Router;
+use domain::store::ContractorSort;
 use domain::store::{AuditAction, Member, Role};
 use http::{header, StatusCode};
 
@@ -26,6 +27,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(ctx: ServerContext) -> Router<S>
     Router::new()
         .route("/contractors.csv", get(contractors_csv))
         .route("/audit.csv", get(audit_csv))
+        .route("/fix-list.csv", get(fix_list_csv))
         .with_state(ctx)
 }
 
@@ -255,7 +257,7 @@ async fn render(
         rows = page.rows.len(),
         "contractors exported"
     );
-    let filters: Vec<String> = ["status", "campaign", "q"]
+    let filters: Vec<String> = ["status", "campaign", "rule", "q"]
         .into_iter()
         .filter_map(|k| {
             query
@@ -277,6 +279,100 @@ async fn render(
                     filters.join(", ")
                 )
             }),
+    )
+    .await;
+    finish(out)
+}
+
+/// `GET /fix-list.csv?...`: what to change in CreatorIQ, for the CreatorIQ rep: the rows the
+/// list's filters select that need attention (or the status the list shows), grouped by
+/// campaign, one line per problem with the CreatorIQ field and the fix.
+async fn fix_list_csv(
+    State(state): State<ServerContext>,
+    signed_in: Option<Extension<SignedIn>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    csv_response(
+        render_fix_list(&state, signed_in, &query).await,
+        "creatoriq-fix-list.csv",
+    )
+}
+
+async fn render_fix_list(
+    state: &ServerContext,
+    signed_in: Option<Extension<SignedIn>>,
+    query: &HashMap<String, String>,
+) -> Result<Vec<u8>, StatusCode> {
+    let member = member_of(signed_in)?;
+    let mut params = ListParams::from_query(|k| query.get(k).cloned());
+    params
+        .status
+        .get_or_insert_with(|| "needs_attention".to_string());
+    let mut request = request_of(&params, None);
+    request.sort = ContractorSort::Campaign;
+    request.descending = false;
+    let page = state
+        .store
+        .contractor_page(member.org_id, &request)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = ?e, "listing contractors for the fix list");
+            StatusCode::INTERNAL_SERVER_ERROR
+        })?;
+
+    let mut out = writer();
+    out.write_record([
+        "Campaign",
+        "CreatorIQ campaign id",
+        "Creator",
+        "CreatorIQ creator id",
+        "Email",
+        "Problem",
+        "Blocks the application link",
+        "CreatorIQ field",
+        "What is wrong",
+        "How to fix",
+        "Contractor page",
+    ])
+    .map_err(write_err)?;
+    let base = state.public_base_url.trim_end_matches('/');
+    let mut lines = 0usize;
+    for row in &page.rows {
+        let c = &row.contractor;
+        let v = row_view(row, &state.public_base_url);
+        let problems = v
+            .failures
+            .iter()
+            .map(|m| (m, "yes"))
+            .chain(v.warnings.iter().map(|m| (m, "no")));
+        for (m, blocks) in problems {
+            let cells = [
+                v.campaign.clone(),
+                c.ciq_campaign_id.to_string(),
+                v.name.clone(),
+                c.ciq_publisher_id.to_string(),
+                v.email.clone().unwrap_or_default(),
+                m.label.clone(),
+                blocks.to_string(),
+                m.field.clone(),
+                m.message.clone(),
+                m.hint.clone(),
+                format!("{base}/contractors/{}", v.id),
+            ];
+            out.write_record(cells.iter().map(|c| safe_cell(c)))
+                .map_err(write_err)?;
+            lines += 1;
+        }
+    }
+    record(
+        state.store.as_ref(),
+        audit_by(&member, AuditAction::Export)
+            .subject("fix list")
+            .detail(format!(
+                "{} on {}",
+                count(lines, "problem", "problems"),
+                count(page.rows.len(), "row", "rows")
+            )),
     )
     .await;
     finish(out)

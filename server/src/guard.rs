@@ -51,11 +51,8 @@ pub async fn require_session(
         }
     };
     let signed_in = member.is_some();
-    if path == "/" {
-        return Redirect::to(if signed_in { "/contractors" } else { "/login" }).into_response();
-    }
     if signed_in && path == "/login" {
-        return Redirect::to("/contractors").into_response();
+        return Redirect::to("/").into_response();
     }
     if let Some(member) = member {
         req.extensions_mut().insert(SignedIn(member));

@@ -59,6 +59,35 @@ pub fn CopyLink(url: String, #[prop(optional)] label: Option<String>) -> impl In
     }
 }
 
+/// A "Copy link" button alone, for tables where the URL itself would not fit: `label` names
+/// whose link it copies for screen readers.
+#[component]
+pub fn CopyButton(url: String, label: String) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let on_click = move |_| {
+        let text = url.clone();
+        leptos::task::spawn_local(async move {
+            copied.set(Some(copy_to_clipboard(&text).await));
+        });
+    };
+    view! {
+        <button type="button" class="small copy-button" on:click=on_click aria-label=label>
+            {move || match copied.get() {
+                Some(true) => "Copied",
+                Some(false) => "Copy failed",
+                None => "Copy link",
+            }}
+        </button>
+        <span class="sr-only" role="status">
+            {move || match copied.get() {
+                Some(true) => "Link copied to the clipboard",
+                Some(false) => "Could not copy; open the contractor to select the link",
+                None => "",
+            }}
+        </span>
+    }
+}
+
 /// Writes `text` to the clipboard; `false` when the browser refuses or has no clipboard API.
 #[cfg(feature = "hydrate")]
 async fn copy_to_clipboard(text: &str) -> bool {

@@ -8,10 +8,10 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{link_state_label, CopyLink, StatusBadge};
+use crate::components::{link_state_label, CopyButton, StatusBadge};
 use crate::contractors_api::{
     list_contractors, status_label, sync_progress, ContractorList, ListParams, ResyncContractor,
-    RowView, RunProgress, StartSync, SORTS, STATUSES,
+    ResyncSelected, RowView, RunProgress, StartSync, SORTS, STATUSES,
 };
 
 #[component]
@@ -24,6 +24,7 @@ pub fn ContractorsPage() -> AnyView {
             list_contractors(
                 p.status,
                 p.campaign,
+                p.rule,
                 Some(p.q).filter(|q| !q.is_empty()),
                 Some(p.sort),
                 Some(if p.desc { "desc" } else { "asc" }.to_string()),
@@ -32,6 +33,8 @@ pub fn ContractorsPage() -> AnyView {
         },
     );
     let refresh = Callback::new(move |_: ()| list.refetch());
+    // The run the page follows: started by Sync now, by Re-sync selected, or found running.
+    let run_id = RwSignal::new(None::<i64>);
 
     view! {
         <Title text="Contractors"/>
@@ -41,13 +44,19 @@ pub fn ContractorsPage() -> AnyView {
                 <a class="button" rel="external" href=move || params.get().csv_href()>
                     "Export CSV"
                 </a>
+                <a class="button" rel="external" href=move || params.get().fix_list_href()
+                    title="Rows needing attention, one line per problem, grouped by campaign">
+                    "Export fix list"
+                </a>
             </div>
         </div>
-        <SyncPanel on_finished=refresh/>
+        <SyncPanel run_id on_finished=refresh/>
         <Suspense fallback=|| view! { <p class="muted">"Loading contractors…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(data) => Either::Left(view! { <ListBody data params=params.get_untracked()/> }),
+                    Ok(data) => Either::Left(view! {
+                        <ListBody data params=params.get_untracked() run_id/>
+                    }),
                     Err(e) => {
                         // Input to correct is the request's fault: say so in the status too.
                         #[cfg(feature = "ssr")]
@@ -67,11 +76,11 @@ pub fn ContractorsPage() -> AnyView {
     .into_any()
 }
 
-/// "Sync now", then live progress while the run goes, then its summary.
+/// "Sync now", then live progress while the run goes (a Sync now, a Re-sync selected, or one
+/// found running), then its summary.
 #[component]
-fn SyncPanel(on_finished: Callback<()>) -> AnyView {
+fn SyncPanel(run_id: RwSignal<Option<i64>>, on_finished: Callback<()>) -> AnyView {
     let start = ServerAction::<StartSync>::new();
-    let run_id = RwSignal::new(None::<i64>);
     let progress = RwSignal::new(None::<RunProgress>);
     let poll_error = RwSignal::new(None::<String>);
 
@@ -175,23 +184,38 @@ fn poll_run(
 fn RunStatus(p: RunProgress) -> AnyView {
     if p.is_running() {
         let max = p.campaigns_total.max(1);
+        let (label, text) = if p.selected_rows {
+            (
+                "Rows re-synced",
+                format!(
+                    "Re-syncing selected rows: {} of {}",
+                    p.campaigns_done, p.campaigns_total
+                ),
+            )
+        } else {
+            (
+                "Campaigns synced",
+                format!(
+                    "Syncing: campaigns {} of {}, creators {}",
+                    p.campaigns_done, p.campaigns_total, p.creators_done
+                ),
+            )
+        };
         view! {
             <div class="sync-progress">
                 <progress max=max.to_string() value=p.campaigns_done.to_string()
-                    aria-label="Campaigns synced"></progress>
-                <span>
-                    {format!(
-                        "Syncing: campaigns {} of {}, creators {}",
-                        p.campaigns_done, p.campaigns_total, p.creators_done
-                    )}
-                </span>
+                    aria-label=label></progress>
+                <span>{text}</span>
             </div>
         }
         .into_any()
     } else {
-        let headline = match p.state.as_str() {
-            "succeeded" => "Sync finished.",
-            "partial" => "Sync finished with errors; some campaigns could not be read.",
+        let headline = match (p.state.as_str(), p.selected_rows) {
+            ("succeeded", true) => "Selected rows re-synced.",
+            ("succeeded", false) => "Sync finished.",
+            ("partial", true) => "Re-sync finished; some rows could not be read.",
+            ("partial", false) => "Sync finished with errors; some campaigns could not be read.",
+            (_, true) => "The re-sync failed.",
             _ => "The sync failed.",
         };
         let counts = STATUSES
@@ -201,6 +225,14 @@ fn RunStatus(p: RunProgress) -> AnyView {
             .map(|((_, label), n)| format!("{label}: {n}"))
             .collect::<Vec<_>>()
             .join(" · ");
+        let scope = if p.selected_rows {
+            format!("{} rows", p.campaigns_done)
+        } else {
+            format!(
+                "{} campaigns, {} creators",
+                p.campaigns_done, p.creators_done
+            )
+        };
         view! {
             <div class=format!("sync-summary run-{}", p.state)>
                 <strong>{headline}</strong>
@@ -208,8 +240,8 @@ fn RunStatus(p: RunProgress) -> AnyView {
                 <span>{counts}</span>
                 <span class="muted">
                     {format!(
-                        " · {} campaigns, {} creators, {} CreatorIQ requests ({} retries). ",
-                        p.campaigns_done, p.creators_done, p.requests, p.retries
+                        " · {scope}, {} CreatorIQ requests ({} retries). ",
+                        p.requests, p.retries
                     )}
                     <a href=format!("/sync-runs/{}", p.id)>"Run details"</a>
                 </span>
@@ -221,7 +253,7 @@ fn RunStatus(p: RunProgress) -> AnyView {
 }
 
 #[component]
-fn ListBody(data: ContractorList, params: ListParams) -> AnyView {
+fn ListBody(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>) -> AnyView {
     if !data.has_any {
         return view! { <EmptyGuide/> }.into_any();
     }
@@ -234,7 +266,7 @@ fn ListBody(data: ContractorList, params: ListParams) -> AnyView {
         {running_note}
         <StatusTabs data=data.clone() params=params.clone()/>
         <FilterForm data=data.clone() params=params.clone()/>
-        <Table data params/>
+        <Table data params run_id/>
     }
     .into_any()
 }
@@ -274,6 +306,7 @@ fn StatusTabs(data: ContractorList, params: ListParams) -> AnyView {
 #[component]
 fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
     let campaign = params.campaign;
+    let rule = params.rule.clone();
     let sort = params.sort.clone();
     view! {
         <Form method="GET" action="/contractors" attr:class="filters" attr:role="search">
@@ -288,6 +321,20 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
                         .map(|c| {
                             let selected = campaign == Some(c.id);
                             view! { <option value=c.id.to_string() selected=selected>{c.name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Problem "
+                <select name="rule">
+                    <option value="" selected=rule.is_none()>"Any problem or none"</option>
+                    {data
+                        .rules
+                        .into_iter()
+                        .map(|r| {
+                            let selected = rule.as_deref() == Some(r.code.as_str());
+                            view! { <option value=r.code selected=selected>{r.label}</option> }
                         })
                         .collect_view()}
                 </select>
@@ -323,13 +370,13 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
 }
 
 #[component]
-fn Table(data: ContractorList, params: ListParams) -> AnyView {
+fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>) -> AnyView {
     if data.rows.is_empty() {
         return view! {
             <section class="empty-state card">
                 <h2>"No contractors match these filters"</h2>
                 <p>
-                    "Nothing matches the current status, campaign or search. "
+                    "Nothing matches the current status, campaign, problem or search. "
                     <a href="/contractors">"Clear filters"</a>
                 </p>
             </section>
@@ -339,26 +386,56 @@ fn Table(data: ContractorList, params: ListParams) -> AnyView {
     let first =
         u64::from(data.page.saturating_sub(1)) * u64::from(crate::contractors_api::PER_PAGE) + 1;
     let last = first + data.rows.len() as u64 - 1;
+    let page_ids: Vec<i64> = data.rows.iter().map(|r| r.id).collect();
+    let selected = RwSignal::new(Vec::<i64>::new());
+    let all_selected = {
+        let page_ids = page_ids.clone();
+        move || selected.with(|s| !page_ids.is_empty() && page_ids.iter().all(|id| s.contains(id)))
+    };
+    let toggle_all = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        selected.set(if on { page_ids.clone() } else { Vec::new() });
+    };
     view! {
-        <p class="muted range">{format!("Showing {first}–{last} of {}", data.total)}</p>
-        <div class="table-wrap">
+        <div class="list-bar">
+            <p class="muted range">{format!("Showing {first}–{last} of {}", data.total)}</p>
+            <BulkResync selected run_id/>
+        </div>
+        <div class="table-wrap list-wrap">
             <table class="contractors">
+                <colgroup>
+                    <col class="c-select"/>
+                    <col class="c-creator"/>
+                    <col class="c-campaign"/>
+                    <col class="c-state"/>
+                    <col class="c-pay"/>
+                    <col class="c-agency"/>
+                    <col class="c-status"/>
+                    <col class="c-problems"/>
+                    <col class="c-link"/>
+                    <col class="c-when"/>
+                    <col class="c-actions"/>
+                </colgroup>
                 <thead>
                     <tr>
+                        <th scope="col" class="select">
+                            <input type="checkbox" aria-label="Select every row on this page"
+                                prop:checked=all_selected on:change=toggle_all/>
+                        </th>
                         <th scope="col">"Creator"</th>
                         <th scope="col">"Campaign"</th>
                         <th scope="col">"Work state"</th>
-                        <th scope="col">"Base pay"</th>
+                        <th scope="col" class="num">"Base pay"</th>
                         <th scope="col">"Agency pay"</th>
                         <th scope="col">"Status"</th>
-                        <th scope="col">"What to fix"</th>
+                        <th scope="col">"Problems"</th>
                         <th scope="col">"Application link"</th>
                         <th scope="col">"Last synced"</th>
                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                     </tr>
                 </thead>
                 <tbody>
-                    {data.rows.into_iter().map(|row| view! { <Row row/> }).collect_view()}
+                    {data.rows.into_iter().map(|row| view! { <Row row selected/> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -367,8 +444,50 @@ fn Table(data: ContractorList, params: ListParams) -> AnyView {
     .into_any()
 }
 
+/// "Re-sync selected": one run over the chosen rows; the sync panel shows its progress.
 #[component]
-fn Row(row: RowView) -> AnyView {
+fn BulkResync(selected: RwSignal<Vec<i64>>, run_id: RwSignal<Option<i64>>) -> AnyView {
+    let action = ServerAction::<ResyncSelected>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = action.value().get() {
+            run_id.set(Some(id));
+            selected.set(Vec::new());
+        }
+    });
+    let count = move || selected.with(Vec::len);
+    let busy = move || action.pending().get() || run_id.get().is_some();
+    let start = move |_| {
+        let ids = selected.with(|s| {
+            s.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        action.dispatch(ResyncSelected { ids });
+    };
+    view! {
+        <div class="bulk-actions" role="group" aria-label="Selected rows">
+            <span class="muted" aria-live="polite">
+                {move || match count() {
+                    0 => "No rows selected".to_string(),
+                    1 => "1 row selected".to_string(),
+                    n => format!("{n} rows selected"),
+                }}
+            </span>
+            <button type="button" class="small" on:click=start
+                disabled=move || count() == 0 || busy()>
+                "Re-sync selected"
+            </button>
+            {move || action.value().get().and_then(|r| r.err()).map(|e| view! {
+                <span class="error inline-error" role="alert">{e.to_string()}</span>
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
     let resync = ServerAction::<ResyncContractor>::new();
     let initial = row.status.clone();
     let status = Signal::derive(move || match resync.value().get() {
@@ -393,15 +512,37 @@ fn Row(row: RowView) -> AnyView {
     let problems = row
         .failures
         .iter()
-        .map(|f| (f.message.clone(), f.hint.clone(), "failure"))
-        .chain(
-            row.warnings
-                .iter()
-                .map(|w| (w.message.clone(), w.hint.clone(), "warning")),
-        )
-        .collect::<Vec<_>>();
+        .map(|f| (f, "failure"))
+        .chain(row.warnings.iter().map(|w| (w, "warning")))
+        .map(|(m, kind)| {
+            view! {
+                <li class=kind data-code=m.code.clone()>
+                    <details class="problem">
+                        <summary>{m.label.clone()}</summary>
+                        <p class="message">{m.message.clone()}</p>
+                        <p class="hint">{m.hint.clone()}</p>
+                    </details>
+                </li>
+            }
+        })
+        .collect_view();
+    let has_problems = !row.failures.is_empty() || !row.warnings.is_empty();
+    let checked = move || selected.with(|s| s.contains(&id));
+    let toggle = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        selected.update(|s| {
+            s.retain(|x| *x != id);
+            if on {
+                s.push(id);
+            }
+        });
+    };
     view! {
         <tr data-status=move || status.get() data-id=id.to_string()>
+            <td class="select">
+                <input type="checkbox" aria-label=format!("Select {}", row.name)
+                    prop:checked=checked on:change=toggle/>
+            </td>
             <td>
                 <a href=format!("/contractors/{id}") class="name">{row.name.clone()}</a>
                 <div class="muted email">{row.email.clone().unwrap_or_else(|| "No email".into())}</div>
@@ -418,25 +559,19 @@ fn Row(row: RowView) -> AnyView {
             </td>
             <td><StatusBadge status/></td>
             <td class="messages">
-                {(!problems.is_empty()).then(|| view! {
-                    <ul>
-                        {problems
-                            .into_iter()
-                            .map(|(message, hint, kind)| view! {
-                                <li class=kind>
-                                    <span class="message">{message}</span>
-                                    <span class="hint">{hint}</span>
-                                </li>
-                            })
-                            .collect_view()}
-                    </ul>
+                {has_problems.then(|| view! { <ul class="problems">{problems}</ul> })}
+                {row.error.clone().map(|e| view! {
+                    <details class="problem row-error">
+                        <summary>"CreatorIQ not readable"</summary>
+                        <p class="message">{e}</p>
+                        <p class="hint">"Retried on the next sync; Re-sync to try now."</p>
+                    </details>
                 })}
-                {row.error.clone().map(|e| view! { <p class="error">{e}</p> })}
             </td>
             <td>
                 {match (row.link_url.clone(), row.link_state.clone()) {
                     (Some(url), Some(state)) => Either::Left(view! {
-                        <CopyLink url label=format!("Application link for {}", row.name)/>
+                        <CopyButton url label=format!("Copy the application link for {}", row.name)/>
                         <div class=format!("link-state link-{state}")>{link_state_label(&state)}</div>
                     }),
                     _ => Either::Right(view! { <span class="muted">"No link"</span> }),

@@ -1,0 +1,272 @@
+//! The overview, the landing page after sign-in: is CreatorIQ connected and syncing, how many
+//! rows are in each status, and what to change in CreatorIQ for whom, grouped by rule and by
+//! campaign with links to exactly those rows in the contractors list.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::contractors_api::ListParams;
+use crate::error::AppError;
+use crate::runs_api::RunView;
+
+/// Full runs the status chart shows, oldest to newest.
+pub const CHART_RUNS: usize = 12;
+/// Agency-pay rows without a PO # listed on the page (the list link shows every one).
+pub const REP_ROWS: u32 = 10;
+
+/// A link into the contractors list: the words and the filtered URL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignRows {
+    pub name: String,
+    pub rows: u64,
+    pub href: String,
+}
+
+/// One failing rule across the organization's rows that need attention.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixGroup {
+    pub code: String,
+    pub label: String,
+    /// The CreatorIQ field to change.
+    pub field: String,
+    pub fix: String,
+    pub rows: u64,
+    /// The contractors list filtered to exactly these rows.
+    pub href: String,
+    /// Most rows first.
+    pub campaigns: Vec<CampaignRows>,
+}
+
+/// An agency-pay row whose PO # is blank, for the agency rep.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepRow {
+    pub id: i64,
+    pub name: String,
+    pub campaign: String,
+}
+
+/// One full run's rows per status, for the chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartRun {
+    pub id: i64,
+    /// "Nov 26 14:05".
+    pub label: String,
+    /// In [`crate::contractors_api::STATUSES`] order.
+    pub counts: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewData {
+    /// The stored key's last four characters, `None` while no key is stored.
+    pub key_last4: Option<String>,
+    pub environment: String,
+    pub last_run: Option<RunView>,
+    /// Every `n` minutes, when scheduled syncs are on.
+    pub schedule_minutes: Option<u32>,
+    pub next_scheduled: Option<String>,
+    /// The newest webhook delivery: when, and what became of it.
+    pub last_webhook: Option<(String, String)>,
+    /// `(status, label, rows)` in tab order.
+    pub counts: Vec<(String, String, u64)>,
+    pub total_rows: u64,
+    /// Rows needing attention, each counted once.
+    pub needs_attention: u64,
+    /// Most rows first.
+    pub fixes: Vec<FixGroup>,
+    pub rep_rows: Vec<RepRow>,
+    pub rep_total: u64,
+    pub rep_href: String,
+    pub chart: Vec<ChartRun>,
+}
+
+/// The contractors list URL for rows with `code` (and on `campaign`) in `status`.
+pub fn rows_href(status: Option<&str>, code: &str, campaign: Option<i64>) -> String {
+    ListParams {
+        status: status.map(str::to_string),
+        campaign,
+        rule: Some(code.to_string()),
+        ..ListParams::default()
+    }
+    .href()
+}
+
+#[server(endpoint = "overview")]
+pub async fn get_overview() -> Result<OverviewData, AppError> {
+    use std::collections::BTreeMap;
+
+    use domain::rules::problem_kind;
+    use domain::store::{ContractorStatus, TriggerKind};
+
+    use crate::contractors_api::server::{counts_vec, when};
+    use crate::contractors_api::STATUSES;
+
+    let member = crate::ssr::current_member().await?;
+    let ctx = crate::ssr::server_context()?;
+    let org = member.org_id;
+    let store = ctx.store.as_ref();
+    let internal = |what: &'static str| move |e| AppError::internal(what, e);
+
+    let settings = store
+        .ciq_settings(org)
+        .await
+        .map_err(internal("loading settings"))?;
+    let environment = ctx
+        .engine
+        .environments()
+        .get(&settings.base_url)
+        .map_or_else(|| settings.base_url.clone(), |e| e.label().to_string());
+    let counts = store
+        .contractor_status_counts(org)
+        .await
+        .map_err(internal("counting contractors"))?;
+
+    // Recent runs: the newest for health, full runs for the chart (a row's re-sync or a
+    // webhook's run counts only the rows it read).
+    let runs = store
+        .sync_runs(org, None, 60)
+        .await
+        .map_err(internal("loading sync runs"))?;
+    let last_run = runs.first().map(|r| crate::runs_api::view_of(r, false));
+    let mut chart: Vec<ChartRun> = runs
+        .iter()
+        .filter(|r| {
+            r.finished_at.is_some()
+                && r.contractor_id.is_none()
+                && matches!(
+                    r.trigger.kind,
+                    TriggerKind::Manual | TriggerKind::Cli | TriggerKind::Scheduled
+                )
+                && r.totals.statuses.total() > 0
+        })
+        .take(CHART_RUNS)
+        .map(|r| ChartRun {
+            id: r.id.0,
+            label: r.started_at.format("%b %-d %H:%M").to_string(),
+            counts: counts_vec(&r.totals.statuses),
+        })
+        .collect();
+    chart.reverse();
+
+    let (deliveries, _) = store
+        .webhook_deliveries(org, 0, 1)
+        .await
+        .map_err(internal("loading webhook deliveries"))?;
+    let last_webhook = deliveries.first().map(|d| {
+        (
+            when(d.received_at),
+            crate::webhooks_api::server::state_label(d.state).to_string(),
+        )
+    });
+
+    // What to fix: blocking rules on rows that need attention, grouped by rule, then campaign.
+    let problems = store
+        .problem_counts(org)
+        .await
+        .map_err(internal("counting problems"))?;
+    let campaign_names: BTreeMap<i64, String> = store
+        .contractor_campaigns(org)
+        .await
+        .map_err(internal("listing campaigns"))?
+        .into_iter()
+        .map(|c| {
+            let name = c
+                .name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| format!("Campaign {}", c.ciq_campaign_id));
+            (c.ciq_campaign_id, name)
+        })
+        .collect();
+    let campaign_name = |id: i64| {
+        campaign_names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("Campaign {id}"))
+    };
+    let attention = ContractorStatus::NeedsAttention;
+    let mut fixes: Vec<FixGroup> = Vec::new();
+    for p in problems.iter().filter(|p| p.status == attention) {
+        let Some(kind) = problem_kind(&p.code).filter(|k| k.blocking) else {
+            continue;
+        };
+        let status = Some(attention.as_str());
+        if fixes.last().is_none_or(|g| g.code != p.code) {
+            fixes.push(FixGroup {
+                code: p.code.clone(),
+                label: kind.label.to_string(),
+                field: kind.field.to_string(),
+                fix: kind.fix.to_string(),
+                rows: 0,
+                href: rows_href(status, &p.code, None),
+                campaigns: Vec::new(),
+            });
+        }
+        if let Some(group) = fixes.last_mut() {
+            group.rows += p.rows;
+            group.campaigns.push(CampaignRows {
+                name: campaign_name(p.ciq_campaign_id),
+                rows: p.rows,
+                href: rows_href(status, &p.code, Some(p.ciq_campaign_id)),
+            });
+        }
+    }
+    for group in &mut fixes {
+        group
+            .campaigns
+            .sort_by(|a, b| b.rows.cmp(&a.rows).then_with(|| a.name.cmp(&b.name)));
+    }
+    fixes.sort_by(|a, b| b.rows.cmp(&a.rows).then_with(|| a.code.cmp(&b.code)));
+
+    // For the agency rep: agency-pay rows whose PO # is blank (synced or not).
+    let po = domain::rules::WarningCode::MissingPoNumber.as_str();
+    let rep_filter = domain::store::ContractorFilter {
+        rule: Some(po.to_string()),
+        ..Default::default()
+    };
+    let rep_page = store
+        .contractor_page(
+            org,
+            &domain::store::ContractorPageRequest {
+                filter: rep_filter,
+                limit: Some(REP_ROWS),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal("listing rows without a PO number"))?;
+    let rep_rows = rep_page
+        .rows
+        .iter()
+        .map(|r| RepRow {
+            id: r.contractor.id.0,
+            name: crate::contractors_api::server::display_name(&r.contractor),
+            campaign: crate::contractors_api::server::campaign_name(&r.contractor),
+        })
+        .collect();
+
+    Ok(OverviewData {
+        key_last4: settings
+            .api_key
+            .is_some()
+            .then(|| settings.api_key_last4.clone().unwrap_or_default()),
+        environment,
+        last_run,
+        schedule_minutes: settings.sync_interval_minutes,
+        next_scheduled: settings
+            .sync_interval_minutes
+            .and(settings.next_scheduled_at)
+            .map(when),
+        last_webhook,
+        counts: STATUSES
+            .iter()
+            .zip(counts_vec(&counts))
+            .map(|((value, label), n)| (value.to_string(), label.to_string(), n))
+            .collect(),
+        total_rows: counts.total(),
+        needs_attention: counts.get(attention),
+        fixes,
+        rep_rows,
+        rep_total: rep_page.total,
+        rep_href: rows_href(None, po, None),
+        chart,
+    })
+}

@@ -1,0 +1,346 @@
+//! Overview, the landing page: connection and sync health, rows per status with a small chart
+//! of the last full runs, and what to change in CreatorIQ, grouped by rule and campaign, each
+//! group linking to exactly those rows.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::contractors_api::ListParams;
+use crate::overview_api::{get_overview, ChartRun, FixGroup, OverviewData};
+use crate::pages::sync_runs::StateBadge;
+
+/// Campaigns listed under a rule before "and N more".
+const CAMPAIGNS_SHOWN: usize = 5;
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_overview());
+    view! {
+        <Title text="Overview"/>
+        <div class="page-head">
+            <h1>"Overview"</h1>
+            <div class="page-actions">
+                <a class="button" href="/contractors">"All contractors"</a>
+                <a class="button" rel="external" href=ListParams::default().fix_list_href()>
+                    "Export fix list"
+                </a>
+            </div>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading the overview…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(o) => Either::Left(view! { <Body o/> }),
+                    Err(e) => Either::Right(view! { <p class="error" role="alert">{e.to_string()}</p> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Body(o: OverviewData) -> impl IntoView {
+    view! {
+        <Health o=o.clone()/>
+        <div class="overview-grid">
+            <FixList o=o.clone()/>
+            <div class="overview-side">
+                <StatusCard o=o.clone()/>
+                <RepCard o/>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Health(o: OverviewData) -> impl IntoView {
+    let connection = match &o.key_last4 {
+        Some(last4) => Either::Left(view! {
+            <p><span class="ok">"Connected"</span>{format!(" · {}", o.environment)}</p>
+            <p class="muted small">
+                {if last4.is_empty() { "API key stored".to_string() } else { format!("API key ending {last4}") }}
+            </p>
+        }),
+        None => Either::Right(view! {
+            <p class="attention">"Not connected"</p>
+            <p class="small"><a href="/settings">"Store your CreatorIQ API key in Settings"</a></p>
+        }),
+    };
+    let last_run = match o.last_run.clone() {
+        Some(run) => {
+            let when = match (&run.duration, run.is_running()) {
+                (_, true) => format!("Started {} · running", run.started),
+                (Some(d), false) => format!("{} · took {d}", run.started),
+                (None, false) => run.started.clone(),
+            };
+            Either::Left(view! {
+                <p>
+                    <StateBadge run=run.clone()/>
+                    " "
+                    <a href=format!("/sync-runs/{}", run.id)>{format!("Run #{}", run.id)}</a>
+                    <span class="muted">{format!(" · {}", run.trigger)}</span>
+                </p>
+                <p class="muted small">{when}</p>
+            })
+        }
+        None => Either::Right(view! {
+            <p>"No sync yet"</p>
+            <p class="small"><a href="/contractors">"Sync now from Contractors"</a></p>
+        }),
+    };
+    let schedule = match (o.schedule_minutes, o.next_scheduled.clone()) {
+        (Some(minutes), next) => format!(
+            "Every {}{}",
+            every(minutes),
+            next.map(|n| format!(" · next {n}")).unwrap_or_default()
+        ),
+        (None, _) => "Scheduled syncs are off".to_string(),
+    };
+    let webhook = match o.last_webhook.clone() {
+        Some((at, state)) => format!("Last webhook {at} · {state}"),
+        None => "No webhook received yet".to_string(),
+    };
+    view! {
+        <section class="health" aria-label="Health">
+            <div class="card">
+                <h2>"CreatorIQ"</h2>
+                {connection}
+            </div>
+            <div class="card">
+                <h2>"Last sync"</h2>
+                {last_run}
+            </div>
+            <div class="card">
+                <h2>"Automatic syncs"</h2>
+                <p>{schedule}</p>
+                <p class="muted small"><a href="/webhooks">{webhook}</a></p>
+            </div>
+        </section>
+    }
+}
+
+/// "6 hours", "30 minutes", "day".
+fn every(minutes: u32) -> String {
+    match minutes {
+        1440 => "day".to_string(),
+        m if m % 60 == 0 && m >= 120 => format!("{} hours", m / 60),
+        60 => "hour".to_string(),
+        m => format!("{m} minutes"),
+    }
+}
+
+#[component]
+fn FixList(o: OverviewData) -> impl IntoView {
+    let heading = view! { <h2 id="fix-heading">"What to fix in CreatorIQ"</h2> };
+    if o.fixes.is_empty() {
+        let text = if o.total_rows == 0 {
+            "Nothing yet: problems appear here after the first sync."
+        } else {
+            "Nothing to fix: no row needs attention."
+        };
+        return view! {
+            <section class="card fixes" aria-labelledby="fix-heading">
+                {heading}
+                <p class="muted">{text}</p>
+            </section>
+        }
+        .into_any();
+    }
+    let intro = format!(
+        "{} {} attention. Change these fields in CreatorIQ, then sync again; each group opens \
+         its rows in the contractors list.",
+        o.needs_attention,
+        if o.needs_attention == 1 {
+            "row needs"
+        } else {
+            "rows need"
+        }
+    );
+    view! {
+        <section class="card fixes" aria-labelledby="fix-heading">
+            {heading}
+            <p class="muted small">{intro}</p>
+            <ul class="fix-groups">
+                {o.fixes.into_iter().map(|g| view! { <Group g/> }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Group(g: FixGroup) -> impl IntoView {
+    let more = g.campaigns.len().saturating_sub(CAMPAIGNS_SHOWN);
+    let rows = rows_text(g.rows);
+    view! {
+        <li class="fix-group" data-code=g.code.clone()>
+            <div class="fix-head">
+                <a class="fix-label" href=g.href.clone()>{g.label.clone()}</a>
+                <a class="fix-count" href=g.href.clone()
+                    aria-label=format!("{rows} with {}", g.label.to_lowercase())>{rows.clone()}</a>
+            </div>
+            <p class="fix-field">"CreatorIQ field: " <code>{g.field.clone()}</code></p>
+            <p class="fix-hint">{g.fix.clone()}</p>
+            <ul class="fix-campaigns" aria-label=format!("Campaigns with {}", g.label.to_lowercase())>
+                {g.campaigns
+                    .into_iter()
+                    .take(CAMPAIGNS_SHOWN)
+                    .map(|c| view! {
+                        <li>
+                            <a href=c.href>{c.name}</a>
+                            <span class="muted">{format!(" {}", c.rows)}</span>
+                        </li>
+                    })
+                    .collect_view()}
+                {(more > 0).then(|| view! {
+                    <li><a href=g.href>{format!("and {more} more campaigns")}</a></li>
+                })}
+            </ul>
+        </li>
+    }
+}
+
+fn rows_text(n: u64) -> String {
+    if n == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{n} rows")
+    }
+}
+
+#[component]
+fn StatusCard(o: OverviewData) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="status-heading">
+            <h2 id="status-heading">"Rows by status"</h2>
+            <ul class="status-counts">
+                {o.counts
+                    .iter()
+                    .map(|(status, label, n)| view! {
+                        <li>
+                            <span class=format!("swatch status-{status}") aria-hidden="true"></span>
+                            <a href=format!("/contractors?status={status}")>{label.clone()}</a>
+                            <span class="num">{n.to_string()}</span>
+                        </li>
+                    })
+                    .collect_view()}
+                <li class="total">
+                    <span class="swatch" aria-hidden="true"></span>
+                    <a href="/contractors">"All rows"</a>
+                    <span class="num">{o.total_rows.to_string()}</span>
+                </li>
+            </ul>
+            <StatusChart runs=o.chart labels=o.counts.iter().map(|(s, l, _)| (s.clone(), l.clone())).collect()/>
+        </section>
+    }
+}
+
+/// Stacked bars, one per full run, oldest on the left: server-rendered SVG, no script.
+#[component]
+fn StatusChart(runs: Vec<ChartRun>, labels: Vec<(String, String)>) -> impl IntoView {
+    if runs.len() < 2 {
+        return view! {
+            <p class="muted small">"A chart of the last runs appears after two full syncs."</p>
+        }
+        .into_any();
+    }
+    const W: f64 = 320.0;
+    const H: f64 = 120.0;
+    let max = runs
+        .iter()
+        .map(|r| r.counts.iter().sum::<u64>())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let slot = W / runs.len() as f64;
+    let bar = (slot * 0.7).min(28.0);
+    let first = runs.first().map(|r| r.label.clone()).unwrap_or_default();
+    let last = runs.last().map(|r| r.label.clone()).unwrap_or_default();
+    let summary = runs
+        .last()
+        .map(|r| {
+            labels
+                .iter()
+                .zip(&r.counts)
+                .filter(|(_, n)| **n > 0)
+                .map(|((_, l), n)| format!("{l} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let bars = runs
+        .iter()
+        .enumerate()
+        .map(|(i, run)| {
+            let x = i as f64 * slot + (slot - bar) / 2.0;
+            let mut y = H;
+            let segments = run
+                .counts
+                .iter()
+                .zip(&labels)
+                .filter(|(n, _)| **n > 0)
+                .map(|(n, (status, label))| {
+                    let h = *n as f64 / max * H;
+                    y -= h;
+                    view! {
+                        <rect class=format!("bar status-{status}") x=format!("{x:.1}")
+                            y=format!("{y:.1}") width=format!("{bar:.1}") height=format!("{h:.1}")>
+                            <title>{format!("Run #{} ({}): {label} {n}", run.id, run.label)}</title>
+                        </rect>
+                    }
+                })
+                .collect_view();
+            view! { <g>{segments}</g> }
+        })
+        .collect_view();
+    view! {
+        <figure class="status-chart">
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-labelledby="chart-title chart-desc"
+                preserveAspectRatio="none">
+                <title id="chart-title">{format!("Rows per status over the last {} full syncs", runs.len())}</title>
+                <desc id="chart-desc">{format!("Latest: {summary}.")}</desc>
+                {bars}
+            </svg>
+            <figcaption class="muted small">
+                <span>{first}</span>
+                <span>{last}</span>
+            </figcaption>
+        </figure>
+    }
+    .into_any()
+}
+
+#[component]
+fn RepCard(o: OverviewData) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="rep-heading">
+            <h2 id="rep-heading">"For the agency rep: PO # missing"</h2>
+            {if o.rep_total == 0 {
+                Either::Left(view! {
+                    <p class="muted small">"Every agency-pay row has a PO number."</p>
+                })
+            } else {
+                Either::Right(view! {
+                    <p class="muted small">
+                        "Agency Pay is true but PO # (CustomField3) is blank: the agency's invoice \
+                         will carry no purchase order number. Ask the agency rep for these."
+                    </p>
+                    <ul class="rep-rows">
+                        {o.rep_rows
+                            .into_iter()
+                            .map(|r| view! {
+                                <li>
+                                    <a href=format!("/contractors/{}", r.id)>{r.name}</a>
+                                    <span class="muted">{format!(" · {}", r.campaign)}</span>
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                    <p class="small">
+                        <a href=o.rep_href.clone()>{format!("All {} in the contractors list", rows_text(o.rep_total))}</a>
+                    </p>
+                })
+            }}
+        </section>
+    }
+}
