@@ -71,7 +71,13 @@ const FUNCTIONS: &[Entry] = &[
             ("confirm", "some password 1"),
         ],
     ),
+    ("overview", Access::Member, &[]),
     ("list_contractors", Access::Member, &[]),
+    (
+        "resync_selected",
+        Access::Member,
+        &[("ids", "{contractor}")],
+    ),
     ("start_sync", Access::Member, &[]),
     ("sync_progress", Access::Member, &[("run", "{run}")]),
     (
@@ -144,6 +150,7 @@ const PAGES: &[(&str, Access)] = &[
     ("/login", Access::Public),
     ("/apply/{token}", Access::Public),
     ("/welcome/{token}", Access::Public),
+    ("/", Access::Member),
     ("/contractors", Access::Member),
     ("/contractors/{contractor}", Access::Member),
     ("/sync-runs", Access::Member),
@@ -155,6 +162,7 @@ const PAGES: &[(&str, Access)] = &[
     ("/account", Access::Member),
     ("/contractors.csv", Access::Member),
     ("/audit.csv", Access::Admin),
+    ("/fix-list.csv", Access::Member),
 ];
 
 struct Ids {
