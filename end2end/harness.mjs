@@ -1,7 +1,7 @@
 // Starts a real dashboard (release build) on a free port with its own SQLite file, and a
 // headless Debian Chromium driven by playwright-core. Each test file gets a fresh server.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -16,6 +16,7 @@ mkdirSync(screenshotDir, { recursive: true });
 const bin = process.env.DASHBOARD_BIN ?? join(repo, 'target/release/dashboard');
 const sandboxBin = process.env.SANDBOX_BIN ?? join(dirname(bin), 'ciq-sandbox');
 const siteRoot = process.env.SITE_ROOT ?? join(repo, 'target/site');
+const axePath = join(here, 'node_modules/axe-core/axe.min.js');
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -136,6 +137,55 @@ export async function hydrated(page) {
   await page.waitForSelector('body[data-hydrated="true"]');
 }
 
+/**
+ * Runs axe-core (WCAG 2.x A and AA rules) on the page as it is and returns its serious and
+ * critical violations, each as "rule: what, where" for an assertion message.
+ */
+export async function accessibilityProblems(page) {
+  // Evaluated through the browser's debugging protocol: the pages' Content Security Policy
+  // (rightly) refuses injected script tags.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.evaluate(readFileSync(axePath, 'utf8'));
+  }
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
+}
+
+/** Fails when the page scrolls sideways at its current viewport width. */
+export async function assertNoSidewaysScroll(page, what) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  if (scroll > client) {
+    throw new Error(`${what}: the page is ${scroll} px wide in a ${client} px window`);
+  }
+}
+
+/** A screenshot at each laptop size the dashboard is checked at (1280 x 800, 1440 x 900). */
+export async function screenshotsAtLaptopSizes(page, name) {
+  for (const [width, height] of [[1280, 800], [1440, 900]]) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(100);
+    await assertNoSidewaysScroll(page, `${name} at ${width} px`);
+    await screenshot(page, `${name}-${width}`);
+  }
+  await page.setViewportSize({ width: 1366, height: 860 });
+}
+
 export async function screenshot(page, name) {
   const path = join(screenshotDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
@@ -157,7 +207,7 @@ export async function signIn(page, url, email, password) {
 export async function openAs(browser, page, url, who, path) {
   await browser.context.clearCookies();
   await signIn(page, url, who.email, who.password);
-  await page.waitForURL(`${url}/contractors`);
+  await page.waitForURL(`${url}/`);
   await page.goto(`${url}${path}`);
   await hydrated(page);
 }

@@ -56,8 +56,8 @@ if [ "${1:-}" = browser ]; then
     need_root apt-get update -qq
     need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
   fi
-  if [ ! -d "$root_dir/end2end/node_modules/playwright-core" ]; then
-    say "Installing the browser-test driver (playwright-core)"
+  if [ ! -d "$root_dir/end2end/node_modules/playwright-core" ] || [ ! -d "$root_dir/end2end/node_modules/axe-core" ]; then
+    say "Installing the browser-test driver (playwright-core) and axe-core"
     (cd "$root_dir/end2end" && npm ci --no-audit --no-fund --silent)
   fi
 fi

@@ -217,6 +217,31 @@ async fn list_figures(store: &dyn Store, org: OrgId, rows: u64) -> Vec<(&'static
             })
             .await,
         ),
+        (
+            "one rule, needs attention",
+            p50(runs, || {
+                page_view(
+                    store,
+                    org,
+                    ContractorFilter {
+                        status: Some(ContractorStatus::NeedsAttention),
+                        rule: Some("invalid_base_pay".to_string()),
+                        ..ContractorFilter::default()
+                    },
+                    ContractorSort::Name,
+                    false,
+                    0,
+                )
+            })
+            .await,
+        ),
+        (
+            "overview: problems per rule and campaign",
+            p50(runs, || async {
+                store.problem_counts(org).await.expect("problem counts");
+            })
+            .await,
+        ),
     ]
 }
 

@@ -27,10 +27,14 @@ after(async () => {
 test('a creator opens the application link and submits; the dashboard shows it; old links expire', async () => {
   const page = await operator.newPage();
   await signIn(page, dash.url, admin.email, admin.password);
-  await page.waitForURL(`${dash.url}/contractors`);
+  await page.waitForURL(`${dash.url}/`);
+  // The list has a Copy link button; the contractor page shows the link itself.
   await page.goto(`${dash.url}/contractors?q=scenario%20clean`);
   const row = page.locator('tr[data-status]', { has: page.getByRole('link', { name: 'Scenario Clean', exact: true }) });
-  const link = await row.locator('.link-field').inputValue();
+  await row.getByRole('link', { name: 'Scenario Clean' }).click();
+  await page.waitForURL(/\/contractors\/\d+$/);
+  const link = await page.locator('.copy-link .link-field').first().inputValue();
+  await page.goto(`${dash.url}/contractors?q=scenario%20clean`);
   assert.match(await row.locator('.link-state').innerText(), /Not opened yet/);
 
   const applyPage = await creator.newPage();

@@ -42,10 +42,15 @@ test('a wrong password shows an error and stays on sign-in', async () => {
   await page.close();
 });
 
-test('the right password lands on Contractors; sign-out returns to sign-in', async () => {
+test('the right password lands on the Overview; sign-out returns to sign-in', async () => {
   const page = await browser.newPage();
   await signIn(page, dash.url, admin.email, admin.password);
-  await page.waitForURL(`${dash.url}/contractors`);
+  await page.waitForURL(`${dash.url}/`);
+  await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+  await page.getByText('Not connected').waitFor();
+  await page.getByText('Nothing yet: problems appear here after the first sync.').waitFor();
+  await screenshot(page, 'overview-empty');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contractors' }).click();
   await page.getByRole('heading', { name: 'Contractors', level: 1 }).waitFor();
   await page.getByText('No contractors yet').waitFor();
   await page.getByText(admin.name).waitFor();

@@ -17,7 +17,8 @@ before(async () => {
   await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: dash.url });
   page = await browser.newPage();
   await signIn(page, dash.url, admin.email, admin.password);
-  await page.waitForURL(`${dash.url}/contractors`);
+  await page.waitForURL(`${dash.url}/`);
+  await page.goto(`${dash.url}/contractors`);
 });
 
 after(async () => {
@@ -47,9 +48,15 @@ test('Sync now shows live progress, then the scenario creators with their status
   assert.equal(await rowOf('Scenario Not Accepted').getAttribute('data-status'), 'not_accepted');
   const missingEmail = rowOf('Scenario Missing Email');
   assert.equal(await missingEmail.getAttribute('data-status'), 'needs_attention');
-  assert.match(await missingEmail.locator('.messages').innerText(), /email/i);
+  assert.match(await missingEmail.locator('.messages').innerText(), /Email missing/);
+  // A problem is a short label; opening it gives the message and the fix.
   const dollar = rowOf('Scenario Base Pay Dollar Sign');
-  assert.match(await dollar.locator('.messages').innerText(), /CustomField10/);
+  const problem = dollar.locator('details.problem').first();
+  assert.equal(await problem.locator('summary').innerText(), 'Base pay not a number');
+  assert.equal(await problem.locator('.message').isVisible(), false);
+  await problem.locator('summary').click();
+  assert.match(await problem.locator('.message').innerText(), /CustomField10/);
+  assert.match(await problem.locator('.hint').innerText(), /plain number/i);
 });
 
 test('status tabs, campaign filter, search and pagination live in the URL', async () => {
@@ -101,11 +108,10 @@ test('copy link puts the application link on the clipboard; Re-sync shows the ne
   await page.goto(`${dash.url}/contractors?q=scenario%20clean`);
   await hydrated(page);
   const row = rowOf('Scenario Clean');
-  const link = await row.locator('.link-field').inputValue();
+  await row.getByRole('button', { name: /for Scenario Clean$/ }).click();
+  await row.getByRole('button', { name: /for Scenario Clean$/ }).filter({ hasText: 'Copied' }).waitFor();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
   assert.match(link, /\/apply\/[A-Za-z0-9_-]{43}$/);
-  await row.getByRole('button', { name: 'Copy link' }).click();
-  await row.getByRole('button', { name: 'Copied' }).waitFor();
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
 
   await row.getByRole('button', { name: 'Re-sync Scenario Clean' }).click();
   await row.locator('.resync-result').waitFor();
@@ -116,5 +122,7 @@ test('copy link puts the application link on the clipboard; Re-sync shows the ne
   await page.getByRole('heading', { name: 'Mapped fields' }).waitFor();
   await page.getByText('All checks passed.').waitFor();
   assert.match(await page.locator('table.fields').innerText(), /CustomField8/);
+  // The copied link is the one the contractor page shows.
+  assert.equal(await page.locator('.copy-link .link-field').first().inputValue(), link);
   await screenshot(page, 'contractor-detail');
 });

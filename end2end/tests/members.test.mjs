@@ -57,7 +57,7 @@ test('an admin adds a member, who chooses a password with the one-time link; rol
   await welcome.getByText('The two new passwords are not the same.').waitFor();
   await welcome.getByLabel('New password again').fill(newcomer.password);
   await welcome.getByRole('button', { name: 'Save password and sign in' }).click();
-  await welcome.waitForURL(`${dash.url}/contractors`);
+  await welcome.waitForURL(`${dash.url}/`);
   await hydrated(welcome);
   // A viewer sees no Members or Audit log in the navigation.
   const nav = welcome.getByRole('navigation', { name: 'Main' });

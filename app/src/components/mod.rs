@@ -59,10 +59,10 @@ pub fn CopyLink(url: String, #[prop(optional)] label: Option<String>) -> impl In
     }
 }
 
-/// A "Copy link" button alone, for tables where the URL itself would not fit: `label` names
-/// whose link it copies for screen readers.
+/// A "Copy link" button alone, for tables where the URL itself would not fit. `whose` names
+/// whose link it copies for screen readers ("Copy link for Ann Lee"), after the visible words.
 #[component]
-pub fn CopyButton(url: String, label: String) -> impl IntoView {
+pub fn CopyButton(url: String, whose: String) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let on_click = move |_| {
         let text = url.clone();
@@ -71,12 +71,13 @@ pub fn CopyButton(url: String, label: String) -> impl IntoView {
         });
     };
     view! {
-        <button type="button" class="small copy-button" on:click=on_click aria-label=label>
+        <button type="button" class="small copy-button" on:click=on_click>
             {move || match copied.get() {
                 Some(true) => "Copied",
                 Some(false) => "Copy failed",
                 None => "Copy link",
             }}
+            <span class="sr-only">{format!(" for {whose}")}</span>
         </button>
         <span class="sr-only" role="status">
             {move || match copied.get() {

@@ -571,7 +571,7 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
             <td>
                 {match (row.link_url.clone(), row.link_state.clone()) {
                     (Some(url), Some(state)) => Either::Left(view! {
-                        <CopyButton url label=format!("Copy the application link for {}", row.name)/>
+                        <CopyButton url whose=row.name.clone()/>
                         <div class=format!("link-state link-{state}")>{link_state_label(&state)}</div>
                     }),
                     _ => Either::Right(view! { <span class="muted">"No link"</span> }),
