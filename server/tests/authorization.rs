@@ -7,10 +7,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use ciq_sandbox::{SandboxConfig, PARTNER1_KEY};
-use common::{TestServer, EMAIL, PASSWORD};
+use common::TestServer;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -213,28 +211,9 @@ async fn every_function_and_page_refuses_whom_it_must_and_leaks_nothing_across_o
     );
 
     // The first organization: synced from the sandbox, with a viewer.
-    let sandbox = ciq_sandbox::spawn(SandboxConfig::tiny()).await.unwrap();
-    let environments = format!("https://apis.creatoriq.com,{}", sandbox.base_url);
-    let server = TestServer::start_with_env(&[("CREATORIQ_BASE_URLS", &environments)]).await;
-    let admin = server.sign_in(EMAIL, PASSWORD).await;
-    server
-        .call(
-            &admin,
-            "settings/save_key",
-            &[
-                ("api_key", PARTNER1_KEY),
-                ("environment", &sandbox.base_url),
-            ],
-        )
-        .await;
+    let (sandbox, server, admin) = common::with_sandbox().await;
     let run = server.call(&admin, "start_sync", &[]).await;
-    for _ in 0..300 {
-        let progress = server.call(&admin, "sync_progress", &[("run", &run)]).await;
-        if !progress.contains("\"running\"") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server.wait_for_run(&admin, &run).await;
     let list: Value =
         serde_json::from_str(&server.call(&admin, "list_contractors", &[]).await).unwrap();
     let first = &list["rows"][0];

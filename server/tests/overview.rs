@@ -5,25 +5,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use ciq_sandbox::{SandboxConfig, PARTNER1_KEY};
+use ciq_sandbox::PARTNER1_KEY;
 use common::{TestServer, EMAIL, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-async fn wait_for_run(server: &TestServer, client: &reqwest::Client, run: &str) -> Value {
-    for _ in 0..600 {
-        let progress: Value =
-            serde_json::from_str(&server.call(client, "sync_progress", &[("run", run)]).await)
-                .unwrap();
-        if progress["state"] != "running" {
-            return progress;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("run {run} did not finish");
-}
 
 async fn list(server: &TestServer, client: &reqwest::Client, form: &[(&str, &str)]) -> Value {
     serde_json::from_str(&server.call(client, "list_contractors", form).await).unwrap()
@@ -42,31 +28,20 @@ fn args_of(href: &str) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_groups_match_the_filtered_list_and_the_fix_list() {
-    let sandbox = ciq_sandbox::spawn(SandboxConfig::tiny()).await.unwrap();
-    let environments = format!("https://apis.creatoriq.com,{}", sandbox.base_url);
-    let server = TestServer::start_with_env(&[("CREATORIQ_BASE_URLS", &environments)]).await;
-    let admin = server.sign_in(EMAIL, PASSWORD).await;
-
     // Before anything is connected: the overview says so and lists nothing to fix.
+    let server = TestServer::start().await;
+    let admin = server.sign_in(EMAIL, PASSWORD).await;
     let empty: Value = serde_json::from_str(&server.call(&admin, "overview", &[]).await).unwrap();
     assert!(empty["key_last4"].is_null());
     assert!(empty["last_run"].is_null());
     assert_eq!(empty["fixes"], Value::Array(vec![]));
     assert_eq!(empty["total_rows"], 0);
+    server.stop().await;
 
-    server
-        .call(
-            &admin,
-            "settings/save_key",
-            &[
-                ("api_key", PARTNER1_KEY),
-                ("environment", &sandbox.base_url),
-            ],
-        )
-        .await;
+    let (sandbox, server, admin) = common::with_sandbox().await;
     for _ in 0..2 {
         let run = server.call(&admin, "start_sync", &[]).await;
-        wait_for_run(&server, &admin, &run).await;
+        server.wait_for_run(&admin, &run).await;
     }
 
     let o: Value = serde_json::from_str(&server.call(&admin, "overview", &[]).await).unwrap();
@@ -252,7 +227,7 @@ async fn the_overview_groups_match_the_filtered_list_and_the_fix_list() {
     let run = server
         .call(&admin, "resync_selected", &[("ids", &ids.join(","))])
         .await;
-    let done = wait_for_run(&server, &admin, &run).await;
+    let done = server.wait_for_run(&admin, &run).await;
     assert_eq!(done["selected_rows"], true);
     assert_eq!(done["campaigns_total"], 3);
     assert_eq!(done["campaigns_done"], 3);

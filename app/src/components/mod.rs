@@ -29,40 +29,19 @@ pub fn link_state_label(state: &str) -> &'static str {
 /// button that puts it on the clipboard.
 #[component]
 pub fn CopyLink(url: String, #[prop(optional)] label: Option<String>) -> impl IntoView {
-    let copied = RwSignal::new(None::<bool>);
-    let text = url.clone();
-    let on_click = move |_| {
-        let text = text.clone();
-        leptos::task::spawn_local(async move {
-            copied.set(Some(copy_to_clipboard(&text).await));
-        });
-    };
     let label = label.unwrap_or_else(|| "Application link".to_string());
     view! {
         <span class="copy-link">
-            <input type="text" readonly value=url aria-label=label class="link-field"/>
-            <button type="button" class="small" on:click=on_click>
-                {move || match copied.get() {
-                    Some(true) => "Copied",
-                    Some(false) => "Copy failed",
-                    None => "Copy link",
-                }}
-            </button>
-            <span class="sr-only" role="status">
-                {move || match copied.get() {
-                    Some(true) => "Link copied to the clipboard",
-                    Some(false) => "Could not copy; select the link and copy it",
-                    None => "",
-                }}
-            </span>
+            <input type="text" readonly value=url.clone() aria-label=label class="link-field"/>
+            <CopyButton url/>
         </span>
     }
 }
 
-/// A "Copy link" button alone, for tables where the URL itself would not fit. `whose` names
+/// A "Copy link" button; alone in tables where the URL itself would not fit, with `whose` naming
 /// whose link it copies for screen readers ("Copy link for Ann Lee"), after the visible words.
 #[component]
-pub fn CopyButton(url: String, whose: String) -> impl IntoView {
+pub fn CopyButton(url: String, #[prop(optional)] whose: Option<String>) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let on_click = move |_| {
         let text = url.clone();
@@ -77,12 +56,12 @@ pub fn CopyButton(url: String, whose: String) -> impl IntoView {
                 Some(false) => "Copy failed",
                 None => "Copy link",
             }}
-            <span class="sr-only">{format!(" for {whose}")}</span>
+            {whose.map(|w| view! { <span class="sr-only">{format!(" for {w}")}</span> })}
         </button>
         <span class="sr-only" role="status">
             {move || match copied.get() {
                 Some(true) => "Link copied to the clipboard",
-                Some(false) => "Could not copy; open the contractor to select the link",
+                Some(false) => "Could not copy; select the link and copy it",
                 None => "",
             }}
         </span>

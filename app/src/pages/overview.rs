@@ -89,6 +89,9 @@ fn Health(o: OverviewData) -> impl IntoView {
         }),
     };
     let schedule = match (o.schedule_minutes, o.next_scheduled.clone()) {
+        (Some(minutes), _) if o.key_last4.is_none() => {
+            format!("Every {} once CreatorIQ is connected", every(minutes))
+        }
         (Some(minutes), next) => format!(
             "Every {}{}",
             every(minutes),
@@ -316,9 +319,12 @@ fn RepCard(o: OverviewData) -> impl IntoView {
         <section class="card" aria-labelledby="rep-heading">
             <h2 id="rep-heading">"For the agency rep: PO # missing"</h2>
             {if o.rep_total == 0 {
-                Either::Left(view! {
-                    <p class="muted small">"Every agency-pay row has a PO number."</p>
-                })
+                let text = if o.total_rows == 0 {
+                    "Rows whose agency pays but whose PO # is blank appear here after a sync."
+                } else {
+                    "Every agency-pay row has a PO number."
+                };
+                Either::Left(view! { <p class="muted small">{text}</p> })
             } else {
                 Either::Right(view! {
                     <p class="muted small">

@@ -515,8 +515,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<StatusCounts>;
     /// The organization's campaigns, by name, for the list's campaign filter.
     async fn contractor_campaigns(&self, org: OrgId) -> StoreResult<Vec<CampaignOption>>;
-    /// Rows per problem, campaign and status, among rows that need attention or are synced
-    /// (removed, exempt and not-accepted rows need no fix): the overview's "what to fix".
+    /// Rows needing attention per problem and campaign (synced, removed, exempt and
+    /// not-accepted rows need no fix): the overview's "what to fix".
     async fn problem_counts(&self, org: OrgId) -> StoreResult<Vec<ProblemCount>>;
 
     // --- Settings and runs pages ---
@@ -588,14 +588,6 @@ pub struct ContractorFilter {
     pub search: Option<String>,
     /// Rows carrying this problem: a rule code (`missing_po_contact_email`) or a warning code.
     pub rule: Option<String>,
-}
-
-impl ContractorFilter {
-    /// Whether a count must read the matching rows (the stored per-status counts know nothing
-    /// of searches and problems).
-    pub(crate) fn needs_counting(&self) -> bool {
-        self.rule.is_some() || self.search.as_deref().is_some_and(|s| !s.trim().is_empty())
-    }
 }
 
 /// Rows of one campaign and status carrying one problem (a rule or warning code).

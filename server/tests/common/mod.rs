@@ -218,6 +218,20 @@ impl TestServer {
         self.sign_in(OTHER_EMAIL, OTHER_PASSWORD).await
     }
 
+    /// Waits for a sync run to end; its last progress.
+    pub async fn wait_for_run(&self, client: &reqwest::Client, run: &str) -> serde_json::Value {
+        for _ in 0..600 {
+            let progress: serde_json::Value =
+                serde_json::from_str(&self.call(client, "sync_progress", &[("run", run)]).await)
+                    .unwrap();
+            if progress["state"] != "running" {
+                return progress;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("run {run} did not finish");
+    }
+
     pub async fn stop(mut self) {
         self.stop.take().unwrap().send(()).unwrap();
         self.task.await.unwrap().unwrap();
@@ -231,4 +245,26 @@ pub fn session_cookie(resp: &reqwest::Response) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("dashboard_session="))
         .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// A tiny CreatorIQ sandbox, a server allowed to use it, and the first organization's admin
+/// signed in with the sandbox key saved (nothing synced yet).
+pub async fn with_sandbox() -> (ciq_sandbox::RunningSandbox, TestServer, reqwest::Client) {
+    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
+        .await
+        .unwrap();
+    let environments = format!("https://apis.creatoriq.com,{}", sandbox.base_url);
+    let server = TestServer::start_with_env(&[("CREATORIQ_BASE_URLS", &environments)]).await;
+    let admin = server.sign_in(EMAIL, PASSWORD).await;
+    server
+        .call(
+            &admin,
+            "settings/save_key",
+            &[
+                ("api_key", ciq_sandbox::PARTNER1_KEY),
+                ("environment", &sandbox.base_url),
+            ],
+        )
+        .await;
+    (sandbox, server, admin)
 }
