@@ -484,7 +484,7 @@ fn check_flags(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
             out.push(RuleFailure {
                 code: RuleCode::InvalidFlag,
                 field: source.to_string(),
-                message: format!("{name} is {err}."),
+                message: format!("{name} cannot be read: {err}."),
                 hint: format!(
                     "In the creator's Creator Attributes in CreatorIQ, set {name} to {meaning}."
                 ),

@@ -415,7 +415,11 @@ fn payment_amount_missing_zero_negative_or_unreadable() {
 fn invalid_flags_name_their_field() {
     let f = Fixture::valid().field(7, Some("maybe"));
     let failure = only(&f, RuleCode::InvalidFlag, "CustomField7");
-    assert!(failure.message.contains("maybe"));
+    assert_eq!(
+        failure.message,
+        "Agency Pay (CustomField7) cannot be read: \"maybe\" is not one of true, false, yes, \
+         no, 1 or 0."
+    );
 
     let f = Fixture::valid().field(9, Some("sure"));
     let failure = only(&f, RuleCode::InvalidFlag, "CustomField9");
