@@ -177,9 +177,8 @@ fn has_search(filter: &ContractorFilter) -> bool {
         .is_some_and(|s| !s.trim().is_empty())
 }
 
-/// Rows per status matching a filter without a search, from what the triggers keep: the
-/// per-status counts (migration 0006), or for a problem the problems table (migration 0013),
-/// whose index holds organization, code, status and campaign.
+/// Rows per status matching a filter without a search, from the counts the triggers keep: per
+/// status and campaign (migration 0006), or per problem, status and campaign (migration 0014).
 async fn counts_without_search(
     pool: &Pool,
     org: OrgId,
@@ -189,7 +188,7 @@ async fn counts_without_search(
         return stored_counts(pool, org, filter.campaign).await;
     };
     let mut sql = String::from(
-        "SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM contractor_problems \
+        "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM contractor_problem_counts \
          WHERE org_id = $1 AND code = $2",
     );
     if filter.campaign.is_some() {
@@ -483,11 +482,11 @@ pub(super) async fn campaigns(pool: &Pool, org: OrgId) -> StoreResult<Vec<Campai
 
 pub(super) async fn problem_counts(pool: &Pool, org: OrgId) -> StoreResult<Vec<ProblemCount>> {
     let rows = sqlx::query(
-        // Grouped in the index's order (organization, code, status, campaign): read in one
-        // pass, no sort.
-        "SELECT code, ciq_campaign_id, status, CAST(COUNT(*) AS BIGINT) AS n \
-         FROM contractor_problems WHERE org_id = $1 AND status = 'needs_attention' \
-         GROUP BY code, status, ciq_campaign_id ORDER BY code, status, ciq_campaign_id",
+        // Kept per problem, status and campaign by triggers (migration 0014).
+        "SELECT code, ciq_campaign_id, status, CAST(n AS BIGINT) AS n \
+         FROM contractor_problem_counts \
+         WHERE org_id = $1 AND status = 'needs_attention' AND n > 0 \
+         ORDER BY code, ciq_campaign_id",
     )
     .bind(org.0)
     .fetch_all(pool)
