@@ -196,7 +196,11 @@ fn Group(g: FixGroup) -> impl IntoView {
                     })
                     .collect_view()}
                 {(more > 0).then(|| view! {
-                    <li><a href=g.href>{format!("and {more} more campaigns")}</a></li>
+                    <li><a href=g.href>{if more == 1 {
+                        "and 1 more campaign".to_string()
+                    } else {
+                        format!("and {more} more campaigns")
+                    }}</a></li>
                 })}
             </ul>
         </li>
