@@ -440,10 +440,13 @@ pub mod server {
     }
 
     pub fn campaign_name(c: &ContractorListItem) -> String {
-        c.campaign_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| format!("Campaign {}", c.ciq_campaign_id))
+        campaign_label(c.ciq_campaign_id, c.campaign_name.as_deref())
+    }
+
+    /// A campaign's name, or "Campaign {id}" when CreatorIQ gave it none.
+    pub fn campaign_label(ciq_campaign_id: i64, name: Option<&str>) -> String {
+        name.filter(|n| !n.trim().is_empty())
+            .map_or_else(|| format!("Campaign {ciq_campaign_id}"), str::to_string)
     }
 
     pub fn message_view(code: &str, field: &str, message: &str, hint: &str) -> MessageView {
@@ -590,10 +593,7 @@ pub async fn list_contractors(
         .into_iter()
         .map(|c| CampaignChoice {
             id: c.ciq_campaign_id,
-            name: c
-                .name
-                .filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| format!("Campaign {}", c.ciq_campaign_id)),
+            name: server::campaign_label(c.ciq_campaign_id, c.name.as_deref()),
         })
         .collect();
     let running_run = store

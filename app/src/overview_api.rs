@@ -97,7 +97,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
     use domain::rules::problem_kind;
     use domain::store::{ContractorStatus, TriggerKind};
 
-    use crate::contractors_api::server::{counts_vec, when};
+    use crate::contractors_api::server::{campaign_label, counts_vec, when};
     use crate::contractors_api::STATUSES;
 
     let member = crate::ssr::current_member().await?;
@@ -163,25 +163,15 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         .problem_counts(org)
         .await
         .map_err(internal("counting problems"))?;
-    let campaign_names: BTreeMap<i64, String> = store
+    let campaign_names: BTreeMap<i64, Option<String>> = store
         .contractor_campaigns(org)
         .await
         .map_err(internal("listing campaigns"))?
         .into_iter()
-        .map(|c| {
-            let name = c
-                .name
-                .filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| format!("Campaign {}", c.ciq_campaign_id));
-            (c.ciq_campaign_id, name)
-        })
+        .map(|c| (c.ciq_campaign_id, c.name))
         .collect();
-    let campaign_name = |id: i64| {
-        campaign_names
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| format!("Campaign {id}"))
-    };
+    let campaign_name =
+        |id: i64| campaign_label(id, campaign_names.get(&id).and_then(|n| n.as_deref()));
     let attention = ContractorStatus::NeedsAttention;
     let mut fixes: Vec<FixGroup> = Vec::new();
     for p in problems.iter().filter(|p| p.status == attention) {
