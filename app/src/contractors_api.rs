@@ -139,20 +139,21 @@ impl ListParams {
 
     /// The CSV export of the same rows (every page).
     pub fn csv_href(&self) -> String {
-        let all_pages = ListParams {
-            page: 1,
-            ..self.clone()
-        };
-        format!("/contractors.csv{}", all_pages.query_string())
+        self.export_href("/contractors.csv")
     }
 
     /// The fix list of the same rows (those needing attention), every page.
     pub fn fix_list_href(&self) -> String {
+        self.export_href("/fix-list.csv")
+    }
+
+    /// `path` under these filters and order, every page.
+    fn export_href(&self, path: &str) -> String {
         let all_pages = ListParams {
             page: 1,
             ..self.clone()
         };
-        format!("/fix-list.csv{}", all_pages.query_string())
+        format!("{path}{}", all_pages.query_string())
     }
 
     pub fn with_status(&self, status: Option<&str>) -> ListParams {
