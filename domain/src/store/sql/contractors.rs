@@ -199,11 +199,17 @@ async fn counts_without_search(
     if let Some(campaign) = filter.campaign {
         query = query.bind(campaign);
     }
+    counts_from(&query.fetch_all(pool).await?)
+}
+
+/// Rows of `status, n` (`n` may be NULL: none) as counts per status.
+fn counts_from(rows: &[DbRow]) -> StoreResult<StatusCounts> {
     let mut counts = StatusCounts::default();
-    for r in query.fetch_all(pool).await? {
+    for r in rows {
+        let n: Option<i64> = r.get("n");
         counts.add(
             status_of(r.get("status"))?,
-            u64::try_from(r.get::<i64, _>("n")).unwrap_or(0),
+            n.map_or(0, |n| u64::try_from(n).unwrap_or(0)),
         );
     }
     Ok(counts)
@@ -238,15 +244,7 @@ async fn stored_counts(
             .await?
         }
     };
-    let mut counts = StatusCounts::default();
-    for r in rows {
-        let n: Option<i64> = r.get("n");
-        counts.add(
-            status_of(r.get("status"))?,
-            n.map_or(0, |n| u64::try_from(n).unwrap_or(0)),
-        );
-    }
-    Ok(counts)
+    counts_from(&rows)
 }
 
 /// A bound value of a dynamically built query.
@@ -451,16 +449,7 @@ pub(super) async fn filter_counts(
     }
     let (from_where_sql, args) = from_where(org, filter, false);
     let sql = format!("SELECT k.status, COUNT(*) AS n FROM {from_where_sql} GROUP BY k.status");
-    let rows = bind_all(sqlx::query(&sql), &args).fetch_all(pool).await?;
-    let mut counts = StatusCounts::default();
-    for r in rows {
-        let status: String = r.get("status");
-        let status = ContractorStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("contractor status {status:?}")))?;
-        let n: i64 = r.get("n");
-        counts.add(status, u64::try_from(n).unwrap_or(0));
-    }
-    Ok(counts)
+    counts_from(&bind_all(sqlx::query(&sql), &args).fetch_all(pool).await?)
 }
 
 pub(super) async fn campaigns(pool: &Pool, org: OrgId) -> StoreResult<Vec<CampaignOption>> {
