@@ -147,16 +147,16 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         .collect();
     chart.reverse();
 
-    let (deliveries, _) = store
-        .webhook_deliveries(org, 0, 1)
+    let last_webhook = store
+        .latest_webhook_delivery(org)
         .await
-        .map_err(internal("loading webhook deliveries"))?;
-    let last_webhook = deliveries.first().map(|d| {
-        (
-            when(d.received_at),
-            crate::webhooks_api::server::state_label(d.state).to_string(),
-        )
-    });
+        .map_err(internal("loading the newest webhook delivery"))?
+        .map(|d| {
+            (
+                when(d.received_at),
+                crate::webhooks_api::server::state_label(d.state).to_string(),
+            )
+        });
 
     // What to fix: blocking rules on rows that need attention, grouped by rule, then campaign.
     let problems = store

@@ -490,6 +490,19 @@ async fn webhook_deliveries_are_queued_once_and_claimed_by_one_worker(db: TestSt
     assert_eq!(total, 3);
     assert!(log[0].body.is_none() && log[0].state == DeliveryState::Rejected);
     assert_eq!(log[1].verification, Verification::Replayed);
+    // The newest alone (the overview's "last webhook"), this organization's only.
+    let latest = store
+        .latest_webhook_delivery(org.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.id, log[0].id);
+    let others = store
+        .latest_webhook_delivery(other.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(others.org_id, other.id);
 
     // Two workers race: each delivery is claimed by exactly one, a batch is one organization's.
     let now = chrono::Utc::now();

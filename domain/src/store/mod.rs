@@ -339,6 +339,8 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<(Vec<Delivery>, u64)>;
     async fn webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<Option<Delivery>>;
+    /// The organization's newest delivery, without counting the log.
+    async fn latest_webhook_delivery(&self, org: OrgId) -> StoreResult<Option<Delivery>>;
     /// Queues a verified delivery again; false if it is not one of the organization's verified
     /// deliveries or is being processed.
     async fn requeue_webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<bool>;

@@ -211,6 +211,10 @@ impl Store for ThisStore {
         webhooks::delivery(&self.pool, org, id).await
     }
 
+    async fn latest_webhook_delivery(&self, org: OrgId) -> StoreResult<Option<Delivery>> {
+        webhooks::latest_delivery(&self.pool, org).await
+    }
+
     async fn requeue_webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<bool> {
         webhooks::requeue_delivery(&self.pool, org, id).await
     }

@@ -225,6 +225,15 @@ pub(super) async fn deliveries(
     ))
 }
 
+pub(super) async fn latest_delivery(pool: &Pool, org: OrgId) -> StoreResult<Option<Delivery>> {
+    let sql = format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE org_id = $1 \
+         ORDER BY id DESC LIMIT 1"
+    );
+    let row = sqlx::query(&sql).bind(org.0).fetch_optional(pool).await?;
+    row.as_ref().map(delivery_from_row).transpose()
+}
+
 pub(super) async fn delivery(
     pool: &Pool,
     org: OrgId,
