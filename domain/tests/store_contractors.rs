@@ -69,8 +69,8 @@ async fn seeded() -> (SqliteStore, tempfile::TempDir, OrgId, OrgId) {
         sqlx::query(
             "INSERT INTO contractors (org_id, ciq_campaign_id, ciq_publisher_id, status, \
              creator_name, email, search_text, sort_name, content_hash, first_seen_at, \
-             updated_at, last_synced_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'h', $9, $9, $9)",
+             updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'h', $9, $9)",
         )
         .bind(org.0)
         .bind(900_000 + n % if org == big { CAMPAIGNS } else { 2 })
@@ -85,6 +85,14 @@ async fn seeded() -> (SqliteStore, tempfile::TempDir, OrgId, OrgId) {
         .await
         .unwrap();
     }
+    // When a sync last saw each row (migration 0015): as the sync writes it.
+    sqlx::query(
+        "INSERT INTO contractor_seen (contractor_id, org_id, status, last_synced_at) \
+         SELECT id, org_id, status, updated_at FROM contractors",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     (store, dir, big, other)
 }
@@ -248,6 +256,22 @@ async fn filters_sort_and_scope() {
         ),
         (
             ContractorFilter {
+                status: Some(ContractorStatus::Error),
+                ..Default::default()
+            },
+            ContractorSort::LastSynced,
+            false,
+        ),
+        (
+            ContractorFilter {
+                search: Some("creator 001".into()),
+                ..Default::default()
+            },
+            ContractorSort::LastSynced,
+            true,
+        ),
+        (
+            ContractorFilter {
                 status: Some(ContractorStatus::NeedsAttention),
                 ..Default::default()
             },
@@ -275,6 +299,23 @@ async fn filters_sort_and_scope() {
             .unwrap();
         let ids: Vec<_> = all.rows.iter().map(|r| r.contractor.id).collect();
         assert!(ids.len() > 100, "{filter:?}: {}", ids.len());
+        if sort == ContractorSort::LastSynced {
+            let times: Vec<_> = all
+                .rows
+                .iter()
+                .map(|r| r.contractor.last_synced_at)
+                .collect();
+            assert!(
+                times.iter().all(Option::is_some),
+                "{filter:?}: a row never synced"
+            );
+            let mut ordered = times.clone();
+            ordered.sort();
+            if descending {
+                ordered.reverse();
+            }
+            assert_eq!(times, ordered, "{filter:?}: not in last-synced order");
+        }
         let last = (ids.len() as u64 - 1) / 50 * 50;
         for offset in [0, 50, last / 2, last / 2 + 50, last - 50, last, last + 50] {
             let got = store

@@ -10,9 +10,9 @@ use domain::links::{LinkState, LinkToken};
 use domain::rules::{RuleCode, RuleFailure, RuleWarning, WarningCode};
 use domain::store::{
     BeginRun, CampaignRecord, CampaignSync, ContractorFilter, ContractorPageRequest,
-    ContractorStatus, ContractorUpdate, CoverageTypes, DeliveryId, DeliveryResult, DeliveryState,
-    LeaseRequest, NewDelivery, OrgId, ProblemCount, RecordedDelivery, RunState, RunTotals, Store,
-    StoreError, SyncRunId, Trigger, TriggerKind, Verification,
+    ContractorSort, ContractorStatus, ContractorUpdate, CoverageTypes, DeliveryId, DeliveryResult,
+    DeliveryState, LeaseRequest, NewDelivery, OrgId, ProblemCount, RecordedDelivery, RunState,
+    RunTotals, Store, StoreError, SyncRunId, Trigger, TriggerKind, Verification,
 };
 
 use store_support::TestStore;
@@ -803,7 +803,138 @@ async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
     assert_eq!(page.rows[0].contractor.ciq_publisher_id, 3);
 }
 
+/// Row ids of a contractors page ordered by when a sync last saw them, oldest first.
+async fn by_last_synced(
+    store: &dyn Store,
+    org: OrgId,
+    status: Option<ContractorStatus>,
+) -> Vec<i64> {
+    let page = store
+        .contractor_page(
+            org,
+            &ContractorPageRequest {
+                filter: ContractorFilter {
+                    status,
+                    ..Default::default()
+                },
+                sort: ContractorSort::LastSynced,
+                limit: Some(50),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    page.rows
+        .iter()
+        .map(|r| r.contractor.ciq_publisher_id)
+        .collect()
+}
+
+async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_else(db: TestStore) {
+    let store = db.store.clone();
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let first = begin(store.as_ref(), org.id).await;
+    let rows = || vec![synced(1, "MA"), synced(2, "TX"), synced(3, "CA")];
+    store
+        .apply_campaign_sync(org.id, first, &campaign_sync(rows()))
+        .await
+        .unwrap();
+    let before = store
+        .contractor_by_ciq_ids(org.id, 77, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before.last_run_id, Some(first));
+    assert_eq!(before.last_synced_at, Some(before.updated_at));
+    store
+        .finish_sync_run(
+            org.id,
+            first,
+            RunState::Succeeded,
+            &RunTotals::default(),
+            "me",
+        )
+        .await
+        .unwrap();
+
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let second = begin(store.as_ref(), org.id).await;
+    let outcome = store
+        .apply_campaign_sync(org.id, second, &campaign_sync(rows()))
+        .await
+        .unwrap();
+    assert_eq!(outcome.rows_changed, 0);
+    let after = store
+        .contractor_by_ciq_ids(org.id, 77, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    // The row itself is as it was; only when it was last seen, and by which run, moved on.
+    assert_eq!(after.updated_at, before.updated_at);
+    assert_eq!(after.last_run_id, Some(second));
+    assert!(after.last_synced_at > before.last_synced_at, "{after:?}");
+    assert_eq!(
+        store
+            .contractor_history(org.id, after.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store
+        .finish_sync_run(
+            org.id,
+            second,
+            RunState::Succeeded,
+            &RunTotals::default(),
+            "me",
+        )
+        .await
+        .unwrap();
+
+    // Creator 3 leaves the campaign: the row is removed and keeps the time it was last read;
+    // the "last synced" order, in every tab, follows.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let third = begin(store.as_ref(), org.id).await;
+    store
+        .apply_campaign_sync(
+            org.id,
+            third,
+            &campaign_sync(vec![synced(1, "MA"), synced(2, "TX")]),
+        )
+        .await
+        .unwrap();
+    let gone = store
+        .contractor_by_ciq_ids(org.id, 77, 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(gone.status, ContractorStatus::Removed);
+    assert_eq!(gone.last_run_id, Some(third));
+    let kept = store
+        .contractor_by_ciq_ids(org.id, 77, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        gone.last_synced_at < kept.last_synced_at,
+        "{gone:?} {kept:?}"
+    );
+    assert_eq!(by_last_synced(store.as_ref(), org.id, None).await[0], 3);
+    assert_eq!(
+        by_last_synced(store.as_ref(), org.id, Some(ContractorStatus::Removed)).await,
+        [3]
+    );
+    assert_eq!(
+        by_last_synced(store.as_ref(), org.id, Some(ContractorStatus::Synced))
+            .await
+            .len(),
+        2
+    );
+}
+
 on_both_backends!(
+    an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_else,
     problems_follow_every_write_and_filter_the_list,
     webhook_deliveries_are_queued_once_and_claimed_by_one_worker,
     a_due_schedule_is_claimed_by_exactly_one_instance,

@@ -442,7 +442,8 @@ async fn killing_the_instance_that_runs_a_sync_hands_it_to_the_other() {
     .unwrap();
     assert_eq!(duplicates, 0);
     let stale: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM contractors WHERE org_id = $1 AND last_run_id <> $2",
+        "SELECT COUNT(*) FROM contractors k LEFT JOIN contractor_seen s \
+         ON s.contractor_id = k.id WHERE k.org_id = $1 AND s.last_run_id IS DISTINCT FROM $2",
     )
     .bind(org.0)
     .bind(second)

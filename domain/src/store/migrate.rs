@@ -14,13 +14,14 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "organizations",
     "members",
     "ciq_settings",
     "campaigns",
     "sync_runs",
     "contractors",
+    "contractor_seen",
     "contractor_events",
     "application_links",
     "login_failures",

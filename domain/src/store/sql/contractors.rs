@@ -16,9 +16,10 @@ const CONTRACTOR_SELECT: &str =
     k.ciq_publisher_id, k.status, k.creator_name, k.email, k.ciq_status, k.work_state, \
     k.home_state, k.base_pay_cents, k.payment_amount_cents, k.agency_pay, k.coverage_start, \
     k.coverage_end, k.failures, k.warnings, k.fields, k.error_code, k.error_message, \
-    k.first_seen_at, k.updated_at, k.last_synced_at, k.last_run_id \
+    k.first_seen_at, k.updated_at, s.last_synced_at, s.last_run_id \
     FROM contractors k LEFT JOIN campaigns c \
-    ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id";
+    ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
+    LEFT JOIN contractor_seen s ON s.contractor_id = k.id";
 
 fn error_of(r: &DbRow) -> Option<SyncFailure> {
     match (
@@ -256,13 +257,34 @@ enum Arg {
 /// `FROM ... WHERE ...` for `filter` (with or without its status), and the values it binds,
 /// numbered from `$1`. A search may drive the query from the backend's text index (SQLite:
 /// the FTS5 table's matches, so a rare name is found without walking the organization's rows).
-fn from_where(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (String, Vec<Arg>) {
-    let mut from = String::from("contractors k");
-    let mut sql = String::from("k.org_id = $1");
+///
+/// Sorted by last synced, the rows come from `contractor_seen` (alias `s`), whose index holds
+/// that order per status: without a filter on the row itself the query reads that index
+/// alone (the page's rows are checked against the organization when they are read).
+fn from_where(
+    org: OrgId,
+    filter: &ContractorFilter,
+    with_status: bool,
+    sort: Option<ContractorSort>,
+) -> FromWhere {
+    let by_seen = sort == Some(ContractorSort::LastSynced);
+    let searching = has_search(filter);
+    let seen_only = by_seen && filter.campaign.is_none() && filter.rule.is_none() && !searching;
+    let mut from = String::from(match (by_seen, seen_only) {
+        (true, true) => "contractor_seen s",
+        (true, false) => "contractors k JOIN contractor_seen s ON s.contractor_id = k.id",
+        (false, _) => "contractors k",
+    });
+    let mut sql = String::from(if seen_only {
+        "s.org_id = $1"
+    } else {
+        "k.org_id = $1"
+    });
     let mut args = vec![Arg::Int(org.0)];
     if let (true, Some(status)) = (with_status, filter.status) {
         args.push(Arg::Text(status.as_str().to_string()));
-        sql.push_str(&format!(" AND k.status = ${}", args.len()));
+        let column = if by_seen { "s.status" } else { "k.status" };
+        sql.push_str(&format!(" AND {column} = ${}", args.len()));
     }
     if let Some(campaign) = filter.campaign {
         args.push(Arg::Int(campaign));
@@ -282,13 +304,30 @@ fn from_where(org: OrgId, filter: &ContractorFilter, with_status: bool) -> (Stri
             let found = super::search_condition(search, args.len() + 1);
             args.push(Arg::Text(found.value));
             if let Some(driving) = found.from {
-                from = driving;
+                // A search finds few rows: they drive, and are then sorted.
+                from = if by_seen {
+                    sql.push_str(" AND s.contractor_id = k.id");
+                    format!("{driving} CROSS JOIN contractor_seen s")
+                } else {
+                    driving
+                };
             }
             sql.push_str(" AND ");
             sql.push_str(&found.condition);
         }
     }
-    (format!("{from} WHERE {sql}"), args)
+    FromWhere {
+        sql: format!("{from} WHERE {sql}"),
+        args,
+        id: if seen_only { "s.contractor_id" } else { "k.id" },
+    }
+}
+
+/// A list query's `FROM ... WHERE ...`, its values, and the expression of a row's id in it.
+struct FromWhere {
+    sql: String,
+    args: Vec<Arg>,
+    id: &'static str,
 }
 
 /// `%term%` with LIKE's wildcards in the term taken literally. `search_text` is lower-cased.
@@ -311,15 +350,15 @@ fn order_by(sort: ContractorSort, descending: bool) -> String {
         ContractorSort::Name => &["k.sort_name", "k.id"],
         ContractorSort::Campaign => &["k.ciq_campaign_id", "k.sort_name", "k.id"],
         ContractorSort::Status => &["k.status", "k.sort_name", "k.id"],
-        ContractorSort::LastSynced => &["k.last_synced_at", "k.id"],
+        ContractorSort::LastSynced => &["s.last_synced_at", "s.contractor_id"],
     };
     columns
         .iter()
         // NULLs first in ascending order, last in descending (SQLite's default; said for
         // PostgreSQL, whose indexes are declared the same way).
         .map(|c| match (*c, descending) {
-            ("k.last_synced_at", false) => format!("{c} ASC NULLS FIRST"),
-            ("k.last_synced_at", true) => format!("{c} DESC NULLS LAST"),
+            ("s.last_synced_at", false) => format!("{c} ASC NULLS FIRST"),
+            ("s.last_synced_at", true) => format!("{c} DESC NULLS LAST"),
             _ => format!("{c} {dir}"),
         })
         .collect::<Vec<_>>()
@@ -372,10 +411,15 @@ pub(super) async fn contractor_page(
     org: OrgId,
     request: &ContractorPageRequest,
 ) -> StoreResult<ContractorPage> {
-    let (from_where_sql, args) = from_where(org, &request.filter, true);
+    let FromWhere {
+        sql: from_where_sql,
+        args,
+        id,
+    } = from_where(org, &request.filter, true, Some(request.sort));
     let total = if has_search(&request.filter) {
-        let count_sql = format!("SELECT COUNT(*) FROM {from_where_sql}");
-        let count = bind_scalar(sqlx::query_scalar::<_, i64>(&count_sql), &args);
+        let counted = from_where(org, &request.filter, true, None);
+        let count_sql = format!("SELECT COUNT(*) FROM {}", counted.sql);
+        let count = bind_scalar(sqlx::query_scalar::<_, i64>(&count_sql), &counted.args);
         u64::try_from(count.fetch_one(pool).await?).unwrap_or(0)
     } else {
         let counts = counts_without_search(pool, org, &request.filter).await?;
@@ -412,17 +456,18 @@ pub(super) async fn contractor_page(
     // materialized CTE and CROSS JOIN pin that join order: left to itself, SQLite may drive the
     // join from the name index and rescan the page for each of the organization's rows.
     let sql = format!(
-        "WITH page AS MATERIALIZED (SELECT k.id FROM {from_where_sql} {limit}) \
+        "WITH page AS MATERIALIZED (SELECT {id} AS id FROM {from_where_sql} {limit}) \
          SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
          k.ciq_publisher_id, k.status, k.creator_name, k.email, k.work_state, \
          k.base_pay_cents, k.agency_pay, k.failures, k.warnings, k.error_code, \
-         k.error_message, k.last_synced_at, \
+         k.error_message, s.last_synced_at, \
          l.token AS link_token, l.state AS link_state, l.opened_at AS link_opened_at, \
          l.submitted_at AS link_submitted_at \
          FROM page CROSS JOIN contractors k \
          LEFT JOIN campaigns c ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
          LEFT JOIN application_links l ON l.contractor_id = k.id AND l.org_id = k.org_id \
          AND l.retired_at IS NULL \
+         LEFT JOIN contractor_seen s ON s.contractor_id = k.id \
          WHERE k.id = page.id AND k.org_id = $1 \
          ORDER BY {order}"
     );
@@ -447,9 +492,16 @@ pub(super) async fn filter_counts(
     if !has_search(filter) {
         return counts_without_search(pool, org, filter).await;
     }
-    let (from_where_sql, args) = from_where(org, filter, false);
-    let sql = format!("SELECT k.status, COUNT(*) AS n FROM {from_where_sql} GROUP BY k.status");
-    counts_from(&bind_all(sqlx::query(&sql), &args).fetch_all(pool).await?)
+    let counted = from_where(org, filter, false, None);
+    let sql = format!(
+        "SELECT k.status, COUNT(*) AS n FROM {} GROUP BY k.status",
+        counted.sql
+    );
+    counts_from(
+        &bind_all(sqlx::query(&sql), &counted.args)
+            .fetch_all(pool)
+            .await?,
+    )
 }
 
 pub(super) async fn campaigns(pool: &Pool, org: OrgId) -> StoreResult<Vec<CampaignOption>> {

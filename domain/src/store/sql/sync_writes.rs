@@ -113,36 +113,21 @@ fn search_text(update: &ContractorUpdate) -> String {
     .to_lowercase()
 }
 
-/// Inserts (`existing` is `None`) or rewrites a row from `update`; returns its id.
-async fn put_row(
+/// Rewrites a stored row from `update`.
+async fn rewrite_row(
     conn: &mut Conn,
     w: Writer,
     update: &ContractorUpdate,
     hash: &str,
-    existing: Option<ContractorId>,
-) -> StoreResult<ContractorId> {
-    let sql = match existing {
-        None => {
-            "INSERT INTO contractors (status, creator_name, email, search_text, sort_name, \
-             ciq_status, work_state, home_state, base_pay_cents, payment_amount_cents, agency_pay, \
-             coverage_start, coverage_end, failures, warnings, fields, error_code, error_message, \
-             content_hash, updated_at, last_synced_at, last_run_id, org_id, ciq_campaign_id, \
-             ciq_publisher_id, first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-             $11, $12, $13, $14, $15, $16, NULL, NULL, $17, $18, $18, $19, $20, $21, $22, $18) \
-             RETURNING id"
-        }
-        Some(_) => {
-            "UPDATE contractors SET status = $1, creator_name = $2, email = $3, search_text = $4, \
-             sort_name = $5, ciq_status = $6, work_state = $7, home_state = $8, \
-             base_pay_cents = $9, payment_amount_cents = $10, agency_pay = $11, \
-             coverage_start = $12, coverage_end = $13, failures = $14, warnings = $15, \
-             fields = $16, error_code = NULL, error_message = NULL, content_hash = $17, \
-             updated_at = $18, last_synced_at = $18, last_run_id = $19 \
-             WHERE org_id = $20 AND ciq_campaign_id = $21 AND ciq_publisher_id = $22 \
-             RETURNING id"
-        }
-    };
-    let id: i64 = sqlx::query_scalar(sql)
+) -> StoreResult<()> {
+    let sql = "UPDATE contractors SET status = $1, creator_name = $2, email = $3, \
+               search_text = $4, sort_name = $5, ciq_status = $6, work_state = $7, \
+               home_state = $8, base_pay_cents = $9, payment_amount_cents = $10, \
+               agency_pay = $11, coverage_start = $12, coverage_end = $13, failures = $14, \
+               warnings = $15, fields = $16, error_code = NULL, error_message = NULL, \
+               content_hash = $17, updated_at = $18 \
+               WHERE org_id = $19 AND ciq_campaign_id = $20 AND ciq_publisher_id = $21";
+    sqlx::query(sql)
         .bind(update.status.as_str())
         .bind(update.creator_name.as_deref())
         .bind(update.email.as_deref())
@@ -161,13 +146,12 @@ async fn put_row(
         .bind(json(&FieldsToStore(&update.fields))?)
         .bind(hash)
         .bind(w.now)
-        .bind(w.run.map(|r| r.0))
         .bind(w.org.0)
         .bind(update.ciq_campaign_id)
         .bind(update.ciq_publisher_id)
-        .fetch_one(&mut *conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(ContractorId(id))
+    Ok(())
 }
 
 /// Retires the row's current link, which ends in `state`.
@@ -198,6 +182,54 @@ async fn retire_link(
 /// Rows per multi-row statement (well under both backends' bound-parameter limits).
 const CHUNK: usize = 400;
 
+/// Records that this run read `rows` from CreatorIQ, with their new status (migration 0015).
+async fn record_seen(
+    conn: &mut Conn,
+    w: Writer,
+    rows: &[(ContractorId, ContractorStatus)],
+) -> StoreResult<()> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO contractor_seen (contractor_id, org_id, status, last_synced_at, \
+             last_run_id) ",
+        );
+        q.push_values(chunk, |mut b, (id, status)| {
+            b.push_bind(id.0)
+                .push_bind(w.org.0)
+                .push_bind(status.as_str())
+                .push_bind(w.now)
+                .push_bind(w.run.map(|r| r.0));
+        });
+        q.push(
+            " ON CONFLICT (contractor_id) DO UPDATE SET status = excluded.status, \
+             last_synced_at = excluded.last_synced_at, last_run_id = excluded.last_run_id",
+        );
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A row's new status without a successful read (an error, or gone from CreatorIQ): the time it
+/// was last read stays, the run is recorded.
+async fn seen_status(
+    conn: &mut Conn,
+    w: Writer,
+    id: ContractorId,
+    status: ContractorStatus,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE contractor_seen SET status = $1, last_run_id = $2 \
+         WHERE org_id = $3 AND contractor_id = $4",
+    )
+    .bind(status.as_str())
+    .bind(w.run.map(|r| r.0))
+    .bind(w.org.0)
+    .bind(id.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Executes a plan of [`crate::sync::writes`] in the caller's transaction. Writes of the same
 /// kind go out together (one statement per chunk, not per row); the phases keep every order
 /// the plan relies on: rows exist before their links, errors and history; a link is retired
@@ -205,6 +237,7 @@ const CHUNK: usize = 400;
 pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> StoreResult<()> {
     let org = w.org.0;
     let mut touched = Vec::new();
+    let mut rewritten: Vec<(ContractorId, ContractorStatus)> = Vec::new();
     let mut new_rows: Vec<(&ContractorUpdate, &str)> = Vec::new();
     for write in &plan.writes {
         match write {
@@ -217,7 +250,8 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 update,
                 content_hash,
             } => {
-                put_row(conn, w, update, content_hash, Some(*id)).await?;
+                rewrite_row(conn, w, update, content_hash).await?;
+                rewritten.push((*id, update.status));
             }
             Write::PutRow {
                 row: RowRef::New { .. },
@@ -228,16 +262,17 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
         }
     }
     for ids in touched.chunks(CHUNK) {
-        // `+org_id`: the organization is checked on each row found by id, never used to find
-        // rows. Without the `+`, SQLite (no statistics) walked the organization's index for
-        // every chunk, and an unchanged re-run grew with the square of the row count.
-        let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE contractors SET last_synced_at = ");
+        // Only the narrow table: the row itself is unchanged (migration 0015). `+org_id`: the
+        // organization is checked on each row found by id, never used to find rows. Without the
+        // `+`, SQLite (no statistics) walked the organization's index for every chunk, and an
+        // unchanged re-run grew with the square of the row count.
+        let mut q = sqlx::QueryBuilder::<Db>::new("UPDATE contractor_seen SET last_synced_at = ");
         q.push_bind(w.now)
             .push(", last_run_id = ")
             .push_bind(w.run.map(|r| r.0))
             .push(" WHERE +org_id = ")
             .push_bind(org)
-            .push(" AND id IN (");
+            .push(" AND contractor_id IN (");
         let mut list = q.separated(", ");
         for id in ids {
             list.push_bind(*id);
@@ -246,6 +281,12 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
         q.build().execute(&mut *conn).await?;
     }
     let created = insert_rows(conn, w, &new_rows).await?;
+    rewritten.extend(
+        new_rows.iter().filter_map(|(update, _)| {
+            Some((*created.get(&update.ciq_publisher_id)?, update.status))
+        }),
+    );
+    record_seen(conn, w, &rewritten).await?;
     let resolve = |row: RowRef| match row {
         RowRef::Stored(id) => Ok(id),
         RowRef::New { ciq_publisher_id } => {
@@ -265,29 +306,28 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
             Write::MarkError { row, failure } => {
                 sqlx::query(
                     "UPDATE contractors SET status = 'error', error_code = $1, error_message = $2, \
-                     updated_at = $3, last_run_id = $4 WHERE org_id = $5 AND id = $6",
+                     updated_at = $3 WHERE org_id = $4 AND id = $5",
                 )
                 .bind(&failure.code)
                 .bind(&failure.message)
                 .bind(w.now)
-                .bind(w.run.map(|r| r.0))
                 .bind(org)
                 .bind(resolve(*row)?.0)
                 .execute(&mut *conn)
                 .await?;
+                seen_status(conn, w, resolve(*row)?, ContractorStatus::Error).await?;
             }
             Write::MarkRemoved(id) => {
                 sqlx::query(
                     "UPDATE contractors SET status = 'removed', error_code = NULL, \
-                     error_message = NULL, updated_at = $1, last_run_id = $2 \
-                     WHERE org_id = $3 AND id = $4",
+                     error_message = NULL, updated_at = $1 WHERE org_id = $2 AND id = $3",
                 )
                 .bind(w.now)
-                .bind(w.run.map(|r| r.0))
                 .bind(org)
                 .bind(id.0)
                 .execute(&mut *conn)
                 .await?;
+                seen_status(conn, w, *id, ContractorStatus::Removed).await?;
             }
             Write::RetireLink { row, reason, state } => {
                 retire_link(conn, w, *row, *reason, *state).await?;
@@ -367,8 +407,7 @@ async fn insert_rows(
             "INSERT INTO contractors (status, creator_name, email, search_text, sort_name, \
              ciq_status, work_state, home_state, base_pay_cents, payment_amount_cents, agency_pay, \
              coverage_start, coverage_end, failures, warnings, fields, content_hash, updated_at, \
-             last_synced_at, last_run_id, org_id, ciq_campaign_id, ciq_publisher_id, \
-             first_seen_at) ",
+             org_id, ciq_campaign_id, ciq_publisher_id, first_seen_at) ",
         );
         let mut encoded = Vec::with_capacity(chunk.len());
         for (update, _) in chunk {
@@ -400,8 +439,6 @@ async fn insert_rows(
                     .push_bind(fields)
                     .push_bind(hash.to_string())
                     .push_bind(w.now)
-                    .push_bind(w.now)
-                    .push_bind(w.run.map(|r| r.0))
                     .push_bind(w.org.0)
                     .push_bind(update.ciq_campaign_id)
                     .push_bind(update.ciq_publisher_id)

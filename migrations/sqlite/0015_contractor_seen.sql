@@ -1,0 +1,24 @@
+-- When a sync last saw each contractor row, in a narrow table of its own. An unchanged re-run
+-- records that it saw every row; on the contractors table that rewrote each whole row (its JSON,
+-- search text and every index), which is most of a re-run's writes. Here it rewrites a few
+-- numbers. The row's status is repeated so the list's "last synced" order, within a status tab,
+-- stays an index range scan; the store writes it with every status change.
+CREATE TABLE contractor_seen (
+    contractor_id   INTEGER PRIMARY KEY REFERENCES contractors(id) ON DELETE CASCADE,
+    org_id          INTEGER NOT NULL,
+    status          TEXT    NOT NULL,
+    last_synced_at  TEXT,
+    last_run_id     INTEGER
+);
+
+INSERT INTO contractor_seen (contractor_id, org_id, status, last_synced_at, last_run_id)
+SELECT id, org_id, status, last_synced_at, last_run_id FROM contractors;
+
+DROP INDEX contractors_org_status_synced;
+DROP INDEX contractors_org_synced;
+CREATE INDEX contractor_seen_org_status_synced
+    ON contractor_seen(org_id, status, last_synced_at, contractor_id);
+CREATE INDEX contractor_seen_org_synced ON contractor_seen(org_id, last_synced_at, contractor_id);
+
+ALTER TABLE contractors DROP COLUMN last_synced_at;
+ALTER TABLE contractors DROP COLUMN last_run_id;
