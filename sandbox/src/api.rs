@@ -393,7 +393,10 @@ fn campaign_publisher_json(
             )),
         );
     }
-    m.as_object().cloned().unwrap_or_default()
+    match m {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 fn integration_settings() -> Value {
