@@ -69,6 +69,14 @@ async fn begin(store: &dyn Store, org: OrgId) -> SyncRunId {
     }
 }
 
+/// Ends `run` as succeeded, as its lease `holder`.
+async fn finish(store: &dyn Store, org: OrgId, run: SyncRunId, holder: &str) {
+    store
+        .finish_sync_run(org, run, RunState::Succeeded, &RunTotals::default(), holder)
+        .await
+        .unwrap();
+}
+
 async fn ciq_settings_default_and_round_trip_with_the_key_encrypted(db: TestStore) {
     let store = db.store.clone();
     let org = store.create_organization("acme", "Acme").await.unwrap();
@@ -278,16 +286,7 @@ async fn one_lease_per_organization_and_expired_leases_are_taken_over(db: TestSt
         store.running_sync_run(org.id).await.unwrap().map(|r| r.id),
         Some(first)
     );
-    store
-        .finish_sync_run(
-            org.id,
-            first,
-            RunState::Succeeded,
-            &RunTotals::default(),
-            "a",
-        )
-        .await
-        .unwrap();
+    finish(store.as_ref(), org.id, first, "a").await;
     assert!(store.running_sync_run(org.id).await.unwrap().is_none());
 
     // A holder that died: its lease expires and the next trigger takes over.
@@ -846,16 +845,7 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
         .unwrap();
     assert_eq!(before.last_run_id, Some(first));
     assert_eq!(before.last_synced_at, Some(before.updated_at));
-    store
-        .finish_sync_run(
-            org.id,
-            first,
-            RunState::Succeeded,
-            &RunTotals::default(),
-            "me",
-        )
-        .await
-        .unwrap();
+    finish(store.as_ref(), org.id, first, "me").await;
 
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let second = begin(store.as_ref(), org.id).await;
@@ -881,16 +871,7 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
             .len(),
         1
     );
-    store
-        .finish_sync_run(
-            org.id,
-            second,
-            RunState::Succeeded,
-            &RunTotals::default(),
-            "me",
-        )
-        .await
-        .unwrap();
+    finish(store.as_ref(), org.id, second, "me").await;
 
     // Creator 3 leaves the campaign: the row is removed and keeps the time it was last read;
     // the "last synced" order, in every tab, follows.

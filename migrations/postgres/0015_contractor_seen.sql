@@ -24,3 +24,10 @@ CREATE INDEX contractor_seen_org_synced
 
 ALTER TABLE contractors DROP COLUMN last_synced_at;
 ALTER TABLE contractors DROP COLUMN last_run_id;
+
+-- A row's CreatorIQ fields (a compact list, read only by the contractor page) are stored as JSON
+-- text, as on SQLite: no query looks inside them, and jsonb spent 768 bytes a row on them,
+-- twice the text.
+ALTER TABLE contractors ALTER COLUMN fields DROP DEFAULT;
+ALTER TABLE contractors ALTER COLUMN fields TYPE TEXT USING fields::text;
+ALTER TABLE contractors ALTER COLUMN fields SET DEFAULT '[]';

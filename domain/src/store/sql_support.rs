@@ -6,6 +6,19 @@ pub(super) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())
 }
 
+/// A value stored as JSON text on both backends: a row's CreatorIQ fields, which no query looks
+/// inside (PostgreSQL's jsonb spent 768 bytes a row on them, twice the text).
+pub(super) fn json_text<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| corrupt(format!("encoding JSON: {e}")))
+}
+
+pub(super) fn from_json_text<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
 pub(super) fn status_of(text: &str) -> StoreResult<ContractorStatus> {
     ContractorStatus::parse(text).ok_or_else(|| corrupt(format!("contractor status {text:?}")))
 }

@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::{Db, DbRow, Pool};
 
 use super::super::*;
-use super::{from_json, status_of};
+use super::{from_json, from_json_text, status_of};
 use crate::store::compact::StoredFields;
 
 const CONTRACTOR_SELECT: &str =
@@ -73,7 +73,7 @@ pub(super) fn contractor_from_row(r: &DbRow) -> StoreResult<Contractor> {
         coverage_end: r.get("coverage_end"),
         failures: from_json(r.get("failures"), "failures")?,
         warnings: from_json(r.get("warnings"), "warnings")?,
-        fields: from_json::<StoredFields>(r.get("fields"), "fields")?.0,
+        fields: from_json_text::<StoredFields>(r.get("fields"), "fields")?.0,
         error,
         first_seen_at: r.get("first_seen_at"),
         updated_at: r.get("updated_at"),

@@ -9,7 +9,7 @@ use sqlx::Row;
 use super::{Conn, Db, Pool};
 
 use super::super::*;
-use super::{corrupt, json, status_of};
+use super::{corrupt, json, json_text, status_of};
 use crate::links::{LinkState, RetireReason};
 use crate::store::compact::FieldsToStore;
 use crate::sync::writes::{
@@ -143,7 +143,7 @@ async fn rewrite_row(
         .bind(update.coverage_end)
         .bind(json(&update.failures)?)
         .bind(json(&update.warnings)?)
-        .bind(json(&FieldsToStore(&update.fields))?)
+        .bind(json_text(&FieldsToStore(&update.fields))?)
         .bind(hash)
         .bind(w.now)
         .bind(w.org.0)
@@ -414,7 +414,7 @@ async fn insert_rows(
             encoded.push((
                 json(&update.failures)?,
                 json(&update.warnings)?,
-                json(&FieldsToStore(&update.fields))?,
+                json_text(&FieldsToStore(&update.fields))?,
             ));
         }
         q.push_values(

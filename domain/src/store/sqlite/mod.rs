@@ -12,7 +12,9 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::sql_support::{conflict, corrupt, status_of, subject_key, SearchCondition};
+use super::sql_support::{
+    conflict, corrupt, from_json_text, json_text, status_of, subject_key, SearchCondition,
+};
 use super::*;
 
 #[path = "../sql/alerts.rs"]
