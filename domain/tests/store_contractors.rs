@@ -278,6 +278,16 @@ async fn filters_sort_and_scope() {
             ContractorSort::Campaign,
             true,
         ),
+        // Deep pages by campaign start at their campaign, found from the stored counts.
+        (ContractorFilter::default(), ContractorSort::Campaign, false),
+        (
+            ContractorFilter {
+                status: Some(ContractorStatus::Synced),
+                ..Default::default()
+            },
+            ContractorSort::Campaign,
+            true,
+        ),
         (
             ContractorFilter {
                 search: Some("creator 001".into()),

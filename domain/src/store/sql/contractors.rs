@@ -412,8 +412,8 @@ pub(super) async fn contractor_page(
     request: &ContractorPageRequest,
 ) -> StoreResult<ContractorPage> {
     let FromWhere {
-        sql: from_where_sql,
-        args,
+        sql: mut from_where_sql,
+        mut args,
         id,
     } = from_where(org, &request.filter, true, Some(request.sort));
     let total = if has_search(&request.filter) {
@@ -429,11 +429,31 @@ pub(super) async fn contractor_page(
         }
     };
     let order = order_by(request.sort, request.descending);
-    // A page in the second half is read from the other end of the index (the same order,
+    let seek = match request.limit {
+        Some(_) if request.sort == ContractorSort::Campaign => {
+            campaign_seek(
+                pool,
+                org,
+                &request.filter,
+                request.descending,
+                request.offset,
+            )
+            .await?
+        }
+        _ => None,
+    };
+    // Sorted by campaign, a deep page starts at its campaign ([`campaign_seek`]). Otherwise a
+    // page in the second half is read from the other end of the index (the same order,
     // reversed), so no page skips more than half the rows: the last page costs what the first
     // does. The outer query puts the page back in the asked order.
-    let limit = match request.limit {
-        Some(n)
+    let limit = match (request.limit, seek) {
+        (Some(n), Some((campaign, skip))) => {
+            args.push(Arg::Int(campaign));
+            let from = if request.descending { "<=" } else { ">=" };
+            from_where_sql.push_str(&format!(" AND k.ciq_campaign_id {from} ${}", args.len()));
+            format!("ORDER BY {order} LIMIT {n} OFFSET {skip}")
+        }
+        (Some(n), None)
             if request.offset.saturating_add(u64::from(n) / 2) > total / 2
                 && request.offset < total =>
         {
@@ -445,8 +465,8 @@ pub(super) async fn contractor_page(
                 end - take
             )
         }
-        Some(n) => format!("ORDER BY {order} LIMIT {n} OFFSET {}", request.offset),
-        None => format!(
+        (Some(n), None) => format!("ORDER BY {order} LIMIT {n} OFFSET {}", request.offset),
+        (None, _) => format!(
             "ORDER BY {order} {} OFFSET {}",
             super::LIMIT_ALL,
             request.offset
@@ -482,6 +502,51 @@ pub(super) async fn contractor_page(
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(ContractorPage { rows, total })
+}
+
+/// Sorted by campaign, a deep page starts at its campaign: the counts the triggers keep per
+/// campaign and status (migration 0006) tell which campaign holds the page's first row and how
+/// many rows come before it, so the page query skips at most one campaign's rows instead of
+/// every row before the page. `Some((campaign, rows to skip within it))`; `None` for shallow
+/// pages, past the end, or under a filter the counts do not follow (search, rule, campaign).
+async fn campaign_seek(
+    pool: &Pool,
+    org: OrgId,
+    filter: &ContractorFilter,
+    descending: bool,
+    offset: u64,
+) -> StoreResult<Option<(i64, u64)>> {
+    // Below this, skipping index entries costs less than reading the counts.
+    const SEEK_FROM: u64 = 5_000;
+    if offset < SEEK_FROM
+        || has_search(filter)
+        || filter.rule.is_some()
+        || filter.campaign.is_some()
+    {
+        return Ok(None);
+    }
+    let mut sql = String::from(
+        "SELECT ciq_campaign_id, CAST(SUM(n) AS BIGINT) AS n FROM contractor_counts \
+         WHERE org_id = $1",
+    );
+    if filter.status.is_some() {
+        sql.push_str(" AND status = $2");
+    }
+    sql.push_str(" GROUP BY ciq_campaign_id ORDER BY ciq_campaign_id ");
+    sql.push_str(if descending { "DESC" } else { "ASC" });
+    let mut query = sqlx::query(&sql).bind(org.0);
+    if let Some(status) = filter.status {
+        query = query.bind(status.as_str());
+    }
+    let mut before = 0u64;
+    for r in query.fetch_all(pool).await? {
+        let n = u64::try_from(r.get::<Option<i64>, _>("n").unwrap_or(0)).unwrap_or(0);
+        if before + n > offset {
+            return Ok(Some((r.get("ciq_campaign_id"), offset - before)));
+        }
+        before += n;
+    }
+    Ok(None)
 }
 
 pub(super) async fn filter_counts(
