@@ -305,12 +305,11 @@ fn from_where(
             args.push(Arg::Text(found.value));
             if let Some(driving) = found.from {
                 // A search finds few rows: they drive, and are then sorted.
-                from = if by_seen {
+                from = driving;
+                if by_seen {
+                    from.push_str(" CROSS JOIN contractor_seen s");
                     sql.push_str(" AND s.contractor_id = k.id");
-                    format!("{driving} CROSS JOIN contractor_seen s")
-                } else {
-                    driving
-                };
+                }
             }
             sql.push_str(" AND ");
             sql.push_str(&found.condition);

@@ -127,7 +127,7 @@ async fn rewrite_row(
                warnings = $15, fields = $16, error_code = NULL, error_message = NULL, \
                content_hash = $17, updated_at = $18 \
                WHERE org_id = $19 AND ciq_campaign_id = $20 AND ciq_publisher_id = $21";
-    sqlx::query(sql)
+    let written = sqlx::query(sql)
         .bind(update.status.as_str())
         .bind(update.creator_name.as_deref())
         .bind(update.email.as_deref())
@@ -151,7 +151,13 @@ async fn rewrite_row(
         .bind(update.ciq_publisher_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    if written.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(
+            "a plan rewrote a row that is not stored",
+        ))
+    }
 }
 
 /// Retires the row's current link, which ends in `state`.
@@ -237,7 +243,8 @@ async fn seen_status(
 pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> StoreResult<()> {
     let org = w.org.0;
     let mut touched = Vec::new();
-    let mut rewritten: Vec<(ContractorId, ContractorStatus)> = Vec::new();
+    // Rows this run read from CreatorIQ (rewritten or new), with their status.
+    let mut seen_rows: Vec<(ContractorId, ContractorStatus)> = Vec::new();
     let mut new_rows: Vec<(&ContractorUpdate, &str)> = Vec::new();
     for write in &plan.writes {
         match write {
@@ -251,7 +258,7 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 content_hash,
             } => {
                 rewrite_row(conn, w, update, content_hash).await?;
-                rewritten.push((*id, update.status));
+                seen_rows.push((*id, update.status));
             }
             Write::PutRow {
                 row: RowRef::New { .. },
@@ -281,12 +288,6 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
         q.build().execute(&mut *conn).await?;
     }
     let created = insert_rows(conn, w, &new_rows).await?;
-    rewritten.extend(
-        new_rows.iter().filter_map(|(update, _)| {
-            Some((*created.get(&update.ciq_publisher_id)?, update.status))
-        }),
-    );
-    record_seen(conn, w, &rewritten).await?;
     let resolve = |row: RowRef| match row {
         RowRef::Stored(id) => Ok(id),
         RowRef::New { ciq_publisher_id } => {
@@ -298,12 +299,18 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 ))
         }
     };
+    for (update, _) in &new_rows {
+        let ciq_publisher_id = update.ciq_publisher_id;
+        seen_rows.push((resolve(RowRef::New { ciq_publisher_id })?, update.status));
+    }
+    record_seen(conn, w, &seen_rows).await?;
 
     let mut issued = Vec::new();
     let mut events = Vec::new();
     for write in &plan.writes {
         match write {
             Write::MarkError { row, failure } => {
+                let id = resolve(*row)?;
                 sqlx::query(
                     "UPDATE contractors SET status = 'error', error_code = $1, error_message = $2, \
                      updated_at = $3 WHERE org_id = $4 AND id = $5",
@@ -312,10 +319,10 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 .bind(&failure.message)
                 .bind(w.now)
                 .bind(org)
-                .bind(resolve(*row)?.0)
+                .bind(id.0)
                 .execute(&mut *conn)
                 .await?;
-                seen_status(conn, w, resolve(*row)?, ContractorStatus::Error).await?;
+                seen_status(conn, w, id, ContractorStatus::Error).await?;
             }
             Write::MarkRemoved(id) => {
                 sqlx::query(

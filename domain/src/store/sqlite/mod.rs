@@ -99,12 +99,13 @@ fn search_condition(search: &str, param: usize) -> SearchCondition {
     }
 }
 
+/// SQLite has no JSON type: every JSON column is text.
 fn json<T: serde::Serialize>(value: &T) -> StoreResult<JsonColumn> {
-    serde_json::to_string(value).map_err(|e| corrupt(format!("encoding JSON: {e}")))
+    json_text(value)
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(text: JsonColumn, what: &str) -> StoreResult<T> {
-    serde_json::from_str(&text).map_err(|e| corrupt(format!("{what}: {e}")))
+    from_json_text(&text, what)
 }
 
 /// A non-negative count column (negative or damaged values read as 0).
