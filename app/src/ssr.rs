@@ -31,7 +31,10 @@ pub fn server_context() -> Result<ServerContext, AppError> {
     use_context::<ServerContext>().ok_or_else(|| AppError::internal("server context missing", ()))
 }
 
-const MEMBER_KEY: &str = "member_id";
+/// The member id a session is signed in as (the session store also files the session under it).
+pub const MEMBER_KEY: &str = "member_id";
+/// The member's session key ([`domain::store::SessionKey`]) when this session signed in.
+const MEMBER_SESSION_KEY: &str = "member_key";
 /// The member's session generation when this session signed in.
 const GENERATION_KEY: &str = "generation";
 /// Unix milliseconds of the sign-in, for the absolute lifetime.
@@ -66,9 +69,10 @@ impl AuthSession {
         self.0.get::<i64>(key).await.ok().flatten()
     }
 
-    /// The signed-in member, if the session is still good: the member exists, their password
-    /// has not changed since (the generation), and the session is younger than `max_age`. A
-    /// session that is no longer good is ended.
+    /// The signed-in member, if the session is still good: the member exists and is the one
+    /// who signed in (their session key, which no other member has, whatever becomes of ids),
+    /// their password has not changed since (the generation), and the session is younger than
+    /// `max_age`. A session that is no longer good is ended.
     pub async fn member(
         &self,
         store: &dyn Store,
@@ -82,10 +86,21 @@ impl AuthSession {
             .await
             .map_err(|e| AppError::internal("loading member", e))?;
         let generation = self.number(GENERATION_KEY).await.unwrap_or(0);
+        let key = self
+            .0
+            .get::<String>(MEMBER_SESSION_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let age = Utc::now().timestamp_millis() - self.number(SIGNED_IN_AT_KEY).await.unwrap_or(0);
         let max_age = i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX);
         match member {
-            Some(m) if m.session_generation == generation && (0..max_age).contains(&age) => {
+            Some(m)
+                if m.session_key.matches(&key)
+                    && m.session_generation == generation
+                    && (0..max_age).contains(&age) =>
+            {
                 Ok(Some(m))
             }
             _ => {
@@ -113,6 +128,10 @@ impl AuthSession {
     pub async fn keep(&self, member: &Member) -> Result<(), AppError> {
         self.0
             .insert(GENERATION_KEY, member.session_generation)
+            .await
+            .map_err(|e| AppError::internal("writing session", e))?;
+        self.0
+            .insert(MEMBER_SESSION_KEY, member.session_key.expose())
             .await
             .map_err(|e| AppError::internal("writing session", e))?;
         self.0

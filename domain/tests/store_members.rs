@@ -6,7 +6,9 @@
 mod store_support;
 
 use chrono::{Duration, Utc};
-use domain::store::{Actor, AuditAction, AuditFilter, NewAuditEvent, Role, Store, StoreError};
+use domain::store::{
+    Actor, AuditAction, AuditFilter, NewAuditEvent, Role, SessionRow, Store, StoreError,
+};
 use store_support::TestStore;
 
 async fn two_organizations(
@@ -269,7 +271,149 @@ async fn the_audit_log_is_filtered_paged_and_scoped(db: TestStore) {
     );
 }
 
+/// A removed member's id is never handed to the next member, in any organization, and their
+/// sessions go with them; each member's session key is their own.
+async fn removed_members_take_their_id_and_sessions_with_them(db: TestStore) {
+    let store = db.store.as_ref();
+    let (admin, viewer, _) = two_organizations(store).await;
+    // The viewer of one organization signs in twice; a visitor has a session with no member.
+    let expires = Utc::now() + Duration::hours(1);
+    let session = |id: &str, member| SessionRow {
+        id: id.to_string(),
+        member,
+        data: format!("{{\"n\":\"{id}\"}}"),
+        expires_at: expires,
+    };
+    for (id, member) in [
+        ("s-viewer-1", Some(viewer.id)),
+        ("s-viewer-2", Some(viewer.id)),
+        ("s-admin", Some(admin.id)),
+        ("s-visitor", None),
+    ] {
+        assert!(db
+            .sessions
+            .create_session(&session(id, member))
+            .await
+            .unwrap());
+    }
+    assert!(
+        !db.sessions
+            .create_session(&session("s-admin", None))
+            .await
+            .unwrap(),
+        "a taken id is refused, not overwritten"
+    );
+    assert_eq!(
+        db.sessions.member_session_count(viewer.id).await.unwrap(),
+        2
+    );
+
+    // The newest member is removed: that is when SQLite used to hand the same id out again.
+    let newest = store
+        .create_member(admin.org_id, "leaving@acme.example", "hash-l", Role::Viewer)
+        .await
+        .unwrap();
+    assert!(db
+        .sessions
+        .create_session(&session("s-leaving", Some(newest.id)))
+        .await
+        .unwrap());
+    store.remove_member(admin.org_id, newest.id).await.unwrap();
+    store.remove_member(admin.org_id, viewer.id).await.unwrap();
+    assert_eq!(
+        db.sessions.member_session_count(newest.id).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        db.sessions.member_session_count(viewer.id).await.unwrap(),
+        0
+    );
+    let now = Utc::now();
+    assert!(db
+        .sessions
+        .load_session("s-leaving", now)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(db
+        .sessions
+        .load_session("s-viewer-1", now)
+        .await
+        .unwrap()
+        .is_none());
+    // Others' sessions are untouched.
+    assert!(db
+        .sessions
+        .load_session("s-admin", now)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(db
+        .sessions
+        .load_session("s-visitor", now)
+        .await
+        .unwrap()
+        .is_some());
+
+    // A request of the removed member that was in flight cannot write their session back.
+    db.sessions
+        .save_session(&session("s-viewer-1", Some(viewer.id)))
+        .await
+        .unwrap();
+    assert!(db
+        .sessions
+        .load_session("s-viewer-1", now)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Another organization's next member gets a new id and a key of their own.
+    let other = store.create_organization("third", "Third").await.unwrap();
+    let next = store
+        .create_member(other.id, "new@third.example", "hash-n", Role::Admin)
+        .await
+        .unwrap();
+    assert!(
+        next.id.0 > newest.id.0,
+        "the removed member's id {:?} was handed out again as {:?}",
+        newest.id,
+        next.id
+    );
+    assert_ne!(next.session_key, newest.session_key);
+    assert_ne!(next.session_key, admin.session_key);
+    let loaded = store.member(next.id).await.unwrap().unwrap();
+    assert_eq!(loaded.session_key, next.session_key, "the key is stored");
+    assert!(loaded.session_key.matches(next.session_key.expose()));
+    assert!(!loaded.session_key.matches(admin.session_key.expose()));
+    assert!(!loaded.session_key.matches(""));
+
+    // Expired sessions are not loaded, and are deleted.
+    db.sessions
+        .save_session(&SessionRow {
+            expires_at: now - Duration::seconds(1),
+            ..session("s-visitor", None)
+        })
+        .await
+        .unwrap();
+    assert!(db
+        .sessions
+        .load_session("s-visitor", Utc::now())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        db.sessions
+            .delete_expired_sessions(Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
+    db.sessions.delete_session("s-admin").await.unwrap();
+    assert_eq!(db.sessions.member_session_count(admin.id).await.unwrap(), 0);
+}
+
 on_both_backends!(
+    removed_members_take_their_id_and_sessions_with_them,
     roles_never_leave_an_organization_without_an_admin,
     sign_in_links_work_once_until_they_expire,
     the_audit_log_is_filtered_paged_and_scoped,
@@ -319,4 +463,74 @@ async fn audit_entries_cannot_be_changed_or_deleted() {
         .await
         .unwrap();
     assert_eq!(rows[0].actor.name, "schedule");
+}
+
+/// An installation from before migration 0016 keeps its members, their ids and their pending
+/// links when `members` is rebuilt, and each member gets a session key of their own.
+#[tokio::test]
+async fn the_sqlite_members_rebuild_keeps_members_and_their_links() {
+    use sqlx::Row;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let mut old = sqlx::migrate::Migrator::new(std::path::Path::new("../migrations/sqlite"))
+            .await
+            .unwrap();
+        old.migrations = old
+            .migrations
+            .iter()
+            .filter(|m| m.version < 16)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        old.run(&pool).await.unwrap();
+        for sql in [
+            "INSERT INTO organizations (id, slug, name, created_at) VALUES (1, 'acme', 'Acme', '2026-01-01T00:00:00Z')",
+            "INSERT INTO members (id, org_id, email, password_hash, role, created_at, session_generation) \
+             VALUES (1, 1, 'a@acme.example', 'h1', 'admin', '2026-01-01T00:00:00Z', 2), \
+                    (2, 1, 'b@acme.example', 'h2', 'viewer', '2026-01-01T00:00:00Z', 0)",
+            "INSERT INTO sign_in_links (member_id, token_hash, created_at, expires_at) \
+             VALUES (2, 'hash', '2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z')",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = domain::store::SqliteStore::open(path.to_str().unwrap())
+        .await
+        .unwrap();
+    let a = store
+        .member(domain::store::MemberId(1))
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store
+        .member(domain::store::MemberId(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (a.email.as_str(), a.session_generation),
+        ("a@acme.example", 2)
+    );
+    assert_eq!((b.email.as_str(), b.role), ("b@acme.example", Role::Viewer));
+    assert_eq!(a.session_key.expose().len(), 32);
+    assert_ne!(a.session_key, b.session_key);
+    let links: Vec<i64> = sqlx::query("SELECT member_id FROM sign_in_links")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(links, [2], "the pending link survives the rebuild");
+    // Removing the newest member and adding another does not hand its id out again.
+    store.remove_member(a.org_id, b.id).await.unwrap();
+    let c = store
+        .create_member(a.org_id, "c@acme.example", "h3", Role::Viewer)
+        .await
+        .unwrap();
+    assert_eq!(c.id.0, 3);
 }

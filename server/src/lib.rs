@@ -20,7 +20,7 @@ use app::ssr::ServerContext;
 use app::{shell, App};
 use axum::Router;
 use domain::crypto::MasterKey;
-use domain::store::{Database, DatabaseUrl, Store};
+use domain::store::{Database, DatabaseUrl, MemberId, SessionRecords, SessionRow, Store};
 use domain::sync::SyncEngine;
 use http::header::{HeaderName, HeaderValue};
 use leptos::config::{Env, LeptosOptions};
@@ -29,9 +29,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::{
-    PostgresStore as PgSessionStore, SqliteStore as SqliteSessionStore,
-};
 
 pub use config::Config;
 
@@ -52,90 +49,96 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(open_database(config).await?.store())
 }
 
-/// The session store in the same database as everything else, so any instance can serve any
-/// signed-in member.
-#[derive(Debug, Clone)]
-enum SessionStore {
-    Sqlite(SqliteSessionStore),
-    Postgres(PgSessionStore),
+/// The session library's store over the database's sessions table, so any instance can serve
+/// any signed-in member and removing a member deletes their sessions (see
+/// [`domain::store::SessionRecords`]).
+#[derive(Clone)]
+struct SessionStore(Arc<dyn SessionRecords>);
+
+impl std::fmt::Debug for SessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionStore")
+    }
+}
+
+type SessionResult<T> = tower_sessions::session_store::Result<T>;
+
+fn session_backend_error(e: impl std::fmt::Display) -> tower_sessions::session_store::Error {
+    tower_sessions::session_store::Error::Backend(e.to_string())
 }
 
 impl SessionStore {
-    async fn for_database(database: &Database) -> anyhow::Result<SessionStore> {
-        let store = match database {
-            Database::Sqlite(db) => {
-                let store = SqliteSessionStore::new(db.pool().clone())
-                    .with_table_name("sessions")
-                    .map_err(|e| anyhow::anyhow!(e))?;
-                store
-                    .migrate()
-                    .await
-                    .context("creating the session table")?;
-                SessionStore::Sqlite(store)
-            }
-            Database::Postgres(db) => {
-                let store = PgSessionStore::new(db.pool().clone());
-                store
-                    .migrate()
-                    .await
-                    .context("creating the session table")?;
-                SessionStore::Postgres(store)
-            }
-        };
-        Ok(store)
+    fn row(record: &tower_sessions::session::Record) -> SessionResult<SessionRow> {
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| tower_sessions::session_store::Error::Encode(e.to_string()))?;
+        let expires_at = chrono::DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0)
+            .ok_or_else(|| session_backend_error("session expiry out of range"))?;
+        Ok(SessionRow {
+            id: record.id.to_string(),
+            member: record
+                .data
+                .get(app::ssr::MEMBER_KEY)
+                .and_then(|v| v.as_i64())
+                .map(MemberId),
+            data,
+            expires_at,
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl tower_sessions::SessionStore for SessionStore {
-    async fn create(
-        &self,
-        record: &mut tower_sessions::session::Record,
-    ) -> tower_sessions::session_store::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.create(record).await,
-            SessionStore::Postgres(s) => s.create(record).await,
+    async fn create(&self, record: &mut tower_sessions::session::Record) -> SessionResult<()> {
+        // A random 128-bit id taken already is as good as impossible, but never overwritten.
+        loop {
+            let row = Self::row(record)?;
+            if self
+                .0
+                .create_session(&row)
+                .await
+                .map_err(session_backend_error)?
+            {
+                return Ok(());
+            }
+            record.id = tower_sessions::session::Id::default();
         }
     }
 
-    async fn save(
-        &self,
-        record: &tower_sessions::session::Record,
-    ) -> tower_sessions::session_store::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.save(record).await,
-            SessionStore::Postgres(s) => s.save(record).await,
-        }
+    async fn save(&self, record: &tower_sessions::session::Record) -> SessionResult<()> {
+        self.0
+            .save_session(&Self::row(record)?)
+            .await
+            .map_err(session_backend_error)
     }
 
     async fn load(
         &self,
         id: &tower_sessions::session::Id,
-    ) -> tower_sessions::session_store::Result<Option<tower_sessions::session::Record>> {
-        match self {
-            SessionStore::Sqlite(s) => s.load(id).await,
-            SessionStore::Postgres(s) => s.load(id).await,
-        }
+    ) -> SessionResult<Option<tower_sessions::session::Record>> {
+        let Some((data, expires_at)) = self
+            .0
+            .load_session(&id.to_string(), chrono::Utc::now())
+            .await
+            .map_err(session_backend_error)?
+        else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&data)
+            .map_err(|e| tower_sessions::session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at.timestamp())
+            .map_err(session_backend_error)?;
+        Ok(Some(tower_sessions::session::Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
-    async fn delete(
-        &self,
-        id: &tower_sessions::session::Id,
-    ) -> tower_sessions::session_store::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.delete(id).await,
-            SessionStore::Postgres(s) => s.delete(id).await,
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl tower_sessions::session_store::ExpiredDeletion for SessionStore {
-    async fn delete_expired(&self) -> tower_sessions::session_store::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.delete_expired().await,
-            SessionStore::Postgres(s) => s.delete_expired().await,
-        }
+    async fn delete(&self, id: &tower_sessions::session::Id) -> SessionResult<()> {
+        self.0
+            .delete_session(&id.to_string())
+            .await
+            .map_err(session_backend_error)
     }
 }
 
@@ -144,14 +147,13 @@ impl SessionStore {
     /// refused once expired either way; this keeps the table from growing). Any instance may do
     /// it: the deletion is one idempotent statement.
     fn spawn_expired_deletion(&self, period: std::time::Duration) {
-        use tower_sessions::session_store::ExpiredDeletion;
-        let store = self.clone();
+        let store = self.0.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(period);
             every.tick().await;
             loop {
                 every.tick().await;
-                if let Err(e) = store.delete_expired().await {
+                if let Err(e) = store.delete_expired_sessions(chrono::Utc::now()).await {
                     tracing::warn!(error = %e, "deleting expired sessions failed; trying again later");
                 }
             }
@@ -189,7 +191,7 @@ async fn router(
     database: Database,
     master_key: MasterKey,
 ) -> anyhow::Result<Router> {
-    let session_store = SessionStore::for_database(&database).await?;
+    let session_store = SessionStore(database.sessions());
     session_store.spawn_expired_deletion(std::time::Duration::from_secs(60 * 60));
     // Over https the cookie is `__Host-` prefixed: the browser then only accepts it Secure,
     // for the whole site, and from this host itself (no Domain attribute).

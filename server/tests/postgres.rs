@@ -3,69 +3,22 @@
 //! keeps working on the other, "Sync now" pressed on both gives one run, and signing out on one
 //! ends the session on both.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use ciq_sandbox::SandboxConfig;
+use common::TestDatabase;
 use dashboard::{launch, Config};
 use domain::auth::{create_organization_with_admin, Password};
 use domain::store::{ContractorStatus, PgStore, Store};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
-use sqlx::Connection;
 use tokio::sync::oneshot;
 
 const EMAIL: &str = "ops@acme.example";
 const PASSWORD: &str = "correct horse battery";
-
-fn admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
-
-/// A fresh database on the local PostgreSQL server, dropped when this is dropped.
-struct TestDatabase {
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    async fn create() -> TestDatabase {
-        let admin = admin_url();
-        let name = format!("dashboard_test_{:016x}", rand::random::<u64>());
-        let mut conn = sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let server = admin.rsplit_once('/').unwrap().0;
-        TestDatabase {
-            url: format!("{server}/{name}"),
-            name,
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let (admin, name) = (admin_url(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async move {
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = sqlx::query(&sql).execute(&mut conn).await;
-                    }
-                })
-        })
-        .join();
-    }
-}
 
 /// A server function of the dashboard at `base`, as the browser calls it.
 async fn call(
@@ -523,6 +476,17 @@ async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
         .map(|r| r.contractor.id)
         .unwrap();
     let new_link = sqlite.regenerate_link(org, regenerated).await.unwrap();
+    // A member who was removed: their id is never handed out again, on PostgreSQL either.
+    let removed = sqlite
+        .create_member(
+            org,
+            "gone@acme.example",
+            "hash",
+            domain::store::Role::Viewer,
+        )
+        .await
+        .unwrap();
+    sqlite.remove_member(org, removed.id).await.unwrap();
     let before = sqlite.contractor_page(org, &everyone).await.unwrap();
     let counts_before = sqlite.contractor_status_counts(org).await.unwrap();
     let runs_before = sqlite.sync_runs(org, None, 10).await.unwrap();
@@ -621,6 +585,16 @@ async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
         2,
         "the retired link is history on PostgreSQL too"
     );
+    let next = pg
+        .create_member(
+            org,
+            "next@acme.example",
+            "hash",
+            domain::store::Role::Viewer,
+        )
+        .await
+        .unwrap();
+    assert!(next.id.0 > removed.id.0, "{next:?} after {removed:?}");
 
     // The server runs on it: the member signs in with the same password, the stored key still
     // decrypts (same organization id, same master key), and new rows get new ids.

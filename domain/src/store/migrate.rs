@@ -78,11 +78,20 @@ pub async fn sqlite_to_postgres(
         let columns = target_columns(&mut tx, table).await?;
         let copied = copy_table(src, &mut tx, table, &columns).await?;
         if columns.iter().any(|(name, _)| name == "id") {
-            // Identity columns were given explicit ids: move their sequence past them.
+            // Identity columns were given explicit ids: move their sequence past them, and
+            // past every id SQLite ever handed out for an AUTOINCREMENT table (members: a
+            // removed member's id is never given out again).
+            let handed_out: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = $1",
+            )
+            .bind(table)
+            .fetch_one(src)
+            .await?;
             sqlx::query(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                 GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                 GREATEST((SELECT MAX(id) FROM {table}), $1, 1))"
             ))
+            .bind(handed_out)
             .execute(&mut *tx)
             .await?;
         }

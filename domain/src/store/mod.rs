@@ -9,6 +9,7 @@ mod access_records;
 #[allow(clippy::duplicate_mod)]
 mod postgres;
 mod records;
+mod sessions;
 mod sql_support;
 #[allow(clippy::duplicate_mod)]
 mod sqlite;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use access_records::*;
 pub use postgres::PgStore;
 pub use records::*;
+pub use sessions::{SessionRecords, SessionRow};
 pub use sqlite::SqliteStore;
 
 use crate::crypto::EncryptedSecret;
@@ -118,6 +120,14 @@ impl Database {
             Database::Postgres(s) => std::sync::Arc::new(s.clone()),
         }
     }
+
+    /// The dashboard's sessions, in the same database.
+    pub fn sessions(&self) -> std::sync::Arc<dyn SessionRecords> {
+        match self {
+            Database::Sqlite(s) => std::sync::Arc::new(s.clone()),
+            Database::Postgres(s) => std::sync::Arc::new(s.clone()),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -172,6 +182,43 @@ pub struct Member {
     pub role: Role,
     /// Moves on when the password changes; sessions signed in under an older one are refused.
     pub session_generation: i64,
+    /// Kept in each of the member's sessions and compared on every request.
+    pub session_key: SessionKey,
+}
+
+/// Random per member, kept in each of their sessions and compared on every request, so a
+/// session can only ever be the member it signed in as, whatever becomes of ids. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionKey(String);
+
+impl SessionKey {
+    /// 128 random bits, hex.
+    pub fn random() -> SessionKey {
+        use rand::RngCore;
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        SessionKey(hex::encode(bytes))
+    }
+
+    pub fn from_stored(key: String) -> SessionKey {
+        SessionKey(key)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether a session's copy is this key (in constant time).
+    pub fn matches(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.len() == presented.len() && bool::from(self.0.as_bytes().ct_eq(presented.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionKey(••••)")
+    }
 }
 
 /// What sign-in needs and nothing else leaves the auth module with.

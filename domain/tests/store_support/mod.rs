@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use domain::store::{PgStore, SqliteStore, Store};
+use domain::store::{PgStore, SessionRecords, SqliteStore, Store};
 use sqlx::Connection;
 
 /// The server's maintenance database, where test databases are created and dropped.
@@ -19,6 +19,8 @@ pub fn postgres_admin_url() -> String {
 /// A store under test and what keeps it alive; dropping it removes the database.
 pub struct TestStore {
     pub store: Arc<dyn Store>,
+    /// The sessions table of the same database.
+    pub sessions: Arc<dyn SessionRecords>,
     /// The PostgreSQL database to drop, if any.
     postgres_db: Option<String>,
     _dir: Option<tempfile::TempDir>,
@@ -29,6 +31,7 @@ pub async fn sqlite() -> TestStore {
     let path = dir.path().join("store.db");
     let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
     TestStore {
+        sessions: Arc::new(store.clone()),
         store: Arc::new(store),
         postgres_db: None,
         _dir: Some(dir),
@@ -55,6 +58,7 @@ pub async fn postgres_with_url() -> (TestStore, String) {
     let store = PgStore::open(&url).await.unwrap();
     (
         TestStore {
+            sessions: Arc::new(store.clone()),
             store: Arc::new(store),
             postgres_db: Some(name),
             _dir: None,

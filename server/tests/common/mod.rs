@@ -5,17 +5,79 @@
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use dashboard::{launch, Config};
 use domain::auth::{create_organization_with_admin, Password};
-use domain::store::{OrgId, SqliteStore};
+use domain::store::{Database, DatabaseUrl, OrgId, SqliteStore, Store};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
+use sqlx::Connection;
 use tokio::sync::oneshot;
 
 pub const EMAIL: &str = "ops@acme.example";
 pub const PASSWORD: &str = "correct horse battery";
 pub const OTHER_EMAIL: &str = "ops@other.example";
 pub const OTHER_PASSWORD: &str = "other password 123";
+
+/// The server's maintenance PostgreSQL database, where test databases are created and dropped.
+/// `TEST_POSTGRES_URL` overrides it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh database on the local PostgreSQL server, dropped when this is dropped.
+pub struct TestDatabase {
+    name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let admin = postgres_admin_url();
+        let name = format!("dashboard_test_{:016x}", rand::random::<u64>());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let server = admin.rsplit_once('/').unwrap().0;
+        TestDatabase {
+            url: format!("{server}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (postgres_admin_url(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot block on itself.
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async move {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::query(&sql).execute(&mut conn).await;
+                    }
+                })
+        })
+        .join();
+    }
+}
+
+/// Which database a test server runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
 pub struct TestServer {
     pub base: String,
@@ -24,6 +86,7 @@ pub struct TestServer {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     _dir: tempfile::TempDir,
+    _postgres: Option<TestDatabase>,
 }
 
 impl TestServer {
@@ -41,16 +104,29 @@ impl TestServer {
 
     /// With extra settings (`name`, `value`) on top of the test defaults.
     pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
+        Self::start_on(Backend::Sqlite, env).await
+    }
+
+    /// On `backend` (a fresh PostgreSQL database, dropped afterwards, or a SQLite file), with
+    /// extra settings on top of the test defaults.
+    pub async fn start_on(backend: Backend, env: &[(&str, &str)]) -> Self {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
+        let postgres = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(TestDatabase::create().await),
+        };
+        let db = match &postgres {
+            Some(pg) => pg.url.clone(),
+            None => format!("sqlite://{}", dir.path().join("dashboard.db").display()),
+        };
         let key_file = dir.path().join("master.key").display().to_string();
-        let store = SqliteStore::open(&db).await.unwrap();
+        let store = open_store(&db).await;
         let org = create_organization_with_admin(
-            &store,
+            store.as_ref(),
             "acme",
             "Acme Agency",
             EMAIL,
@@ -86,11 +162,18 @@ impl TestServer {
             stop: Some(tx),
             task,
             _dir: dir,
+            _postgres: postgres,
         }
     }
 
+    /// The SQLite file's store (servers started on SQLite).
     pub async fn store(&self) -> SqliteStore {
         SqliteStore::open(&self.db).await.unwrap()
+    }
+
+    /// The store of whichever database the server runs on.
+    pub async fn any_store(&self) -> Arc<dyn Store> {
+        open_store(&self.db).await
     }
 
     /// A browser: keeps cookies, does not follow redirects.
@@ -170,12 +253,13 @@ impl TestServer {
 
     /// An admin adds `email` as a viewer; the one-time link's token, from the answer.
     pub async fn invite_viewer(&self, admin: &reqwest::Client, email: &str) -> String {
+        self.invite(admin, email, "viewer").await
+    }
+
+    /// An admin adds `email` with `role`; the one-time link's token, from the answer.
+    pub async fn invite(&self, admin: &reqwest::Client, email: &str, role: &str) -> String {
         let answer = self
-            .call(
-                admin,
-                "members/add",
-                &[("email", email), ("role", "viewer")],
-            )
+            .call(admin, "members/add", &[("email", email), ("role", role)])
             .await;
         let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
         let url = v["url"].as_str().unwrap();
@@ -207,7 +291,7 @@ impl TestServer {
     /// A second organization ("Other Agency") and its admin, signed in.
     pub async fn other_organization_admin(&self) -> reqwest::Client {
         domain::auth::create_organization_with_admin(
-            &self.store().await,
+            self.any_store().await.as_ref(),
             "other",
             "Other Agency",
             OTHER_EMAIL,
@@ -236,6 +320,13 @@ impl TestServer {
         self.stop.take().unwrap().send(()).unwrap();
         self.task.await.unwrap().unwrap();
     }
+}
+
+async fn open_store(url: &str) -> Arc<dyn Store> {
+    Database::open(&DatabaseUrl::parse(url).unwrap())
+        .await
+        .unwrap()
+        .store()
 }
 
 pub fn session_cookie(resp: &reqwest::Response) -> Option<String> {

@@ -31,6 +31,8 @@ mod members;
 mod organizations;
 #[path = "../sql/runs.rs"]
 mod runs;
+#[path = "../sql/sessions.rs"]
+mod sessions;
 #[path = "../sql/settings.rs"]
 mod settings;
 #[path = "../sql/sync_writes.rs"]

@@ -93,16 +93,18 @@ pub(super) async fn create_member(
     password_hash: &str,
     role: Role,
 ) -> StoreResult<Member> {
+    let session_key = SessionKey::random();
     let mut tx = super::begin(pool).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO members (org_id, email, password_hash, role, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO members (org_id, email, password_hash, role, created_at, session_key) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(org.0)
     .bind(email)
     .bind(password_hash)
     .bind(role.as_str())
     .bind(Utc::now())
+    .bind(session_key.expose())
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| conflict(e, "a member with this email"))?;
@@ -118,6 +120,7 @@ pub(super) async fn create_member(
         email: email.to_owned(),
         role,
         session_generation: 0,
+        session_key,
     })
 }
 
@@ -137,7 +140,8 @@ pub(super) async fn member_credentials(
 
 pub(super) async fn member(pool: &Pool, id: MemberId) -> StoreResult<Option<Member>> {
     let row = sqlx::query(
-        "SELECT m.id, m.org_id, o.name AS org_name, m.email, m.role, m.session_generation \
+        "SELECT m.id, m.org_id, o.name AS org_name, m.email, m.role, m.session_generation, \
+                m.session_key \
          FROM members m JOIN organizations o ON o.id = m.org_id WHERE m.id = $1",
     )
     .bind(id.0)
@@ -151,6 +155,7 @@ pub(super) async fn member(pool: &Pool, id: MemberId) -> StoreResult<Option<Memb
             email: r.get("email"),
             role: Role::parse(r.get::<&str, _>("role"))?,
             session_generation: r.get("session_generation"),
+            session_key: SessionKey::from_stored(r.get("session_key")),
         })
     }))
 }
