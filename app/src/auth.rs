@@ -42,7 +42,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
             audit_failure(ctx.store.as_ref(), &email).await;
             Err(AppError::InvalidCredentials)
         }
-        Err(e) => Err(AppError::internal("sign-in failed", e)),
+        Err(e) => Err(e.into()),
     }
 }
 

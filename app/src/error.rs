@@ -18,6 +18,9 @@ pub enum AppError {
     Invalid(String),
     #[error("Something went wrong on our side. Please try again; if it keeps happening, contact support.")]
     Internal,
+    /// Too much at once (password checks); answered 503 with a Retry-After.
+    #[error("The dashboard is busy right now. Please try again in a few seconds.")]
+    Busy,
     /// The request never reached us or the answer could not be read.
     #[error("Could not reach the server: {0}")]
     Transport(String),
@@ -28,6 +31,21 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<domain::auth::AuthError> for AppError {
+    fn from(e: domain::auth::AuthError) -> Self {
+        use domain::auth::AuthError;
+        match e {
+            AuthError::InvalidCredentials => AppError::InvalidCredentials,
+            AuthError::InvalidInput(text) => AppError::Invalid(text.to_string()),
+            AuthError::Busy => AppError::Busy,
+            e @ (AuthError::Store(_) | AuthError::Hashing) => {
+                AppError::internal("checking a password", e)
+            }
+        }
     }
 }
 

@@ -107,9 +107,7 @@ mod server {
     }
 
     pub async fn hash(password: &domain::auth::Password) -> Result<String, AppError> {
-        domain::auth::hash_password(password)
-            .await
-            .map_err(|e| AppError::internal("hashing a password", e))
+        Ok(domain::auth::hash_password(password).await?)
     }
 
     /// Issues a one-time link for `member` valid for `hours`.
@@ -412,6 +410,13 @@ pub async fn use_sign_in_link(
     let token = domain::links::LinkToken::parse(&token).ok_or_else(unusable)?;
     let new = server::new_password(&password, &confirm)?;
     let ctx = server_context()?;
+    // The link is looked up before any hashing: an unknown or used token costs a lookup, not
+    // an argon2 run. Using it up below still decides, atomically, who wins a race.
+    ctx.store
+        .sign_in_link_member(token.expose(), chrono::Utc::now())
+        .await
+        .map_err(|e| AppError::internal("looking up a sign-in link", e))?
+        .ok_or_else(unusable)?;
     let hash = server::hash(&new).await?;
     let member = ctx
         .store

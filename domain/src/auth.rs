@@ -3,7 +3,9 @@
 //! every core and the memory each hash needs, and an unknown email costs the same work as a
 //! wrong password so response time does not reveal which emails have accounts.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -40,6 +42,23 @@ pub enum AuthError {
     Store(#[from] StoreError),
     #[error("password hashing failed")]
     Hashing,
+    /// Every hashing permit stayed taken for [`HASH_PERMIT_WAIT`]: the caller answers "busy,
+    /// try again" instead of queueing without end.
+    #[error("too many passwords are being checked at once")]
+    Busy,
+}
+
+/// How long a password check waits for one of the per-core hashing permits before it gives up
+/// with [`AuthError::Busy`].
+pub const HASH_PERMIT_WAIT: Duration = Duration::from_secs(5);
+
+/// Argon2 runs (hashes and verifications) since start-up, across the process.
+static ARGON2_RUNS: AtomicU64 = AtomicU64::new(0);
+
+/// How many argon2 hashes and verifications this process has run: what a flood of requests
+/// cost, for tests and diagnostics.
+pub fn argon2_runs() -> u64 {
+    ARGON2_RUNS.load(Ordering::Relaxed)
 }
 
 /// Minimum length for new passwords; sign-in accepts whatever was set.
@@ -51,6 +70,7 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 fn hash_blocking(password: &str) -> Result<String, AuthError> {
+    ARGON2_RUNS.fetch_add(1, Ordering::Relaxed);
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -59,6 +79,7 @@ fn hash_blocking(password: &str) -> Result<String, AuthError> {
 }
 
 fn verify_blocking(password: &str, hash: &str) -> bool {
+    ARGON2_RUNS.fetch_add(1, Ordering::Relaxed);
     PasswordHash::new(hash)
         .map(|parsed| {
             Argon2::default()
@@ -93,17 +114,24 @@ pub async fn hash_password(password: &Password) -> Result<String, AuthError> {
     on_hashing_pool(move || hash_blocking(password.expose())).await?
 }
 
+/// One permit per core: at most that many argon2 runs at a time, process-wide.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
 /// Runs argon2 work on the blocking pool once one of the per-core permits is free: a burst of
-/// sign-ins waits its turn.
+/// sign-ins waits its turn, for at most [`HASH_PERMIT_WAIT`].
 async fn on_hashing_pool<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AuthError> {
-    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
-    let permits = PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        tokio::sync::Semaphore::new(cores)
-    });
-    let _permit = permits.acquire().await.map_err(|_| AuthError::Hashing)?;
+    let _permit = tokio::time::timeout(HASH_PERMIT_WAIT, hashing_permits().acquire())
+        .await
+        .map_err(|_| AuthError::Busy)?
+        .map_err(|_| AuthError::Hashing)?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|_| AuthError::Hashing)
@@ -194,4 +222,31 @@ pub async fn add_member(
 ) -> Result<Member, AuthError> {
     let hash = hash_password(password).await?;
     add_member_hashed(store, org, &normalize_email(email), &hash, role).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With every permit taken for longer than the bound, a check gives up with `Busy` instead
+    /// of queueing without end, and runs no argon2.
+    #[tokio::test(start_paused = true)]
+    async fn a_check_waits_for_a_hashing_permit_only_so_long() {
+        let permits = hashing_permits();
+        let held = permits
+            .acquire_many(u32::try_from(permits.available_permits()).unwrap())
+            .await
+            .unwrap();
+        let before = argon2_runs();
+        let started = tokio::time::Instant::now();
+        let result = hash_password(&Password::new("long enough password")).await;
+        assert!(matches!(result, Err(AuthError::Busy)), "{result:?}");
+        assert_eq!(started.elapsed(), HASH_PERMIT_WAIT);
+        assert_eq!(argon2_runs(), before);
+        drop(held);
+        assert!(hash_password(&Password::new("long enough password"))
+            .await
+            .is_ok());
+        assert_eq!(argon2_runs(), before + 1);
+    }
 }

@@ -265,11 +265,12 @@ async fn router(
         .layer(axum::middleware::from_fn(security::no_store))
         .layer(axum::middleware::from_fn(security::api_limits))
         .layer(axum::middleware::from_fn_with_state(
-            security::ApplyLimit::new(
-                security::APPLY_REQUESTS_PER_MINUTE,
-                config.trusted_proxies.clone().into(),
-            ),
-            security::limit_apply,
+            security::LinkPageLimit::application(config.trusted_proxies.clone().into()),
+            security::limit_link_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            security::LinkPageLimit::sign_in_link(config.trusted_proxies.clone().into()),
+            security::limit_link_pages,
         ))
         .layer(header("content-security-policy", security::DEFAULT_CSP))
         .layer(header("x-content-type-options", "nosniff"))

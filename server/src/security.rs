@@ -77,6 +77,13 @@ pub async fn api_limits(req: Request, next: Next) -> Response {
             // Arguments that could not be read are the client's to fix.
             AppError::Invalid(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Busy => {
+                parts.headers.insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("5"),
+                );
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         };
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
@@ -93,35 +100,70 @@ fn too_large() -> Response {
         .into_response()
 }
 
-/// Requests one client may make to the public application pages (`/apply/…` and their server
-/// functions) per minute: a creator needs three or four; guessing tokens needs millions.
-pub const APPLY_REQUESTS_PER_MINUTE: u32 = 30;
+/// Requests one client may make per minute to a family of public link pages (a page and its
+/// server functions): a person needs three or four; guessing tokens needs millions.
+pub const LINK_PAGE_REQUESTS_PER_MINUTE: u32 = 30;
 
-/// The public application pages' per-client rate limit, with the proxies whose
+/// A per-client rate limit on one family of public link pages, with the proxies whose
 /// `X-Forwarded-For` says who the client is.
 #[derive(Clone)]
-pub struct ApplyLimit {
+pub struct LinkPageLimit {
+    /// The paths it covers, by prefix.
+    prefixes: &'static [&'static str],
+    /// What a refused client reads.
+    refusal: &'static str,
     limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
     trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
-impl ApplyLimit {
-    pub fn new(per_minute: u32, trusted_proxies: Arc<[ipnet::IpNet]>) -> Self {
+impl LinkPageLimit {
+    pub fn new(
+        prefixes: &'static [&'static str],
+        refusal: &'static str,
+        per_minute: u32,
+        trusted_proxies: Arc<[ipnet::IpNet]>,
+    ) -> Self {
         let quota = governor::Quota::per_minute(
             std::num::NonZeroU32::new(per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN),
         );
-        ApplyLimit {
+        LinkPageLimit {
+            prefixes,
+            refusal,
             limiter: Arc::new(governor::RateLimiter::keyed(quota)),
             trusted_proxies,
         }
     }
+
+    /// The creator's application pages (`/apply/…` and their server functions).
+    pub fn application(trusted_proxies: Arc<[ipnet::IpNet]>) -> Self {
+        Self::new(
+            &["/apply/", "/api/apply"],
+            "Too many requests from your connection. Wait a minute and open your link again.",
+            LINK_PAGE_REQUESTS_PER_MINUTE,
+            trusted_proxies,
+        )
+    }
+
+    /// A member's one-time sign-in link pages (`/welcome/…` and their server functions).
+    pub fn sign_in_link(trusted_proxies: Arc<[ipnet::IpNet]>) -> Self {
+        Self::new(
+            &["/welcome/", "/api/welcome"],
+            "Too many requests from your connection. Wait a minute and open your link again.",
+            LINK_PAGE_REQUESTS_PER_MINUTE,
+            trusted_proxies,
+        )
+    }
 }
 
-/// Refuses a client's requests to the application pages past [`APPLY_REQUESTS_PER_MINUTE`] with
-/// 429 and a `Retry-After`.
-pub async fn limit_apply(State(limit): State<ApplyLimit>, req: Request, next: Next) -> Response {
+/// Refuses a client's requests to the pages `limit` covers past its rate with 429 and a
+/// `Retry-After`.
+pub async fn limit_link_pages(
+    State(limit): State<LinkPageLimit>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
-    if !(path.starts_with("/apply/") || path.starts_with("/api/apply")) {
+    if !limit.prefixes.iter().any(|p| path.starts_with(p)) {
         return next.run(req).await;
     }
     let client =
@@ -136,14 +178,11 @@ pub async fn limit_apply(State(limit): State<ApplyLimit>, req: Request, next: Ne
     match limit.limiter.check_key(&client) {
         Ok(()) => next.run(req).await,
         Err(_) => {
-            tracing::warn!(
-                path = loggable_path(path),
-                "application page rate limit reached"
-            );
+            tracing::warn!(path = loggable_path(path), "link page rate limit reached");
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 [(http::header::RETRY_AFTER, "60")],
-                "Too many requests from your connection. Wait a minute and open your link again.",
+                limit.refusal,
             )
                 .into_response()
         }
