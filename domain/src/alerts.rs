@@ -21,8 +21,8 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Email recipients per organization.
 pub const MAX_EMAILS: usize = 10;
 
-/// How the server reaches its SMTP relay.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How the server reaches its SMTP relay. Its `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
@@ -31,6 +31,19 @@ pub struct SmtpConfig {
     /// The sender, e.g. `CreatorIQ Cover <alerts@cover.example.com>`.
     pub from: String,
     pub tls: SmtpTls,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "••••"))
+            .field("from", &self.from)
+            .field("tls", &self.tls)
+            .finish()
+    }
 }
 
 /// How the SMTP connection is protected.

@@ -60,7 +60,7 @@ impl std::fmt::Debug for Config {
             .field("ciq_daily_limit", &self.ciq_daily_limit)
             .field("sync_lease", &self.sync_lease)
             .field("instance_id", &self.instance_id)
-            .field("smtp_host", &self.alerts.smtp.as_ref().map(|s| &s.host))
+            .field("smtp", &self.alerts.smtp)
             .field("session_max_age", &self.session_max_age)
             .field("trusted_proxies", &self.trusted_proxies)
             .finish()
@@ -130,16 +130,43 @@ fn parse_networks(raw: &str) -> Option<Vec<ipnet::IpNet>> {
         .collect()
 }
 
-/// Hides the password part of a `scheme://user:password@host` URL.
+/// Hides the secrets of a URL: the password of `scheme://user:password@host`, and the value of
+/// any query parameter that may hold one (PostgreSQL takes `?password=` and `?sslpassword=`).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (address, query) = match url.split_once('?') {
+        Some((address, query)) => (address, Some(query)),
+        None => (url, None),
+    };
+    let mut shown = match (address.find("://"), address.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
+            let userinfo = &address[scheme_end + 3..at];
             let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}://{user}:••••@{}", &url[..scheme_end], &url[at + 1..])
+            format!(
+                "{}://{user}:••••@{}",
+                &address[..scheme_end],
+                &address[at + 1..]
+            )
         }
-        _ => url.to_owned(),
+        _ => address.to_owned(),
+    };
+    if let Some(query) = query {
+        let secret = |name: &str| {
+            let name = name.to_ascii_lowercase();
+            ["pass", "secret", "key", "token"]
+                .iter()
+                .any(|s| name.contains(s))
+        };
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((name, _)) if secret(name) => format!("{name}=••••"),
+                _ => param.to_owned(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&params.join("&"));
     }
+    shown
 }
 
 impl Config {
@@ -248,6 +275,27 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_are_shown_without_their_secrets() {
+        for (url, shown) in [
+            (
+                "postgres://app:hunter2@db:5432/cover",
+                "postgres://app:••••@db:5432/cover",
+            ),
+            (
+                "postgres://app@db/cover?password=hunter2&sslmode=require",
+                "postgres://app:••••@db/cover?password=••••&sslmode=require",
+            ),
+            (
+                "postgres://db/cover?sslmode=verify-full&sslpassword=hunter2",
+                "postgres://db/cover?sslmode=verify-full&sslpassword=••••",
+            ),
+            ("sqlite://data/dashboard.db", "sqlite://data/dashboard.db"),
+        ] {
+            assert_eq!(redact_url(url), shown);
+        }
+    }
 
     #[test]
     fn defaults_run_locally() {
