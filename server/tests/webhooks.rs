@@ -374,3 +374,46 @@ async fn bad_deliveries_are_refused_and_logged_and_duplicates_processed_once() {
     server.stop().await;
     sandbox.shutdown().await;
 }
+
+/// Viewing Settings over and over asks CreatorIQ for the subscriptions once: what it listed is
+/// reused for a while, so a member who can view cannot spend the key's daily quota by
+/// reloading. Subscribing asks again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewing_settings_does_not_spend_the_daily_quota() {
+    let sandbox = ciq_sandbox::spawn(SandboxConfig::tiny()).await.unwrap();
+    let server = TestServer::start(&sandbox.base_url).await;
+    let admin = server.admin().await;
+    server.save_key(&admin, &sandbox.base_url).await;
+    domain::auth::add_member(
+        &server.store().await,
+        server.org,
+        "viewer@acme.example",
+        &Password::new("viewer password 123"),
+        domain::store::Role::Viewer,
+    )
+    .await
+    .unwrap();
+    let viewer = server
+        .sign_in("viewer@acme.example", "viewer password 123")
+        .await;
+    let listed = |automatic: &str| {
+        let v: Value = serde_json::from_str(automatic).unwrap();
+        v["subscriptions"]["Ok"].as_array().map(Vec::len)
+    };
+
+    let before = sandbox.handle.counters().total;
+    for _ in 0..25 {
+        let automatic = server.call(&viewer, "automatic/get", &[]).await;
+        assert_eq!(listed(&automatic), Some(5), "{automatic}");
+    }
+    let spent = sandbox.handle.counters().total - before;
+    assert_eq!(spent, 1, "25 views of Settings cost {spent} CreatorIQ requests");
+
+    // Subscribing (an admin's action) forgets what was listed: the next view asks again.
+    server.call(&admin, "automatic/subscribe", &[]).await;
+    let before = sandbox.handle.counters().total;
+    server.call(&viewer, "automatic/get", &[]).await;
+    server.call(&admin, "automatic/get", &[]).await;
+    assert_eq!(sandbox.handle.counters().total - before, 1);
+    server.stop().await;
+}

@@ -3,7 +3,7 @@
 //! that outlives its worker is taken over), and the scheduled full sync (claimed by exactly one
 //! instance, jittered so organizations do not all start together).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,8 +16,8 @@ use super::{
 };
 use crate::creatoriq::CiqError;
 use crate::store::{
-    ContractorStatus, Delivery, DeliveryResult, DeliveryState, OrgId, RunTotals, ScheduleDue,
-    SyncRunId, Trigger, TriggerKind,
+    CiqSettings, ContractorStatus, Delivery, DeliveryResult, DeliveryState, OrgId, RunTotals,
+    ScheduleDue, SyncRunId, Trigger, TriggerKind,
 };
 use crate::webhooks::{self, Target, SUBSCRIBED_EVENTS};
 
@@ -37,6 +37,53 @@ pub struct SubscriptionState {
     pub action_type: &'static str,
     /// CreatorIQ lists a subscription of this event to this organization's callback URL.
     pub active: bool,
+}
+
+/// How long what CreatorIQ listed as an organization's subscriptions is shown without asking
+/// again: viewing Settings costs at most one counted request per organization and instance in
+/// this time, whoever views it and however often.
+pub const SUBSCRIPTIONS_CHECKED_FOR: Duration = Duration::from_secs(10 * 60);
+
+/// The subscriptions CreatorIQ listed, per organization, with when and for which environment
+/// and stored key they were asked (another key or environment asks again).
+#[derive(Default)]
+pub(super) struct SubscriptionCache(
+    std::sync::Mutex<HashMap<OrgId, (std::time::Instant, String, Vec<u8>, Vec<SubscriptionState>)>>,
+);
+
+impl SubscriptionCache {
+    fn get(&self, org: OrgId, settings: &CiqSettings) -> Option<Vec<SubscriptionState>> {
+        let key = settings.api_key.as_ref()?;
+        let cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, base_url, cached_key, list) = cache.get(&org)?;
+        (at.elapsed() < SUBSCRIPTIONS_CHECKED_FOR
+            && *base_url == settings.base_url
+            && *cached_key == key.0)
+            .then(|| list.clone())
+    }
+
+    fn put(&self, org: OrgId, settings: &CiqSettings, list: &[SubscriptionState]) {
+        let Some(key) = settings.api_key.as_ref() else {
+            return;
+        };
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cache.insert(
+            org,
+            (
+                std::time::Instant::now(),
+                settings.base_url.clone(),
+                key.0.clone(),
+                list.to_vec(),
+            ),
+        );
+    }
+
+    fn forget(&self, org: OrgId) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&org);
+    }
 }
 
 /// What one pass of the delivery worker did.
@@ -90,6 +137,8 @@ impl SyncEngine {
         };
         let settings = self.inner.store.ciq_settings(org).await?;
         let client = self.client(org, &settings)?;
+        // Whatever happens next, what was listed before may no longer be true.
+        self.inner.subscriptions.forget(org);
         for (entity, action) in SUBSCRIBED_EVENTS {
             client.subscribe(entity, action, &callback).await?;
         }
@@ -102,16 +151,21 @@ impl SyncEngine {
     }
 
     /// Each event the dashboard uses, and whether CreatorIQ lists it for this organization's
-    /// callback URL (`GET /pubsub/subscriptions`).
+    /// callback URL (`GET /pubsub/subscriptions`, a counted request). What CreatorIQ answered
+    /// is reused for [`SUBSCRIPTIONS_CHECKED_FOR`] unless the key or environment changed or
+    /// the dashboard subscribed since.
     pub async fn webhook_subscriptions(
         &self,
         org: OrgId,
     ) -> Result<Vec<SubscriptionState>, SyncError> {
-        let callback = self.webhook_callback(org).await?.unwrap_or_default();
         let settings = self.inner.store.ciq_settings(org).await?;
+        if let Some(list) = self.inner.subscriptions.get(org, &settings) {
+            return Ok(list);
+        }
+        let callback = self.webhook_callback(org).await?.unwrap_or_default();
         let client = self.client(org, &settings)?;
         let listed = client.subscriptions().await?;
-        Ok(SUBSCRIBED_EVENTS
+        let list: Vec<SubscriptionState> = SUBSCRIBED_EVENTS
             .iter()
             .map(|(entity, action)| SubscriptionState {
                 entity_type: entity,
@@ -123,7 +177,9 @@ impl SyncEngine {
                         && s.entity_id.is_none()
                 }),
             })
-            .collect())
+            .collect();
+        self.inner.subscriptions.put(org, &settings, &list);
+        Ok(list)
     }
 
     /// Claims a batch of due deliveries (one organization's) and processes them in one run.

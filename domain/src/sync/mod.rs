@@ -245,6 +245,9 @@ struct Inner {
     http: reqwest::Client,
     running: Mutex<HashMap<OrgId, (SyncRunId, watch::Receiver<LiveRun>)>>,
     clients: std::sync::Mutex<HashMap<OrgId, CachedClient>>,
+    /// What CreatorIQ last listed as each organization's webhook subscriptions
+    /// ([`automatic::SubscriptionCache`]), so viewing Settings does not spend the daily quota.
+    subscriptions: automatic::SubscriptionCache,
     /// Wakes this instance's webhook delivery worker (a delivery arrived or was requeued).
     webhook_wake: Arc<tokio::sync::Notify>,
     notifier: Arc<Notifier>,
@@ -303,6 +306,7 @@ impl SyncEngine {
                 http,
                 running: Mutex::new(HashMap::new()),
                 clients: std::sync::Mutex::new(HashMap::new()),
+                subscriptions: automatic::SubscriptionCache::default(),
                 webhook_wake: Arc::new(tokio::sync::Notify::new()),
                 notifier: Arc::new(notifier),
             }),
