@@ -407,7 +407,10 @@ async fn viewing_settings_does_not_spend_the_daily_quota() {
         assert_eq!(listed(&automatic), Some(5), "{automatic}");
     }
     let spent = sandbox.handle.counters().total - before;
-    assert_eq!(spent, 1, "25 views of Settings cost {spent} CreatorIQ requests");
+    assert_eq!(
+        spent, 1,
+        "25 views of Settings cost {spent} CreatorIQ requests"
+    );
 
     // Subscribing (an admin's action) forgets what was listed: the next view asks again.
     server.call(&admin, "automatic/subscribe", &[]).await;

@@ -44,22 +44,28 @@ pub struct SubscriptionState {
 /// this time, whoever views it and however often.
 pub const SUBSCRIPTIONS_CHECKED_FOR: Duration = Duration::from_secs(10 * 60);
 
-/// The subscriptions CreatorIQ listed, per organization, with when and for which environment
-/// and stored key they were asked (another key or environment asks again).
+/// What CreatorIQ listed for one organization, when, and for which environment and stored key
+/// (another key or environment asks again).
+struct ListedSubscriptions {
+    at: std::time::Instant,
+    base_url: String,
+    sealed_key: Vec<u8>,
+    list: Vec<SubscriptionState>,
+}
+
+/// The subscriptions CreatorIQ listed, per organization.
 #[derive(Default)]
-pub(super) struct SubscriptionCache(
-    std::sync::Mutex<HashMap<OrgId, (std::time::Instant, String, Vec<u8>, Vec<SubscriptionState>)>>,
-);
+pub(super) struct SubscriptionCache(std::sync::Mutex<HashMap<OrgId, ListedSubscriptions>>);
 
 impl SubscriptionCache {
     fn get(&self, org: OrgId, settings: &CiqSettings) -> Option<Vec<SubscriptionState>> {
         let key = settings.api_key.as_ref()?;
         let cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let (at, base_url, cached_key, list) = cache.get(&org)?;
-        (at.elapsed() < SUBSCRIPTIONS_CHECKED_FOR
-            && *base_url == settings.base_url
-            && *cached_key == key.0)
-            .then(|| list.clone())
+        let listed = cache.get(&org)?;
+        (listed.at.elapsed() < SUBSCRIPTIONS_CHECKED_FOR
+            && listed.base_url == settings.base_url
+            && listed.sealed_key == key.0)
+            .then(|| listed.list.clone())
     }
 
     fn put(&self, org: OrgId, settings: &CiqSettings, list: &[SubscriptionState]) {
@@ -69,12 +75,12 @@ impl SubscriptionCache {
         let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
         cache.insert(
             org,
-            (
-                std::time::Instant::now(),
-                settings.base_url.clone(),
-                key.0.clone(),
-                list.to_vec(),
-            ),
+            ListedSubscriptions {
+                at: std::time::Instant::now(),
+                base_url: settings.base_url.clone(),
+                sealed_key: key.0.clone(),
+                list: list.to_vec(),
+            },
         );
     }
 
