@@ -113,8 +113,14 @@ pub async fn send_test_alert() -> Result<String, AppError> {
 
     let member = current_member().await?;
     require_admin(&member)?;
-    let outcomes = server_context()?
-        .engine
+    let engine = server_context()?.engine;
+    if !engine.allow_test_alert(member.org_id) {
+        return Err(AppError::Invalid(format!(
+            "{} test alerts were sent just now. Wait a minute before sending another.",
+            domain::alerts::TEST_ALERT_BURST
+        )));
+    }
+    let outcomes = engine
         .send_test_alert(member.org_id)
         .await
         .map_err(|e| AppError::internal("sending a test alert", e))?;

@@ -7,6 +7,8 @@
 //! Alert texts carry counts, run numbers and CreatorIQ's answer in words: never a key, a link
 //! token or the webhook URL itself (such URLs carry their own secret and are stored sealed).
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
@@ -14,10 +16,12 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use url::Url;
 
-use crate::store::{AlertCondition, AlertState, SyncRunId};
+use crate::store::{AlertCondition, AlertState, OrgId, SyncRunId};
 
 /// How long one channel may take to accept an alert.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Test alerts an organization may send at once before it must wait (one a minute after).
+pub const TEST_ALERT_BURST: u32 = 3;
 /// Email recipients per organization.
 pub const MAX_EMAILS: usize = 10;
 
@@ -229,6 +233,11 @@ pub fn check_webhook_url(text: &str, http_hosts: &[String]) -> Result<(Url, Stri
         return Err("The alert webhook URL needs a host and no user name or password.".into());
     }
     let host_port = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
+    if let Some(ip) = literal_ip(&url) {
+        if is_internal_address(ip) && !http_hosts.contains(&host_port) {
+            return Err(INTERNAL_REFUSAL.to_string());
+        }
+    }
     match url.scheme() {
         "https" => {}
         "http" if http_hosts.contains(&host_port) => {}
@@ -242,6 +251,96 @@ pub fn check_webhook_url(text: &str, http_hosts: &[String]) -> Result<(Url, Stri
     }
     let shown = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
     Ok((url, shown))
+}
+
+/// Why an alert webhook may not go where it points, in words for Settings.
+const INTERNAL_REFUSAL: &str = "The alert webhook URL points at this server or a private \
+     network, which alerts may not reach. Use the service's public https:// address (the \
+     server's operator can allow a relay on the same network with ALERT_HTTP_HOSTS).";
+
+/// Why an alert was not posted to an internal address, in words for Settings.
+const INTERNAL_ANSWER: &str =
+    "its address is on this server or a private network, which alerts may not reach";
+
+/// Whether `err` or anything in its chain of causes is an `E`.
+fn caused_by<E: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(e) = cause {
+        if e.is::<E>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Whether an alert webhook must not reach `ip`: this machine (loopback, unspecified) or a
+/// network that is not the internet (private, shared, link-local, unique-local, multicast).
+pub fn is_internal_address(ip: IpAddr) -> bool {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || a == 0
+                // 100.64.0.0/10, carrier-grade NAT.
+                || (a == 100 && (b & 0xc0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                // fc00::/7 unique-local, fe80::/10 link-local.
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// The URL's host when it is an address rather than a name.
+fn literal_ip(url: &Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+        url::Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+        url::Host::Domain(_) => None,
+    }
+}
+
+/// A name that resolved to internal addresses only.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} resolves only to addresses alerts may not reach")]
+struct InternalOnly(String);
+
+/// Resolves alert webhook hosts and keeps only the addresses alerts may reach. The HTTP client
+/// connects to exactly what this returns, so a name that answers differently on the second
+/// lookup (DNS rebinding) is checked at connect time all the same.
+struct PublicAddressesOnly {
+    /// Host names (from `ALERT_HTTP_HOSTS`) that may resolve to internal addresses.
+    allowed: Arc<[String]>,
+}
+
+impl reqwest::dns::Resolve for PublicAddressesOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        let allowed = self.allowed.iter().any(|h| h.eq_ignore_ascii_case(&host));
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| allowed || !is_internal_address(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(
+                    Box::new(InternalOnly(host)) as Box<dyn std::error::Error + Send + Sync>
+                );
+            }
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 fn shorten(s: &str) -> String {
@@ -273,6 +372,8 @@ pub struct Notifier {
     smtp: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
     http: reqwest::Client,
     config: AlertConfig,
+    /// "Send test alert" per organization: a few at once, then one a minute.
+    test_sends: governor::DefaultKeyedRateLimiter<OrgId>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -310,12 +411,39 @@ impl Notifier {
                 Some((builder.build(), from))
             }
         };
+        let allowed: Arc<[String]> = config
+            .http_hosts
+            .iter()
+            .map(|h| {
+                h.rsplit_once(':')
+                    .map_or(h.as_str(), |(host, _)| host)
+                    .to_string()
+            })
+            .collect();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(SEND_TIMEOUT)
+            .dns_resolver(Arc::new(PublicAddressesOnly { allowed }))
             .build()
             .map_err(|e| format!("building the alert HTTP client: {e}"))?;
-        Ok(Notifier { smtp, http, config })
+        let test_sends = governor::RateLimiter::keyed(
+            governor::Quota::per_minute(std::num::NonZeroU32::MIN).allow_burst(
+                std::num::NonZeroU32::new(TEST_ALERT_BURST).unwrap_or(std::num::NonZeroU32::MIN),
+            ),
+        );
+        Ok(Notifier {
+            smtp,
+            http,
+            config,
+            test_sends,
+        })
+    }
+
+    /// Whether the organization may send a test alert now ([`TEST_ALERT_BURST`] at once, then
+    /// one a minute): a test reaches real inboxes and channels, and an admin's button must not
+    /// become a way to flood them.
+    pub fn allow_test_alert(&self, org: OrgId) -> bool {
+        self.test_sends.check_key(&org).is_ok()
     }
 
     /// Whether this server can send email alerts.
@@ -383,6 +511,21 @@ impl Notifier {
     }
 
     async fn post(&self, url: &Url, alert: &Alert) -> Result<(), String> {
+        // An address in the URL is not resolved, so it is checked here; names are checked by
+        // the resolver, at connect time.
+        if let Some(ip) = literal_ip(url) {
+            let host_port = format!("{ip}:{}", url.port_or_known_default().unwrap_or(0));
+            let host_port_shown = format!(
+                "{}:{}",
+                url.host_str().unwrap_or_default(),
+                url.port_or_known_default().unwrap_or(0)
+            );
+            let allowed = self.config.http_hosts.contains(&host_port)
+                || self.config.http_hosts.contains(&host_port_shown);
+            if is_internal_address(ip) && !allowed {
+                return Err(INTERNAL_ANSWER.to_string());
+            }
+        }
         let body = serde_json::json!({ "text": format!("*{}*\n{}", alert.subject, alert.text) });
         let answer = self
             .http
@@ -394,6 +537,8 @@ impl Notifier {
             .map_err(|e| {
                 if e.is_timeout() {
                     "no answer within 10 seconds".to_string()
+                } else if caused_by::<InternalOnly>(&e) {
+                    INTERNAL_ANSWER.to_string()
                 } else {
                     "could not connect".to_string()
                 }
@@ -539,5 +684,103 @@ mod tests {
         assert!(check_webhook_url("ftp://hooks.example.com/x", &[]).is_err());
         assert!(check_webhook_url("http://127.0.0.1:9000/x", &["127.0.0.1:9000".into()]).is_ok());
         assert!(check_webhook_url("http://127.0.0.1:9001/x", &["127.0.0.1:9000".into()]).is_err());
+        // Addresses of this machine or a private network are refused, https or not.
+        for url in [
+            "https://127.0.0.1/x",
+            "https://127.8.0.1:8443/x",
+            "https://[::1]/x",
+            "https://0.0.0.0/x",
+            "https://[::]/x",
+            "https://10.1.2.3/x",
+            "https://172.16.0.1/x",
+            "https://192.168.1.1/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[fe80::1]/x",
+            "https://[fd12:3456::1]/x",
+            "https://[::ffff:127.0.0.1]/x",
+            "https://100.64.0.1/x",
+        ] {
+            let refused = check_webhook_url(url, &[]).unwrap_err();
+            assert!(refused.contains("private network"), "{url}: {refused}");
+        }
+        assert!(check_webhook_url("https://93.184.215.14/x", &[]).is_ok());
+        assert!(check_webhook_url("https://[2606:2800:220:1::1]/x", &[]).is_ok());
+    }
+
+    /// A name that resolves to this machine is refused when the client connects, before any
+    /// connection is made; `ALERT_HTTP_HOSTS` lets a listed relay through.
+    #[tokio::test]
+    async fn alert_webhooks_never_connect_to_internal_addresses() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    let _ = socket
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                        .await;
+                });
+            }
+        });
+        async fn send(notifier: Notifier, url: String) -> Result<(), String> {
+            let to = Recipients {
+                emails: vec![],
+                webhook_url: Some(Url::parse(&url).unwrap()),
+            };
+            let alert = Alert {
+                condition: None,
+                subject: "test".into(),
+                text: "test".into(),
+            };
+            notifier.send(&to, &alert).await.remove(0).result
+        }
+
+        for url in [
+            format!("https://localhost:{port}/hook"),
+            format!("https://127.0.0.1:{port}/hook"),
+            format!("http://localhost:{port}/hook"),
+        ] {
+            let refused = send(Notifier::new(AlertConfig::default()).unwrap(), url.clone())
+                .await
+                .unwrap_err();
+            assert!(refused.contains("private network"), "{url}: {refused}");
+        }
+        assert_eq!(
+            connections.load(Ordering::SeqCst),
+            0,
+            "a connection was made"
+        );
+
+        let relay = AlertConfig {
+            smtp: None,
+            http_hosts: vec![format!("localhost:{port}")],
+        };
+        let sent = send(
+            Notifier::new(relay).unwrap(),
+            format!("http://localhost:{port}/hook"),
+        )
+        .await;
+        assert_eq!(sent, Ok(()));
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn test_alerts_are_limited_per_organization() {
+        let notifier = Notifier::new(AlertConfig::default()).unwrap();
+        for _ in 0..TEST_ALERT_BURST {
+            assert!(notifier.allow_test_alert(OrgId(1)));
+        }
+        assert!(!notifier.allow_test_alert(OrgId(1)), "past the burst");
+        assert!(
+            notifier.allow_test_alert(OrgId(2)),
+            "another organization's own"
+        );
     }
 }

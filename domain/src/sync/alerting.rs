@@ -105,6 +105,11 @@ impl SyncEngine {
     }
 
     /// Sends a test alert to every recipient and says how each went.
+    /// Whether the organization may send a test alert now (a few at once, then one a minute).
+    pub fn allow_test_alert(&self, org: OrgId) -> bool {
+        self.inner.notifier.allow_test_alert(org)
+    }
+
     pub async fn send_test_alert(&self, org: OrgId) -> Result<Vec<SendOutcome>, SyncError> {
         let to = self.recipients(org).await?;
         let name = self.organization_name(org).await?;
