@@ -254,6 +254,43 @@ pub async fn subscribe_webhooks() -> Result<String, AppError> {
     }
 }
 
+/// Gives the organization a new webhook address; deliveries to the old one are refused (404)
+/// from now on, and CreatorIQ's subscriptions move to the new one.
+#[server(endpoint = "automatic/replace_address")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn replace_webhook_address() -> Result<String, AppError> {
+    use crate::settings_api::require_admin;
+    use crate::ssr::{audit_by, current_member, record, server_context};
+
+    let member = current_member().await?;
+    require_admin(&member)?;
+    let ctx = server_context()?;
+    let moved = ctx.engine.replace_webhook_address(member.org_id).await;
+    if let Err(domain::sync::SyncError::Store(e)) = &moved {
+        return Err(AppError::internal("replacing the webhook address", e));
+    }
+    record(
+        ctx.store.as_ref(),
+        audit_by(&member, domain::store::AuditAction::WebhookAddressReplaced),
+    )
+    .await;
+    match moved {
+        Ok(0) => Ok(
+            "The webhook address was replaced: deliveries to the old one are refused from now \
+             on. No CreatorIQ key is stored, so nothing was subscribed."
+                .to_string(),
+        ),
+        Ok(n) => Ok(format!(
+            "The webhook address was replaced: deliveries to the old one are refused from now \
+             on, and CreatorIQ confirmed all {n} events at the new one."
+        )),
+        Err(err) => Err(AppError::Invalid(format!(
+            "The webhook address was replaced, so deliveries to the old one are refused, but \
+             CreatorIQ did not move the subscriptions: {err}. Press Subscribe to try again."
+        ))),
+    }
+}
+
 /// Sets the scheduled full sync's interval (`0`: off).
 #[server(endpoint = "automatic/interval")]
 pub async fn save_sync_interval(interval: String) -> Result<String, AppError> {

@@ -914,7 +914,96 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
     );
 }
 
+/// Refused deliveries: one organization logs at most the per-minute limit (another
+/// organization is not affected, verified ones are never dropped), old ones are pruned, and a
+/// replaced webhook address no longer finds the organization.
+async fn refused_deliveries_are_capped_and_pruned_and_addresses_can_be_replaced(db: TestStore) {
+    use domain::store::{REJECTED_DELIVERIES_KEPT_DAYS, REJECTED_DELIVERIES_PER_MINUTE};
+    let store = db.store.clone();
+    let org = store.create_organization("acme", "Acme").await.unwrap();
+    let other = store.create_organization("other", "Other").await.unwrap();
+    let limit = usize::try_from(REJECTED_DELIVERIES_PER_MINUTE).unwrap();
+
+    // An old refused delivery, past its keeping time.
+    let old = NewDelivery {
+        received_at: chrono::Utc::now() - chrono::Duration::days(REJECTED_DELIVERIES_KEPT_DAYS + 1),
+        ..delivery(org.id, "old", Verification::BadSignature)
+    };
+    assert!(matches!(
+        store.record_webhook_delivery(&old).await.unwrap(),
+        RecordedDelivery::Rejected(_)
+    ));
+    let mut logged = 0;
+    let mut dropped = 0;
+    for i in 0..limit + 25 {
+        match store
+            .record_webhook_delivery(&delivery(
+                org.id,
+                &format!("x{i}"),
+                Verification::BadSignature,
+            ))
+            .await
+            .unwrap()
+        {
+            RecordedDelivery::Rejected(_) => logged += 1,
+            RecordedDelivery::Dropped => dropped += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((logged, dropped), (limit, 25));
+    // A verified delivery still gets through, and another organization still logs its own.
+    assert!(matches!(
+        store
+            .record_webhook_delivery(&delivery(org.id, "real", Verification::Verified))
+            .await
+            .unwrap(),
+        RecordedDelivery::Queued(_)
+    ));
+    assert!(matches!(
+        store
+            .record_webhook_delivery(&delivery(other.id, "y", Verification::Unsigned))
+            .await
+            .unwrap(),
+        RecordedDelivery::Rejected(_)
+    ));
+    let (_, total) = store.webhook_deliveries(org.id, 0, 1).await.unwrap();
+    assert_eq!(total, u64::try_from(limit + 2).unwrap());
+
+    // Pruning removes refused deliveries past their keeping time, of every organization.
+    let before = chrono::Utc::now() - chrono::Duration::days(REJECTED_DELIVERIES_KEPT_DAYS);
+    assert_eq!(store.prune_rejected_deliveries(before).await.unwrap(), 1);
+    let (_, total) = store.webhook_deliveries(org.id, 0, 1).await.unwrap();
+    assert_eq!(total, u64::try_from(limit + 1).unwrap());
+
+    // A new address: the old one finds nobody, the new one finds the organization.
+    let new_id = store.rotate_webhook_id(org.id).await.unwrap();
+    assert_ne!(new_id, org.webhook_id);
+    assert_eq!(new_id.len(), 32);
+    assert!(store
+        .organization_by_webhook_id(&org.webhook_id)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store
+            .organization_by_webhook_id(&new_id)
+            .await
+            .unwrap()
+            .map(|o| o.id),
+        Some(org.id)
+    );
+    assert_eq!(
+        store
+            .organization_by_webhook_id(&other.webhook_id)
+            .await
+            .unwrap()
+            .map(|o| o.id),
+        Some(other.id)
+    );
+}
+
 on_both_backends!(
+    refused_deliveries_are_capped_and_pruned_and_addresses_can_be_replaced,
     an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_else,
     problems_follow_every_write_and_filter_the_list,
     webhook_deliveries_are_queued_once_and_claimed_by_one_worker,

@@ -132,12 +132,19 @@ async fn receive(
         }
         // Already accepted once: acknowledged so CreatorIQ stops retrying, never processed.
         RecordedDelivery::Replayed(_) => answer(StatusCode::OK, "duplicate"),
-        RecordedDelivery::Rejected(_) => {
-            tracing::warn!(
-                org = org.id.0,
-                verification = delivery.verification.as_str(),
-                "refused a CreatorIQ webhook delivery"
-            );
+        RecordedDelivery::Rejected(_) | RecordedDelivery::Dropped => {
+            if matches!(recorded, RecordedDelivery::Dropped) {
+                tracing::debug!(
+                    org = org.id.0,
+                    "refused a webhook delivery without logging it: too many refused this minute"
+                );
+            } else {
+                tracing::warn!(
+                    org = org.id.0,
+                    verification = delivery.verification.as_str(),
+                    "refused a CreatorIQ webhook delivery"
+                );
+            }
             match delivery.verification {
                 Verification::Oversized => answer(StatusCode::PAYLOAD_TOO_LARGE, "too large"),
                 Verification::Malformed => answer(StatusCode::BAD_REQUEST, "malformed"),

@@ -110,6 +110,7 @@ const FUNCTIONS: &[Entry] = &[
     ),
     ("automatic/get", Access::Member, &[]),
     ("automatic/subscribe", Access::Admin, &[]),
+    ("automatic/replace_address", Access::Admin, &[]),
     ("automatic/interval", Access::Admin, &[("interval", "720")]),
     ("alerts/get", Access::Member, &[]),
     (

@@ -420,3 +420,103 @@ async fn viewing_settings_does_not_spend_the_daily_quota() {
     assert_eq!(sandbox.handle.counters().total - before, 1);
     server.stop().await;
 }
+
+/// Strangers posting to the webhook address fill the log only so far each minute; an admin
+/// replaces the address, the old one answers 404 from then on, and CreatorIQ's subscriptions
+/// (one per event and key) move to the new one, where signed deliveries keep arriving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_deliveries_are_capped_and_the_address_can_be_replaced() {
+    let sandbox = ciq_sandbox::spawn(SandboxConfig::tiny()).await.unwrap();
+    let server = TestServer::start(&sandbox.base_url).await;
+    let admin = server.admin().await;
+    server.save_key(&admin, &sandbox.base_url).await;
+    let old_callback = server.callback();
+
+    let forged = envelope("forged", 1);
+    let mut answers = Vec::new();
+    for _ in 0..80 {
+        answers.push(
+            post(
+                &old_callback,
+                forged.clone(),
+                &[
+                    ("x-signature-sha256", "0".repeat(64)),
+                    ("x-timestamp", "1".into()),
+                ],
+            )
+            .await,
+        );
+    }
+    assert!(
+        answers.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{answers:?}"
+    );
+    let store = server.store().await;
+    let (_, logged) = store.webhook_deliveries(server.org, 0, 1).await.unwrap();
+    assert_eq!(
+        logged,
+        u64::try_from(domain::store::REJECTED_DELIVERIES_PER_MINUTE).unwrap(),
+        "80 forged deliveries in a minute"
+    );
+
+    let said = server.call(&admin, "automatic/replace_address", &[]).await;
+    assert!(said.contains("confirmed all 5 events"), "{said}");
+    let new_id = store
+        .organization(server.org)
+        .await
+        .unwrap()
+        .unwrap()
+        .webhook_id;
+    let new_callback = format!("{}/webhooks/creatoriq/{new_id}", server.base);
+    assert_ne!(new_callback, old_callback);
+    assert_eq!(
+        post(&old_callback, forged.clone(), &[]).await,
+        StatusCode::NOT_FOUND
+    );
+    let subs: Vec<Value> = reqwest::Client::new()
+        .get(format!("{}/pubsub/subscriptions", sandbox.base_url))
+        .header("x-api-key", PARTNER1_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(subs.len(), 5, "{subs:?}");
+    assert!(
+        subs.iter().all(|s| s["callback"] == new_callback),
+        "{subs:?}"
+    );
+    let automatic = server.call(&admin, "automatic/get", &[]).await;
+    assert!(!automatic.contains("\"active\":false"), "{automatic}");
+
+    // A change in CreatorIQ now arrives at the new address, signed and accepted.
+    let before = store.webhook_deliveries(server.org, 0, 1).await.unwrap().1;
+    sandbox
+        .handle
+        .edit_creator(
+            scenarios::MISSING_EMAIL.publisher_id,
+            &CreatorEdit {
+                email: Some(Some("fixed@example.com".into())),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    wait_until(
+        "a delivery at the new address",
+        Duration::from_secs(10),
+        || async {
+            let (log, total) = store.webhook_deliveries(server.org, 0, 1).await.unwrap();
+            total > before && log[0].verification == Verification::Verified
+        },
+    )
+    .await;
+    let (log, _) = store
+        .audit_events(server.org, &domain::store::AuditFilter::default(), 5)
+        .await
+        .unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.action == domain::store::AuditAction::WebhookAddressReplaced));
+    server.stop().await;
+}

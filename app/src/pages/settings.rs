@@ -10,7 +10,8 @@ use crate::settings_api::{
     get_settings, SaveApiKey, SaveCoverage, SettingsView, TestConnection, COVERAGE_CHOICES,
 };
 use crate::webhooks_api::{
-    get_automatic_sync, AutomaticView, SaveSyncInterval, SubscribeWebhooks, INTERVAL_CHOICES,
+    get_automatic_sync, AutomaticView, ReplaceWebhookAddress, SaveSyncInterval, SubscribeWebhooks,
+    INTERVAL_CHOICES,
 };
 
 /// A success (`role=status`) or failure (`role=alert`) line under a form.
@@ -42,12 +43,14 @@ pub fn SettingsPage() -> impl IntoView {
     // Every resource of the page is created here, at the top, so the server renders each with
     // the request's context (resources created inside a resolved Suspend could miss it).
     let subscribe = ServerAction::<SubscribeWebhooks>::new();
+    let replace_address = ServerAction::<ReplaceWebhookAddress>::new();
     let save_interval = ServerAction::<SaveSyncInterval>::new();
     let automatic = Resource::new(
         move || {
             (
                 save_key.version().get(),
                 subscribe.version().get(),
+                replace_address.version().get(),
                 save_interval.version().get(),
             )
         },
@@ -89,7 +92,7 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <AutomaticSection automatic subscribe save_interval/>
+        <AutomaticSection automatic subscribe replace_address save_interval/>
         <AlertsSection alerts save=save_alerts test=test_alert/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -270,6 +273,7 @@ fn CoverageSection(
 fn AutomaticSection(
     automatic: Resource<Result<AutomaticView, AppError>>,
     subscribe: ServerAction<SubscribeWebhooks>,
+    replace_address: ServerAction<ReplaceWebhookAddress>,
     save_interval: ServerAction<SaveSyncInterval>,
 ) -> impl IntoView {
     view! {
@@ -283,7 +287,7 @@ fn AutomaticSection(
             <Transition fallback=|| view! { <p class="muted">"Asking CreatorIQ…"</p> }>
                 {move || Suspend::new(async move {
                     match automatic.await {
-                        Ok(a) => view! { <AutomaticBody a subscribe save_interval/> }.into_any(),
+                        Ok(a) => view! { <AutomaticBody a subscribe replace_address save_interval/> }.into_any(),
                         Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }
                             .into_any(),
                     }
@@ -297,6 +301,7 @@ fn AutomaticSection(
 fn AutomaticBody(
     a: AutomaticView,
     subscribe: ServerAction<SubscribeWebhooks>,
+    replace_address: ServerAction<ReplaceWebhookAddress>,
     save_interval: ServerAction<SaveSyncInterval>,
 ) -> impl IntoView {
     let can_subscribe = a.is_admin && a.has_key && a.callback_known;
@@ -358,6 +363,27 @@ fn AutomaticBody(
         <p class="muted">
             "Every delivery is listed on " <a href="/webhooks">"Webhooks"</a> "."
         </p>
+        <Show when=move || a.is_admin>
+            <details class="replace-address" data-testid="replace-webhook-address">
+                <summary>"Replace the webhook address"</summary>
+                <p class="hint">
+                    "If strangers post to this organization's webhook address (refused "
+                    "deliveries pile up on Webhooks), give it a new one: deliveries to the old "
+                    "address are refused from then on, and CreatorIQ's subscriptions move to "
+                    "the new one."
+                </p>
+                <ActionForm action=replace_address attr:class="inline">
+                    <button type="submit" class="danger" disabled=move || replace_address.pending().get()>
+                        {move || if replace_address.pending().get() {
+                            "Replacing…"
+                        } else {
+                            "Replace webhook address"
+                        }}
+                    </button>
+                </ActionForm>
+            </details>
+        </Show>
+        {move || outcome(replace_address.value().get(), |m| m)}
         <h3>"Scheduled full sync"</h3>
         {a.next_scheduled.clone().map(|at| view! {
             <p data-testid="next-scheduled">"Next scheduled sync: " <strong>{at}</strong></p>

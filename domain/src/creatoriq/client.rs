@@ -663,6 +663,29 @@ impl CreatorIqClient {
     }
 
     /// `GET /pubsub/subscriptions`: every subscription of this key.
+    /// Unsubscribes the key's subscription to one event (`DELETE /pubsub/unsubscribe`); one
+    /// that does not exist counts as done.
+    pub async fn unsubscribe(&self, entity: &str, action: &str) -> Result<(), CiqError> {
+        let query = [
+            ("entityType", entity.to_string()),
+            ("actionType", action.to_string()),
+        ];
+        match self
+            .send_json::<serde_json::Value>(
+                reqwest::Method::DELETE,
+                "/pubsub/unsubscribe",
+                &query,
+                None,
+                None,
+            )
+            .await
+        {
+            // CreatorIQ answers 404 "Subscription not found" for an event not subscribed.
+            Ok(_) | Err(CiqError::EndpointNotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn subscriptions(&self) -> Result<Vec<SubscriptionInfo>, CiqError> {
         self.get_json("/pubsub/subscriptions", &[], None).await
     }

@@ -39,6 +39,7 @@ pub enum AuditAction {
     EnvironmentChanged,
     CoverageChanged,
     SubscriptionsChanged,
+    WebhookAddressReplaced,
     ScheduleChanged,
     AlertsChanged,
     SyncStarted,
@@ -53,7 +54,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -63,6 +64,7 @@ impl AuditAction {
         AuditAction::EnvironmentChanged,
         AuditAction::CoverageChanged,
         AuditAction::SubscriptionsChanged,
+        AuditAction::WebhookAddressReplaced,
         AuditAction::ScheduleChanged,
         AuditAction::AlertsChanged,
         AuditAction::SyncStarted,
@@ -87,6 +89,7 @@ impl AuditAction {
             AuditAction::EnvironmentChanged => "environment_changed",
             AuditAction::CoverageChanged => "coverage_changed",
             AuditAction::SubscriptionsChanged => "subscriptions_changed",
+            AuditAction::WebhookAddressReplaced => "webhook_address_replaced",
             AuditAction::ScheduleChanged => "schedule_changed",
             AuditAction::AlertsChanged => "alerts_changed",
             AuditAction::SyncStarted => "sync_started",
@@ -117,6 +120,7 @@ impl AuditAction {
             AuditAction::EnvironmentChanged => "CreatorIQ environment changed",
             AuditAction::CoverageChanged => "Required coverage changed",
             AuditAction::SubscriptionsChanged => "Webhook subscriptions changed",
+            AuditAction::WebhookAddressReplaced => "Webhook address replaced",
             AuditAction::ScheduleChanged => "Sync schedule changed",
             AuditAction::AlertsChanged => "Alert settings changed",
             AuditAction::SyncStarted => "Sync started",

@@ -359,10 +359,17 @@ pub trait Store: Send + Sync + 'static {
     // --- Webhook deliveries -----------------------------------------------------------------
 
     /// Logs a delivery; a verified one is queued unless its `requestId` was seen (a replay).
+    /// A refused one is logged only while the organization has logged fewer than
+    /// [`REJECTED_DELIVERIES_PER_MINUTE`] refused deliveries in the minute before it.
     async fn record_webhook_delivery(
         &self,
         delivery: &NewDelivery,
     ) -> StoreResult<RecordedDelivery>;
+    /// Deletes refused deliveries of every organization received before `before`; how many.
+    async fn prune_rejected_deliveries(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Gives the organization a new random webhook id (so a new callback URL): the old one
+    /// is unknown from now on. Returns the new id.
+    async fn rotate_webhook_id(&self, org: OrgId) -> StoreResult<String>;
     /// Claims up to `max` due deliveries of one organization for `holder` until `until`.
     async fn claim_webhook_deliveries(
         &self,

@@ -705,7 +705,17 @@ pub enum RecordedDelivery {
     Replayed(DeliveryId),
     /// Logged as refused.
     Rejected(DeliveryId),
+    /// Refused and not logged: the organization's log already holds
+    /// [`REJECTED_DELIVERIES_PER_MINUTE`] refused deliveries from the last minute.
+    Dropped,
 }
+
+/// Refused webhook deliveries one organization's log keeps per minute: anyone on the internet
+/// can post to a webhook address, and what they post must not fill the database.
+pub const REJECTED_DELIVERIES_PER_MINUTE: i64 = 60;
+
+/// How long refused webhook deliveries are kept in the log.
+pub const REJECTED_DELIVERIES_KEPT_DAYS: i64 = 7;
 
 /// A stored delivery.
 #[derive(Clone, Debug, PartialEq)]

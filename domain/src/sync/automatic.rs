@@ -17,7 +17,7 @@ use super::{
 use crate::creatoriq::CiqError;
 use crate::store::{
     CiqSettings, ContractorStatus, Delivery, DeliveryResult, DeliveryState, OrgId, RunTotals,
-    ScheduleDue, SyncRunId, Trigger, TriggerKind,
+    ScheduleDue, SyncRunId, Trigger, TriggerKind, REJECTED_DELIVERIES_KEPT_DAYS,
 };
 use crate::webhooks::{self, Target, SUBSCRIBED_EVENTS};
 
@@ -135,8 +135,10 @@ impl SyncEngine {
         )))
     }
 
-    /// Subscribes the organization's callback URL to every event the dashboard uses ("already
-    /// exists" counts as success). Returns the number of subscriptions made or confirmed.
+    /// Subscribes the organization's callback URL to every event the dashboard uses. CreatorIQ
+    /// keeps one subscription per event and key, so an event subscribed to another address
+    /// (the organization's address before it was replaced) is unsubscribed first. Returns the
+    /// number of subscriptions made or confirmed.
     pub async fn subscribe_webhooks(&self, org: OrgId) -> Result<usize, SyncError> {
         let Some(callback) = self.webhook_callback(org).await? else {
             return Ok(0);
@@ -145,7 +147,16 @@ impl SyncEngine {
         let client = self.client(org, &settings)?;
         // Whatever happens next, what was listed before may no longer be true.
         self.inner.subscriptions.forget(org);
+        let listed = client.subscriptions().await?;
         for (entity, action) in SUBSCRIBED_EVENTS {
+            let current = listed.iter().find(|s| {
+                s.entity_type == *entity && s.action_type == *action && s.entity_id.is_none()
+            });
+            match current {
+                Some(s) if s.callback == callback => continue,
+                Some(_) => client.unsubscribe(entity, action).await?,
+                None => {}
+            }
             client.subscribe(entity, action, &callback).await?;
         }
         tracing::info!(
@@ -154,6 +165,20 @@ impl SyncEngine {
             "CreatorIQ webhooks subscribed"
         );
         Ok(SUBSCRIBED_EVENTS.len())
+    }
+
+    /// Gives the organization a new webhook address: deliveries to the old one are answered
+    /// 404 from now on. With a key stored, CreatorIQ's subscriptions move to the new address
+    /// (the error, if CreatorIQ refuses, is returned after the address has changed: Subscribe
+    /// on Settings tries again). Returns the subscriptions moved.
+    pub async fn replace_webhook_address(&self, org: OrgId) -> Result<usize, SyncError> {
+        self.inner.store.rotate_webhook_id(org).await?;
+        self.inner.subscriptions.forget(org);
+        let settings = self.inner.store.ciq_settings(org).await?;
+        if settings.api_key.is_none() {
+            return Ok(0);
+        }
+        self.subscribe_webhooks(org).await
     }
 
     /// Each event the dashboard uses, and whether CreatorIQ lists it for this organization's
@@ -381,6 +406,22 @@ impl SyncEngine {
                 every.tick().await;
                 if let Err(err) = engine.run_due_schedules().await {
                     tracing::warn!(error = %err, "starting scheduled syncs failed");
+                }
+            }
+        });
+        let store = self.inner.store.clone();
+        tokio::spawn(async move {
+            // Any instance may prune: the deletion is one idempotent statement.
+            let mut every = tokio::time::interval(Duration::from_secs(60 * 60));
+            loop {
+                every.tick().await;
+                let before = Utc::now() - chrono::Duration::days(REJECTED_DELIVERIES_KEPT_DAYS);
+                match store.prune_rejected_deliveries(before).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "pruned old refused webhook deliveries"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "pruning refused webhook deliveries failed")
+                    }
                 }
             }
         });

@@ -35,6 +35,19 @@ pub(super) async fn create_organization(
     })
 }
 
+pub(super) async fn rotate_webhook_id(pool: &Pool, org: OrgId) -> StoreResult<String> {
+    let webhook_id = new_webhook_id();
+    let done = sqlx::query("UPDATE organizations SET webhook_id = $1 WHERE id = $2")
+        .bind(&webhook_id)
+        .bind(org.0)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("organization"));
+    }
+    Ok(webhook_id)
+}
+
 /// 128 random bits, hex.
 fn new_webhook_id() -> String {
     use rand::RngCore;

@@ -179,6 +179,14 @@ impl Store for ThisStore {
         webhooks::record_delivery(&self.pool, delivery).await
     }
 
+    async fn prune_rejected_deliveries(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        webhooks::prune_rejected_deliveries(&self.pool, before).await
+    }
+
+    async fn rotate_webhook_id(&self, org: OrgId) -> StoreResult<String> {
+        organizations::rotate_webhook_id(&self.pool, org).await
+    }
+
     async fn claim_webhook_deliveries(
         &self,
         holder: &str,

@@ -44,11 +44,27 @@ fn delivery_from_row(r: &DbRow) -> StoreResult<Delivery> {
     })
 }
 
+/// Inserts a delivery; `on_conflict` is what follows the insert.
 async fn insert(
     pool: &Pool,
     d: &NewDelivery,
     verification: Verification,
     state: DeliveryState,
+    on_conflict: &str,
+) -> StoreResult<Option<DeliveryId>> {
+    insert_where(pool, d, verification, state, "TRUE", None, on_conflict).await
+}
+
+/// Inserts a delivery if `guard` (SQL after `WHERE`, with `$14` and `$15` bound from
+/// `guard_binds`) holds.
+#[allow(clippy::too_many_arguments)]
+async fn insert_where(
+    pool: &Pool,
+    d: &NewDelivery,
+    verification: Verification,
+    state: DeliveryState,
+    guard: &str,
+    guard_binds: Option<(DateTime<Utc>, i64)>,
     on_conflict: &str,
 ) -> StoreResult<Option<DeliveryId>> {
     let body = match (&d.body, verification) {
@@ -59,9 +75,10 @@ async fn insert(
         "INSERT INTO webhook_deliveries (org_id, received_at, request_id, entity_type, \
          action_type, entity_id, ciq_campaign_id, ciq_publisher_id, verification, state, \
          next_attempt_at, detail, body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) {on_conflict} RETURNING id"
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE {guard} \
+         {on_conflict} RETURNING id"
     );
-    let id: Option<i64> = sqlx::query_scalar(&sql)
+    let query = sqlx::query_scalar(&sql)
         .bind(d.org_id.0)
         .bind(d.received_at)
         .bind(&d.request_id)
@@ -74,18 +91,34 @@ async fn insert(
         .bind(state.as_str())
         .bind((state == DeliveryState::Queued).then_some(d.received_at))
         .bind(&d.detail)
-        .bind(body)
-        .fetch_optional(pool)
-        .await?;
+        .bind(body);
+    let query = match guard_binds {
+        Some((since, limit)) => query.bind(since).bind(limit),
+        None => query,
+    };
+    let id: Option<i64> = query.fetch_optional(pool).await?;
     Ok(id.map(DeliveryId))
 }
 
 pub(super) async fn record_delivery(pool: &Pool, d: &NewDelivery) -> StoreResult<RecordedDelivery> {
     if d.verification != Verification::Verified {
-        let id = insert(pool, d, d.verification, DeliveryState::Rejected, "")
-            .await?
-            .ok_or_else(|| corrupt("a delivery insert returned no id"))?;
-        return Ok(RecordedDelivery::Rejected(id));
+        // Logged only while the organization's log holds fewer than the limit from the last
+        // minute, decided in the insert itself.
+        let id = insert_where(
+            pool,
+            d,
+            d.verification,
+            DeliveryState::Rejected,
+            "(SELECT COUNT(*) FROM webhook_deliveries \
+              WHERE org_id = $1 AND state = 'rejected' AND received_at > $14) < $15",
+            Some((
+                d.received_at - chrono::Duration::minutes(1),
+                REJECTED_DELIVERIES_PER_MINUTE,
+            )),
+            "",
+        )
+        .await?;
+        return Ok(id.map_or(RecordedDelivery::Dropped, RecordedDelivery::Rejected));
     }
     // The partial unique index on (org_id, request_id) of verified deliveries decides, in one
     // statement, which of two concurrent copies is the original.
@@ -316,4 +349,17 @@ pub(super) async fn claim_schedule(
         .execute(pool)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Deletes refused deliveries received before `before`, of every organization; how many.
+pub(super) async fn prune_rejected_deliveries(
+    pool: &Pool,
+    before: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let done =
+        sqlx::query("DELETE FROM webhook_deliveries WHERE state = 'rejected' AND received_at < $1")
+            .bind(before)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected())
 }
