@@ -341,6 +341,28 @@ async fn filters_sort_and_scope() {
         }
     }
 
+    // A search reads its own organization's rows only: the other organization's creators
+    // share these emails (creator0..9@example.com).
+    for (org, want) in [(big, ROWS as u64), (other, 10)] {
+        let found = store
+            .contractor_page(
+                org,
+                &page(
+                    ContractorFilter {
+                        search: Some("@example.com".into()),
+                        ..Default::default()
+                    },
+                    ContractorSort::Name,
+                    false,
+                    0,
+                ),
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.total, want);
+        assert!(found.rows.iter().all(|r| r.contractor.org_id == org));
+    }
+
     // Search matches name or email, case-insensitively; LIKE wildcards are literal.
     let found = store
         .contractor_page(

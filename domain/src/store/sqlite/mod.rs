@@ -77,19 +77,26 @@ async fn lock_organization(_conn: &mut Conn, _org: OrgId) -> StoreResult<()> {
     Ok(())
 }
 
-/// The contractors search: the FTS5 trigram index (migration 0007) for three characters or
-/// more, where a quoted phrase of trigrams is exactly a substring; a scan for shorter terms.
-/// Returns the condition (with `$param`) and the value to bind.
+/// The contractors search: the FTS5 trigram index (migrations 0007 and 0018) for three
+/// characters or more, where a quoted phrase of trigrams is exactly a substring; a scan for
+/// shorter terms. Returns the condition (with `$param`; `$1` is the organization) and the value
+/// to bind.
 fn search_condition(search: &str, param: usize) -> SearchCondition {
     if search.chars().count() >= 3 {
         // Driven from the FTS5 trigram table's matches (a CROSS JOIN keeps that order), so a
-        // search costs what it finds, not the organization's size.
+        // search costs what it finds, not the organization's size. An entry's rowid is its
+        // organization's id times 2^32 plus the row's id: the rowid range reads this
+        // organization's matches only, not every organization's.
         SearchCondition {
-            from: Some(
-                "contractor_search CROSS JOIN contractors k ON k.id = contractor_search.rowid"
-                    .to_string(),
+            from: Some(format!(
+                "contractor_search CROSS JOIN contractors k \
+                 ON k.id = contractor_search.rowid - $1 * {ORG_ROWID_SPAN}"
+            )),
+            condition: format!(
+                "contractor_search MATCH ${param} AND contractor_search.rowid \
+                 BETWEEN $1 * {ORG_ROWID_SPAN} AND $1 * {ORG_ROWID_SPAN} + {}",
+                ORG_ROWID_SPAN - 1
             ),
-            condition: format!("contractor_search MATCH ${param}"),
             value: format!("\"{}\"", search.replace('"', "\"\"")),
         }
     } else {
@@ -100,6 +107,9 @@ fn search_condition(search: &str, param: usize) -> SearchCondition {
         }
     }
 }
+
+/// Search index rowids per organization (2^32): see migration 0018.
+const ORG_ROWID_SPAN: i64 = 1 << 32;
 
 /// SQLite has no JSON type: every JSON column is text.
 fn json<T: serde::Serialize>(value: &T) -> StoreResult<JsonColumn> {
