@@ -63,6 +63,19 @@ test('Settings shows each webhook subscription and the schedule, and both can be
   await page.getByRole('button', { name: 'Subscribe again' }).click();
   await page.getByText(/CreatorIQ confirmed all 5 events/).waitFor();
 
+  // Replacing the webhook address: the old one is refused, CreatorIQ's subscriptions move.
+  const oldCallback = await callbackUrl();
+  await page.getByText('Replace the webhook address').click();
+  await page.getByRole('button', { name: 'Replace webhook address' }).click();
+  await page.getByText(/The webhook address was replaced/).waitFor();
+  const newCallback = await callbackUrl();
+  assert.notEqual(newCallback, oldCallback);
+  const refused = await fetch(oldCallback, {
+    method: 'POST', body: '{}', headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(refused.status, 404);
+  await screenshot(page, 'settings-replace-address-1280');
+
   // Alerts: a webhook anywhere but https is refused in words; nothing is lost.
   await page.getByLabel('Email addresses').fill('not an address');
   await page.getByRole('button', { name: 'Save alerts' }).click();

@@ -27,7 +27,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
 use axum::Router;
-use domain::store::{AuditAction, ContractorSort, Member, OrgId, Role, StoreError};
+use domain::store::{
+    AuditAction, ContractorListRow, ContractorPageRequest, ContractorSort, Member, OrgId, Role,
+    StoreError,
+};
 use http::{header, StatusCode};
 use tokio::sync::mpsc;
 
@@ -291,6 +294,32 @@ async fn audit_csv(
     )
 }
 
+/// Writes every contractor row `request` selects, a page at a time: `write` turns each row
+/// into lines of `out`, and each page is sent before the next is read. Counts the rows read
+/// into `rows` (also when it stops part-way).
+async fn each_contractor(
+    state: &ServerContext,
+    org: OrgId,
+    mut request: ContractorPageRequest,
+    out: &mut CsvSink,
+    rows: &mut usize,
+    mut write: impl FnMut(&mut CsvSink, &ContractorListRow) -> Result<(), Stopped>,
+) -> Result<(), Stopped> {
+    request.limit = Some(PAGE);
+    loop {
+        let page = state.store.contractor_page(org, &request).await?;
+        for row in &page.rows {
+            write(out, row)?;
+        }
+        out.send().await?;
+        *rows += page.rows.len();
+        if page.rows.len() < PAGE as usize {
+            return Ok(());
+        }
+        request.offset += u64::from(PAGE);
+    }
+}
+
 /// What the audit log says of an export: its size, and whether it stopped part-way.
 fn finished(size: String, result: &Result<(), Stopped>) -> String {
     match result {
@@ -364,49 +393,45 @@ async fn contractors_csv(
                 "Link state",
                 "Last synced",
             ])?;
-            let mut request = request_of(&params, None);
-            request.limit = Some(PAGE);
             let mut rows = 0usize;
-            let result = async {
-                loop {
-                    let page = state.store.contractor_page(member.org_id, &request).await?;
-                    for row in &page.rows {
-                        let v = row_view(row, &state.public_base_url);
-                        let problems = v
-                            .failures
-                            .iter()
-                            .chain(v.warnings.iter())
-                            .map(|m| format!("{} {}", m.message, m.hint))
-                            .chain(v.error.clone())
-                            .collect::<Vec<_>>()
-                            .join(" | ");
-                        let agency_pay = match v.agency_pay {
-                            Some(true) => "yes",
-                            Some(false) => "no",
-                            None => "",
-                        };
-                        out.row([
-                            v.name.as_str(),
-                            v.email.as_deref().unwrap_or_default(),
-                            &v.campaign,
-                            v.work_state.as_deref().unwrap_or_default(),
-                            v.base_pay.as_deref().unwrap_or_default(),
-                            agency_pay,
-                            status_label(&v.status),
-                            &problems,
-                            v.link_url.as_deref().unwrap_or_default(),
-                            v.link_state.as_deref().unwrap_or_default(),
-                            v.last_synced.as_deref().unwrap_or_default(),
-                        ])?;
-                    }
-                    out.send().await?;
-                    rows += page.rows.len();
-                    if page.rows.len() < PAGE as usize {
-                        return Ok(());
-                    }
-                    request.offset += u64::from(PAGE);
-                }
-            }
+            let base_url = state.public_base_url.clone();
+            let request = request_of(&params, None);
+            let result = each_contractor(
+                &state,
+                member.org_id,
+                request,
+                &mut out,
+                &mut rows,
+                |out, row| {
+                    let v = row_view(row, &base_url);
+                    let problems = v
+                        .failures
+                        .iter()
+                        .chain(v.warnings.iter())
+                        .map(|m| format!("{} {}", m.message, m.hint))
+                        .chain(v.error.clone())
+                        .collect::<Vec<_>>()
+                        .join(" | ");
+                    let agency_pay = match v.agency_pay {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "",
+                    };
+                    out.row([
+                        v.name.as_str(),
+                        v.email.as_deref().unwrap_or_default(),
+                        &v.campaign,
+                        v.work_state.as_deref().unwrap_or_default(),
+                        v.base_pay.as_deref().unwrap_or_default(),
+                        agency_pay,
+                        status_label(&v.status),
+                        &problems,
+                        v.link_url.as_deref().unwrap_or_default(),
+                        v.link_state.as_deref().unwrap_or_default(),
+                        v.last_synced.as_deref().unwrap_or_default(),
+                    ])
+                },
+            )
             .await;
             tracing::info!(member = member.id.0, rows, "contractors exported");
             let size = count(rows, "row", "rows");
@@ -450,7 +475,6 @@ async fn fix_list_csv(
     let mut request = request_of(&params, None);
     request.sort = ContractorSort::Campaign;
     request.descending = false;
-    request.limit = Some(PAGE);
     stream_csv(
         "creatoriq-fix-list.csv",
         slot,
@@ -469,44 +493,41 @@ async fn fix_list_csv(
                 "How to fix",
                 "Contractor page",
             ])?;
-            let base = state.public_base_url.trim_end_matches('/');
+            let base = state.public_base_url.trim_end_matches('/').to_string();
             let (mut rows, mut lines) = (0usize, 0usize);
-            let result = async {
-                loop {
-                    let page = state.store.contractor_page(member.org_id, &request).await?;
-                    for row in &page.rows {
-                        let c = &row.contractor;
-                        let v = row_view(row, &state.public_base_url);
-                        let problems = v
-                            .failures
-                            .iter()
-                            .map(|m| (m, "yes"))
-                            .chain(v.warnings.iter().map(|m| (m, "no")));
-                        for (m, blocks) in problems {
-                            out.row([
-                                v.campaign.as_str(),
-                                &c.ciq_campaign_id.to_string(),
-                                &v.name,
-                                &c.ciq_publisher_id.to_string(),
-                                v.email.as_deref().unwrap_or_default(),
-                                &m.label,
-                                blocks,
-                                &m.field,
-                                &m.message,
-                                &m.hint,
-                                &format!("{base}/contractors/{}", v.id),
-                            ])?;
-                            lines += 1;
-                        }
+            let result = each_contractor(
+                &state,
+                member.org_id,
+                request,
+                &mut out,
+                &mut rows,
+                |out, row| {
+                    let c = &row.contractor;
+                    let v = row_view(row, &base);
+                    let problems = v
+                        .failures
+                        .iter()
+                        .map(|m| (m, "yes"))
+                        .chain(v.warnings.iter().map(|m| (m, "no")));
+                    for (m, blocks) in problems {
+                        out.row([
+                            v.campaign.as_str(),
+                            &c.ciq_campaign_id.to_string(),
+                            &v.name,
+                            &c.ciq_publisher_id.to_string(),
+                            v.email.as_deref().unwrap_or_default(),
+                            &m.label,
+                            blocks,
+                            &m.field,
+                            &m.message,
+                            &m.hint,
+                            &format!("{base}/contractors/{}", v.id),
+                        ])?;
+                        lines += 1;
                     }
-                    out.send().await?;
-                    rows += page.rows.len();
-                    if page.rows.len() < PAGE as usize {
-                        return Ok(());
-                    }
-                    request.offset += u64::from(PAGE);
-                }
-            }
+                    Ok(())
+                },
+            )
             .await;
             record(
                 state.store.as_ref(),

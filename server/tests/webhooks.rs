@@ -69,6 +69,19 @@ impl TestServer {
     }
 }
 
+/// What the sandbox lists as the partner key's subscriptions.
+async fn subscriptions(sandbox: &str) -> Vec<Value> {
+    reqwest::Client::new()
+        .get(format!("{sandbox}/pubsub/subscriptions"))
+        .header("x-api-key", PARTNER1_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn sign(body: &str, ts: &str) -> String {
     let mut h = Sha256::new();
     h.update(body.as_bytes());
@@ -120,15 +133,7 @@ async fn a_fix_made_in_creatoriq_reaches_the_row_without_pressing_sync() {
 
     // Saving the key subscribes the organization's callback to the five events.
     server.save_key(&admin, &sandbox.base_url).await;
-    let subs: Vec<Value> = reqwest::Client::new()
-        .get(format!("{}/pubsub/subscriptions", sandbox.base_url))
-        .header("x-api-key", PARTNER1_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let subs = subscriptions(&sandbox.base_url).await;
     let ours: Vec<(String, String)> = subs
         .iter()
         .filter(|s| s["callback"] == server.callback())
@@ -473,15 +478,7 @@ async fn refused_deliveries_are_capped_and_the_address_can_be_replaced() {
         post(&old_callback, forged.clone(), &[]).await,
         StatusCode::NOT_FOUND
     );
-    let subs: Vec<Value> = reqwest::Client::new()
-        .get(format!("{}/pubsub/subscriptions", sandbox.base_url))
-        .header("x-api-key", PARTNER1_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let subs = subscriptions(&sandbox.base_url).await;
     assert_eq!(subs.len(), 5, "{subs:?}");
     assert!(
         subs.iter().all(|s| s["callback"] == new_callback),
