@@ -25,9 +25,21 @@ pub struct MemberView {
     pub is_me: bool,
 }
 
+/// Someone invited who has not used their link yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: i64,
+    pub email: String,
+    /// `admin` or `viewer`.
+    pub role: String,
+    /// "Invited; the link works until …".
+    pub pending: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MembersPage {
     pub members: Vec<MemberView>,
+    pub invitations: Vec<InvitationView>,
     pub admins: usize,
 }
 
@@ -122,12 +134,16 @@ mod server {
             .create_sign_in_link(member.org_id, member.id, token.expose(), until)
             .await
             .map_err(|e| AppError::internal("issuing a sign-in link", e))?;
-        let url = format!(
+        Ok((link_url(ctx, &token), until))
+    }
+
+    /// The one-time link page of `token`.
+    pub fn link_url(ctx: &crate::ssr::ServerContext, token: &domain::links::LinkToken) -> String {
+        format!(
             "{}/welcome/{}",
             ctx.public_base_url.trim_end_matches('/'),
             token.expose()
-        );
-        Ok((url, until))
+        )
     }
 }
 
@@ -139,12 +155,28 @@ pub async fn list_members() -> Result<MembersPage, AppError> {
 
     let me = current_member().await?;
     require_admin(&me)?;
-    let members = server_context()?
-        .store
+    let store = server_context()?.store;
+    let members = store
         .members(me.org_id)
         .await
         .map_err(|e| AppError::internal("listing members", e))?;
+    let invitations = store
+        .invitations(me.org_id, chrono::Utc::now())
+        .await
+        .map_err(|e| AppError::internal("listing invitations", e))?;
     Ok(MembersPage {
+        invitations: invitations
+            .into_iter()
+            .map(|i| InvitationView {
+                id: i.id.0,
+                email: i.email,
+                role: i.role.as_str().to_string(),
+                pending: format!(
+                    "Invited; the one-time link works until {}",
+                    server::when(i.expires_at)
+                ),
+            })
+            .collect(),
         admins: members
             .iter()
             .filter(|m| m.role == domain::store::Role::Admin)
@@ -168,7 +200,9 @@ pub async fn list_members() -> Result<MembersPage, AppError> {
     })
 }
 
-/// Adds a member and returns the one-time link with which they choose their password.
+/// Invites someone and returns the one-time link with which they join and choose their
+/// password. The answer is the same whether or not the address signs in to another
+/// organization: inviting reserves nothing and reveals nothing about other tenants.
 #[server(endpoint = "members/add")]
 #[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
 pub async fn add_member(email: String, role: String) -> Result<IssuedLink, AppError> {
@@ -189,39 +223,65 @@ pub async fn add_member(email: String, role: String) -> Result<IssuedLink, AppEr
         ));
     }
     let ctx = server_context()?;
-    let hash = domain::auth::unusable_password_hash()
-        .await
-        .map_err(|e| AppError::internal("preparing a new member", e))?;
-    let added = match ctx
+    let token = domain::links::LinkToken::generate();
+    let until = chrono::Utc::now() + chrono::Duration::hours(INVITATION_HOURS);
+    match ctx
         .store
-        .create_member(me.org_id, &email, &hash, role)
+        .create_invitation(me.org_id, &email, role, token.expose(), until)
         .await
     {
-        Ok(m) => m,
-        Err(StoreError::Conflict(_)) => {
+        Ok(()) => {}
+        Err(StoreError::Conflict("a member with this email")) => {
             return Err(AppError::Invalid(format!(
-                "{email} already has an account, so it can't be added again."
+                "{email} is already a member of this organization."
             )))
         }
-        Err(e) => return Err(AppError::internal("adding a member", e)),
-    };
-    let (url, until) = server::issue_link(&ctx, &added, INVITATION_HOURS).await?;
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Invalid(format!(
+                "{email} is already invited. Cancel that invitation below to send a new link."
+            )))
+        }
+        Err(e) => return Err(AppError::internal("inviting a member", e)),
+    }
     record(
         ctx.store.as_ref(),
         audit_by(&me, AuditAction::MemberAdded)
             .subject(email.clone())
-            .detail(format!("as {}", role.as_str())),
+            .detail(format!("invited as {}", role.as_str())),
     )
     .await;
     Ok(IssuedLink {
         message: format!(
-            "{email} was added as {}. Send them this link to choose their password; it works \
-             once, until {}. It is shown only now.",
+            "{email} was invited as {}. Send them this link to join and choose their password; \
+             it works once, until {}. It is shown only now.",
             role.as_str(),
             server::when(until)
         ),
-        url,
+        url: server::link_url(&ctx, &token),
     })
+}
+
+/// Withdraws an invitation not used yet: its link stops working.
+#[server(endpoint = "members/cancel_invitation")]
+#[cfg_attr(feature = "ssr", tracing::instrument(skip_all))]
+pub async fn cancel_invitation(id: i64) -> Result<String, AppError> {
+    use crate::settings_api::require_admin;
+    use crate::ssr::{current_member, server_context};
+
+    let me = current_member().await?;
+    require_admin(&me)?;
+    let cancelled = server_context()?
+        .store
+        .cancel_invitation(me.org_id, domain::store::InvitationId(id))
+        .await
+        .map_err(|e| AppError::internal("cancelling an invitation", e))?;
+    if cancelled {
+        Ok("The invitation was cancelled; its link no longer works.".to_string())
+    } else {
+        Err(AppError::Invalid(
+            "That invitation was not found (it may have been used or cancelled).".to_string(),
+        ))
+    }
 }
 
 #[server(endpoint = "members/role")]
@@ -375,15 +435,26 @@ pub async fn sign_in_link_info(token: String) -> Result<LinkPage, AppError> {
     let Some(token) = domain::links::LinkToken::parse(&token) else {
         return Ok(LinkPage::Unusable);
     };
-    let member = server_context()?
-        .store
-        .sign_in_link_member(token.expose(), chrono::Utc::now())
+    let store = server_context()?.store;
+    let now = chrono::Utc::now();
+    let member = store
+        .sign_in_link_member(token.expose(), now)
         .await
         .map_err(|e| AppError::internal("looking up a sign-in link", e))?;
-    Ok(match member {
-        Some(m) => LinkPage::Valid {
+    if let Some(m) = member {
+        return Ok(LinkPage::Valid {
             email: m.email,
             organization: m.org_name,
+        });
+    }
+    let invitation = store
+        .invitation_by_token(token.expose(), now)
+        .await
+        .map_err(|e| AppError::internal("looking up an invitation", e))?;
+    Ok(match invitation {
+        Some(i) => LinkPage::Valid {
+            email: i.email,
+            organization: i.org_name,
         },
         None => LinkPage::Unusable,
     })
@@ -412,18 +483,44 @@ pub async fn use_sign_in_link(
     let ctx = server_context()?;
     // The link is looked up before any hashing: an unknown or used token costs a lookup, not
     // an argon2 run. Using it up below still decides, atomically, who wins a race.
-    ctx.store
-        .sign_in_link_member(token.expose(), chrono::Utc::now())
+    let now = chrono::Utc::now();
+    let is_reset = ctx
+        .store
+        .sign_in_link_member(token.expose(), now)
         .await
         .map_err(|e| AppError::internal("looking up a sign-in link", e))?
-        .ok_or_else(unusable)?;
-    let hash = server::hash(&new).await?;
-    let member = ctx
-        .store
-        .use_sign_in_link(token.expose(), chrono::Utc::now(), &hash)
-        .await
-        .map_err(|e| AppError::internal("using a sign-in link", e))?
-        .ok_or_else(unusable)?;
+        .is_some();
+    let member = if is_reset {
+        let hash = server::hash(&new).await?;
+        ctx.store
+            .use_sign_in_link(token.expose(), chrono::Utc::now(), &hash)
+            .await
+            .map_err(|e| AppError::internal("using a sign-in link", e))?
+            .ok_or_else(unusable)?
+    } else {
+        ctx.store
+            .invitation_by_token(token.expose(), now)
+            .await
+            .map_err(|e| AppError::internal("looking up an invitation", e))?
+            .ok_or_else(unusable)?;
+        let hash = server::hash(&new).await?;
+        let accepted = ctx
+            .store
+            .accept_invitation(token.expose(), chrono::Utc::now(), &hash)
+            .await
+            .map_err(|e| AppError::internal("using an invitation", e))?
+            .ok_or_else(unusable)?;
+        match accepted {
+            domain::store::AcceptedInvitation::Joined(member) => member,
+            domain::store::AcceptedInvitation::EmailTaken(email) => {
+                return Err(AppError::Invalid(format!(
+                    "{email} already signs in to another organization on this dashboard, and \
+                     an address belongs to one organization. Ask whoever invited you to invite \
+                     another address."
+                )))
+            }
+        }
+    };
     AuthSession::from_request().await?.sign_in(&member).await?;
     record(
         ctx.store.as_ref(),

@@ -412,7 +412,175 @@ async fn removed_members_take_their_id_and_sessions_with_them(db: TestStore) {
     assert_eq!(db.sessions.member_session_count(admin.id).await.unwrap(), 0);
 }
 
+/// Invitations: one pending per address and organization, none for a member of the
+/// organization; used once (making the member) or refused for an address that signs in
+/// elsewhere; expired and cancelled ones are gone; every operation stays in its organization.
+async fn invitations_make_members_once_and_reserve_nothing(db: TestStore) {
+    use domain::store::{AcceptedInvitation, InvitationId};
+    let store = db.store.as_ref();
+    let (admin, _, outsider) = two_organizations(store).await;
+    let org = admin.org_id;
+    let now = Utc::now();
+    let later = now + Duration::hours(72);
+
+    store
+        .create_invitation(
+            org,
+            "new@acme.example",
+            Role::Viewer,
+            "token-new-0000000000000",
+            later,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_invitation(
+                org,
+                "new@acme.example",
+                Role::Admin,
+                "token-new-1111111111111",
+                later
+            )
+            .await,
+        Err(StoreError::Conflict("an invitation for this email"))
+    ));
+    assert!(matches!(
+        store
+            .create_invitation(
+                org,
+                "admin@acme.example",
+                Role::Viewer,
+                "token-adm-0000000000000",
+                later
+            )
+            .await,
+        Err(StoreError::Conflict("a member with this email"))
+    ));
+    // The other organization's member can be invited here, and the same address elsewhere.
+    store
+        .create_invitation(
+            org,
+            &outsider.email,
+            Role::Viewer,
+            "token-out-0000000000000",
+            later,
+        )
+        .await
+        .unwrap();
+    store
+        .create_invitation(
+            outsider.org_id,
+            "new@acme.example",
+            Role::Viewer,
+            "token-oth-0000000000000",
+            later,
+        )
+        .await
+        .unwrap();
+    // An expired one is not listed, not usable, and is replaced by a new invitation.
+    store
+        .create_invitation(
+            org,
+            "late@acme.example",
+            Role::Viewer,
+            "token-late-000000000000",
+            now - Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    let listed = store.invitations(org, Utc::now()).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|i| i.email.as_str()).collect::<Vec<_>>(),
+        ["new@acme.example", outsider.email.as_str()]
+    );
+    assert!(store
+        .invitation_by_token("token-late-000000000000", Utc::now())
+        .await
+        .unwrap()
+        .is_none());
+    store
+        .create_invitation(
+            org,
+            "late@acme.example",
+            Role::Viewer,
+            "token-late-111111111111",
+            later,
+        )
+        .await
+        .unwrap();
+
+    let info = store
+        .invitation_by_token("token-new-0000000000000", Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (info.email.as_str(), info.org_name.as_str()),
+        ("new@acme.example", "Acme")
+    );
+    let joined = store
+        .accept_invitation("token-new-0000000000000", Utc::now(), "hash-new")
+        .await
+        .unwrap();
+    let Some(AcceptedInvitation::Joined(member)) = joined else {
+        panic!("{joined:?}");
+    };
+    assert_eq!((member.org_id, member.role), (org, Role::Viewer));
+    assert!(store
+        .accept_invitation("token-new-0000000000000", Utc::now(), "hash-again")
+        .await
+        .unwrap()
+        .is_none());
+    // The other organization's invitation of that address now meets an address taken.
+    assert_eq!(
+        store
+            .accept_invitation("token-oth-0000000000000", Utc::now(), "hash-x")
+            .await
+            .unwrap(),
+        Some(AcceptedInvitation::EmailTaken("new@acme.example".into()))
+    );
+    // And the outsider keeps their account and organization.
+    assert!(matches!(
+        store
+            .accept_invitation("token-out-0000000000000", Utc::now(), "hash-y")
+            .await
+            .unwrap(),
+        Some(AcceptedInvitation::EmailTaken(_))
+    ));
+    let kept = store.member(outsider.id).await.unwrap().unwrap();
+    assert_eq!(kept.org_id, outsider.org_id);
+    assert_eq!(
+        store
+            .member_credentials(&outsider.email)
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "hash-o"
+    );
+
+    // Cancelling is scoped to the organization.
+    let late = store.invitations(org, Utc::now()).await.unwrap();
+    let late = late
+        .iter()
+        .find(|i| i.email == "late@acme.example")
+        .unwrap()
+        .id;
+    assert!(!store
+        .cancel_invitation(outsider.org_id, late)
+        .await
+        .unwrap());
+    assert!(store.cancel_invitation(org, late).await.unwrap());
+    assert!(!store
+        .cancel_invitation(org, InvitationId(late.0))
+        .await
+        .unwrap());
+    assert!(store.invitations(org, Utc::now()).await.unwrap().is_empty());
+}
+
 on_both_backends!(
+    invitations_make_members_once_and_reserve_nothing,
     removed_members_take_their_id_and_sessions_with_them,
     roles_never_leave_an_organization_without_an_admin,
     sign_in_links_work_once_until_they_expire,

@@ -36,11 +36,12 @@ test('an admin adds a member, who chooses a password with the one-time link; rol
   await page.getByLabel('Email').fill(newcomer.email);
   await page.getByLabel('Role').selectOption('viewer');
   await page.getByRole('button', { name: 'Add member' }).click();
-  await page.getByText(/was added as viewer/).waitFor();
+  await page.getByText(/was invited as viewer/).waitFor();
   const link = await page.getByLabel('One-time sign-in link').inputValue();
   assert.match(link, /\/welcome\/[A-Za-z0-9_-]{43}$/);
   const row = page.locator('tr', { hasText: newcomer.email });
-  await row.getByText(/Sign-in link not used yet/).waitFor();
+  await row.getByText(/Invited; the one-time link works until/).waitFor();
+  await row.getByRole('button', { name: `Cancel invitation: ${newcomer.email}` }).waitFor();
   assert.ok(await fits(page), 'no horizontal scroll at 1280');
   await screenshot(page, 'members-1280');
 

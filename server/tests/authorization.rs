@@ -131,6 +131,11 @@ const FUNCTIONS: &[Entry] = &[
         &[("id", "{member}"), ("role", "viewer")],
     ),
     ("members/remove", Access::Admin, &[("id", "{member}")]),
+    (
+        "members/cancel_invitation",
+        Access::Admin,
+        &[("id", "{invitation}")],
+    ),
     ("members/reset", Access::Admin, &[("id", "{member}")]),
     (
         "account/password",
@@ -168,6 +173,7 @@ struct Ids {
     contractor: String,
     run: String,
     member: String,
+    invitation: String,
     delivery: String,
 }
 
@@ -176,6 +182,7 @@ impl Ids {
         s.replace("{contractor}", &self.contractor)
             .replace("{run}", &self.run)
             .replace("{member}", &self.member)
+            .replace("{invitation}", &self.invitation)
             .replace("{delivery}", &self.delivery)
             .replace("{token}", "not-a-real-token-000000000000")
     }
@@ -220,12 +227,16 @@ async fn every_function_and_page_refuses_whom_it_must_and_leaks_nothing_across_o
     let first = &list["rows"][0];
     let token = server.invite_viewer(&admin, "viewer@acme.example").await;
     let viewer = server.accept_invitation(&token, "viewer password 1").await;
+    server
+        .invite(&admin, "pending@acme.example", "viewer")
+        .await;
     let members: Value =
         serde_json::from_str(&server.call(&admin, "members/list", &[]).await).unwrap();
     let ids = Ids {
         contractor: first["id"].to_string(),
         run: run.clone(),
         member: members["members"][0]["id"].to_string(),
+        invitation: members["invitations"][0]["id"].to_string(),
         delivery: "1".to_string(),
     };
     // What would betray the first organization in another one's answer.
@@ -331,6 +342,7 @@ async fn every_function_and_page_refuses_whom_it_must_and_leaks_nothing_across_o
     let after: Value =
         serde_json::from_str(&server.call(&admin, "members/list", &[]).await).unwrap();
     assert_eq!(after["members"], members["members"]);
+    assert_eq!(after["invitations"], members["invitations"]);
     let detail = server
         .call(&admin, "contractor_detail", &[("id", &ids.contractor)])
         .await;

@@ -58,7 +58,7 @@ async fn admins_manage_members_and_ended_sessions_stay_ended() {
             &[("email", "new@acme.example"), ("role", "viewer")],
         )
         .await;
-    assert!(refused.contains("already has an account"), "{refused}");
+    assert!(refused.contains("is already invited"), "{refused}");
     let (_, refused) = server
         .try_call(
             &admin,
@@ -380,5 +380,138 @@ async fn a_session_ends_after_its_absolute_lifetime_however_busy() {
     );
     let (status, _) = server.try_call(&admin, "members/list", &[]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+/// Inviting an address answers the same whether or not it signs in to another organization,
+/// reserves nothing, and cannot take over or lock out the other organization's member; the
+/// invitation is listed, can be cancelled, and makes a member only once used.
+#[tokio::test]
+async fn inviting_reveals_and_reserves_nothing_in_other_organizations() {
+    let server = TestServer::start().await;
+    let admin = server.sign_in(EMAIL, PASSWORD).await;
+    let other = server.other_organization_admin().await;
+
+    // The same answer for an address with an account elsewhere and one without, but for the
+    // address and the link.
+    let shape = |answer: &str, email: &str| {
+        let v: Value = serde_json::from_str(answer).unwrap();
+        let message = v["message"].as_str().unwrap().replace(email, "EMAIL");
+        let (before, after) = message.split_once("until ").unwrap();
+        // "YYYY-MM-DD HH:MM UTC": the same 20 characters, whatever the minute.
+        format!("{before}until WHEN{}", &after[20..])
+    };
+    let taken = server
+        .call(
+            &admin,
+            "members/add",
+            &[("email", common::OTHER_EMAIL), ("role", "viewer")],
+        )
+        .await;
+    let free = server
+        .call(
+            &admin,
+            "members/add",
+            &[("email", "nobody@else.example"), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(
+        shape(&taken, common::OTHER_EMAIL),
+        shape(&free, "nobody@else.example")
+    );
+    assert!(taken.contains("was invited as viewer"), "{taken}");
+
+    // Listed as invitations, not members; the other organization can still invite the address.
+    let list = server.call(&admin, "members/list", &[]).await;
+    let v: Value = serde_json::from_str(&list).unwrap();
+    let invited: Vec<&str> = v["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(invited, ["nobody@else.example", common::OTHER_EMAIL]);
+    assert!(!v["members"].to_string().contains("nobody@else.example"));
+    server
+        .call(
+            &other,
+            "members/add",
+            &[("email", "nobody@else.example"), ("role", "viewer")],
+        )
+        .await;
+
+    // The link for the address that signs in elsewhere does not change that account.
+    let (_, refused) = server
+        .try_call(
+            &TestServer::client(),
+            "welcome/use",
+            &[
+                ("token", &token_of(&taken)),
+                ("password", "takeover password 1"),
+                ("confirm", "takeover password 1"),
+            ],
+        )
+        .await;
+    assert!(
+        refused.contains("already signs in to another organization"),
+        "{refused}"
+    );
+    let still = server
+        .sign_in(common::OTHER_EMAIL, common::OTHER_PASSWORD)
+        .await;
+    assert!(server
+        .call(&still, "me", &[])
+        .await
+        .contains("Other Agency"));
+    let resp = server
+        .login(
+            &TestServer::client(),
+            common::OTHER_EMAIL,
+            "takeover password 1",
+        )
+        .await;
+    assert!(!resp.status().is_success());
+
+    // A cancelled invitation's link no longer works; a used one makes a member.
+    let again = server
+        .call(
+            &admin,
+            "members/add",
+            &[("email", "cancelled@acme.example"), ("role", "admin")],
+        )
+        .await;
+    let list: Value =
+        serde_json::from_str(&server.call(&admin, "members/list", &[]).await).unwrap();
+    let id = list["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["email"] == "cancelled@acme.example")
+        .unwrap()["id"]
+        .to_string();
+    let (_, refused) = server
+        .try_call(&other, "members/cancel_invitation", &[("id", &id)])
+        .await;
+    assert!(refused.contains("was not found"), "{refused}");
+    let said = server
+        .call(&admin, "members/cancel_invitation", &[("id", &id)])
+        .await;
+    assert!(said.contains("cancelled"), "{said}");
+    let (_, html) = server
+        .get(
+            &TestServer::client(),
+            &format!("/welcome/{}", token_of(&again)),
+        )
+        .await;
+    assert!(html.contains("can't be used"));
+    let joined = server
+        .accept_invitation(&token_of(&free), "nobody password 1")
+        .await;
+    assert!(server
+        .call(&joined, "me", &[])
+        .await
+        .contains("Acme Agency"));
+    let list = server.call(&admin, "members/list", &[]).await;
+    member_id(&list, "nobody@else.example");
     server.stop().await;
 }

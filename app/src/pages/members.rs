@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use super::settings::outcome;
 use crate::components::CopyLink;
 use crate::members_api::{
-    list_members, AddMember, ChangeRole, IssuedLink, MemberView, MembersPage, RemoveMember,
-    ResetPassword,
+    list_members, AddMember, CancelInvitation, ChangeRole, InvitationView, IssuedLink, MemberView,
+    MembersPage, RemoveMember, ResetPassword,
 };
 
 #[component]
@@ -18,12 +18,14 @@ pub fn MembersPage() -> impl IntoView {
     let role = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let reset = ServerAction::<ResetPassword>::new();
+    let cancel = ServerAction::<CancelInvitation>::new();
     let members = Resource::new(
         move || {
             (
                 add.version().get(),
                 role.version().get(),
                 remove.version().get(),
+                cancel.version().get(),
             )
         },
         |_| list_members(),
@@ -51,6 +53,10 @@ pub fn MembersPage() -> impl IntoView {
         </p>
         <section class="card" aria-labelledby="add-member">
             <h2 id="add-member">"Add a member"</h2>
+            <p class="hint">
+                "They get a one-time link to join and choose their password; they become a "
+                "member when they use it."
+            </p>
             <ActionForm action=add attr:class="inline-form">
                 <label>"Email"
                     <input node_ref=email_input type="email" name="email" required
@@ -71,11 +77,12 @@ pub fn MembersPage() -> impl IntoView {
         {move || reset.value().get().map(issued)}
         {move || outcome(role.value().get(), |m| m)}
         {move || outcome(remove.value().get(), |m| m)}
+        {move || outcome(cancel.value().get(), |m| m)}
         <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
             {move || Suspend::new(async move {
                 match members.await {
                     Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(p) => view! { <MemberTable p role remove reset/> }.into_any(),
+                    Ok(p) => view! { <MemberTable p role remove reset cancel/> }.into_any(),
                 }
             })}
         </Transition>
@@ -102,6 +109,7 @@ fn MemberTable(
     role: ServerAction<ChangeRole>,
     remove: ServerAction<RemoveMember>,
     reset: ServerAction<ResetPassword>,
+    cancel: ServerAction<CancelInvitation>,
 ) -> impl IntoView {
     let admins = p.admins;
     view! {
@@ -119,6 +127,10 @@ fn MemberTable(
                     {p.members
                         .into_iter()
                         .map(|m| view! { <MemberRow m admins role remove reset/> })
+                        .collect_view()}
+                    {p.invitations
+                        .into_iter()
+                        .map(|i| view! { <InvitationRow i cancel/> })
                         .collect_view()}
                 </tbody>
             </table>
@@ -180,6 +192,28 @@ fn MemberRow(
                     <button type="submit" class="danger" disabled=last_admin
                         title=last_admin.then_some("The organization needs at least one admin")
                         aria-label=remove_label>"Remove"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn InvitationRow(i: InvitationView, cancel: ServerAction<CancelInvitation>) -> impl IntoView {
+    let is_admin = i.role == "admin";
+    view! {
+        <tr data-invitation=i.id>
+            <td>
+                {i.email.clone()}
+                <div class="muted small">{i.pending.clone()}</div>
+            </td>
+            <td><span class=format!("badge role-{}", i.role)>{if is_admin { "Admin" } else { "Viewer" }}</span></td>
+            <td class="muted small">"Invited"</td>
+            <td class="actions">
+                <ActionForm action=cancel attr:class="inline">
+                    <input type="hidden" name="id" value=i.id/>
+                    <button type="submit" class="secondary"
+                        aria-label=format!("Cancel invitation: {}", i.email)>"Cancel invitation"</button>
                 </ActionForm>
             </td>
         </tr>

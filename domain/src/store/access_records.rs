@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{MemberId, OrgId, Role};
+use super::{Member, MemberId, OrgId, Role};
 
 /// A member as the Members page lists them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +16,36 @@ pub struct MemberSummary {
     /// An unused, unexpired one-time sign-in link exists (an invitation or a reset not yet
     /// taken up), until when.
     pub pending_link_until: Option<DateTime<Utc>>,
+}
+
+/// An invitation not used yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvitationSummary {
+    pub id: InvitationId,
+    pub email: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InvitationId(pub i64);
+
+/// What an invitation link is for, as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvitationInfo {
+    pub email: String,
+    pub org_name: String,
+}
+
+/// What using an invitation did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AcceptedInvitation {
+    /// The new member, signed up.
+    Joined(Member),
+    /// The address already signs in to another organization (one address, one
+    /// organization); the invitation is used up.
+    EmailTaken(String),
 }
 
 /// A one-time sign-in link taken up: whose it was.

@@ -14,9 +14,10 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "organizations",
     "members",
+    "invitations",
     "ciq_settings",
     "campaigns",
     "sync_runs",

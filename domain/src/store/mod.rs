@@ -292,6 +292,41 @@ pub trait Store: Send + Sync + 'static {
         password_hash: &str,
     ) -> StoreResult<Option<Member>>;
 
+    /// Invites `email` (normalised) to the organization with `role`, storing the token's hash.
+    /// `Conflict("a member with this email")` when the address is already the organization's
+    /// member, `Conflict("an invitation for this email")` while one is pending; an expired one
+    /// is replaced. Says nothing about other organizations.
+    async fn create_invitation(
+        &self,
+        org: OrgId,
+        email: &str,
+        role: Role,
+        token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The organization's invitations not used yet and not expired at `now`, by email.
+    async fn invitations(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<InvitationSummary>>;
+    /// Withdraws a pending invitation; false when there is none of this organization's.
+    async fn cancel_invitation(&self, org: OrgId, id: InvitationId) -> StoreResult<bool>;
+    /// What a live invitation link is for, without using it up.
+    async fn invitation_by_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<InvitationInfo>>;
+    /// Uses up a live invitation and, in the same transaction, makes its address a member with
+    /// `password_hash`; `None` when the link is unknown, used or expired.
+    async fn accept_invitation(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Option<AcceptedInvitation>>;
+
     // --- Audit log -----------------------------------------------------------------------------
 
     /// Appends an entry to the organization's audit log.

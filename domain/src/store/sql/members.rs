@@ -217,3 +217,148 @@ pub(super) async fn use_sign_in_link(
     tx.commit().await?;
     super::organizations::member(pool, member).await
 }
+
+pub(super) async fn create_invitation(
+    pool: &Pool,
+    org: OrgId,
+    email: &str,
+    role: Role,
+    token: &str,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let now = Utc::now();
+    let mut tx = super::begin(pool).await?;
+    let member: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM members WHERE org_id = $1 AND email = $2")
+            .bind(org.0)
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if member.is_some() {
+        return Err(StoreError::Conflict("a member with this email"));
+    }
+    sqlx::query("DELETE FROM invitations WHERE org_id = $1 AND email = $2 AND expires_at <= $3")
+        .bind(org.0)
+        .bind(email)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO invitations (org_id, email, role, token_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(org.0)
+    .bind(email)
+    .bind(role.as_str())
+    .bind(subject_key(token))
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| super::conflict(e, "an invitation for this email"))?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn invitations(
+    pool: &Pool,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<InvitationSummary>> {
+    let rows = sqlx::query(
+        "SELECT id, email, role, created_at, expires_at FROM invitations \
+         WHERE org_id = $1 AND expires_at > $2 ORDER BY email",
+    )
+    .bind(org.0)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let role: String = r.get("role");
+            Ok(InvitationSummary {
+                id: InvitationId(r.get("id")),
+                email: r.get("email"),
+                role: Role::parse(&role)
+                    .ok_or_else(|| StoreError::Corrupt(format!("invitation role {role:?}")))?,
+                created_at: r.get("created_at"),
+                expires_at: r.get("expires_at"),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn cancel_invitation(
+    pool: &Pool,
+    org: OrgId,
+    id: InvitationId,
+) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM invitations WHERE id = $1 AND org_id = $2")
+        .bind(id.0)
+        .bind(org.0)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn invitation_by_token(
+    pool: &Pool,
+    token: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<InvitationInfo>> {
+    let row = sqlx::query(
+        "SELECT i.email, o.name FROM invitations i JOIN organizations o ON o.id = i.org_id \
+         WHERE i.token_hash = $1 AND i.expires_at > $2",
+    )
+    .bind(subject_key(token))
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| InvitationInfo {
+        email: r.get(0),
+        org_name: r.get(1),
+    }))
+}
+
+pub(super) async fn accept_invitation(
+    pool: &Pool,
+    token: &str,
+    now: DateTime<Utc>,
+    password_hash: &str,
+) -> StoreResult<Option<AcceptedInvitation>> {
+    let mut tx = super::begin(pool).await?;
+    // Deleting decides, atomically, which of two uses at once wins.
+    let row = sqlx::query(
+        "DELETE FROM invitations WHERE token_hash = $1 AND expires_at > $2 \
+         RETURNING org_id, email, role",
+    )
+    .bind(subject_key(token))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let org = OrgId(row.get("org_id"));
+    let email: String = row.get("email");
+    let role: String = row.get("role");
+    let role = Role::parse(&role)
+        .ok_or_else(|| StoreError::Corrupt(format!("invitation role {role:?}")))?;
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM members WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        tx.commit().await?;
+        return Ok(Some(AcceptedInvitation::EmailTaken(email)));
+    }
+    match super::organizations::insert_member(&mut tx, org, &email, password_hash, role).await {
+        Ok(member) => {
+            tx.commit().await?;
+            Ok(Some(AcceptedInvitation::Joined(member)))
+        }
+        // Taken a moment ago by another organization's invitation.
+        Err(StoreError::Conflict(_)) => Ok(Some(AcceptedInvitation::EmailTaken(email))),
+        Err(e) => Err(e),
+    }
+}

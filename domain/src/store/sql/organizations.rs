@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::Pool;
+use super::{Conn, Pool};
 
 use super::super::*;
 use super::{conflict, subject_key};
@@ -106,8 +106,21 @@ pub(super) async fn create_member(
     password_hash: &str,
     role: Role,
 ) -> StoreResult<Member> {
-    let session_key = SessionKey::random();
     let mut tx = super::begin(pool).await?;
+    let member = insert_member(&mut tx, org, email, password_hash, role).await?;
+    tx.commit().await?;
+    Ok(member)
+}
+
+/// Adds a member inside the caller's transaction; `Conflict` when the email signs in already.
+pub(super) async fn insert_member(
+    conn: &mut Conn,
+    org: OrgId,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+) -> StoreResult<Member> {
+    let session_key = SessionKey::random();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO members (org_id, email, password_hash, role, created_at, session_key) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -118,14 +131,13 @@ pub(super) async fn create_member(
     .bind(role.as_str())
     .bind(Utc::now())
     .bind(session_key.expose())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(|e| conflict(e, "a member with this email"))?;
     let org_name: String = sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
         .bind(org.0)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
-    tx.commit().await?;
     Ok(Member {
         id: MemberId(id),
         org_id: org,

@@ -93,6 +93,46 @@ impl Store for ThisStore {
         members::use_sign_in_link(&self.pool, token, now, password_hash).await
     }
 
+    async fn create_invitation(
+        &self,
+        org: OrgId,
+        email: &str,
+        role: Role,
+        token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        members::create_invitation(&self.pool, org, email, role, token, expires_at).await
+    }
+
+    async fn invitations(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<InvitationSummary>> {
+        members::invitations(&self.pool, org, now).await
+    }
+
+    async fn cancel_invitation(&self, org: OrgId, id: InvitationId) -> StoreResult<bool> {
+        members::cancel_invitation(&self.pool, org, id).await
+    }
+
+    async fn invitation_by_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<InvitationInfo>> {
+        members::invitation_by_token(&self.pool, token, now).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Option<AcceptedInvitation>> {
+        members::accept_invitation(&self.pool, token, now, password_hash).await
+    }
+
     async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {
         audit::record_audit(&self.pool, event).await
     }
