@@ -51,7 +51,10 @@ after(async () => {
  */
 async function keyboardWalk(p) {
   const total = await p.evaluate(() => {
-    const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    // checkVisibility also counts what a closed <details> hides (content-visibility), which Tab
+    // rightly skips until it is opened.
+    const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'
+      && (!el.checkVisibility || el.checkVisibility({ visibilityProperty: true }));
     const controls = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')]
       .filter((el) => visible(el) && !el.disabled && !el.closest('[inert]'));
     controls.forEach((el, i) => el.setAttribute('data-walk', String(i)));
