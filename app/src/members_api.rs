@@ -137,6 +137,33 @@ mod server {
         Ok((link_url(ctx, &token), until))
     }
 
+    /// What a live one-time link is for: a member's password (a new member's first, or a
+    /// reset), or an invitation to join.
+    pub enum LiveLink {
+        Password(Member),
+        Invitation(domain::store::InvitationInfo),
+    }
+
+    /// The live link `token` names, if any, without using it up: a lookup, no hashing.
+    pub async fn live_link(
+        store: &dyn domain::store::Store,
+        token: &domain::links::LinkToken,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<LiveLink>, AppError> {
+        let member = store
+            .sign_in_link_member(token.expose(), now)
+            .await
+            .map_err(|e| AppError::internal("looking up a sign-in link", e))?;
+        if let Some(m) = member {
+            return Ok(Some(LiveLink::Password(m)));
+        }
+        Ok(store
+            .invitation_by_token(token.expose(), now)
+            .await
+            .map_err(|e| AppError::internal("looking up an invitation", e))?
+            .map(LiveLink::Invitation))
+    }
+
     /// The one-time link page of `token`.
     pub fn link_url(ctx: &crate::ssr::ServerContext, token: &domain::links::LinkToken) -> String {
         format!(
@@ -436,28 +463,19 @@ pub async fn sign_in_link_info(token: String) -> Result<LinkPage, AppError> {
         return Ok(LinkPage::Unusable);
     };
     let store = server_context()?.store;
-    let now = chrono::Utc::now();
-    let member = store
-        .sign_in_link_member(token.expose(), now)
-        .await
-        .map_err(|e| AppError::internal("looking up a sign-in link", e))?;
-    if let Some(m) = member {
-        return Ok(LinkPage::Valid {
-            email: m.email,
-            organization: m.org_name,
-        });
-    }
-    let invitation = store
-        .invitation_by_token(token.expose(), now)
-        .await
-        .map_err(|e| AppError::internal("looking up an invitation", e))?;
-    Ok(match invitation {
-        Some(i) => LinkPage::Valid {
-            email: i.email,
-            organization: i.org_name,
+    Ok(
+        match server::live_link(store.as_ref(), &token, chrono::Utc::now()).await? {
+            Some(server::LiveLink::Password(m)) => LinkPage::Valid {
+                email: m.email,
+                organization: m.org_name,
+            },
+            Some(server::LiveLink::Invitation(i)) => LinkPage::Valid {
+                email: i.email,
+                organization: i.org_name,
+            },
+            None => LinkPage::Unusable,
         },
-        None => LinkPage::Unusable,
-    })
+    )
 }
 
 /// Chooses a password with a one-time link, uses the link up, and signs in.
@@ -483,27 +501,17 @@ pub async fn use_sign_in_link(
     let ctx = server_context()?;
     // The link is looked up before any hashing: an unknown or used token costs a lookup, not
     // an argon2 run. Using it up below still decides, atomically, who wins a race.
-    let now = chrono::Utc::now();
-    let is_reset = ctx
-        .store
-        .sign_in_link_member(token.expose(), now)
-        .await
-        .map_err(|e| AppError::internal("looking up a sign-in link", e))?
-        .is_some();
-    let member = if is_reset {
-        let hash = server::hash(&new).await?;
+    let live = server::live_link(ctx.store.as_ref(), &token, chrono::Utc::now())
+        .await?
+        .ok_or_else(unusable)?;
+    let hash = server::hash(&new).await?;
+    let member = if let server::LiveLink::Password(_) = live {
         ctx.store
             .use_sign_in_link(token.expose(), chrono::Utc::now(), &hash)
             .await
             .map_err(|e| AppError::internal("using a sign-in link", e))?
             .ok_or_else(unusable)?
     } else {
-        ctx.store
-            .invitation_by_token(token.expose(), now)
-            .await
-            .map_err(|e| AppError::internal("looking up an invitation", e))?
-            .ok_or_else(unusable)?;
-        let hash = server::hash(&new).await?;
         let accepted = ctx
             .store
             .accept_invitation(token.expose(), chrono::Utc::now(), &hash)

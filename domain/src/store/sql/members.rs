@@ -25,12 +25,10 @@ pub(super) async fn members(
     .await?;
     rows.iter()
         .map(|r| {
-            let role: String = r.get("role");
             Ok(MemberSummary {
                 id: MemberId(r.get("id")),
                 email: r.get("email"),
-                role: Role::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("member role {role:?}")))?,
+                role: stored_role(r.get("role"), "member")?,
                 created_at: r.get("created_at"),
                 pending_link_until: r.get("pending"),
             })
@@ -57,8 +55,12 @@ async fn role_of(conn: &mut Conn, org: OrgId, member: MemberId) -> StoreResult<R
             .bind(org.0)
             .fetch_optional(&mut *conn)
             .await?;
-    let role = role.ok_or(StoreError::NotFound("member"))?;
-    Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("member role {role:?}")))
+    stored_role(&role.ok_or(StoreError::NotFound("member"))?, "member")
+}
+
+/// A stored role column (of a member or an invitation) read back.
+fn stored_role(role: &str, of: &str) -> StoreResult<Role> {
+    Role::parse(role).ok_or_else(|| StoreError::Corrupt(format!("{of} role {role:?}")))
 }
 
 const LAST_ADMIN: &str = "an organization needs at least one admin";
@@ -275,12 +277,10 @@ pub(super) async fn invitations(
     .await?;
     rows.iter()
         .map(|r| {
-            let role: String = r.get("role");
             Ok(InvitationSummary {
                 id: InvitationId(r.get("id")),
                 email: r.get("email"),
-                role: Role::parse(&role)
-                    .ok_or_else(|| StoreError::Corrupt(format!("invitation role {role:?}")))?,
+                role: stored_role(r.get("role"), "invitation")?,
                 created_at: r.get("created_at"),
                 expires_at: r.get("expires_at"),
             })
@@ -341,9 +341,7 @@ pub(super) async fn accept_invitation(
     };
     let org = OrgId(row.get("org_id"));
     let email: String = row.get("email");
-    let role: String = row.get("role");
-    let role = Role::parse(&role)
-        .ok_or_else(|| StoreError::Corrupt(format!("invitation role {role:?}")))?;
+    let role = stored_role(row.get("role"), "invitation")?;
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM members WHERE email = $1")
         .bind(&email)
         .fetch_optional(&mut *tx)
