@@ -7,6 +7,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+pub use vocabulary::{
+    ContractorSort, ContractorStatus, LinkOrigin, LinkState, RetireReason, RunState, StatusCounts,
+};
 
 /// Rows per page of the list.
 pub const PER_PAGE: u32 = 50;
@@ -18,41 +21,16 @@ pub const NOT_FOUND: &str = "This contractor was not found in your organization.
 // List parameters (shared by the page, the server functions and the CSV export)
 // ---------------------------------------------------------------------------------------------
 
-/// `(value, label)` of every status, in tab order.
-pub const STATUSES: [(&str, &str); 6] = [
-    ("synced", "Synced"),
-    ("needs_attention", "Needs attention"),
-    ("exempt", "Exempt"),
-    ("not_accepted", "Not accepted"),
-    ("error", "Error"),
-    ("removed", "Removed"),
-];
-
-/// `(value, label)` of every sort order.
-pub const SORTS: [(&str, &str); 4] = [
-    ("name", "Name"),
-    ("campaign", "Campaign"),
-    ("status", "Status"),
-    ("last_synced", "Last synced"),
-];
-
-pub fn status_label(status: &str) -> &'static str {
-    STATUSES
-        .iter()
-        .find(|(value, _)| *value == status)
-        .map_or("Unknown", |(_, label)| label)
-}
-
 /// The list's filters, order and page, as they appear in the URL query. Parsing is tolerant:
 /// anything unknown falls back to the default, so a hand-edited URL still opens a page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListParams {
-    pub status: Option<String>,
+    pub status: Option<ContractorStatus>,
     pub campaign: Option<i64>,
     /// Rows with this problem (a rule or warning code, e.g. `missing_po_contact_email`).
     pub rule: Option<String>,
     pub q: String,
-    pub sort: String,
+    pub sort: ContractorSort,
     pub desc: bool,
     /// 1-based.
     pub page: u32,
@@ -65,7 +43,7 @@ impl Default for ListParams {
             campaign: None,
             rule: None,
             q: String::new(),
-            sort: "name".to_string(),
+            sort: ContractorSort::Name,
             desc: false,
             page: 1,
         }
@@ -74,10 +52,10 @@ impl Default for ListParams {
 
 impl ListParams {
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> ListParams {
-        let status = get("status").filter(|s| STATUSES.iter().any(|(v, _)| v == s));
+        let status = get("status").and_then(|s| ContractorStatus::parse(&s));
         let sort = get("sort")
-            .filter(|s| SORTS.iter().any(|(v, _)| v == s))
-            .unwrap_or_else(|| "name".to_string());
+            .and_then(|s| ContractorSort::parse(&s))
+            .unwrap_or_default();
         ListParams {
             status,
             campaign: get("campaign").and_then(|c| c.trim().parse().ok()),
@@ -105,8 +83,8 @@ impl ListParams {
     /// The query string (with `?`, or empty), leaving defaults out so URLs stay short.
     pub fn query_string(&self) -> String {
         let mut parts = Vec::new();
-        if let Some(status) = &self.status {
-            parts.push(format!("status={}", encode(status)));
+        if let Some(status) = self.status {
+            parts.push(format!("status={status}"));
         }
         if let Some(campaign) = self.campaign {
             parts.push(format!("campaign={campaign}"));
@@ -117,8 +95,8 @@ impl ListParams {
         if !self.q.is_empty() {
             parts.push(format!("q={}", encode(&self.q)));
         }
-        if self.sort != "name" {
-            parts.push(format!("sort={}", encode(&self.sort)));
+        if self.sort != ContractorSort::default() {
+            parts.push(format!("sort={}", self.sort));
         }
         if self.desc {
             parts.push("dir=desc".to_string());
@@ -156,9 +134,9 @@ impl ListParams {
         format!("{path}{}", all_pages.query_string())
     }
 
-    pub fn with_status(&self, status: Option<&str>) -> ListParams {
+    pub fn with_status(&self, status: Option<ContractorStatus>) -> ListParams {
         ListParams {
-            status: status.map(str::to_string),
+            status,
             page: 1,
             ..self.clone()
         }
@@ -223,23 +201,15 @@ pub struct RowView {
     pub work_state: Option<String>,
     pub base_pay: Option<String>,
     pub agency_pay: Option<bool>,
-    pub status: String,
+    pub status: ContractorStatus,
     pub failures: Vec<MessageView>,
     pub warnings: Vec<MessageView>,
     /// Why CreatorIQ could not be read for this row (status `error`).
     pub error: Option<String>,
-    /// The current application link's URL and state (`active`, `opened`, `submitted`).
+    /// The current application link's URL and state.
     pub link_url: Option<String>,
-    pub link_state: Option<String>,
+    pub link_state: Option<LinkState>,
     pub last_synced: Option<String>,
-}
-
-/// Row counts per status for the tabs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TabCounts {
-    pub all: u64,
-    /// In [`STATUSES`] order.
-    pub by_status: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,7 +225,8 @@ pub struct ContractorList {
     pub total: u64,
     pub page: u32,
     pub pages: u32,
-    pub counts: TabCounts,
+    /// Rows per status under the other filters (the tabs).
+    pub counts: StatusCounts,
     pub campaigns: Vec<CampaignChoice>,
     /// Every problem the rule filter offers.
     pub rules: Vec<RuleChoice>,
@@ -271,13 +242,11 @@ pub struct RunProgress {
     pub id: i64,
     /// Re-reads rows an operator selected (progress counts rows, not campaigns).
     pub selected_rows: bool,
-    /// `running`, `succeeded`, `partial`, `failed`.
-    pub state: String,
+    pub state: RunState,
     pub campaigns_total: u64,
     pub campaigns_done: u64,
     pub creators_done: u64,
-    /// In [`STATUSES`] order.
-    pub counts: Vec<u64>,
+    pub counts: StatusCounts,
     pub requests: u64,
     pub retries: u64,
     pub error: Option<String>,
@@ -285,14 +254,14 @@ pub struct RunProgress {
 
 impl RunProgress {
     pub fn is_running(&self) -> bool {
-        self.state == "running"
+        self.state == RunState::Running
     }
 }
 
 /// What a row's re-sync produced.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResyncOutcome {
-    pub status: String,
+    pub status: ContractorStatus,
     pub problems: usize,
     /// The run's failure, if it could not read CreatorIQ.
     pub error: Option<String>,
@@ -313,23 +282,22 @@ pub struct FieldView {
 pub struct EventView {
     pub at: String,
     pub run_id: Option<i64>,
-    pub status: String,
-    pub previous_status: Option<String>,
+    pub status: ContractorStatus,
+    pub previous_status: Option<ContractorStatus>,
     pub summary: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkView {
     pub url: String,
-    pub state: String,
+    pub state: LinkState,
     pub current: bool,
     pub created: String,
-    /// `sync` or `regenerated`.
-    pub created_reason: String,
+    pub created_reason: LinkOrigin,
     pub opened: Option<String>,
     pub submitted: Option<String>,
     pub retired: Option<String>,
-    pub retired_reason: Option<String>,
+    pub retired_reason: Option<RetireReason>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -398,7 +366,6 @@ pub mod server {
     use chrono::{DateTime, Utc};
     use domain::store::{
         ContractorFilter, ContractorListItem, ContractorListRow, ContractorPageRequest,
-        ContractorSort, ContractorStatus, StatusCounts,
     };
 
     use super::*;
@@ -407,16 +374,9 @@ pub mod server {
         at.format("%Y-%m-%d %H:%M UTC").to_string()
     }
 
-    pub fn counts_vec(counts: &StatusCounts) -> Vec<u64> {
-        ContractorStatus::ALL
-            .iter()
-            .map(|s| counts.get(*s))
-            .collect()
-    }
-
     pub fn filter_of(params: &ListParams) -> ContractorFilter {
         ContractorFilter {
-            status: params.status.as_deref().and_then(ContractorStatus::parse),
+            status: params.status,
             campaign: params.campaign,
             search: Some(params.q.clone()).filter(|q| !q.is_empty()),
             rule: params.rule.clone(),
@@ -426,7 +386,7 @@ pub mod server {
     pub fn request_of(params: &ListParams, limit: Option<u32>) -> ContractorPageRequest {
         ContractorPageRequest {
             filter: filter_of(params),
-            sort: ContractorSort::parse(&params.sort).unwrap_or_default(),
+            sort: params.sort,
             descending: params.desc,
             offset: u64::from(params.page.saturating_sub(1)) * u64::from(PER_PAGE),
             limit,
@@ -482,7 +442,7 @@ pub mod server {
             work_state: c.work_state.clone(),
             base_pay: c.base_pay_cents.map(money),
             agency_pay: c.agency_pay,
-            status: c.status.as_str().to_string(),
+            status: c.status,
             failures: c
                 .failures
                 .iter()
@@ -495,7 +455,7 @@ pub mod server {
                 .collect(),
             error: c.error.as_ref().map(|e| e.message.clone()),
             link_url: row.link.as_ref().map(|l| l.token.url(public_base_url)),
-            link_state: row.link.as_ref().map(|l| l.state.as_str().to_string()),
+            link_state: row.link.as_ref().map(|l| l.state),
             last_synced: c.last_synced_at.map(when),
         }
     }
@@ -614,10 +574,7 @@ pub async fn list_contractors(
         total: page_data.total,
         page: params.page,
         pages,
-        counts: TabCounts {
-            all: tab_counts.total(),
-            by_status: server::counts_vec(&tab_counts),
-        },
+        counts: tab_counts,
         campaigns,
         rules: server::rule_choices(),
         has_any,
@@ -666,11 +623,11 @@ pub async fn sync_progress(run: Option<i64>) -> Result<Option<RunProgress>, AppE
             id: r.id.0,
             selected_rows: r.trigger.kind == domain::store::TriggerKind::Row
                 && r.contractor_id.is_none(),
-            state: r.state.as_str().to_string(),
+            state: r.state,
             campaigns_total: t.progress.campaigns_total,
             campaigns_done: t.progress.campaigns_done,
             creators_done: t.progress.creators_done,
-            counts: server::counts_vec(&t.statuses),
+            counts: t.statuses,
             requests: t.ciq_requests,
             retries: t.ciq_retries,
             error: t.error.clone(),
@@ -708,7 +665,7 @@ pub async fn resync_contractor(id: i64) -> Result<ResyncOutcome, AppError> {
         .map_err(|e| store_error("loading contractor", e))?
         .ok_or_else(|| AppError::Invalid(NOT_FOUND.to_string()))?;
     Ok(ResyncOutcome {
-        status: row.status.as_str().to_string(),
+        status: row.status,
         problems: row.failures.len(),
         error: summary
             .totals()
@@ -825,8 +782,8 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
             .map(|e| EventView {
                 at: server::when(e.at),
                 run_id: e.run_id.map(|r| r.0),
-                status: e.status.as_str().to_string(),
-                previous_status: e.previous_status.map(|s| s.as_str().to_string()),
+                status: e.status,
+                previous_status: e.previous_status,
                 summary: e.summary,
             })
             .collect(),
@@ -834,14 +791,14 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
             .iter()
             .map(|l| LinkView {
                 url: l.token.url(&ctx.public_base_url),
-                state: l.state.as_str().to_string(),
+                state: l.state,
                 current: l.is_current(),
                 created: server::when(l.created_at),
-                created_reason: l.created_reason.clone(),
+                created_reason: l.created_reason,
                 opened: l.opened_at.map(server::when),
                 submitted: l.submitted_at.map(server::when),
                 retired: l.retired_at.map(server::when),
-                retired_reason: l.retired_reason.map(|r| r.as_str().replace('_', " ")),
+                retired_reason: l.retired_reason,
             })
             .collect(),
         is_admin: member.role == Role::Admin,
@@ -893,13 +850,9 @@ async fn apply_details(
         .map_err(|e| store_error("loading coverage settings", e))?;
     let coverage_types = settings
         .coverage_types
-        .as_str()
-        .split(',')
-        .map(|t| match t {
-            "general" => "General liability".to_string(),
-            "workers-comp" => "Workers' compensation".to_string(),
-            other => other.to_string(),
-        })
+        .kinds()
+        .iter()
+        .map(|k| k.to_string())
         .collect();
     Ok(ApplyDetails {
         name: server::display_name(&c.list_item()),

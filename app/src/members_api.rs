@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+pub use vocabulary::Role;
 
 /// How long an invitation link works.
 pub const INVITATION_HOURS: i64 = 72;
@@ -18,7 +19,7 @@ pub struct MemberView {
     pub id: i64,
     pub email: String,
     /// `admin` or `viewer`.
-    pub role: String,
+    pub role: Role,
     pub added: String,
     /// "Link not used yet, works until …".
     pub pending: Option<String>,
@@ -31,7 +32,7 @@ pub struct InvitationView {
     pub id: i64,
     pub email: String,
     /// `admin` or `viewer`.
-    pub role: String,
+    pub role: Role,
     /// "Invited; the link works until …".
     pub pending: String,
 }
@@ -197,7 +198,7 @@ pub async fn list_members() -> Result<MembersPage, AppError> {
             .map(|i| InvitationView {
                 id: i.id.0,
                 email: i.email,
-                role: i.role.as_str().to_string(),
+                role: i.role,
                 pending: format!(
                     "Invited; the one-time link works until {}",
                     server::when(i.expires_at)
@@ -214,7 +215,7 @@ pub async fn list_members() -> Result<MembersPage, AppError> {
                 id: m.id.0,
                 is_me: m.id == me.id,
                 email: m.email,
-                role: m.role.as_str().to_string(),
+                role: m.role,
                 added: server::when(m.created_at),
                 pending: m.pending_link_until.map(|u| {
                     format!(

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::contractors_api::ListParams;
+use crate::contractors_api::{ContractorStatus, ListParams, StatusCounts};
 use crate::error::AppError;
 use crate::runs_api::RunView;
 
@@ -51,8 +51,7 @@ pub struct ChartRun {
     pub id: i64,
     /// "Nov 26 14:05".
     pub label: String,
-    /// In [`crate::contractors_api::STATUSES`] order.
-    pub counts: Vec<u64>,
+    pub counts: StatusCounts,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,8 +65,7 @@ pub struct OverviewData {
     pub next_scheduled: Option<String>,
     /// The newest webhook delivery: when, and what became of it.
     pub last_webhook: Option<(String, String)>,
-    /// `(status, label, rows)` in tab order.
-    pub counts: Vec<(String, String, u64)>,
+    pub counts: StatusCounts,
     pub total_rows: u64,
     /// Rows needing attention, each counted once.
     pub needs_attention: u64,
@@ -80,9 +78,9 @@ pub struct OverviewData {
 }
 
 /// The contractors list URL for rows with `code` (and on `campaign`) in `status`.
-pub fn rows_href(status: Option<&str>, code: &str, campaign: Option<i64>) -> String {
+pub fn rows_href(status: Option<ContractorStatus>, code: &str, campaign: Option<i64>) -> String {
     ListParams {
-        status: status.map(str::to_string),
+        status,
         campaign,
         rule: Some(code.to_string()),
         ..ListParams::default()
@@ -95,10 +93,9 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
     use std::collections::BTreeMap;
 
     use domain::rules::problem_kind;
-    use domain::store::{ContractorStatus, TriggerKind};
+    use domain::store::TriggerKind;
 
-    use crate::contractors_api::server::{campaign_label, counts_vec, when};
-    use crate::contractors_api::STATUSES;
+    use crate::contractors_api::server::{campaign_label, when};
 
     let member = crate::ssr::current_member().await?;
     let ctx = crate::ssr::server_context()?;
@@ -142,7 +139,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         .map(|r| ChartRun {
             id: r.id.0,
             label: r.started_at.format("%b %-d %H:%M").to_string(),
-            counts: counts_vec(&r.totals.statuses),
+            counts: r.totals.statuses,
         })
         .collect();
     chart.reverse();
@@ -151,12 +148,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         .latest_webhook_delivery(org)
         .await
         .map_err(internal("loading the newest webhook delivery"))?
-        .map(|d| {
-            (
-                when(d.received_at),
-                crate::webhooks_api::server::state_label(d.state).to_string(),
-            )
-        });
+        .map(|d| (when(d.received_at), d.state.label().to_string()));
 
     // What to fix: blocking rules on rows that need attention, grouped by rule, then campaign.
     let problems = store
@@ -178,7 +170,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         let Some(kind) = problem_kind(&p.code).filter(|k| k.blocking) else {
             continue;
         };
-        let status = Some(attention.as_str());
+        let status = Some(attention);
         if fixes.last().is_none_or(|g| g.code != p.code) {
             fixes.push(FixGroup {
                 code: p.code.clone(),
@@ -246,11 +238,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
             .and(settings.next_scheduled_at)
             .map(when),
         last_webhook,
-        counts: STATUSES
-            .iter()
-            .zip(counts_vec(&counts))
-            .map(|((value, label), n)| (value.to_string(), label.to_string(), n))
-            .collect(),
+        counts,
         total_rows: counts.total(),
         needs_attention: counts.get(attention),
         fixes,

@@ -5,34 +5,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+pub use vocabulary::{RunState, StatusCounts, TriggerKind};
 
 /// Runs per page of the history.
 pub const RUNS_PER_PAGE: u32 = 25;
-
-/// Row counts per contractor status, in the order the dashboard shows them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunCounts {
-    pub synced: u64,
-    pub needs_attention: u64,
-    pub exempt: u64,
-    pub not_accepted: u64,
-    pub error: u64,
-    pub removed: u64,
-}
-
-impl RunCounts {
-    /// `(label, css class, count)` per status.
-    pub fn entries(&self) -> [(&'static str, &'static str, u64); 6] {
-        [
-            ("Synced", "synced", self.synced),
-            ("Needs attention", "needs_attention", self.needs_attention),
-            ("Exempt", "exempt", self.exempt),
-            ("Not accepted", "not_accepted", self.not_accepted),
-            ("Error", "error", self.error),
-            ("Removed", "removed", self.removed),
-        ]
-    }
-}
 
 /// One failure inside a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,17 +23,15 @@ pub struct RunErrorView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunView {
     pub id: i64,
-    /// "Sync now", "Command line", "Webhook", "Row re-sync", "Scheduled".
-    pub trigger: String,
+    pub trigger: TriggerKind,
     pub by: Option<String>,
-    /// `running`, `succeeded`, `partial`, `failed`.
-    pub state: String,
+    pub state: RunState,
     pub started: String,
     /// ISO 8601, for `<time datetime>`.
     pub started_iso: String,
     /// "12.3 s", or `None` while running.
     pub duration: Option<String>,
-    pub counts: RunCounts,
+    pub counts: StatusCounts,
     pub campaigns_total: u64,
     pub campaigns_done: u64,
     pub campaigns_failed: u64,
@@ -77,17 +51,8 @@ pub struct RunView {
 }
 
 impl RunView {
-    pub fn state_label(&self) -> &'static str {
-        match self.state.as_str() {
-            "running" => "Running",
-            "succeeded" => "Succeeded",
-            "partial" => "Partly failed",
-            _ => "Failed",
-        }
-    }
-
     pub fn is_running(&self) -> bool {
-        self.state == "running"
+        self.state == RunState::Running
     }
 }
 
@@ -100,16 +65,7 @@ pub struct RunsPage {
 
 #[cfg(feature = "ssr")]
 pub(crate) fn view_of(run: &domain::store::SyncRun, with_errors: bool) -> RunView {
-    use domain::store::TriggerKind;
-
     let t = &run.totals;
-    let trigger = match run.trigger.kind {
-        TriggerKind::Manual => "Sync now",
-        TriggerKind::Cli => "Command line",
-        TriggerKind::Webhook => "Webhook",
-        TriggerKind::Row => "Row re-sync",
-        TriggerKind::Scheduled => "Scheduled",
-    };
     let duration = run.finished_at.map(|f| {
         let ms = (f - run.started_at).num_milliseconds().max(0);
         if ms < 60_000 {
@@ -120,20 +76,13 @@ pub(crate) fn view_of(run: &domain::store::SyncRun, with_errors: bool) -> RunVie
     });
     RunView {
         id: run.id.0,
-        trigger: trigger.to_string(),
+        trigger: run.trigger.kind,
         by: run.trigger.by.clone(),
-        state: run.state.as_str().to_string(),
+        state: run.state,
         started: run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         started_iso: run.started_at.to_rfc3339(),
         duration,
-        counts: RunCounts {
-            synced: t.statuses.synced,
-            needs_attention: t.statuses.needs_attention,
-            exempt: t.statuses.exempt,
-            not_accepted: t.statuses.not_accepted,
-            error: t.statuses.error,
-            removed: t.statuses.removed,
-        },
+        counts: t.statuses,
         campaigns_total: t.progress.campaigns_total,
         campaigns_done: t.progress.campaigns_done,
         campaigns_failed: t.progress.campaigns_failed,

@@ -8,12 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// The coverage choices, as the form posts them.
-pub const COVERAGE_CHOICES: [(&str, &str); 3] = [
-    ("both", "Both workers' compensation and general liability"),
-    ("workers-comp", "Workers' compensation only"),
-    ("general", "General liability only"),
-];
+pub use vocabulary::CoverageTypes;
 
 /// A CreatorIQ environment the server allows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +32,8 @@ pub struct SettingsView {
     pub environments: Vec<EnvironmentView>,
     /// CreatorIQ requests counted today (UTC) for the stored key, and the daily limit.
     pub requests_today: Option<(u64, u64)>,
-    /// One of the values of [`COVERAGE_CHOICES`].
-    pub coverage: String,
+    /// The required coverage.
+    pub coverage: CoverageTypes,
 }
 
 impl SettingsView {
@@ -89,7 +84,7 @@ pub struct KeyCheck {
 #[cfg(feature = "ssr")]
 mod server {
     use domain::creatoriq::{ApiKey, CiqError};
-    use domain::store::{CoverageTypes, Member, Role};
+    use domain::store::{Member, Role};
     use domain::sync::ConnectError;
 
     use crate::error::AppError;
@@ -99,23 +94,6 @@ mod server {
             Ok(())
         } else {
             Err(AppError::Forbidden)
-        }
-    }
-
-    pub fn coverage_value(c: CoverageTypes) -> &'static str {
-        match c {
-            CoverageTypes::Both => "both",
-            CoverageTypes::WorkersComp => "workers-comp",
-            CoverageTypes::General => "general",
-        }
-    }
-
-    pub fn parse_coverage(value: &str) -> Option<CoverageTypes> {
-        match value {
-            "both" => Some(CoverageTypes::Both),
-            "workers-comp" => Some(CoverageTypes::WorkersComp),
-            "general" => Some(CoverageTypes::General),
-            _ => None,
         }
     }
 
@@ -244,7 +222,7 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
         environment_withdrawn,
         environments: envs.iter().map(view).collect(),
         requests_today,
-        coverage: server::coverage_value(settings.coverage_types).to_string(),
+        coverage: settings.coverage_types,
     })
 }
 
@@ -362,7 +340,7 @@ pub async fn save_coverage(coverage: String) -> Result<String, AppError> {
 
     let member = current_member().await?;
     server::require_admin(&member)?;
-    let types = server::parse_coverage(&coverage).ok_or_else(|| {
+    let types = CoverageTypes::from_form_value(&coverage).ok_or_else(|| {
         AppError::Invalid("Choose workers' compensation, general liability, or both.".to_string())
     })?;
     let store = server_context()?.store;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+pub use vocabulary::{DeliveryState, Verification};
 
 /// Deliveries per page of the log.
 pub const DELIVERIES_PER_PAGE: u32 = 50;
@@ -55,12 +56,8 @@ pub struct DeliveryView {
     pub event: String,
     pub creator: Option<i64>,
     pub campaign: Option<i64>,
-    /// `verified`, `bad_signature`, …
-    pub verification: String,
-    pub verification_label: String,
-    /// `queued`, `processing`, `done`, `ignored`, `failed`, `rejected`.
-    pub state: String,
-    pub state_label: String,
+    pub verification: Verification,
+    pub state: DeliveryState,
     pub attempts: u64,
     pub rows_changed: Option<u64>,
     pub run_id: Option<i64>,
@@ -92,30 +89,6 @@ pub(crate) mod server {
         at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
     }
 
-    pub fn verification_label(v: Verification) -> &'static str {
-        match v {
-            Verification::Verified => "Verified",
-            Verification::BadSignature => "Bad signature",
-            Verification::Unsigned => "Unsigned",
-            Verification::Stale => "Stale timestamp",
-            Verification::Replayed => "Replay",
-            Verification::Malformed => "Malformed",
-            Verification::Oversized => "Too large",
-            Verification::NoKey => "No key to verify with",
-        }
-    }
-
-    pub fn state_label(s: DeliveryState) -> &'static str {
-        match s {
-            DeliveryState::Queued => "Queued",
-            DeliveryState::Processing => "Processing",
-            DeliveryState::Done => "Processed",
-            DeliveryState::Ignored => "Ignored",
-            DeliveryState::Failed => "Failed",
-            DeliveryState::Rejected => "Rejected",
-        }
-    }
-
     pub fn event_meaning(entity: &str, action: &str) -> &'static str {
         match (entity, action) {
             ("Publisher", "update") => "a creator's details changed: their rows are re-read",
@@ -141,10 +114,8 @@ pub(crate) mod server {
             event,
             creator: d.ciq_publisher_id,
             campaign: d.ciq_campaign_id,
-            verification: d.verification.as_str().to_string(),
-            verification_label: verification_label(d.verification).to_string(),
-            state: d.state.as_str().to_string(),
-            state_label: state_label(d.state).to_string(),
+            verification: d.verification,
+            state: d.state,
             attempts: d.attempts,
             rows_changed: d.rows_changed,
             run_id: d.run_id.map(|r| r.0),

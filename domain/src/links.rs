@@ -10,9 +10,9 @@ use std::fmt;
 
 use base64::Engine;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 
 use crate::store::ContractorStatus;
+pub use vocabulary::{LinkState, RetireReason};
 
 const TOKEN_BYTES: usize = 32;
 
@@ -57,85 +57,6 @@ impl LinkToken {
 impl fmt::Debug for LinkToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("LinkToken(••••)")
-    }
-}
-
-/// Where a link is in the creator's application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkState {
-    /// Issued, not opened yet.
-    Active,
-    /// The creator opened the page.
-    Opened,
-    /// The creator submitted the application.
-    Submitted,
-    /// No longer usable (replaced, or the row stopped being valid).
-    Expired,
-}
-
-impl LinkState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkState::Active => "active",
-            LinkState::Opened => "opened",
-            LinkState::Submitted => "submitted",
-            LinkState::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LinkState> {
-        match s {
-            "active" => Some(LinkState::Active),
-            "opened" => Some(LinkState::Opened),
-            "submitted" => Some(LinkState::Submitted),
-            "expired" => Some(LinkState::Expired),
-            _ => None,
-        }
-    }
-}
-
-/// Why a link stopped being a row's current link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RetireReason {
-    /// Work state, coverage window, coverage types or base pay changed.
-    CoverageChanged,
-    /// An operator asked for a new link.
-    Regenerated,
-    /// The creator is no longer on the campaign in CreatorIQ.
-    Removed,
-    /// The row no longer passes validation.
-    NeedsAttention,
-    /// The creator became Insurance Exempt.
-    Exempt,
-    /// The creator is no longer Accepted on the campaign.
-    NotAccepted,
-}
-
-impl RetireReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RetireReason::CoverageChanged => "coverage_changed",
-            RetireReason::Regenerated => "regenerated",
-            RetireReason::Removed => "removed",
-            RetireReason::NeedsAttention => "needs_attention",
-            RetireReason::Exempt => "exempt",
-            RetireReason::NotAccepted => "not_accepted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RetireReason> {
-        [
-            RetireReason::CoverageChanged,
-            RetireReason::Regenerated,
-            RetireReason::Removed,
-            RetireReason::NeedsAttention,
-            RetireReason::Exempt,
-            RetireReason::NotAccepted,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
     }
 }
 

@@ -8,78 +8,14 @@
 //! Every failure names the CreatorIQ field to change (its `field`, and inside its `message`) and
 //! says how to fix it (`hint`). Codes are stable strings stored with the contractor row.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::mapping::{source, HomeStateError, MappedContractor, Parsed, WorkStateError};
+use vocabulary::ContractorStatus;
+pub use vocabulary::{RuleCode, WarningCode};
+
 use crate::values::{Country, Email, EmailError, Money, MoneyError, UsState, UsStateError};
-
-/// A validation rule's stable code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleCode {
-    MissingEmail,
-    InvalidEmail,
-    MissingHomeState,
-    MissingPaymentAmount,
-    InvalidBasePay,
-    NonUsWorkState,
-    CampaignStartInPast,
-    MissingCampaignDates,
-    CampaignEndBeforeStart,
-    MissingPoContactEmail,
-    InvalidPoContactEmail,
-    MissingPoContactName,
-    InvalidFlag,
-}
-
-impl RuleCode {
-    pub const ALL: [RuleCode; 13] = [
-        RuleCode::MissingEmail,
-        RuleCode::InvalidEmail,
-        RuleCode::MissingHomeState,
-        RuleCode::MissingPaymentAmount,
-        RuleCode::InvalidBasePay,
-        RuleCode::NonUsWorkState,
-        RuleCode::CampaignStartInPast,
-        RuleCode::MissingCampaignDates,
-        RuleCode::CampaignEndBeforeStart,
-        RuleCode::MissingPoContactEmail,
-        RuleCode::InvalidPoContactEmail,
-        RuleCode::MissingPoContactName,
-        RuleCode::InvalidFlag,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RuleCode::MissingEmail => "missing_email",
-            RuleCode::InvalidEmail => "invalid_email",
-            RuleCode::MissingHomeState => "missing_home_state",
-            RuleCode::MissingPaymentAmount => "missing_payment_amount",
-            RuleCode::InvalidBasePay => "invalid_base_pay",
-            RuleCode::NonUsWorkState => "non_us_work_state",
-            RuleCode::CampaignStartInPast => "campaign_start_in_past",
-            RuleCode::MissingCampaignDates => "missing_campaign_dates",
-            RuleCode::CampaignEndBeforeStart => "campaign_end_before_start",
-            RuleCode::MissingPoContactEmail => "missing_po_contact_email",
-            RuleCode::InvalidPoContactEmail => "invalid_po_contact_email",
-            RuleCode::MissingPoContactName => "missing_po_contact_name",
-            RuleCode::InvalidFlag => "invalid_flag",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<RuleCode> {
-        RuleCode::ALL.into_iter().find(|c| c.as_str() == code)
-    }
-}
-
-impl fmt::Display for RuleCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One failed rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,22 +27,6 @@ pub struct RuleFailure {
     pub message: String,
     /// How to fix it in CreatorIQ.
     pub hint: String,
-}
-
-/// Something worth telling the operator that does not block the sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WarningCode {
-    /// Agency Pay is true and PO # is blank: the agency's invoice will carry no PO number.
-    MissingPoNumber,
-}
-
-impl WarningCode {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            WarningCode::MissingPoNumber => "missing_po_number",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,87 +58,74 @@ pub struct ProblemKind {
 pub const PROBLEM_KINDS: [ProblemKind; 14] = [
     kind(
         RuleCode::MissingEmail,
-        "Email missing",
         source::CONTACT_EMAIL,
         "Add the creator's email address to their contact details in CreatorIQ.",
     ),
     kind(
         RuleCode::InvalidEmail,
-        "Email not usable",
         source::CONTACT_EMAIL,
         "Correct the email address in the creator's contact details in CreatorIQ.",
     ),
     kind(
         RuleCode::MissingHomeState,
-        "Home state missing",
         source::CONTACT_STATE,
         "Add the creator's city, state and country to their contact address in CreatorIQ.",
     ),
     kind(
         RuleCode::MissingPaymentAmount,
-        "Payment amount missing",
         source::PAYMENT_AMOUNT,
         "Enter the creator's payment amount (more than zero) on the campaign's Payments tab.",
     ),
     kind(
         RuleCode::InvalidBasePay,
-        "Base pay not a number",
         source::BASE_PAY,
         "Set Base Pay in Creator Attributes to a plain number such as 4500 or 4500.00.",
     ),
     kind(
         RuleCode::NonUsWorkState,
-        "Work state outside the US",
         source::WORK_STATE,
         "Set Work State in Creator Attributes to the US state (or DC) where the work happens.",
     ),
     kind(
         RuleCode::CampaignStartInPast,
-        "Campaign starts in the past",
         source::CAMPAIGN_START,
         "Move the campaign's start date to today or later; coverage cannot be backdated.",
     ),
     kind(
         RuleCode::MissingCampaignDates,
-        "Campaign dates missing",
         source::CAMPAIGN_START,
         "Enter the campaign's start and end dates in CreatorIQ.",
     ),
     kind(
         RuleCode::CampaignEndBeforeStart,
-        "Campaign ends before it starts",
         source::CAMPAIGN_END,
         "Correct the campaign's dates so the end is on or after the start.",
     ),
     kind(
         RuleCode::MissingPoContactEmail,
-        "PO contact email missing",
         source::PO_CONTACT_EMAIL,
         "Agency Pay is true: fill in PO Contact Email with the agency rep who receives the \
          invoice, or set Agency Pay to false.",
     ),
     kind(
         RuleCode::InvalidPoContactEmail,
-        "PO contact email not usable",
         source::PO_CONTACT_EMAIL,
         "Correct PO Contact Email in Creator Attributes to the agency rep's email address.",
     ),
     kind(
         RuleCode::MissingPoContactName,
-        "PO contact name missing",
         source::PO_CONTACT_NAME,
         "Agency Pay is true: fill in PO Contact Name with the agency rep who receives the \
          invoice, or set Agency Pay to false.",
     ),
     kind(
         RuleCode::InvalidFlag,
-        "Yes/no attribute unreadable",
         "CustomField7 (Agency Pay) or CustomField9 (Insurance Exempt)",
         "Set Agency Pay and Insurance Exempt in Creator Attributes to true or false.",
     ),
     ProblemKind {
-        code: "missing_po_number",
-        label: "PO # missing",
+        code: WarningCode::MissingPoNumber.as_str(),
+        label: WarningCode::MissingPoNumber.label(),
         field: source::PO_NUMBER,
         fix: "If the agency uses purchase orders, ask the agency rep for the PO number and enter \
               it in PO # in Creator Attributes.",
@@ -226,15 +133,10 @@ pub const PROBLEM_KINDS: [ProblemKind; 14] = [
     },
 ];
 
-const fn kind(
-    code: RuleCode,
-    label: &'static str,
-    field: &'static str,
-    fix: &'static str,
-) -> ProblemKind {
+const fn kind(code: RuleCode, field: &'static str, fix: &'static str) -> ProblemKind {
     ProblemKind {
         code: code.as_str(),
-        label,
+        label: code.label(),
         field,
         fix,
         blocking: true,
@@ -600,12 +502,12 @@ pub enum Decision {
 
 impl Decision {
     /// The contractor status this decision leads to (PRODUCT.md section 6).
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> ContractorStatus {
         match self {
-            Decision::NotAccepted { .. } => "not_accepted",
-            Decision::Exempt => "exempt",
-            Decision::Valid(_) => "synced",
-            Decision::NeedsAttention { .. } => "needs_attention",
+            Decision::NotAccepted { .. } => ContractorStatus::NotAccepted,
+            Decision::Exempt => ContractorStatus::Exempt,
+            Decision::Valid(_) => ContractorStatus::Synced,
+            Decision::NeedsAttention { .. } => ContractorStatus::NeedsAttention,
         }
     }
 }

@@ -138,7 +138,7 @@ fn baseline_is_valid_with_defaults_recorded() {
     assert!(!valid.agency_pay);
     assert!(valid.warnings.is_empty());
     assert_eq!(valid.email.as_str(), "neo@example.com");
-    assert_eq!(Fixture::valid().decide().status(), "synced");
+    assert_eq!(Fixture::valid().decide().status().as_str(), "synced");
 }
 
 // --- campaign dates ----------------------------------------------------------------------------
@@ -543,7 +543,7 @@ fn every_failing_rule_is_reported_together() {
             RuleCode::InvalidFlag,
         ]
     );
-    assert_eq!(broken().decide().status(), "needs_attention");
+    assert_eq!(broken().decide().status().as_str(), "needs_attention");
 }
 
 #[test]
@@ -563,7 +563,7 @@ fn exempt_skips_validation() {
     for raw in ["true", "Yes", "1"] {
         let f = broken().field(9, Some(raw));
         assert_eq!(f.decide(), Decision::Exempt);
-        assert_eq!(f.decide().status(), "exempt");
+        assert_eq!(f.decide().status().as_str(), "exempt");
     }
     // Unreadable exempt value: validated, with invalid_flag among the failures.
     let f = broken().field(9, Some("exempt"));

@@ -46,7 +46,7 @@ pub enum Command {
         #[arg(long)]
         email: String,
         /// `admin` (may change settings) or `viewer` (reads and re-syncs).
-        #[arg(long, default_value = "viewer")]
+        #[arg(long, default_value = domain::store::Role::Viewer.as_str())]
         role: String,
         /// The member's password (at least 10 characters). Read from MEMBER_PASSWORD (or
         /// ADMIN_PASSWORD) when not given, so it need not appear in shell history.

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use app::audit_api::server::filter_of as audit_filter;
 use app::audit_api::AuditQuery;
 use app::contractors_api::server::{request_of, row_view};
-use app::contractors_api::{status_label, ListParams};
+use app::contractors_api::ListParams;
 use app::ssr::{audit_by, record, ServerContext, SignedIn};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -28,8 +28,8 @@ use axum::routing::get;
 use axum::Extension;
 use axum::Router;
 use domain::store::{
-    AuditAction, ContractorListRow, ContractorPageRequest, ContractorSort, Member, OrgId, Role,
-    StoreError,
+    AuditAction, ContractorListRow, ContractorPageRequest, ContractorSort, ContractorStatus,
+    Member, OrgId, Role, StoreError,
 };
 use http::{header, StatusCode};
 use tokio::sync::mpsc;
@@ -424,10 +424,10 @@ async fn contractors_csv(
                         v.work_state.as_deref().unwrap_or_default(),
                         v.base_pay.as_deref().unwrap_or_default(),
                         agency_pay,
-                        status_label(&v.status),
+                        v.status.label(),
                         &problems,
                         v.link_url.as_deref().unwrap_or_default(),
-                        v.link_state.as_deref().unwrap_or_default(),
+                        v.link_state.map_or("", |s| s.as_str()),
                         v.last_synced.as_deref().unwrap_or_default(),
                     ])
                 },
@@ -471,7 +471,7 @@ async fn fix_list_csv(
     let mut params = ListParams::from_query(|k| query.get(k).cloned());
     params
         .status
-        .get_or_insert_with(|| "needs_attention".to_string());
+        .get_or_insert(ContractorStatus::NeedsAttention);
     let mut request = request_of(&params, None);
     request.sort = ContractorSort::Campaign;
     request.descending = false;

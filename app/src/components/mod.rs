@@ -2,26 +2,15 @@
 
 use leptos::prelude::*;
 
-use crate::contractors_api::status_label;
+use vocabulary::ContractorStatus;
 
 /// A contractor status as a coloured badge with its name in words.
 #[component]
-pub fn StatusBadge(#[prop(into)] status: Signal<String>) -> impl IntoView {
+pub fn StatusBadge(#[prop(into)] status: Signal<ContractorStatus>) -> impl IntoView {
     view! {
         <span class=move || format!("badge status-{}", status.get())>
-            {move || status_label(&status.get())}
+            {move || status.get().label()}
         </span>
-    }
-}
-
-/// What a link's state means to an operator.
-pub fn link_state_label(state: &str) -> &'static str {
-    match state {
-        "active" => "Not opened yet",
-        "opened" => "Opened",
-        "submitted" => "Submitted",
-        "expired" => "Expired",
-        _ => "Unknown",
     }
 }
 

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{link_state_label, CopyLink, StatusBadge};
+use crate::components::{CopyLink, StatusBadge};
 use crate::contractors_api::{
-    contractor_detail, status_label, ContractorInfo, RegenerateLink, ResyncContractor,
+    contractor_detail, ContractorInfo, ContractorStatus, RegenerateLink, ResyncContractor,
 };
 
 #[component]
@@ -64,12 +64,12 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
     });
     let id = d.row.id;
     let row = d.row.clone();
-    let status = row.status.clone();
-    let rules = match status.as_str() {
-        "exempt" => view! {
+    let status = row.status;
+    let rules = match status {
+        ContractorStatus::Exempt => view! {
             <p>"Insurance Exempt is true in CreatorIQ, so this creator is not checked and gets no link."</p>
         }.into_any(),
-        "not_accepted" => view! {
+        ContractorStatus::NotAccepted => view! {
             <p>"The creator is not Accepted on this campaign in CreatorIQ yet; checks run once they are."</p>
         }.into_any(),
         _ if row.failures.is_empty() && row.error.is_none() => view! {
@@ -93,7 +93,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
     view! {
         <Title text=row.name.clone()/>
         <div class="page-head">
-            <h1>{row.name.clone()}" "<StatusBadge status=status.clone()/></h1>
+            <h1>{row.name.clone()}" "<StatusBadge status/></h1>
             <div class="page-actions">
                 <ActionForm action=resync attr:class="inline">
                     <input type="hidden" name="id" value=id.to_string()/>
@@ -136,7 +136,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                 Some(l) => Either::Left(view! {
                     <CopyLink url=l.url.clone()/>
                     <p class=format!("link-state link-{}", l.state)>
-                        {link_state_label(&l.state)}
+                        {l.state.label()}
                         {l.opened.clone().map(|o| format!(" · opened {o}"))}
                         {l.submitted.clone().map(|s| format!(" · submitted {s}"))}
                     </p>
@@ -145,7 +145,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                     <p class="muted">"No current link: links are issued to synced contractors."</p>
                 }),
             }}
-            {(is_admin && status == "synced").then(|| view! {
+            {(is_admin && status == ContractorStatus::Synced).then(|| view! {
                 <ActionForm action=regenerate attr:class="inline">
                     <input type="hidden" name="id" value=id.to_string()/>
                     <button type="submit" disabled=move || regenerate.pending().get()>"Regenerate link"</button>
@@ -165,11 +165,11 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                     {d.links.iter().map(|l| view! {
                         <tr class:current=l.current>
                             <td>{l.created.clone()}</td>
-                            <td>{if l.created_reason == "regenerated" { "Regenerated" } else { "Sync" }}</td>
-                            <td>{link_state_label(&l.state)}</td>
+                            <td>{l.created_reason.label()}</td>
+                            <td>{l.state.label()}</td>
                             <td>{l.opened.clone().unwrap_or_default()}</td>
                             <td>{l.submitted.clone().unwrap_or_default()}</td>
-                            <td>{l.retired.clone().map(|r| format!("{r} ({})", l.retired_reason.clone().unwrap_or_default())).unwrap_or_default()}</td>
+                            <td>{l.retired.clone().map(|r| format!("{r} ({})", l.retired_reason.map_or("", |r| r.label()))).unwrap_or_default()}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -210,8 +210,8 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                         <tr>
                             <td>{e.at.clone()}</td>
                             <td>
-                                {e.previous_status.clone().map(|p| format!("{} → ", status_label(&p)))}
-                                {status_label(&e.status)}
+                                {e.previous_status.map(|p| format!("{} → ", p.label()))}
+                                {e.status.label()}
                             </td>
                             <td>{e.summary.clone()}</td>
                             <td>{e.run_id.map(|r| view! { <a href=format!("/sync-runs/{r}")>{format!("#{r}")}</a> })}</td>

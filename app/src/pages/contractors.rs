@@ -8,10 +8,10 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{link_state_label, CopyButton, StatusBadge};
+use crate::components::{CopyButton, StatusBadge};
 use crate::contractors_api::{
-    list_contractors, status_label, sync_progress, ContractorList, ListParams, ResyncContractor,
-    ResyncSelected, RowView, RunProgress, StartSync, SORTS, STATUSES,
+    list_contractors, sync_progress, ContractorList, ContractorSort, ListParams, ResyncContractor,
+    ResyncSelected, RowView, RunProgress, RunState, StartSync,
 };
 
 #[component]
@@ -22,11 +22,11 @@ pub fn ContractorsPage() -> AnyView {
         move || params.get(),
         |p| {
             list_contractors(
-                p.status,
+                p.status.map(|s| s.as_str().to_string()),
                 p.campaign,
                 p.rule,
                 Some(p.q).filter(|q| !q.is_empty()),
-                Some(p.sort),
+                Some(p.sort.as_str().to_string()),
                 Some(if p.desc { "desc" } else { "asc" }.to_string()),
                 Some(p.page),
             )
@@ -210,19 +210,22 @@ fn RunStatus(p: RunProgress) -> AnyView {
         }
         .into_any()
     } else {
-        let headline = match (p.state.as_str(), p.selected_rows) {
-            ("succeeded", true) => "Selected rows re-synced.",
-            ("succeeded", false) => "Sync finished.",
-            ("partial", true) => "Re-sync finished; some rows could not be read.",
-            ("partial", false) => "Sync finished with errors; some campaigns could not be read.",
+        let headline = match (p.state, p.selected_rows) {
+            (RunState::Succeeded, true) => "Selected rows re-synced.",
+            (RunState::Succeeded, false) => "Sync finished.",
+            (RunState::Partial, true) => "Re-sync finished; some rows could not be read.",
+            (RunState::Partial, false) => {
+                "Sync finished with errors; some campaigns could not be read."
+            }
             (_, true) => "The re-sync failed.",
             _ => "The sync failed.",
         };
-        let counts = STATUSES
-            .iter()
-            .zip(p.counts.iter())
-            .filter(|(_, n)| **n > 0)
-            .map(|((_, label), n)| format!("{label}: {n}"))
+        let counts = p
+            .counts
+            .entries()
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(status, n)| format!("{}: {n}", status.label()))
             .collect::<Vec<_>>()
             .join(" · ");
         let scope = if p.selected_rows {
@@ -273,18 +276,18 @@ fn ListBody(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i6
 
 #[component]
 fn StatusTabs(data: ContractorList, params: ListParams) -> AnyView {
-    let all = (None, "All", data.counts.all);
+    let all = (None, "All", data.counts.total());
     let tabs = std::iter::once(all).chain(
-        STATUSES
-            .iter()
-            .zip(data.counts.by_status.iter())
-            .map(|((value, label), n)| (Some(*value), *label, *n)),
+        data.counts
+            .entries()
+            .into_iter()
+            .map(|(status, n)| (Some(status), status.label(), n)),
     );
     view! {
         <nav class="tabs" aria-label="Status">
             {tabs
                 .map(|(value, label, n)| {
-                    let current = params.status.as_deref() == value;
+                    let current = params.status == value;
                     view! {
                         <a
                             href=params.with_status(value).href()
@@ -307,10 +310,10 @@ fn StatusTabs(data: ContractorList, params: ListParams) -> AnyView {
 fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
     let campaign = params.campaign;
     let rule = params.rule.clone();
-    let sort = params.sort.clone();
+    let sort = params.sort;
     view! {
         <Form method="GET" action="/contractors" attr:class="filters" attr:role="search">
-            {params.status.clone().map(|s| view! { <input type="hidden" name="status" value=s/> })}
+            {params.status.map(|s| view! { <input type="hidden" name="status" value=s.as_str()/> })}
             <label>
                 "Campaign "
                 <select name="campaign">
@@ -346,11 +349,11 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
             <label>
                 "Sort by "
                 <select name="sort">
-                    {SORTS
-                        .iter()
-                        .map(|(value, label)| {
-                            let selected = sort == *value;
-                            view! { <option value=*value selected=selected>{*label}</option> }
+                    {ContractorSort::ALL
+                        .into_iter()
+                        .map(|value| {
+                            let selected = sort == value;
+                            view! { <option value=value.as_str() selected=selected>{value.label()}</option> }
                         })
                         .collect_view()}
                 </select>
@@ -489,10 +492,10 @@ fn BulkResync(selected: RwSignal<Vec<i64>>, run_id: RwSignal<Option<i64>>) -> An
 #[component]
 fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
     let resync = ServerAction::<ResyncContractor>::new();
-    let initial = row.status.clone();
+    let initial = row.status;
     let status = Signal::derive(move || match resync.value().get() {
         Some(Ok(outcome)) => outcome.status,
-        _ => initial.clone(),
+        _ => initial,
     });
     let outcome = move || {
         resync.value().get().map(|r| match r {
@@ -503,7 +506,7 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
                     (None, 1) => "Re-synced: 1 thing to fix.".to_string(),
                     (None, n) => format!("Re-synced: {n} things to fix."),
                 };
-                view! { <p class="resync-result" role="status">{format!("Now {}. {detail}", status_label(&o.status).to_lowercase())}</p> }
+                view! { <p class="resync-result" role="status">{format!("Now {}. {detail}", o.status.label().to_lowercase())}</p> }
             }
             Err(e) => view! { <p class="error resync-result" role="alert">{e.to_string()}</p> },
         })
@@ -538,7 +541,7 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
         });
     };
     view! {
-        <tr data-status=move || status.get() data-id=id.to_string()>
+        <tr data-status=move || status.get().as_str() data-id=id.to_string()>
             <td class="select">
                 <input type="checkbox" aria-label=format!("Select {}", row.name)
                     prop:checked=checked on:change=toggle/>
@@ -569,10 +572,10 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
                 })}
             </td>
             <td>
-                {match (row.link_url.clone(), row.link_state.clone()) {
+                {match (row.link_url.clone(), row.link_state) {
                     (Some(url), Some(state)) => Either::Left(view! {
                         <CopyButton url whose=row.name.clone()/>
-                        <div class=format!("link-state link-{state}")>{link_state_label(&state)}</div>
+                        <div class=format!("link-state link-{state}")>{state.label()}</div>
                     }),
                     _ => Either::Right(view! { <span class="muted">"No link"</span> }),
                 }}

@@ -9,7 +9,7 @@ use super::settings::outcome;
 use crate::components::CopyLink;
 use crate::members_api::{
     list_members, AddMember, CancelInvitation, ChangeRole, InvitationView, IssuedLink, MemberView,
-    MembersPage, RemoveMember, ResetPassword,
+    MembersPage, RemoveMember, ResetPassword, Role,
 };
 
 #[component]
@@ -64,8 +64,8 @@ pub fn MembersPage() -> impl IntoView {
                 </label>
                 <label>"Role"
                     <select name="role">
-                        <option value="viewer" selected>"Viewer"</option>
-                        <option value="admin">"Admin"</option>
+                        <option value=Role::Viewer.as_str() selected>{Role::Viewer.label()}</option>
+                        <option value=Role::Admin.as_str()>{Role::Admin.label()}</option>
                     </select>
                 </label>
                 <button type="submit" class="primary" disabled=move || add.pending().get()>
@@ -147,9 +147,9 @@ fn MemberRow(
     reset: ServerAction<ResetPassword>,
 ) -> impl IntoView {
     let id = m.id;
-    let is_admin = m.role == "admin";
+    let is_admin = m.role == Role::Admin;
     let last_admin = is_admin && admins <= 1;
-    let other_role = if is_admin { "viewer" } else { "admin" };
+    let other_role = if is_admin { Role::Viewer } else { Role::Admin }.as_str();
     let role_label = if is_admin {
         "Make viewer"
     } else {
@@ -167,7 +167,7 @@ fn MemberRow(
                 {m.is_me.then(|| view! { " " <span class="muted small">"(you)"</span> })}
                 {m.pending.clone().map(|t| view! { <div class="muted small">{t}</div> })}
             </td>
-            <td><span class=format!("badge role-{}", m.role)>{if is_admin { "Admin" } else { "Viewer" }}</span></td>
+            <td><span class=format!("badge role-{}", m.role)>{m.role.label()}</span></td>
             <td class="muted small">{m.added.clone()}</td>
             <td class="actions">
                 <ActionForm action=role attr:class="inline">
@@ -200,14 +200,13 @@ fn MemberRow(
 
 #[component]
 fn InvitationRow(i: InvitationView, cancel: ServerAction<CancelInvitation>) -> impl IntoView {
-    let is_admin = i.role == "admin";
     view! {
         <tr data-invitation=i.id>
             <td>
                 {i.email.clone()}
                 <div class="muted small">{i.pending.clone()}</div>
             </td>
-            <td><span class=format!("badge role-{}", i.role)>{if is_admin { "Admin" } else { "Viewer" }}</span></td>
+            <td><span class=format!("badge role-{}", i.role)>{i.role.label()}</span></td>
             <td class="muted small">"Invited"</td>
             <td class="actions">
                 <ActionForm action=cancel attr:class="inline">

@@ -78,7 +78,7 @@ fn Health(o: OverviewData) -> impl IntoView {
                     <StateBadge run=run.clone()/>
                     " "
                     <a href=format!("/sync-runs/{}", run.id)>{format!("Run #{}", run.id)}</a>
-                    <span class="muted">{format!(" · {}", run.trigger)}</span>
+                    <span class="muted">{format!(" · {}", run.trigger.label())}</span>
                 </p>
                 <p class="muted small">{when}</p>
             })
@@ -222,11 +222,12 @@ fn StatusCard(o: OverviewData) -> impl IntoView {
             <h2 id="status-heading">"Rows by status"</h2>
             <ul class="status-counts">
                 {o.counts
-                    .iter()
-                    .map(|(status, label, n)| view! {
+                    .entries()
+                    .into_iter()
+                    .map(|(status, n)| view! {
                         <li>
                             <span class=format!("swatch status-{status}") aria-hidden="true"></span>
-                            <a href=format!("/contractors?status={status}")>{label.clone()}</a>
+                            <a href=format!("/contractors?status={status}")>{status.label()}</a>
                             <span class="num">{n.to_string()}</span>
                         </li>
                     })
@@ -237,14 +238,14 @@ fn StatusCard(o: OverviewData) -> impl IntoView {
                     <span class="num">{o.total_rows.to_string()}</span>
                 </li>
             </ul>
-            <StatusChart runs=o.chart labels=o.counts.iter().map(|(s, l, _)| (s.clone(), l.clone())).collect()/>
+            <StatusChart runs=o.chart/>
         </section>
     }
 }
 
 /// Stacked bars, one per full run, oldest on the left: server-rendered SVG, no script.
 #[component]
-fn StatusChart(runs: Vec<ChartRun>, labels: Vec<(String, String)>) -> impl IntoView {
+fn StatusChart(runs: Vec<ChartRun>) -> impl IntoView {
     if runs.len() < 2 {
         return view! {
             <p class="muted small">"A chart of the last runs appears after two full syncs."</p>
@@ -255,7 +256,7 @@ fn StatusChart(runs: Vec<ChartRun>, labels: Vec<(String, String)>) -> impl IntoV
     const H: f64 = 120.0;
     let max = runs
         .iter()
-        .map(|r| r.counts.iter().sum::<u64>())
+        .map(|r| r.counts.total())
         .max()
         .unwrap_or(1)
         .max(1) as f64;
@@ -266,11 +267,11 @@ fn StatusChart(runs: Vec<ChartRun>, labels: Vec<(String, String)>) -> impl IntoV
     let summary = runs
         .last()
         .map(|r| {
-            labels
-                .iter()
-                .zip(&r.counts)
-                .filter(|(_, n)| **n > 0)
-                .map(|((_, l), n)| format!("{l} {n}"))
+            r.counts
+                .entries()
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(s, n)| format!("{} {n}", s.label()))
                 .collect::<Vec<_>>()
                 .join(", ")
         })
@@ -283,11 +284,12 @@ fn StatusChart(runs: Vec<ChartRun>, labels: Vec<(String, String)>) -> impl IntoV
             let mut y = H;
             let segments = run
                 .counts
-                .iter()
-                .zip(&labels)
-                .filter(|(n, _)| **n > 0)
-                .map(|(n, (status, label))| {
-                    let h = *n as f64 / max * H;
+                .entries()
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(status, n)| {
+                    let label = status.label();
+                    let h = n as f64 / max * H;
                     y -= h;
                     view! {
                         <rect class=format!("bar status-{status}") x=format!("{x:.1}")

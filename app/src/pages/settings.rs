@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::alerts_api::{get_alert_settings, AlertsView, SaveAlertSettings, SendTestAlert};
 use crate::error::AppError;
 use crate::settings_api::{
-    get_settings, SaveApiKey, SaveCoverage, SettingsView, TestConnection, COVERAGE_CHOICES,
+    get_settings, CoverageTypes, SaveApiKey, SaveCoverage, SettingsView, TestConnection,
 };
 use crate::webhooks_api::{
     get_automatic_sync, AutomaticView, ReplaceWebhookAddress, SaveSyncInterval, SubscribeWebhooks,
@@ -223,11 +223,8 @@ fn CoverageSection(
     settings: SettingsView,
     save_coverage: ServerAction<SaveCoverage>,
 ) -> impl IntoView {
-    let current = settings.coverage.clone();
-    let label = COVERAGE_CHOICES
-        .iter()
-        .find(|(v, _)| *v == current)
-        .map_or("", |(_, l)| *l);
+    let current = settings.coverage;
+    let label = current.label();
     if !settings.is_admin {
         return view! {
             <section class="card" aria-labelledby="coverage-heading">
@@ -243,14 +240,15 @@ fn CoverageSection(
             <ActionForm action=save_coverage attr:class="stack">
                 <fieldset>
                     <legend>"Creators on your campaigns must carry"</legend>
-                    {COVERAGE_CHOICES
-                        .iter()
-                        .map(|(value, text)| {
+                    {CoverageTypes::ALL
+                        .into_iter()
+                        .map(|choice| {
+                            let value = choice.form_value();
                             let id = format!("coverage-{value}");
                             view! {
                                 <div class="radio">
-                                    <input type="radio" id=id.clone() name="coverage" value=*value checked=*value == current/>
-                                    <label for=id>{*text}</label>
+                                    <input type="radio" id=id.clone() name="coverage" value=value checked=choice == current/>
+                                    <label for=id>{choice.label()}</label>
                                 </div>
                             }
                         })

@@ -80,7 +80,7 @@ fn RunDetail(run: RunView) -> impl IntoView {
         <section class="card">
             <dl class="facts">
                 <dt>"Trigger"</dt>
-                <dd>{run.trigger.clone()} {run.by.clone().map(|b| format!(" by {b}"))}</dd>
+                <dd>{run.trigger.label()} {run.by.clone().map(|b| format!(" by {b}"))}</dd>
                 <dt>"Started"</dt>
                 <dd><time datetime=run.started_iso.clone()>{run.started.clone()}</time></dd>
                 <dt>"Duration"</dt>

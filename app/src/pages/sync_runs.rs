@@ -9,7 +9,7 @@ use crate::runs_api::{list_sync_runs, RunView};
 /// The state badge shared by the list and the detail.
 #[component]
 pub fn StateBadge(run: RunView) -> impl IntoView {
-    view! { <span class=format!("badge state-{}", run.state)>{run.state_label()}</span> }
+    view! { <span class=format!("badge state-{}", run.state)>{run.state.label()}</span> }
 }
 
 /// Non-zero status counts as small badges, e.g. "Synced 120 · Needs attention 30".
@@ -19,7 +19,7 @@ pub fn CountBadges(run: RunView) -> impl IntoView {
         .counts
         .entries()
         .into_iter()
-        .filter(|(_, _, n)| *n > 0)
+        .filter(|(_, n)| *n > 0)
         .collect();
     if entries.is_empty() {
         return view! { <span class="muted">"No rows"</span> }.into_any();
@@ -28,8 +28,8 @@ pub fn CountBadges(run: RunView) -> impl IntoView {
         <ul class="counts">
             {entries
                 .into_iter()
-                .map(|(label, class, n)| view! {
-                    <li class=format!("count status-{class}")>{label} " " <strong>{n}</strong></li>
+                .map(|(status, n)| view! {
+                    <li class=format!("count status-{status}")>{status.label()} " " <strong>{n}</strong></li>
                 })
                 .collect_view()}
         </ul>
@@ -105,7 +105,7 @@ fn RunRow(run: RunView) -> impl IntoView {
         <tr data-run=run.id>
             <td><a href=href>{format!("#{}", run.id)}</a></td>
             <td>
-                {run.trigger.clone()}
+                {run.trigger.label()}
                 {run.by.clone().map(|by| view! { <div class="muted small">{by}</div> })}
             </td>
             <td><time datetime=run.started_iso.clone()>{run.started.clone()}</time></td>

@@ -11,7 +11,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::webhooks_api::{
-    list_webhook_deliveries, DeliveriesPage, DeliveryView, ReprocessDelivery,
+    list_webhook_deliveries, DeliveriesPage, DeliveryState, DeliveryView, ReprocessDelivery,
+    Verification,
 };
 
 #[component]
@@ -35,7 +36,7 @@ pub fn WebhooksPage() -> impl IntoView {
         if let Some(Ok(p)) = deliveries.get() {
             if p.deliveries
                 .iter()
-                .any(|d| d.state == "queued" || d.state == "processing")
+                .any(|d| matches!(d.state, DeliveryState::Queued | DeliveryState::Processing))
             {
                 set_timeout(
                     move || {
@@ -129,7 +130,7 @@ fn DeliveryRow(
     reprocess: ServerAction<ReprocessDelivery>,
 ) -> impl IntoView {
     let id = d.id;
-    let verified = d.verification == "verified";
+    let verified = d.verification == Verification::Verified;
     let subject = match (d.creator, d.campaign) {
         (Some(c), Some(k)) => format!("Creator {c} · campaign {k}"),
         (Some(c), None) => format!("Creator {c}"),
@@ -137,17 +138,17 @@ fn DeliveryRow(
         (None, None) => "—".to_string(),
     };
     view! {
-        <tr data-delivery=id data-state=d.state.clone()>
+        <tr data-delivery=id data-state=d.state.as_str()>
             <td><time datetime=d.received_iso.clone()>{d.received.clone()}</time></td>
             <td><code>{d.event.clone()}</code></td>
             <td>{subject}</td>
             <td>
                 <span class=if verified { "badge state-succeeded" } else { "badge state-failed" }>
-                    {d.verification_label.clone()}
+                    {d.verification.label()}
                 </span>
             </td>
             <td>
-                <span class=format!("badge delivery-{}", d.state)>{d.state_label.clone()}</span>
+                <span class=format!("badge delivery-{}", d.state)>{d.state.label()}</span>
                 {d.run_id.map(|r| view! { " " <a href=format!("/sync-runs/{r}")>{format!("run #{r}")}</a> })}
                 {(d.attempts > 1).then(|| view! { <div class="muted small">{format!("{} attempts", d.attempts)}</div> })}
                 {d.retry_at.clone().map(|at| view! { <div class="muted small">{format!("next try {at}")}</div> })}

@@ -2,9 +2,9 @@
 //! one-time sign-in links, and the audit log.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{Member, MemberId, OrgId, Role};
+pub use vocabulary::{AuditAction, InvitationId};
 
 /// A member as the Members page lists them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,9 +28,6 @@ pub struct InvitationSummary {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct InvitationId(pub i64);
-
 /// What an invitation link is for, as its page shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvitationInfo {
@@ -53,117 +50,6 @@ pub enum AcceptedInvitation {
 pub struct UsedSignInLink {
     pub member: MemberId,
     pub org_id: OrgId,
-}
-
-/// Every kind of consequential action the audit log records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditAction {
-    SignIn,
-    SignInFailed,
-    SignOut,
-    /// A one-time link was used to choose a password.
-    SignInLinkUsed,
-    KeySaved,
-    KeyRemoved,
-    EnvironmentChanged,
-    CoverageChanged,
-    SubscriptionsChanged,
-    WebhookAddressReplaced,
-    ScheduleChanged,
-    AlertsChanged,
-    SyncStarted,
-    LinkRegenerated,
-    WebhookReprocessed,
-    MemberAdded,
-    MemberRemoved,
-    RoleChanged,
-    PasswordResetIssued,
-    PasswordChanged,
-    Export,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
-        AuditAction::SignIn,
-        AuditAction::SignInFailed,
-        AuditAction::SignOut,
-        AuditAction::SignInLinkUsed,
-        AuditAction::KeySaved,
-        AuditAction::KeyRemoved,
-        AuditAction::EnvironmentChanged,
-        AuditAction::CoverageChanged,
-        AuditAction::SubscriptionsChanged,
-        AuditAction::WebhookAddressReplaced,
-        AuditAction::ScheduleChanged,
-        AuditAction::AlertsChanged,
-        AuditAction::SyncStarted,
-        AuditAction::LinkRegenerated,
-        AuditAction::WebhookReprocessed,
-        AuditAction::MemberAdded,
-        AuditAction::MemberRemoved,
-        AuditAction::RoleChanged,
-        AuditAction::PasswordResetIssued,
-        AuditAction::PasswordChanged,
-        AuditAction::Export,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::SignIn => "sign_in",
-            AuditAction::SignInFailed => "sign_in_failed",
-            AuditAction::SignOut => "sign_out",
-            AuditAction::SignInLinkUsed => "sign_in_link_used",
-            AuditAction::KeySaved => "key_saved",
-            AuditAction::KeyRemoved => "key_removed",
-            AuditAction::EnvironmentChanged => "environment_changed",
-            AuditAction::CoverageChanged => "coverage_changed",
-            AuditAction::SubscriptionsChanged => "subscriptions_changed",
-            AuditAction::WebhookAddressReplaced => "webhook_address_replaced",
-            AuditAction::ScheduleChanged => "schedule_changed",
-            AuditAction::AlertsChanged => "alerts_changed",
-            AuditAction::SyncStarted => "sync_started",
-            AuditAction::LinkRegenerated => "link_regenerated",
-            AuditAction::WebhookReprocessed => "webhook_reprocessed",
-            AuditAction::MemberAdded => "member_added",
-            AuditAction::MemberRemoved => "member_removed",
-            AuditAction::RoleChanged => "role_changed",
-            AuditAction::PasswordResetIssued => "password_reset_issued",
-            AuditAction::PasswordChanged => "password_changed",
-            AuditAction::Export => "export",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<AuditAction> {
-        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-
-    /// How the audit page names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            AuditAction::SignIn => "Signed in",
-            AuditAction::SignInFailed => "Sign-in failed",
-            AuditAction::SignOut => "Signed out",
-            AuditAction::SignInLinkUsed => "Used a one-time sign-in link",
-            AuditAction::KeySaved => "CreatorIQ key saved",
-            AuditAction::KeyRemoved => "CreatorIQ key removed",
-            AuditAction::EnvironmentChanged => "CreatorIQ environment changed",
-            AuditAction::CoverageChanged => "Required coverage changed",
-            AuditAction::SubscriptionsChanged => "Webhook subscriptions changed",
-            AuditAction::WebhookAddressReplaced => "Webhook address replaced",
-            AuditAction::ScheduleChanged => "Sync schedule changed",
-            AuditAction::AlertsChanged => "Alert settings changed",
-            AuditAction::SyncStarted => "Sync started",
-            AuditAction::LinkRegenerated => "Application link regenerated",
-            AuditAction::WebhookReprocessed => "Webhook delivery reprocessed",
-            AuditAction::MemberAdded => "Member added",
-            AuditAction::MemberRemoved => "Member removed",
-            AuditAction::RoleChanged => "Role changed",
-            AuditAction::PasswordResetIssued => "Password reset link issued",
-            AuditAction::PasswordChanged => "Password changed",
-            AuditAction::Export => "Exported",
-        }
-    }
 }
 
 /// Who acted: a member, or the product itself on a schedule, a webhook or the command line.

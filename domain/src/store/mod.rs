@@ -23,6 +23,7 @@ pub use postgres::PgStore;
 pub use records::*;
 pub use sessions::{SessionRecords, SessionRow};
 pub use sqlite::SqliteStore;
+pub use vocabulary::{ContractorSort, MemberId, OrgId, Role};
 
 use crate::crypto::EncryptedSecret;
 use crate::links::{LinkState, LinkToken};
@@ -130,12 +131,6 @@ impl Database {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct OrgId(pub i64);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct MemberId(pub i64);
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Organization {
     pub id: OrgId,
@@ -144,32 +139,6 @@ pub struct Organization {
     pub created_at: DateTime<Utc>,
     /// The public id in the organization's webhook callback URL: random, never the database id.
     pub webhook_id: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// May change settings.
-    Admin,
-    /// Reads and re-syncs.
-    Viewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
-    }
 }
 
 /// A member as the rest of the product sees it: never carries the password hash.
@@ -632,43 +601,6 @@ pub trait Store: Send + Sync + 'static {
 }
 
 // --- Contractors pages ---
-
-/// How the contractors list is ordered. Every order ends with the row id so pages never overlap.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContractorSort {
-    /// Creator name, then id.
-    #[default]
-    Name,
-    /// CreatorIQ campaign id (rows of a campaign stay together), then name.
-    Campaign,
-    /// Status, then name.
-    Status,
-    /// Last successful read from CreatorIQ, never-synced rows first.
-    LastSynced,
-}
-
-impl ContractorSort {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContractorSort::Name => "name",
-            ContractorSort::Campaign => "campaign",
-            ContractorSort::Status => "status",
-            ContractorSort::LastSynced => "last_synced",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ContractorSort> {
-        [
-            ContractorSort::Name,
-            ContractorSort::Campaign,
-            ContractorSort::Status,
-            ContractorSort::LastSynced,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
-    }
-}
 
 /// Which contractor rows a list, a count or an export covers. `None` means "any".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

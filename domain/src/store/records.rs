@@ -1,8 +1,6 @@
 //! What the sync pipeline stores and reads back: CreatorIQ settings, contractor rows, application
 //! links, sync runs. Plain data; the SQL lives in the backends.
 
-use std::fmt;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -12,59 +10,15 @@ use crate::links::{LinkState, LinkToken, RetireReason};
 use crate::mapping::FieldSummary;
 use crate::rules::{RuleFailure, RuleWarning};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ContractorId(pub i64);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct SyncRunId(pub i64);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct LinkId(pub i64);
+pub use vocabulary::{
+    AlertCondition, CampaignState, ContractorId, ContractorStatus, CoverageTypes, DeliveryId,
+    DeliveryState, LinkId, LinkOrigin, RunState, StatusCounts, SyncRunId, TriggerKind,
+    Verification,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Settings
 // ---------------------------------------------------------------------------------------------
-
-/// The insurance an organization requires its creators to carry.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CoverageTypes {
-    WorkersComp,
-    General,
-    #[default]
-    Both,
-}
-
-impl CoverageTypes {
-    /// The stored form, which is also what [`crate::rules::coverage_fingerprint`] takes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CoverageTypes::WorkersComp => "workers-comp",
-            CoverageTypes::General => "general",
-            CoverageTypes::Both => "general,workers-comp",
-        }
-    }
-
-    /// Reads `general`, `workers-comp` or both, comma-separated in any order.
-    pub fn parse(s: &str) -> Option<CoverageTypes> {
-        let mut general = false;
-        let mut workers = false;
-        for part in s.split(',').map(|p| p.trim().to_ascii_lowercase()) {
-            match part.as_str() {
-                "general" => general = true,
-                "workers-comp" => workers = true,
-                "" => {}
-                _ => return None,
-            }
-        }
-        match (general, workers) {
-            (true, true) => Some(CoverageTypes::Both),
-            (true, false) => Some(CoverageTypes::General),
-            (false, true) => Some(CoverageTypes::WorkersComp),
-            (false, false) => None,
-        }
-    }
-}
 
 /// An organization's CreatorIQ connection. The key stays encrypted here; the sync engine
 /// decrypts it with the master key when it builds a client.
@@ -89,50 +43,6 @@ pub const DEFAULT_SYNC_INTERVAL_MINUTES: u32 = 360;
 // ---------------------------------------------------------------------------------------------
 // Contractor rows
 // ---------------------------------------------------------------------------------------------
-
-/// A contractor row's status (PRODUCT.md section 6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContractorStatus {
-    Synced,
-    NeedsAttention,
-    Exempt,
-    NotAccepted,
-    Error,
-    Removed,
-}
-
-impl ContractorStatus {
-    pub const ALL: [ContractorStatus; 6] = [
-        ContractorStatus::Synced,
-        ContractorStatus::NeedsAttention,
-        ContractorStatus::Exempt,
-        ContractorStatus::NotAccepted,
-        ContractorStatus::Error,
-        ContractorStatus::Removed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContractorStatus::Synced => "synced",
-            ContractorStatus::NeedsAttention => "needs_attention",
-            ContractorStatus::Exempt => "exempt",
-            ContractorStatus::NotAccepted => "not_accepted",
-            ContractorStatus::Error => "error",
-            ContractorStatus::Removed => "removed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ContractorStatus> {
-        ContractorStatus::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-impl fmt::Display for ContractorStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Why CreatorIQ could not be read for a campaign or a row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,51 +147,6 @@ pub struct ApplyOutcome {
     pub links_expired: u64,
 }
 
-/// Row counts per status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusCounts {
-    pub synced: u64,
-    pub needs_attention: u64,
-    pub exempt: u64,
-    pub not_accepted: u64,
-    pub error: u64,
-    pub removed: u64,
-}
-
-impl StatusCounts {
-    pub fn add(&mut self, status: ContractorStatus, n: u64) {
-        match status {
-            ContractorStatus::Synced => self.synced += n,
-            ContractorStatus::NeedsAttention => self.needs_attention += n,
-            ContractorStatus::Exempt => self.exempt += n,
-            ContractorStatus::NotAccepted => self.not_accepted += n,
-            ContractorStatus::Error => self.error += n,
-            ContractorStatus::Removed => self.removed += n,
-        }
-    }
-
-    pub fn get(&self, status: ContractorStatus) -> u64 {
-        match status {
-            ContractorStatus::Synced => self.synced,
-            ContractorStatus::NeedsAttention => self.needs_attention,
-            ContractorStatus::Exempt => self.exempt,
-            ContractorStatus::NotAccepted => self.not_accepted,
-            ContractorStatus::Error => self.error,
-            ContractorStatus::Removed => self.removed,
-        }
-    }
-
-    pub fn merge(&mut self, other: &StatusCounts) {
-        for status in ContractorStatus::ALL {
-            self.add(status, other.get(status));
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        ContractorStatus::ALL.iter().map(|s| self.get(*s)).sum()
-    }
-}
-
 /// A stored contractor row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Contractor {
@@ -381,7 +246,7 @@ pub struct ApplicationLink {
     pub created_at: DateTime<Utc>,
     pub created_run_id: Option<SyncRunId>,
     /// `sync` or `regenerated`.
-    pub created_reason: String,
+    pub created_reason: LinkOrigin,
     pub opened_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub expired_at: Option<DateTime<Utc>>,
@@ -406,46 +271,6 @@ pub struct PublicLink {
 // ---------------------------------------------------------------------------------------------
 // Sync runs
 // ---------------------------------------------------------------------------------------------
-
-/// What started a sync run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TriggerKind {
-    /// "Sync now" in the dashboard.
-    Manual,
-    /// `dashboard sync --org ...`.
-    Cli,
-    /// A CreatorIQ webhook.
-    Webhook,
-    /// "Re-sync" on one row.
-    Row,
-    /// A schedule.
-    Scheduled,
-}
-
-impl TriggerKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TriggerKind::Manual => "manual",
-            TriggerKind::Cli => "cli",
-            TriggerKind::Webhook => "webhook",
-            TriggerKind::Row => "row",
-            TriggerKind::Scheduled => "scheduled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TriggerKind> {
-        [
-            TriggerKind::Manual,
-            TriggerKind::Cli,
-            TriggerKind::Webhook,
-            TriggerKind::Row,
-            TriggerKind::Scheduled,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
-    }
-}
 
 /// What started a run and who: a member's email, a webhook's request id, a host name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -473,40 +298,6 @@ impl Trigger {
             by: Some(email.to_string()),
             member: Some(member),
         }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunState {
-    Running,
-    /// Every campaign was read and written.
-    Succeeded,
-    /// Some campaigns or rows failed; the rest was written.
-    Partial,
-    /// Nothing could be synced (key refused, CreatorIQ unreachable, interrupted).
-    Failed,
-}
-
-impl RunState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunState::Running => "running",
-            RunState::Succeeded => "succeeded",
-            RunState::Partial => "partial",
-            RunState::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RunState> {
-        [
-            RunState::Running,
-            RunState::Succeeded,
-            RunState::Partial,
-            RunState::Failed,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
     }
 }
 
@@ -579,104 +370,6 @@ pub struct LeaseRequest {
 // ---------------------------------------------------------------------------------------------
 // Webhook deliveries
 // ---------------------------------------------------------------------------------------------
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct DeliveryId(pub i64);
-
-/// What checking a delivery found: `Verified`, or why it was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verification {
-    Verified,
-    /// A signature header was present and did not match.
-    BadSignature,
-    /// Neither `X-Signature-SHA256` nor `X-Signature` was sent.
-    Unsigned,
-    /// `x-timestamp` missing, unreadable, or too far from now.
-    Stale,
-    /// A `requestId` already accepted for this organization.
-    Replayed,
-    /// Not a JSON envelope with a `requestId`.
-    Malformed,
-    /// Larger than the body limit.
-    Oversized,
-    /// The organization has no CreatorIQ key to verify with.
-    NoKey,
-}
-
-impl Verification {
-    pub const ALL: [Verification; 8] = [
-        Verification::Verified,
-        Verification::BadSignature,
-        Verification::Unsigned,
-        Verification::Stale,
-        Verification::Replayed,
-        Verification::Malformed,
-        Verification::Oversized,
-        Verification::NoKey,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verification::Verified => "verified",
-            Verification::BadSignature => "bad_signature",
-            Verification::Unsigned => "unsigned",
-            Verification::Stale => "stale",
-            Verification::Replayed => "replayed",
-            Verification::Malformed => "malformed",
-            Verification::Oversized => "oversized",
-            Verification::NoKey => "no_key",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Verification> {
-        Verification::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
-
-/// Where a delivery is in its processing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryState {
-    /// Waiting for a worker (new, or retrying after `next_attempt_at`).
-    Queued,
-    /// Claimed by a worker.
-    Processing,
-    /// Processed.
-    Done,
-    /// Verified, but not an event the dashboard acts on.
-    Ignored,
-    /// Gave up after repeated failures (an admin can reprocess it).
-    Failed,
-    /// Refused at the door; never processed.
-    Rejected,
-}
-
-impl DeliveryState {
-    pub const ALL: [DeliveryState; 6] = [
-        DeliveryState::Queued,
-        DeliveryState::Processing,
-        DeliveryState::Done,
-        DeliveryState::Ignored,
-        DeliveryState::Failed,
-        DeliveryState::Rejected,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryState::Queued => "queued",
-            DeliveryState::Processing => "processing",
-            DeliveryState::Done => "done",
-            DeliveryState::Ignored => "ignored",
-            DeliveryState::Failed => "failed",
-            DeliveryState::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DeliveryState> {
-        DeliveryState::ALL.into_iter().find(|v| v.as_str() == s)
-    }
-}
 
 /// A delivery as received, to record.
 #[derive(Clone, Debug, PartialEq)]
@@ -775,37 +468,6 @@ pub struct AlertSettings {
     pub webhook_url: Option<EncryptedSecret>,
     /// The webhook URL's scheme and host, e.g. `https://hooks.slack.com`: all the page shows.
     pub webhook_url_shown: Option<String>,
-}
-
-/// Something that, when it starts, is worth telling the organization about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AlertCondition {
-    /// A sync run failed.
-    RunFailed,
-    /// CreatorIQ refused the organization's API key.
-    KeyRefused,
-    /// More rows need attention than before.
-    AttentionRising,
-}
-
-impl AlertCondition {
-    pub const ALL: [AlertCondition; 3] = [
-        AlertCondition::RunFailed,
-        AlertCondition::KeyRefused,
-        AlertCondition::AttentionRising,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertCondition::RunFailed => "run_failed",
-            AlertCondition::KeyRefused => "key_refused",
-            AlertCondition::AttentionRising => "attention_rising",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<AlertCondition> {
-        AlertCondition::ALL.into_iter().find(|c| c.as_str() == s)
-    }
 }
 
 /// Where one alert condition stands for an organization.

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use crate::links::{link_action, retired_state, CurrentLink, LinkAction, LinkState, RetireReason};
 use crate::store::{
     ApplyOutcome, CampaignRecord, CampaignSync, ContractorId, ContractorStatus, ContractorUpdate,
-    SyncFailure,
+    LinkOrigin, SyncFailure,
 };
 
 /// What the planner needs to know about a stored row.
@@ -42,24 +42,6 @@ pub struct StoredLink {
 pub enum RowRef {
     Stored(ContractorId),
     New { ciq_publisher_id: i64 },
-}
-
-/// Why a link is issued (stored with the link).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IssueReason {
-    /// The sync found the row synced without a link, or with coverage that changed.
-    Sync,
-    /// An operator asked for a new link.
-    Regenerated,
-}
-
-impl IssueReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IssueReason::Sync => "sync",
-            IssueReason::Regenerated => "regenerated",
-        }
-    }
 }
 
 /// One write, executed in plan order.
@@ -102,7 +84,7 @@ pub enum Write {
     IssueLink {
         row: RowRef,
         fingerprint: String,
-        reason: IssueReason,
+        reason: LinkOrigin,
     },
 }
 
@@ -188,7 +170,7 @@ fn link_writes(
         plan.push(Write::IssueLink {
             row,
             fingerprint: fp.to_string(),
-            reason: IssueReason::Sync,
+            reason: LinkOrigin::Sync,
         });
         plan.outcome.links_issued += 1;
     }
@@ -436,7 +418,7 @@ pub fn plan_link_regeneration(row: &StoredRow) -> Result<WritePlan, RegenerateRe
     plan.push(Write::IssueLink {
         row: RowRef::Stored(row.id),
         fingerprint: link.fingerprint.clone(),
-        reason: IssueReason::Regenerated,
+        reason: LinkOrigin::Regenerated,
     });
     plan.outcome.links_issued += 1;
     Ok(plan)
@@ -534,7 +516,7 @@ mod tests {
                 Write::IssueLink {
                     row: new,
                     fingerprint: "fp-a".into(),
-                    reason: IssueReason::Sync,
+                    reason: LinkOrigin::Sync,
                 },
             ]
         );
@@ -588,7 +570,7 @@ mod tests {
                 &Write::IssueLink {
                     row: RowRef::Stored(ContractorId(7)),
                     fingerprint: "fp-b".into(),
-                    reason: IssueReason::Sync,
+                    reason: LinkOrigin::Sync,
                 },
             ]
         );
@@ -777,7 +759,7 @@ mod tests {
                 Write::IssueLink {
                     row: RowRef::Stored(ContractorId(7)),
                     fingerprint: "fp-a".into(),
-                    reason: IssueReason::Regenerated,
+                    reason: LinkOrigin::Regenerated,
                 },
             ]
         );

@@ -590,10 +590,11 @@ pub(super) async fn problem_counts(pool: &Pool, org: OrgId) -> StoreResult<Vec<P
         // Kept per problem, status and campaign by triggers (migration 0014).
         "SELECT code, ciq_campaign_id, status, CAST(n AS BIGINT) AS n \
          FROM contractor_problem_counts \
-         WHERE org_id = $1 AND status = 'needs_attention' AND n > 0 \
+         WHERE org_id = $1 AND status = $2 AND n > 0 \
          ORDER BY code, ciq_campaign_id",
     )
     .bind(org.0)
+    .bind(ContractorStatus::NeedsAttention.as_str())
     .fetch_all(pool)
     .await?;
     rows.iter()

@@ -28,7 +28,10 @@ fn link_from_row(r: &DbRow) -> StoreResult<ApplicationLink> {
         fingerprint: r.get("fingerprint"),
         created_at: r.get("created_at"),
         created_run_id: r.get::<Option<i64>, _>("created_run_id").map(SyncRunId),
-        created_reason: r.get("created_reason"),
+        created_reason: {
+            let origin: String = r.get("created_reason");
+            LinkOrigin::parse(&origin).ok_or_else(|| corrupt(format!("link origin {origin}")))?
+        },
         opened_at: r.get("opened_at"),
         submitted_at: r.get("submitted_at"),
         expired_at: r.get("expired_at"),
@@ -130,16 +133,19 @@ pub(super) async fn mark_link(
     token: &LinkToken,
     to: LinkState,
 ) -> StoreResult<Option<LinkState>> {
-    let sql = match to {
-        LinkState::Opened => {
-            "UPDATE application_links SET state = 'opened', opened_at = $1 \
-             WHERE token = $2 AND retired_at IS NULL AND state = 'active'"
-        }
-        LinkState::Submitted => {
-            "UPDATE application_links SET state = 'submitted', submitted_at = $1, \
+    // `$3`: the new state; `$4`, `$5`: the states it may follow.
+    let (sql, from) = match to {
+        LinkState::Opened => (
+            "UPDATE application_links SET state = $3, opened_at = $1 \
+             WHERE token = $2 AND retired_at IS NULL AND state IN ($4, $5)",
+            [LinkState::Active, LinkState::Active],
+        ),
+        LinkState::Submitted => (
+            "UPDATE application_links SET state = $3, submitted_at = $1, \
              opened_at = COALESCE(opened_at, $1) \
-             WHERE token = $2 AND retired_at IS NULL AND state IN ('active', 'opened')"
-        }
+             WHERE token = $2 AND retired_at IS NULL AND state IN ($4, $5)",
+            [LinkState::Active, LinkState::Opened],
+        ),
         _ => {
             return Err(StoreError::Invalid(
                 "links can only be marked opened or submitted",
@@ -149,6 +155,9 @@ pub(super) async fn mark_link(
     sqlx::query(sql)
         .bind(Utc::now())
         .bind(token.expose())
+        .bind(to.as_str())
+        .bind(from[0].as_str())
+        .bind(from[1].as_str())
         .execute(pool)
         .await?;
     let state: Option<String> =

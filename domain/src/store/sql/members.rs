@@ -17,10 +17,11 @@ pub(super) async fn members(
                 (SELECT MAX(l.expires_at) FROM sign_in_links l \
                   WHERE l.member_id = m.id AND l.used_at IS NULL AND l.expires_at > $2) AS pending \
          FROM members m WHERE m.org_id = $1 \
-         ORDER BY CASE m.role WHEN 'admin' THEN 0 ELSE 1 END, m.email",
+         ORDER BY CASE m.role WHEN $3 THEN 0 ELSE 1 END, m.email",
     )
     .bind(org.0)
     .bind(now)
+    .bind(Role::Admin.as_str())
     .fetch_all(pool)
     .await?;
     rows.iter()
@@ -40,10 +41,11 @@ pub(super) async fn members(
 /// (which holds the organization's writer lock).
 async fn other_admins(conn: &mut Conn, org: OrgId, except: MemberId) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM members WHERE org_id = $1 AND role = 'admin' AND id <> $2",
+        "SELECT COUNT(*) FROM members WHERE org_id = $1 AND role = $3 AND id <> $2",
     )
     .bind(org.0)
     .bind(except.0)
+    .bind(Role::Admin.as_str())
     .fetch_one(&mut *conn)
     .await?)
 }

@@ -74,13 +74,15 @@ pub(super) async fn begin_sync_run(
     // interrupted.
     super::lock_organization(&mut tx, org).await?;
     sqlx::query(
-        "UPDATE sync_runs SET state = 'failed', finished_at = $1, \
+        "UPDATE sync_runs SET state = $3, finished_at = $1, \
          error = 'The sync was interrupted (the server running it stopped) and did not finish.' \
-         WHERE org_id = $2 AND state = 'running' AND id IN \
+         WHERE org_id = $2 AND state = $4 AND id IN \
          (SELECT run_id FROM sync_leases WHERE org_id = $2 AND expires_at < $1)",
     )
     .bind(now)
     .bind(org.0)
+    .bind(RunState::Failed.as_str())
+    .bind(RunState::Running.as_str())
     .execute(&mut *tx)
     .await?;
     let taken = sqlx::query(
@@ -105,13 +107,14 @@ pub(super) async fn begin_sync_run(
     }
     let run_id: i64 = sqlx::query_scalar(
         "INSERT INTO sync_runs (org_id, trigger_kind, triggered_by, contractor_id, state, \
-         started_at) VALUES ($1, $2, $3, $4, 'running', $5) RETURNING id",
+         started_at) VALUES ($1, $2, $3, $4, $6, $5) RETURNING id",
     )
     .bind(org.0)
     .bind(trigger.kind.as_str())
     .bind(trigger.by.as_deref())
     .bind(contractor.map(|c| c.0))
     .bind(now)
+    .bind(RunState::Running.as_str())
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query("UPDATE sync_leases SET run_id = $1 WHERE org_id = $2")
@@ -266,12 +269,13 @@ pub(super) async fn sync_runs(
 
 pub(super) async fn running_sync_run(pool: &Pool, org: OrgId) -> StoreResult<Option<SyncRun>> {
     let sql = format!(
-        "SELECT {RUN_COLUMNS} FROM sync_runs WHERE org_id = $1 AND state = 'running' AND id IN \
+        "SELECT {RUN_COLUMNS} FROM sync_runs WHERE org_id = $1 AND state = $3 AND id IN \
          (SELECT run_id FROM sync_leases WHERE org_id = $1 AND expires_at > $2)"
     );
     let row = sqlx::query(&sql)
         .bind(org.0)
         .bind(Utc::now())
+        .bind(RunState::Running.as_str())
         .fetch_optional(pool)
         .await?;
     row.as_ref().map(run_from_row).transpose()

@@ -43,7 +43,14 @@ async fn upsert_campaign(
     .bind(campaign.description.as_deref())
     .bind(campaign.start_date.as_deref())
     .bind(campaign.end_date.as_deref())
-    .bind(if failure.is_some() { "error" } else { "ok" })
+    .bind(
+        if failure.is_some() {
+            CampaignState::Error
+        } else {
+            CampaignState::Ok
+        }
+        .as_str(),
+    )
     .bind(failure.map(|f| f.code.as_str()))
     .bind(failure.map(|f| f.message.as_str()))
     .bind(if failure.is_some() { None } else { Some(now) })
@@ -312,7 +319,7 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
             Write::MarkError { row, failure } => {
                 let id = resolve(*row)?;
                 sqlx::query(
-                    "UPDATE contractors SET status = 'error', error_code = $1, error_message = $2, \
+                    "UPDATE contractors SET status = $6, error_code = $1, error_message = $2, \
                      updated_at = $3 WHERE org_id = $4 AND id = $5",
                 )
                 .bind(&failure.code)
@@ -320,18 +327,20 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 .bind(w.now)
                 .bind(org)
                 .bind(id.0)
+                .bind(ContractorStatus::Error.as_str())
                 .execute(&mut *conn)
                 .await?;
                 seen_status(conn, w, id, ContractorStatus::Error).await?;
             }
             Write::MarkRemoved(id) => {
                 sqlx::query(
-                    "UPDATE contractors SET status = 'removed', error_code = NULL, \
+                    "UPDATE contractors SET status = $4, error_code = NULL, \
                      error_message = NULL, updated_at = $1 WHERE org_id = $2 AND id = $3",
                 )
                 .bind(w.now)
                 .bind(org)
                 .bind(id.0)
+                .bind(ContractorStatus::Removed.as_str())
                 .execute(&mut *conn)
                 .await?;
                 seen_status(conn, w, *id, ContractorStatus::Removed).await?;
@@ -362,7 +371,7 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
             b.push_bind(org)
                 .push_bind(id.0)
                 .push_bind(LinkToken::generate().expose().to_string())
-                .push_bind("active")
+                .push_bind(LinkState::Active.as_str())
                 .push_bind(*fingerprint)
                 .push_bind(w.now)
                 .push_bind(w.run.map(|r| r.0))
@@ -389,12 +398,13 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
     for write in &plan.writes {
         if let Write::CampaignRemoved { ciq_campaign_id } = write {
             sqlx::query(
-                "UPDATE campaigns SET sync_state = 'removed', last_attempt_at = $1 \
+                "UPDATE campaigns SET sync_state = $4, last_attempt_at = $1 \
                  WHERE org_id = $2 AND ciq_campaign_id = $3",
             )
             .bind(w.now)
             .bind(org)
             .bind(ciq_campaign_id)
+            .bind(CampaignState::Removed.as_str())
             .execute(&mut *conn)
             .await?;
         }
@@ -561,9 +571,10 @@ pub(super) async fn remove_campaigns(
     // One writer per organization at a time (see begin_sync_run).
     super::lock_organization(&mut tx, org).await?;
     let known: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT ciq_campaign_id FROM contractors WHERE org_id = $1 AND status <> 'removed'",
+        "SELECT DISTINCT ciq_campaign_id FROM contractors WHERE org_id = $1 AND status <> $2",
     )
     .bind(org.0)
+    .bind(ContractorStatus::Removed.as_str())
     .fetch_all(&mut *tx)
     .await?;
     let gone: Vec<i64> = match which {

@@ -109,8 +109,13 @@ pub(super) async fn record_delivery(pool: &Pool, d: &NewDelivery) -> StoreResult
             d,
             d.verification,
             DeliveryState::Rejected,
-            "(SELECT COUNT(*) FROM webhook_deliveries \
-              WHERE org_id = $1 AND state = 'rejected' AND received_at > $14) < $15",
+            // The state is written into the statement, not bound: the partial index on refused
+            // deliveries (migration 0017) only serves a query naming its predicate.
+            &format!(
+                "(SELECT COUNT(*) FROM webhook_deliveries \
+                  WHERE org_id = $1 AND state = '{}' AND received_at > $14) < $15",
+                DeliveryState::Rejected
+            ),
             Some((
                 d.received_at - chrono::Duration::minutes(1),
                 REJECTED_DELIVERIES_PER_MINUTE,
@@ -127,7 +132,11 @@ pub(super) async fn record_delivery(pool: &Pool, d: &NewDelivery) -> StoreResult
         d,
         Verification::Verified,
         DeliveryState::Queued,
-        "ON CONFLICT (org_id, request_id) WHERE verification = 'verified' DO NOTHING",
+        // Names the partial unique index's predicate, so written into the statement.
+        &format!(
+            "ON CONFLICT (org_id, request_id) WHERE verification = '{}' DO NOTHING",
+            Verification::Verified
+        ),
     )
     .await?;
     if let Some(id) = queued {
@@ -159,11 +168,15 @@ pub(super) async fn claim_deliveries(
     until: DateTime<Utc>,
     max: u32,
 ) -> StoreResult<Vec<Delivery>> {
-    let due = "((state = 'queued' AND next_attempt_at <= $3) \
-               OR (state = 'processing' AND claimed_until < $3))";
+    let queued = DeliveryState::Queued;
+    let processing = DeliveryState::Processing;
+    let due = format!(
+        "((state = '{queued}' AND next_attempt_at <= $3) \
+         OR (state = '{processing}' AND claimed_until < $3))"
+    );
     let skip = super::SKIP_LOCKED;
     let sql = format!(
-        "UPDATE webhook_deliveries SET state = 'processing', claimed_by = $1, \
+        "UPDATE webhook_deliveries SET state = '{processing}', claimed_by = $1, \
          claimed_until = $2, attempts = attempts + 1 \
          WHERE id IN (SELECT id FROM webhook_deliveries WHERE {due} AND org_id = \
          (SELECT org_id FROM webhook_deliveries WHERE {due} ORDER BY id LIMIT 1 {skip}) \
@@ -220,7 +233,9 @@ pub(super) async fn finish_deliveries(
     }
     q.push(" WHERE claimed_by = ")
         .push_bind(holder)
-        .push(" AND state = 'processing' AND id IN (");
+        .push(" AND state = ")
+        .push_bind(DeliveryState::Processing.as_str())
+        .push(" AND id IN (");
     let mut list = q.separated(", ");
     for id in ids {
         list.push_bind(id.0);
@@ -286,13 +301,16 @@ pub(super) async fn delivery(
 /// this organization or is being processed right now.
 pub(super) async fn requeue_delivery(pool: &Pool, org: OrgId, id: DeliveryId) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE webhook_deliveries SET state = 'queued', next_attempt_at = $3, attempts = 0, \
-         detail = NULL WHERE org_id = $1 AND id = $2 AND verification = 'verified' \
-         AND state <> 'processing'",
+        "UPDATE webhook_deliveries SET state = $4, next_attempt_at = $3, attempts = 0, \
+         detail = NULL WHERE org_id = $1 AND id = $2 AND verification = $5 \
+         AND state <> $6",
     )
     .bind(org.0)
     .bind(id.0)
     .bind(Utc::now())
+    .bind(DeliveryState::Queued.as_str())
+    .bind(Verification::Verified.as_str())
+    .bind(DeliveryState::Processing.as_str())
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -356,10 +374,11 @@ pub(super) async fn prune_rejected_deliveries(
     pool: &Pool,
     before: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let done =
-        sqlx::query("DELETE FROM webhook_deliveries WHERE state = 'rejected' AND received_at < $1")
-            .bind(before)
-            .execute(pool)
-            .await?;
+    // Names the partial index's predicate (migration 0017), so written into the statement.
+    let sql = format!(
+        "DELETE FROM webhook_deliveries WHERE state = '{}' AND received_at < $1",
+        DeliveryState::Rejected
+    );
+    let done = sqlx::query(&sql).bind(before).execute(pool).await?;
     Ok(done.rows_affected())
 }

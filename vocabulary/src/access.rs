@@ -1,0 +1,51 @@
+//! Members, the audit log and alerts.
+
+words! {
+    /// What a member may do.
+    pub enum Role {
+        /// May change settings.
+        Admin = "admin", "Admin";
+        /// Reads and re-syncs.
+        Viewer = "viewer", "Viewer";
+    }
+}
+
+words! {
+    /// Every kind of consequential action the audit log records.
+    pub enum AuditAction {
+        SignIn = "sign_in", "Signed in";
+        SignInFailed = "sign_in_failed", "Sign-in failed";
+        SignOut = "sign_out", "Signed out";
+        /// A one-time link was used to choose a password.
+        SignInLinkUsed = "sign_in_link_used", "Used a one-time sign-in link";
+        KeySaved = "key_saved", "CreatorIQ key saved";
+        KeyRemoved = "key_removed", "CreatorIQ key removed";
+        EnvironmentChanged = "environment_changed", "CreatorIQ environment changed";
+        CoverageChanged = "coverage_changed", "Required coverage changed";
+        SubscriptionsChanged = "subscriptions_changed", "Webhook subscriptions changed";
+        WebhookAddressReplaced = "webhook_address_replaced", "Webhook address replaced";
+        ScheduleChanged = "schedule_changed", "Sync schedule changed";
+        AlertsChanged = "alerts_changed", "Alert settings changed";
+        SyncStarted = "sync_started", "Sync started";
+        LinkRegenerated = "link_regenerated", "Application link regenerated";
+        WebhookReprocessed = "webhook_reprocessed", "Webhook delivery reprocessed";
+        MemberAdded = "member_added", "Member added";
+        MemberRemoved = "member_removed", "Member removed";
+        RoleChanged = "role_changed", "Role changed";
+        PasswordResetIssued = "password_reset_issued", "Password reset link issued";
+        PasswordChanged = "password_changed", "Password changed";
+        Export = "export", "Exported";
+    }
+}
+
+words! {
+    /// Something that, when it starts, is worth telling the organization about.
+    pub enum AlertCondition {
+        /// A sync run failed.
+        RunFailed = "run_failed", "A sync run failed";
+        /// CreatorIQ refused the organization's API key.
+        KeyRefused = "key_refused", "CreatorIQ refused the API key";
+        /// More rows need attention than before.
+        AttentionRising = "attention_rising", "More rows need attention";
+    }
+}

@@ -1,0 +1,86 @@
+//! An organization's settings words.
+
+/// The insurance an organization requires its creators to carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageTypes {
+    WorkersComp,
+    General,
+    #[default]
+    Both,
+}
+
+impl CoverageTypes {
+    /// Every choice, in the order the settings page offers them.
+    pub const ALL: [CoverageTypes; 3] = [
+        CoverageTypes::Both,
+        CoverageTypes::WorkersComp,
+        CoverageTypes::General,
+    ];
+
+    /// The stored form: the coverage kinds, comma-separated (what the coverage fingerprint
+    /// of a link takes).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CoverageTypes::WorkersComp => "workers-comp",
+            CoverageTypes::General => "general",
+            CoverageTypes::Both => "general,workers-comp",
+        }
+    }
+
+    /// What the settings page says.
+    pub const fn label(self) -> &'static str {
+        match self {
+            CoverageTypes::Both => "Both workers' compensation and general liability",
+            CoverageTypes::WorkersComp => "Workers' compensation only",
+            CoverageTypes::General => "General liability only",
+        }
+    }
+
+    /// The settings form's value.
+    pub const fn form_value(self) -> &'static str {
+        match self {
+            CoverageTypes::Both => "both",
+            CoverageTypes::WorkersComp => "workers-comp",
+            CoverageTypes::General => "general",
+        }
+    }
+
+    /// Each kind of cover it includes, in words.
+    pub fn kinds(self) -> &'static [&'static str] {
+        match self {
+            CoverageTypes::WorkersComp => &["Workers' compensation"],
+            CoverageTypes::General => &["General liability"],
+            CoverageTypes::Both => &["General liability", "Workers' compensation"],
+        }
+    }
+
+    /// Reads `general`, `workers-comp` or both, comma-separated in any order.
+    pub fn parse(s: &str) -> Option<CoverageTypes> {
+        let mut general = false;
+        let mut workers = false;
+        for part in s.split(',').map(|p| p.trim().to_ascii_lowercase()) {
+            match part.as_str() {
+                "general" => general = true,
+                "workers-comp" => workers = true,
+                "" => {}
+                _ => return None,
+            }
+        }
+        match (general, workers) {
+            (true, true) => Some(CoverageTypes::Both),
+            (true, false) => Some(CoverageTypes::General),
+            (false, true) => Some(CoverageTypes::WorkersComp),
+            (false, false) => None,
+        }
+    }
+}
+
+impl CoverageTypes {
+    /// Reads the settings form's value.
+    pub fn from_form_value(value: &str) -> Option<CoverageTypes> {
+        CoverageTypes::ALL
+            .into_iter()
+            .find(|c| c.form_value() == value)
+    }
+}
