@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Context;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertsView {
@@ -30,7 +32,7 @@ pub async fn get_alert_settings() -> Result<Option<AlertsView>, AppError> {
         .engine
         .alert_recipients(member.org_id)
         .await
-        .map_err(|e| AppError::internal("loading alert settings", e))?;
+        .context("loading alert settings")?;
     Ok(Some(AlertsView {
         emails: view.emails.join(", "),
         webhook_shown: view.webhook_shown,
@@ -123,7 +125,7 @@ pub async fn send_test_alert() -> Result<String, AppError> {
     let outcomes = engine
         .send_test_alert(member.org_id)
         .await
-        .map_err(|e| AppError::internal("sending a test alert", e))?;
+        .context("sending a test alert")?;
     if outcomes.is_empty() {
         return Err(AppError::Invalid(
             "No recipients yet: add an email address or a webhook URL, save, then send a test."

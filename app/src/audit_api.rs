@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Context;
 
 pub const ENTRIES_PER_PAGE: u32 = 50;
 
@@ -129,11 +131,8 @@ pub async fn list_audit(
     let (events, total) = store
         .audit_events(me.org_id, &filter, ENTRIES_PER_PAGE)
         .await
-        .map_err(|e| AppError::internal("reading the audit log", e))?;
-    let members = store
-        .members(me.org_id)
-        .await
-        .map_err(|e| AppError::internal("listing members", e))?;
+        .context("reading the audit log")?;
+    let members = store.members(me.org_id).await.context("listing members")?;
     Ok(AuditPage {
         older: (events.len() == ENTRIES_PER_PAGE as usize)
             .then(|| events.last().map(|e| e.id))

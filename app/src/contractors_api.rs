@@ -312,30 +312,6 @@ pub struct ContractorInfo {
     pub is_admin: bool,
 }
 
-/// The public application page's content.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ApplyState {
-    /// The creator may review and submit.
-    Open(ApplyDetails),
-    /// Already submitted with this link.
-    Submitted(ApplyDetails),
-    /// Known link that no longer works (replaced, or the creator's row changed).
-    Expired,
-    /// Not a link we issued.
-    Unknown,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApplyDetails {
-    pub name: String,
-    pub campaign: String,
-    pub coverage_start: Option<String>,
-    pub coverage_end: Option<String>,
-    pub work_state: Option<String>,
-    pub coverage_types: Vec<String>,
-    pub base_pay: Option<String>,
-}
-
 /// `450000` cents -> `$4,500.00`.
 pub fn money(cents: i64) -> String {
     let negative = cents < 0;
@@ -461,10 +437,15 @@ pub mod server {
     }
 }
 
+/// A row id that is not the member's organization's reads the same as one that never existed.
+pub fn not_found() -> AppError {
+    AppError::NotFound(NOT_FOUND.to_string())
+}
+
 #[cfg(feature = "ssr")]
 fn store_error(context: &str, e: domain::store::StoreError) -> AppError {
     match e {
-        domain::store::StoreError::NotFound(_) => AppError::Invalid(NOT_FOUND.to_string()),
+        domain::store::StoreError::NotFound(_) => not_found(),
         domain::store::StoreError::Invalid(text) => AppError::Invalid(format!("{text}.")),
         other => AppError::internal(context, other),
     }
@@ -474,7 +455,7 @@ fn store_error(context: &str, e: domain::store::StoreError) -> AppError {
 fn sync_error(e: domain::sync::SyncError) -> AppError {
     use domain::sync::SyncError;
     match e {
-        SyncError::NotFound(_) => AppError::Invalid(NOT_FOUND.to_string()),
+        SyncError::NotFound(_) => not_found(),
         SyncError::Store(inner) => AppError::internal("sync could not be saved", inner),
         other => AppError::Invalid(other.to_string()),
     }
@@ -648,7 +629,7 @@ pub async fn resync_contractor(id: i64) -> Result<ResyncOutcome, AppError> {
         .contractor(org, ContractorId(id))
         .await
         .map_err(|e| store_error("loading contractor", e))?
-        .ok_or_else(|| AppError::Invalid(NOT_FOUND.to_string()))?;
+        .ok_or_else(not_found)?;
     let summary = ctx
         .engine
         .resync_row(
@@ -663,7 +644,7 @@ pub async fn resync_contractor(id: i64) -> Result<ResyncOutcome, AppError> {
         .contractor(org, ContractorId(id))
         .await
         .map_err(|e| store_error("loading contractor", e))?
-        .ok_or_else(|| AppError::Invalid(NOT_FOUND.to_string()))?;
+        .ok_or_else(not_found)?;
     Ok(ResyncOutcome {
         status: row.status,
         problems: row.failures.len(),
@@ -736,7 +717,7 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
         .contractor(org, ContractorId(id))
         .await
         .map_err(|e| store_error("loading contractor", e))?
-        .ok_or_else(|| AppError::Invalid(NOT_FOUND.to_string()))?;
+        .ok_or_else(not_found)?;
     let links = store
         .link_history(org, contractor.id)
         .await
@@ -833,124 +814,4 @@ pub async fn regenerate_link(id: i64) -> Result<String, AppError> {
     )
     .await;
     Ok(link.token.url(&ctx.public_base_url))
-}
-
-// --- The public application page ---------------------------------------------------------------
-
-#[cfg(feature = "ssr")]
-async fn apply_details(
-    ctx: &crate::ssr::ServerContext,
-    found: &domain::store::PublicLink,
-) -> Result<ApplyDetails, AppError> {
-    let c = &found.contractor;
-    let settings = ctx
-        .store
-        .ciq_settings(c.org_id)
-        .await
-        .map_err(|e| store_error("loading coverage settings", e))?;
-    let coverage_types = settings
-        .coverage_types
-        .kinds()
-        .iter()
-        .map(|k| k.to_string())
-        .collect();
-    Ok(ApplyDetails {
-        name: server::display_name(&c.list_item()),
-        campaign: server::campaign_name(&c.list_item()),
-        coverage_start: c.coverage_start.map(|d| d.format("%B %-d, %Y").to_string()),
-        coverage_end: c.coverage_end.map(|d| d.format("%B %-d, %Y").to_string()),
-        work_state: c.work_state.clone(),
-        coverage_types,
-        base_pay: c.base_pay_cents.map(money),
-    })
-}
-
-/// The application page's content. Reading it changes nothing: a link scanner or a preview that
-/// fetches the page does not mark the link opened ([`apply_opened`] does, when the creator acts
-/// on the page).
-#[server(endpoint = "apply_info")]
-pub async fn apply_info(token: String) -> Result<ApplyState, AppError> {
-    use domain::links::{LinkState, LinkToken};
-
-    let ctx = crate::ssr::server_context()?;
-    let Some(token) = LinkToken::parse(&token) else {
-        return Ok(ApplyState::Unknown);
-    };
-    let Some(found) = ctx
-        .store
-        .link_by_token(&token)
-        .await
-        .map_err(|e| store_error("looking up an application link", e))?
-    else {
-        return Ok(ApplyState::Unknown);
-    };
-    if !found.link.is_current() || found.link.state == LinkState::Expired {
-        return Ok(ApplyState::Expired);
-    }
-    let details = apply_details(&ctx, &found).await?;
-    Ok(match found.link.state {
-        LinkState::Submitted => ApplyState::Submitted(details),
-        _ => ApplyState::Open(details),
-    })
-}
-
-/// Whether `token` names a link that is still its row's current one.
-#[cfg(feature = "ssr")]
-async fn is_current_link(
-    ctx: &crate::ssr::ServerContext,
-    token: &domain::links::LinkToken,
-) -> Result<bool, AppError> {
-    Ok(ctx
-        .store
-        .link_by_token(token)
-        .await
-        .map_err(|e| store_error("looking up an application link", e))?
-        .is_some_and(|found| found.link.is_current()))
-}
-
-/// The creator acted on the application page (a click or a key): the link counts as opened.
-/// Unknown and no-longer-current links are looked up first and never written.
-#[server(endpoint = "apply_opened")]
-pub async fn apply_opened(token: String) -> Result<(), AppError> {
-    use domain::links::LinkToken;
-
-    let ctx = crate::ssr::server_context()?;
-    let Some(token) = LinkToken::parse(&token) else {
-        return Ok(());
-    };
-    if is_current_link(&ctx, &token).await? {
-        ctx.store
-            .mark_link_opened(&token)
-            .await
-            .map_err(|e| store_error("marking a link opened", e))?;
-    }
-    Ok(())
-}
-
-/// "Confirm and submit" on the application page.
-#[server(endpoint = "apply_submit")]
-pub async fn apply_submit(token: String) -> Result<(), AppError> {
-    use domain::links::{LinkState, LinkToken};
-
-    let ctx = crate::ssr::server_context()?;
-    let expired = || {
-        AppError::Invalid("This link has expired. Ask the team that sent it for a new one.".into())
-    };
-    let token = LinkToken::parse(&token).ok_or_else(expired)?;
-    // Looked up first, so a guessed token never reaches a write.
-    if !is_current_link(&ctx, &token).await? {
-        return Err(expired());
-    }
-    let state = ctx
-        .store
-        .mark_link_submitted(&token)
-        .await
-        .map_err(|e| store_error("submitting an application", e))?;
-    match state {
-        Some(LinkState::Submitted) => {
-            tracing::info!("application submitted");
-            Ok(())
-        }
-        _ => Err(expired()),
-    }
 }

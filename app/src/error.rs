@@ -16,6 +16,10 @@ pub enum AppError {
     /// Input the user can correct; the text says how.
     #[error("{0}")]
     Invalid(String),
+    /// Nothing the person may see has this id or token (another organization's id reads the
+    /// same as one that never existed). The text names what was looked for.
+    #[error("{0}")]
+    NotFound(String),
     #[error("Something went wrong on our side. Please try again; if it keeps happening, contact support.")]
     Internal,
     /// Too much at once (password checks); answered 503 with a Retry-After.
@@ -49,11 +53,39 @@ impl From<domain::auth::AuthError> for AppError {
     }
 }
 
+/// The store's refusals in words; anything else is internal (logged, answered generically).
+/// Callers with a better sentence for "not found" map that case first.
+#[cfg(feature = "ssr")]
+impl From<domain::store::StoreError> for AppError {
+    fn from(e: domain::store::StoreError) -> Self {
+        use domain::store::StoreError;
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(format!("The {what} was not found.")),
+            StoreError::Invalid(text) => AppError::Invalid(format!("{text}.")),
+            other => AppError::internal("database", other),
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
     /// Logs an unexpected failure with its cause chain and returns the generic message.
     pub fn internal(context: &str, err: impl std::fmt::Debug) -> Self {
         tracing::error!(error = ?err, "{context}");
         AppError::Internal
+    }
+}
+
+/// `.context("loading settings")`: a failure that is nobody's input, logged with what was
+/// being done and answered with the generic message.
+#[cfg(feature = "ssr")]
+pub trait Context<T> {
+    fn context(self, doing: &str) -> Result<T, AppError>;
+}
+
+#[cfg(feature = "ssr")]
+impl<T, E: std::fmt::Debug> Context<T> for Result<T, E> {
+    fn context(self, doing: &str) -> Result<T, AppError> {
+        self.map_err(|e| AppError::internal(doing, e))
     }
 }

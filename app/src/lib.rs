@@ -2,6 +2,7 @@
 //! in the browser; everything server-only sits behind the `ssr` feature.
 
 pub mod alerts_api;
+pub mod apply_api;
 pub mod audit_api;
 pub mod auth;
 mod components;

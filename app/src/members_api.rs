@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Context;
 pub use vocabulary::Role;
 
 /// How long an invitation link works.
@@ -64,7 +66,7 @@ pub enum LinkPage {
 mod server {
     use domain::store::{Member, MemberId, Role, StoreError};
 
-    use crate::error::AppError;
+    use crate::error::{AppError, Context};
 
     pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
         at.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -84,7 +86,7 @@ mod server {
         store
             .member(MemberId(id))
             .await
-            .map_err(|e| AppError::internal("loading member", e))?
+            .context("loading member")?
             .filter(|m| m.org_id == admin.org_id)
             .ok_or_else(|| AppError::Invalid("That member was not found.".to_string()))
     }
@@ -134,7 +136,7 @@ mod server {
         ctx.store
             .create_sign_in_link(member.org_id, member.id, token.expose(), until)
             .await
-            .map_err(|e| AppError::internal("issuing a sign-in link", e))?;
+            .context("issuing a sign-in link")?;
         Ok((link_url(ctx, &token), until))
     }
 
@@ -154,14 +156,14 @@ mod server {
         let member = store
             .sign_in_link_member(token.expose(), now)
             .await
-            .map_err(|e| AppError::internal("looking up a sign-in link", e))?;
+            .context("looking up a sign-in link")?;
         if let Some(m) = member {
             return Ok(Some(LiveLink::Password(m)));
         }
         Ok(store
             .invitation_by_token(token.expose(), now)
             .await
-            .map_err(|e| AppError::internal("looking up an invitation", e))?
+            .context("looking up an invitation")?
             .map(LiveLink::Invitation))
     }
 
@@ -184,14 +186,11 @@ pub async fn list_members() -> Result<MembersPage, AppError> {
     let me = current_member().await?;
     require_admin(&me)?;
     let store = server_context()?.store;
-    let members = store
-        .members(me.org_id)
-        .await
-        .map_err(|e| AppError::internal("listing members", e))?;
+    let members = store.members(me.org_id).await.context("listing members")?;
     let invitations = store
         .invitations(me.org_id, chrono::Utc::now())
         .await
-        .map_err(|e| AppError::internal("listing invitations", e))?;
+        .context("listing invitations")?;
     Ok(MembersPage {
         invitations: invitations
             .into_iter()
@@ -302,7 +301,7 @@ pub async fn cancel_invitation(id: i64) -> Result<String, AppError> {
         .store
         .cancel_invitation(me.org_id, domain::store::InvitationId(id))
         .await
-        .map_err(|e| AppError::internal("cancelling an invitation", e))?;
+        .context("cancelling an invitation")?;
     if cancelled {
         Ok("The invitation was cancelled; its link no longer works.".to_string())
     } else {
@@ -439,7 +438,7 @@ pub async fn change_password(
         .store
         .set_member_password(me.org_id, me.id, &hash)
         .await
-        .map_err(|e| AppError::internal("changing a password", e))?;
+        .context("changing a password")?;
     let session = AuthSession::from_request().await?;
     session
         .keep(&domain::store::Member {
@@ -510,14 +509,14 @@ pub async fn use_sign_in_link(
         ctx.store
             .use_sign_in_link(token.expose(), chrono::Utc::now(), &hash)
             .await
-            .map_err(|e| AppError::internal("using a sign-in link", e))?
+            .context("using a sign-in link")?
             .ok_or_else(unusable)?
     } else {
         let accepted = ctx
             .store
             .accept_invitation(token.expose(), chrono::Utc::now(), &hash)
             .await
-            .map_err(|e| AppError::internal("using an invitation", e))?
+            .context("using an invitation")?
             .ok_or_else(unusable)?;
         match accepted {
             domain::store::AcceptedInvitation::Joined(member) => member,

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::contractors_api::{ContractorStatus, ListParams, StatusCounts};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Context;
 use crate::runs_api::RunView;
 
 /// Full runs the status chart shows, oldest to newest.
@@ -101,12 +103,8 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
     let ctx = crate::ssr::server_context()?;
     let org = member.org_id;
     let store = ctx.store.as_ref();
-    let internal = |what: &'static str| move |e| AppError::internal(what, e);
 
-    let settings = store
-        .ciq_settings(org)
-        .await
-        .map_err(internal("loading settings"))?;
+    let settings = store.ciq_settings(org).await.context("loading settings")?;
     let environment = ctx
         .engine
         .environments()
@@ -115,14 +113,14 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
     let counts = store
         .contractor_status_counts(org)
         .await
-        .map_err(internal("counting contractors"))?;
+        .context("counting contractors")?;
 
     // Recent runs: the newest for health, full runs for the chart (a row's re-sync or a
     // webhook's run counts only the rows it read).
     let runs = store
         .sync_runs(org, None, 60)
         .await
-        .map_err(internal("loading sync runs"))?;
+        .context("loading sync runs")?;
     let last_run = runs.first().map(|r| crate::runs_api::view_of(r, false));
     let mut chart: Vec<ChartRun> = runs
         .iter()
@@ -147,18 +145,18 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
     let last_webhook = store
         .latest_webhook_delivery(org)
         .await
-        .map_err(internal("loading the newest webhook delivery"))?
+        .context("loading the newest webhook delivery")?
         .map(|d| (when(d.received_at), d.state.label().to_string()));
 
     // What to fix: blocking rules on rows that need attention, grouped by rule, then campaign.
     let problems = store
         .problem_counts(org)
         .await
-        .map_err(internal("counting problems"))?;
+        .context("counting problems")?;
     let campaign_names: BTreeMap<i64, Option<String>> = store
         .contractor_campaigns(org)
         .await
-        .map_err(internal("listing campaigns"))?
+        .context("listing campaigns")?
         .into_iter()
         .map(|c| (c.ciq_campaign_id, c.name))
         .collect();
@@ -214,7 +212,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
             },
         )
         .await
-        .map_err(internal("listing rows without a PO number"))?;
+        .context("listing rows without a PO number")?;
     let rep_rows = rep_page
         .rows
         .iter()

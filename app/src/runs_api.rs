@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Context;
 pub use vocabulary::{RunState, StatusCounts, TriggerKind};
 
 /// Runs per page of the history.
@@ -123,7 +125,7 @@ pub async fn list_sync_runs(before: Option<i64>) -> Result<RunsPage, AppError> {
         .store
         .sync_runs(member.org_id, before.map(SyncRunId), RUNS_PER_PAGE + 1)
         .await
-        .map_err(|e| AppError::internal("listing sync runs", e))?;
+        .context("listing sync runs")?;
     let older = if runs.len() > RUNS_PER_PAGE as usize {
         runs.truncate(RUNS_PER_PAGE as usize);
         runs.last().map(|r| r.id.0)
@@ -148,6 +150,6 @@ pub async fn get_sync_run(id: i64) -> Result<Option<RunView>, AppError> {
         .store
         .sync_run(member.org_id, SyncRunId(id))
         .await
-        .map_err(|e| AppError::internal("loading a sync run", e))?;
+        .context("loading a sync run")?;
     Ok(run.map(|r| view_of(&r, true)))
 }

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Context;
 
 pub use vocabulary::CoverageTypes;
 
@@ -193,7 +195,7 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
         .store
         .ciq_settings(org)
         .await
-        .map_err(|e| AppError::internal("loading settings", e))?;
+        .context("loading settings")?;
     let envs = ctx.engine.environments();
     let view = |e: &domain::creatoriq::CiqEnvironment| EnvironmentView {
         base_url: e.base_url().to_string(),
@@ -213,7 +215,7 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
         .engine
         .requests_today_with(org, &settings)
         .await
-        .map_err(|e| AppError::internal("reading today's CreatorIQ request count", e))?
+        .context("reading today's CreatorIQ request count")?
         .map(|u| (u.used, u.limit));
     Ok(SettingsView {
         is_admin: member.role == domain::store::Role::Admin,
@@ -244,7 +246,7 @@ pub async fn save_api_key(api_key: String, environment: String) -> Result<KeyChe
         .store
         .ciq_settings(org)
         .await
-        .map_err(|e| AppError::internal("loading settings", e))?;
+        .context("loading settings")?;
     let previous = settings
         .api_key
         .as_ref()
@@ -315,7 +317,7 @@ pub async fn test_connection() -> Result<KeyCheck, AppError> {
         .store
         .ciq_settings(org)
         .await
-        .map_err(|e| AppError::internal("loading settings", e))?
+        .context("loading settings")?
         .base_url;
     match ctx.engine.test_stored_key(org).await {
         Ok((n, last4)) => Ok(KeyCheck {
@@ -347,12 +349,12 @@ pub async fn save_coverage(coverage: String) -> Result<String, AppError> {
     let before = store
         .ciq_settings(member.org_id)
         .await
-        .map_err(|e| AppError::internal("loading settings", e))?
+        .context("loading settings")?
         .coverage_types;
     store
         .save_coverage_types(member.org_id, types)
         .await
-        .map_err(|e| AppError::internal("saving coverage types", e))?;
+        .context("saving coverage types")?;
     if before != types {
         crate::ssr::record(
             store.as_ref(),

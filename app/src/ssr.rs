@@ -10,7 +10,7 @@ use domain::sync::SyncEngine;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 
 /// Everything server functions need, provided once per request by the server.
 #[derive(Clone)]
@@ -47,7 +47,7 @@ impl AuthSession {
     pub async fn from_request() -> Result<Self, AppError> {
         let session: Session = leptos_axum::extract()
             .await
-            .map_err(|e| AppError::internal("session layer missing", e))?;
+            .context("session layer missing")?;
         Ok(Self(session))
     }
 
@@ -81,10 +81,7 @@ impl AuthSession {
         let Some(id) = self.member_id().await else {
             return Ok(None);
         };
-        let member = store
-            .member(id)
-            .await
-            .map_err(|e| AppError::internal("loading member", e))?;
+        let member = store.member(id).await.context("loading member")?;
         let generation = self.number(GENERATION_KEY).await.unwrap_or(0);
         let key = self
             .0
@@ -112,14 +109,11 @@ impl AuthSession {
 
     /// Starts a signed-in session under a fresh id so a pre-sign-in id can't be reused.
     pub async fn sign_in(&self, member: &Member) -> Result<(), AppError> {
-        self.0
-            .cycle_id()
-            .await
-            .map_err(|e| AppError::internal("cycling session id", e))?;
+        self.0.cycle_id().await.context("cycling session id")?;
         self.0
             .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp_millis())
             .await
-            .map_err(|e| AppError::internal("writing session", e))?;
+            .context("writing session")?;
         self.keep(member).await
     }
 
@@ -129,22 +123,19 @@ impl AuthSession {
         self.0
             .insert(GENERATION_KEY, member.session_generation)
             .await
-            .map_err(|e| AppError::internal("writing session", e))?;
+            .context("writing session")?;
         self.0
             .insert(MEMBER_SESSION_KEY, member.session_key.expose())
             .await
-            .map_err(|e| AppError::internal("writing session", e))?;
+            .context("writing session")?;
         self.0
             .insert(MEMBER_KEY, member.id.0)
             .await
-            .map_err(|e| AppError::internal("writing session", e))
+            .context("writing session")
     }
 
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        self.0
-            .flush()
-            .await
-            .map_err(|e| AppError::internal("flushing session", e))
+        self.0.flush().await.context("flushing session")
     }
 }
 

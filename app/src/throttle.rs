@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::auth::normalize_email;
 use domain::store::Store;
 
-use crate::error::AppError;
+use crate::error::{AppError, Context};
 
 pub const MAX_FAILURES_PER_EMAIL: usize = 5;
 /// Higher than the per-email limit: several people behind one office address should not lock
@@ -79,7 +79,7 @@ async fn lock_of(
     let failures = store
         .recent_login_failures(subject, now - WINDOW - LOCKOUT, limit as u32)
         .await
-        .map_err(|e| AppError::internal("reading sign-in failures", e))?;
+        .context("reading sign-in failures")?;
     Ok(locked_for(&failures, limit, now))
 }
 
@@ -125,7 +125,7 @@ pub async fn begin(
     store
         .record_login_failure(&subjects, at)
         .await
-        .map_err(|e| AppError::internal("recording a sign-in attempt", e))?;
+        .context("recording a sign-in attempt")?;
     let mut longest = lock_of(store, &subjects[0], MAX_FAILURES_PER_EMAIL + 1, at).await?;
     if let Some(address) = subjects.get(1) {
         longest = longest.max(lock_of(store, address, MAX_FAILURES_PER_ADDRESS + 1, at).await?);
@@ -144,11 +144,11 @@ pub async fn succeeded(store: &dyn Store, attempt: Attempt) -> Result<(), AppErr
     store
         .forget_login_attempt(&attempt.subjects, attempt.at)
         .await
-        .map_err(|e| AppError::internal("forgetting a sign-in attempt", e))?;
+        .context("forgetting a sign-in attempt")?;
     store
         .clear_login_failures(&attempt.subjects[0])
         .await
-        .map_err(|e| AppError::internal("clearing sign-in failures", e))
+        .context("clearing sign-in failures")
 }
 
 #[cfg(test)]

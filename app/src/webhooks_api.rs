@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Context;
 pub use vocabulary::{DeliveryState, Verification};
 
 /// Deliveries per page of the log.
@@ -141,13 +143,13 @@ pub async fn get_automatic_sync() -> Result<AutomaticView, AppError> {
         .store
         .ciq_settings(org)
         .await
-        .map_err(|e| AppError::internal("loading settings", e))?;
+        .context("loading settings")?;
     let has_key = settings.api_key.is_some();
     let callback_known = ctx
         .engine
         .webhook_callback(org)
         .await
-        .map_err(|e| AppError::internal("building the webhook callback", e))?
+        .context("building the webhook callback")?
         .is_some();
     let subscriptions = if !has_key {
         Err("No CreatorIQ API key is stored yet, so nothing is subscribed.".to_string())
@@ -281,7 +283,7 @@ pub async fn save_sync_interval(interval: String) -> Result<String, AppError> {
     store
         .save_sync_interval(member.org_id, (minutes > 0).then_some(minutes))
         .await
-        .map_err(|e| AppError::internal("saving the sync interval", e))?;
+        .context("saving the sync interval")?;
     crate::ssr::record(
         store.as_ref(),
         crate::ssr::audit_by(&member, domain::store::AuditAction::ScheduleChanged)
@@ -311,7 +313,7 @@ pub async fn list_webhook_deliveries(page: u64) -> Result<DeliveriesPage, AppErr
         .store
         .webhook_deliveries(member.org_id, (page - 1) * per, DELIVERIES_PER_PAGE)
         .await
-        .map_err(|e| AppError::internal("loading webhook deliveries", e))?;
+        .context("loading webhook deliveries")?;
     Ok(DeliveriesPage {
         deliveries: rows.iter().map(|d| server::view(d, is_admin)).collect(),
         total,
@@ -336,7 +338,7 @@ pub async fn reprocess_delivery(id: i64) -> Result<String, AppError> {
         .store
         .requeue_webhook_delivery(member.org_id, DeliveryId(id))
         .await
-        .map_err(|e| AppError::internal("requeueing a webhook delivery", e))?;
+        .context("requeueing a webhook delivery")?;
     if !queued {
         return Err(AppError::Invalid(format!(
             "Delivery #{id} can't be reprocessed: only verified deliveries that are not being \

@@ -1,6 +1,9 @@
-//! The server-side domain of the dashboard, free of any web framework: persistence behind the
-//! [`store::Store`] boundary, password hashing, and (as they land) the CreatorIQ client, the
-//! field mapping and validation rules, and the sync engine.
+//! The server-side domain of the dashboard, free of any web framework. The pure core, with no
+//! I/O: [`mapping`] (CreatorIQ fields to ours), [`values`] (emails, states, money), [`rules`]
+//! (validation and the sync decision), [`links`] (tokens and what a sync does with a link) and
+//! the planner in [`sync::writes`]. Around it: the [`creatoriq`] client, the [`store`] (SQLite
+//! or PostgreSQL), the [`sync`] engine, [`webhooks`], [`alerts`], [`auth`] and [`crypto`].
+//! Every word the product uses is defined in the `vocabulary` crate.
 
 pub mod alerts;
 pub mod auth;

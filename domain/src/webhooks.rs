@@ -79,16 +79,9 @@ pub enum Target {
 }
 
 /// A number CreatorIQ may send as a number or as a string.
+/// An id as CreatorIQ sends it: a number or a numeric string (the same reading as the API's).
 fn id_of(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                .map(|f| f as i64)
-        }),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    crate::creatoriq::model::lenient::value_to_i64(v?)
 }
 
 fn text_of(v: Option<&Value>) -> Option<String> {

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::contractors_api::{apply_info, ApplyDetails, ApplyOpened, ApplyState, ApplySubmit};
+use crate::apply_api::{apply_info, ApplyDetails, ApplyOpened, ApplyState, ApplySubmit};
+use crate::error::AppError;
 
 #[component]
 pub fn ApplyPage() -> AnyView {
@@ -24,7 +25,7 @@ pub fn ApplyPage() -> AnyView {
                         #[cfg(feature = "ssr")]
                         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
                             match &page {
-                                Ok(ApplyState::Unknown) => resp.set_status(http::StatusCode::NOT_FOUND),
+                                Err(AppError::NotFound(_)) => resp.set_status(http::StatusCode::NOT_FOUND),
                                 Ok(ApplyState::Expired) => resp.set_status(http::StatusCode::GONE),
                                 Err(_) => resp.set_status(http::StatusCode::INTERNAL_SERVER_ERROR),
                                 _ => {}
@@ -42,7 +43,7 @@ pub fn ApplyPage() -> AnyView {
                                     "Ask the team that sent it to you for a new link."
                                 </p>
                             }.into_any(),
-                            Ok(ApplyState::Unknown) => view! {
+                            Err(AppError::NotFound(_)) => view! {
                                 <h1>"Link not found"</h1>
                                 <p>
                                     "This application link does not exist or is no longer valid. "

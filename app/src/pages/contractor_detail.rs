@@ -10,6 +10,7 @@ use crate::components::{CopyLink, StatusBadge};
 use crate::contractors_api::{
     contractor_detail, ContractorInfo, ContractorStatus, RegenerateLink, ResyncContractor,
 };
+use crate::error::AppError;
 
 #[component]
 pub fn ContractorDetailPage() -> AnyView {
@@ -20,9 +21,7 @@ pub fn ContractorDetailPage() -> AnyView {
         |id| async move {
             match id {
                 Some(id) => contractor_detail(id).await,
-                None => Err(crate::error::AppError::Invalid(
-                    crate::contractors_api::NOT_FOUND.to_string(),
-                )),
+                None => Err(crate::contractors_api::not_found()),
             }
         },
     );
@@ -35,12 +34,22 @@ pub fn ContractorDetailPage() -> AnyView {
                 match detail.await {
                     Ok(d) => Either::Left(view! { <Detail d refetch=Callback::new(move |_: ()| detail.refetch())/> }),
                     Err(e) => {
+                        let missing = matches!(e, AppError::NotFound(_));
                         #[cfg(feature = "ssr")]
                         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-                            resp.set_status(http::StatusCode::NOT_FOUND);
+                            resp.set_status(if missing {
+                                http::StatusCode::NOT_FOUND
+                            } else {
+                                http::StatusCode::INTERNAL_SERVER_ERROR
+                            });
                         }
+                        let heading = if missing {
+                            "Contractor not found"
+                        } else {
+                            "The contractor could not be loaded"
+                        };
                         Either::Right(view! {
-                            <h1>"Contractor not found"</h1>
+                            <h1>{heading}</h1>
                             <p class="error" role="alert">{e.to_string()}</p>
                         })
                     }

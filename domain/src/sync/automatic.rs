@@ -143,8 +143,7 @@ impl SyncEngine {
         let Some(callback) = self.webhook_callback(org).await? else {
             return Ok(0);
         };
-        let settings = self.inner.store.ciq_settings(org).await?;
-        let client = self.client(org, &settings)?;
+        let (_, client) = self.connection(org).await?;
         // Whatever happens next, what was listed before may no longer be true.
         self.inner.subscriptions.forget(org);
         let listed = client.subscriptions().await?;
@@ -439,8 +438,7 @@ impl SyncEngine {
         progress: &mut ProgressWriter,
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
-        let settings = store.ciq_settings(org).await?;
-        let client = self.client(org, &settings)?;
+        let (settings, client) = self.connection(org).await?;
         let coverage = settings.coverage_types;
         let today = self.today();
 

@@ -1,10 +1,8 @@
 //! The store at scale: PostgreSQL, shared by any number of server instances. `PgStore`
-//! implements [`Store`] with the same decisions as the SQLite store ([`crate::sync::writes`]),
-//! the same SQL modules (`store/sql/`): organizations and members ([`organizations`]), CreatorIQ
-//! settings and request counts ([`settings`]), runs and leases ([`runs`]), a sync's writes
-//! ([`sync_writes`]), contractor reads and the list ([`contractors`]), and links ([`links`]).
-//! Columns have real types (timestamptz, date, jsonb, boolean); writes that must not interleave
-//! across instances take a transaction-scoped advisory lock per organization.
+//! implements [`Store`] through the same SQL modules as SQLite (`store/sql/`, each named
+//! below). Columns have real types (timestamptz, date, boolean, jsonb for rule results and run
+//! totals; a row's CreatorIQ fields are JSON text, migration 0015); writes that must not
+//! interleave across instances take a transaction-scoped advisory lock per organization.
 
 use std::str::FromStr;
 use std::time::Duration;

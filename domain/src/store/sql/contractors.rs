@@ -377,19 +377,6 @@ fn bind_all<'q>(
     query
 }
 
-fn bind_scalar<'q, T>(
-    mut query: sqlx::query::QueryScalar<'q, Db, T, <Db as sqlx::Database>::Arguments<'q>>,
-    args: &'q [Arg],
-) -> sqlx::query::QueryScalar<'q, Db, T, <Db as sqlx::Database>::Arguments<'q>> {
-    for arg in args {
-        query = match arg {
-            Arg::Int(n) => query.bind(*n),
-            Arg::Text(s) => query.bind(s.as_str()),
-        };
-    }
-    query
-}
-
 fn link_summary(r: &DbRow) -> StoreResult<Option<LinkSummary>> {
     let Some(token) = r.get::<Option<String>, _>("link_token") else {
         return Ok(None);
@@ -418,8 +405,11 @@ pub(super) async fn contractor_page(
     let total = if has_search(&request.filter) {
         let counted = from_where(org, &request.filter, true, None);
         let count_sql = format!("SELECT COUNT(*) FROM {}", counted.sql);
-        let count = bind_scalar(sqlx::query_scalar::<_, i64>(&count_sql), &counted.args);
-        u64::try_from(count.fetch_one(pool).await?).unwrap_or(0)
+        let count: i64 = bind_all(sqlx::query(&count_sql), &counted.args)
+            .fetch_one(pool)
+            .await?
+            .get(0);
+        u64::try_from(count).unwrap_or(0)
     } else {
         let counts = counts_without_search(pool, org, &request.filter).await?;
         match request.filter.status {

@@ -1,9 +1,8 @@
 //! The embedded default store: one SQLite file in WAL mode. `SqliteStore` implements
-//! [`Store`] by delegating to one module per table group: organizations and members
-//! ([`organizations`]), CreatorIQ settings and request counts ([`settings`]), runs and leases
-//! ([`runs`]), a sync's writes ([`sync_writes`]), contractor reads and the list
-//! ([`contractors`]), and links ([`links`]).
-//! The SQL itself is shared with PostgreSQL (`store/sql/`); what differs is said here.
+//! [`Store`] through the SQL modules in `store/sql/`, shared with PostgreSQL, one per table
+//! group (each named below; `store_impl.rs` maps the trait onto them). What differs between the
+//! backends (types, locking, search) is defined here, under the same names as in
+//! `store/postgres/mod.rs`.
 
 use std::path::Path;
 use std::str::FromStr;
