@@ -61,10 +61,10 @@ async fn the_overview_groups_match_the_filtered_list_and_the_fix_list() {
     assert_eq!(o["last_run"]["state"], "succeeded");
     assert_eq!(o["chart"].as_array().unwrap().len(), 2, "two full runs");
     let by_status: BTreeMap<String, u64> = o["counts"]
-        .as_array()
+        .as_object()
         .unwrap()
         .iter()
-        .map(|c| (c[0].as_str().unwrap().to_string(), c[2].as_u64().unwrap()))
+        .map(|(status, n)| (status.clone(), n.as_u64().unwrap()))
         .collect();
     assert_eq!(
         o["needs_attention"].as_u64(),
@@ -244,7 +244,8 @@ async fn the_overview_groups_match_the_filtered_list_and_the_fix_list() {
     assert_eq!(done["campaigns_total"], 3);
     assert_eq!(done["campaigns_done"], 3);
     assert_eq!(done["state"], "succeeded", "{done}");
-    let runs = server.call(&admin, "runs/get", &[("id", &run)]).await;
+    // The run's page names how it was started.
+    let (_, runs) = server.get(&admin, &format!("/sync-runs/{run}")).await;
     assert!(runs.contains("Row re-sync"), "{runs}");
 
     // Bad selections are refused in words.
