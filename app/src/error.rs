@@ -53,20 +53,6 @@ impl From<domain::auth::AuthError> for AppError {
     }
 }
 
-/// The store's refusals in words; anything else is internal (logged, answered generically).
-/// Callers with a better sentence for "not found" map that case first.
-#[cfg(feature = "ssr")]
-impl From<domain::store::StoreError> for AppError {
-    fn from(e: domain::store::StoreError) -> Self {
-        use domain::store::StoreError;
-        match e {
-            StoreError::NotFound(what) => AppError::NotFound(format!("The {what} was not found.")),
-            StoreError::Invalid(text) => AppError::Invalid(format!("{text}.")),
-            other => AppError::internal("database", other),
-        }
-    }
-}
-
 #[cfg(feature = "ssr")]
 impl AppError {
     /// Logs an unexpected failure with its cause chain and returns the generic message.

@@ -10,6 +10,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::error::Context;
 use crate::runs_api::RunView;
+use crate::webhooks_api::DeliveryState;
 
 /// Full runs the status chart shows, oldest to newest.
 pub const CHART_RUNS: usize = 12;
@@ -66,7 +67,7 @@ pub struct OverviewData {
     pub schedule_minutes: Option<u32>,
     pub next_scheduled: Option<String>,
     /// The newest webhook delivery: when, and what became of it.
-    pub last_webhook: Option<(String, String)>,
+    pub last_webhook: Option<(String, DeliveryState)>,
     pub counts: StatusCounts,
     pub total_rows: u64,
     /// Rows needing attention, each counted once.
@@ -146,7 +147,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         .latest_webhook_delivery(org)
         .await
         .context("loading the newest webhook delivery")?
-        .map(|d| (when(d.received_at), d.state.label().to_string()));
+        .map(|d| (when(d.received_at), d.state));
 
     // What to fix: blocking rules on rows that need attention, grouped by rule, then campaign.
     let problems = store

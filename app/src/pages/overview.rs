@@ -100,7 +100,7 @@ fn Health(o: OverviewData) -> impl IntoView {
         (None, _) => "Scheduled syncs are off".to_string(),
     };
     let webhook = match o.last_webhook.clone() {
-        Some((at, state)) => format!("Last webhook {at} · {state}"),
+        Some((at, state)) => format!("Last webhook {at} · {}", state.label()),
         None => "No webhook received yet".to_string(),
     };
     view! {
