@@ -11,8 +11,9 @@ use chrono::Utc;
 use ciq_sandbox::{SandboxConfig, Size};
 use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
 use domain::crypto::MasterKey;
+use domain::store::roles::*;
 use domain::store::{
-    ContractorFilter, ContractorPageRequest, ContractorSort, OrgId, SqliteStore, Store, Trigger,
+    ContractorFilter, ContractorPageRequest, ContractorSort, OrgId, SqliteStore, Trigger,
     TriggerKind,
 };
 use domain::sync::{SyncConfig, SyncEngine};

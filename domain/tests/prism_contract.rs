@@ -23,7 +23,8 @@ use axum::http::{Request, Response};
 use chrono::Utc;
 use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
 use domain::crypto::MasterKey;
-use domain::store::{RunState, SqliteStore, Store, Trigger, TriggerKind};
+use domain::store::roles::*;
+use domain::store::{RunState, SqliteStore, Trigger, TriggerKind};
 use domain::sync::{SyncConfig, SyncEngine};
 use serde_json::{json, Value};
 

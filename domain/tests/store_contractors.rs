@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use domain::store::roles::*;
 use domain::store::{
     ContractorFilter, ContractorPageRequest, ContractorSort, ContractorStatus, OrgId, SqliteStore,
-    Store,
 };
 
 const ROWS: i64 = 100_000;

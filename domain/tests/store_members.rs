@@ -6,6 +6,7 @@
 mod store_support;
 
 use chrono::{Duration, Utc};
+use domain::store::roles::*;
 use domain::store::{
     Actor, AuditAction, AuditFilter, NewAuditEvent, Role, SessionRow, Store, StoreError,
 };

@@ -14,6 +14,7 @@ use domain::store::{
     DeliveryState, LeaseRequest, NewDelivery, OrgId, ProblemCount, RecordedDelivery, RunState,
     RunTotals, Store, StoreError, SyncRunId, Trigger, TriggerKind, Verification,
 };
+use domain::sync::write_path;
 
 use store_support::TestStore;
 
@@ -129,10 +130,14 @@ async fn rows_and_links_are_scoped_by_organization(db: TestStore) {
     let acme = store.create_organization("acme", "Acme").await.unwrap();
     let other = store.create_organization("other", "Other").await.unwrap();
     let run = begin(store.as_ref(), acme.id).await;
-    let outcome = store
-        .apply_campaign_sync(acme.id, run, &campaign_sync(vec![synced(1, "MA")]))
-        .await
-        .unwrap();
+    let outcome = write_path::apply_campaign_sync(
+        store.as_ref(),
+        acme.id,
+        run,
+        &campaign_sync(vec![synced(1, "MA")]),
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.links_issued, 1);
     let row = store
         .contractor_by_ciq_ids(acme.id, 77, 1)
@@ -163,7 +168,7 @@ async fn rows_and_links_are_scoped_by_organization(db: TestStore) {
         .unwrap()
         .is_empty());
     assert!(matches!(
-        store.regenerate_link(other.id, row.id).await,
+        write_path::regenerate_link(store.as_ref(), other.id, row.id).await,
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(
@@ -186,10 +191,14 @@ async fn links_open_submit_and_survive_replacement_as_history(db: TestStore) {
     let store = db.store.clone();
     let org = store.create_organization("acme", "Acme").await.unwrap();
     let run = begin(store.as_ref(), org.id).await;
-    store
-        .apply_campaign_sync(org.id, run, &campaign_sync(vec![synced(1, "MA")]))
-        .await
-        .unwrap();
+    write_path::apply_campaign_sync(
+        store.as_ref(),
+        org.id,
+        run,
+        &campaign_sync(vec![synced(1, "MA")]),
+    )
+    .await
+    .unwrap();
     let row = store
         .contractor_by_ciq_ids(org.id, 77, 1)
         .await
@@ -220,10 +229,14 @@ async fn links_open_submit_and_survive_replacement_as_history(db: TestStore) {
     assert_eq!(store.mark_link_opened(&unknown).await.unwrap(), None);
 
     // Coverage changes: a new link; the submitted one stays submitted in the history.
-    store
-        .apply_campaign_sync(org.id, run, &campaign_sync(vec![synced(1, "TX")]))
-        .await
-        .unwrap();
+    write_path::apply_campaign_sync(
+        store.as_ref(),
+        org.id,
+        run,
+        &campaign_sync(vec![synced(1, "TX")]),
+    )
+    .await
+    .unwrap();
     let history = store.link_history(org.id, row.id).await.unwrap();
     assert_eq!(history.len(), 2);
     assert!(history[0].is_current() && history[0].state == LinkState::Active);
@@ -232,8 +245,7 @@ async fn links_open_submit_and_survive_replacement_as_history(db: TestStore) {
 
     // An expired link cannot be opened or submitted.
     let current = history[0].token.clone();
-    store
-        .apply_campaign_sync(org.id, run, &campaign_sync(vec![]))
+    write_path::apply_campaign_sync(store.as_ref(), org.id, run, &campaign_sync(vec![]))
         .await
         .unwrap();
     assert_eq!(
@@ -422,7 +434,9 @@ async fn concurrent_writers_wait_for_each_other_instead_of_failing(db: TestStore
         for row in &mut sync.rows {
             row.ciq_campaign_id = 1_000 + round;
         }
-        store.apply_campaign_sync(org.id, run, &sync).await.unwrap();
+        write_path::apply_campaign_sync(store.as_ref(), org.id, run, &sync)
+            .await
+            .unwrap();
     }
     background.await.unwrap();
     assert_eq!(
@@ -710,28 +724,28 @@ async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
     let org = store.create_organization("acme", "Acme").await.unwrap();
     let other = store.create_organization("other", "Other").await.unwrap();
     let run = begin(store.as_ref(), org.id).await;
-    store
-        .apply_campaign_sync(
-            org.id,
-            run,
-            &campaign_sync(vec![
-                without_po_number(1),
-                failing(2, &[MissingEmail, MissingPoContactEmail]),
-                failing(3, &[MissingPoContactEmail]),
-                synced(4, "MA"),
-            ]),
-        )
-        .await
-        .unwrap();
+    write_path::apply_campaign_sync(
+        store.as_ref(),
+        org.id,
+        run,
+        &campaign_sync(vec![
+            without_po_number(1),
+            failing(2, &[MissingEmail, MissingPoContactEmail]),
+            failing(3, &[MissingPoContactEmail]),
+            synced(4, "MA"),
+        ]),
+    )
+    .await
+    .unwrap();
     let other_run = begin(store.as_ref(), other.id).await;
-    store
-        .apply_campaign_sync(
-            other.id,
-            other_run,
-            &campaign_sync(vec![failing(9, &[MissingPoContactEmail])]),
-        )
-        .await
-        .unwrap();
+    write_path::apply_campaign_sync(
+        store.as_ref(),
+        other.id,
+        other_run,
+        &campaign_sync(vec![failing(9, &[MissingPoContactEmail])]),
+    )
+    .await
+    .unwrap();
 
     let na = ContractorStatus::NeedsAttention;
     assert_eq!(
@@ -767,14 +781,14 @@ async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
     );
 
     // Row 2 fixed in CreatorIQ, row 3 gone from the campaign: the problems follow.
-    store
-        .apply_campaign_sync(
-            org.id,
-            run,
-            &campaign_sync(vec![without_po_number(1), synced(2, "MA"), synced(4, "MA")]),
-        )
-        .await
-        .unwrap();
+    write_path::apply_campaign_sync(
+        store.as_ref(),
+        org.id,
+        run,
+        &campaign_sync(vec![without_po_number(1), synced(2, "MA"), synced(4, "MA")]),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         summary(&store.problem_counts(org.id).await.unwrap()),
         [],
@@ -834,8 +848,7 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
     let org = store.create_organization("acme", "Acme").await.unwrap();
     let first = begin(store.as_ref(), org.id).await;
     let rows = || vec![synced(1, "MA"), synced(2, "TX"), synced(3, "CA")];
-    store
-        .apply_campaign_sync(org.id, first, &campaign_sync(rows()))
+    write_path::apply_campaign_sync(store.as_ref(), org.id, first, &campaign_sync(rows()))
         .await
         .unwrap();
     let before = store
@@ -849,10 +862,10 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
 
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let second = begin(store.as_ref(), org.id).await;
-    let outcome = store
-        .apply_campaign_sync(org.id, second, &campaign_sync(rows()))
-        .await
-        .unwrap();
+    let outcome =
+        write_path::apply_campaign_sync(store.as_ref(), org.id, second, &campaign_sync(rows()))
+            .await
+            .unwrap();
     assert_eq!(outcome.rows_changed, 0);
     let after = store
         .contractor_by_ciq_ids(org.id, 77, 1)
@@ -877,14 +890,14 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
     // the "last synced" order, in every tab, follows.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let third = begin(store.as_ref(), org.id).await;
-    store
-        .apply_campaign_sync(
-            org.id,
-            third,
-            &campaign_sync(vec![synced(1, "MA"), synced(2, "TX")]),
-        )
-        .await
-        .unwrap();
+    write_path::apply_campaign_sync(
+        store.as_ref(),
+        org.id,
+        third,
+        &campaign_sync(vec![synced(1, "MA"), synced(2, "TX")]),
+    )
+    .await
+    .unwrap();
     let gone = store
         .contractor_by_ciq_ids(org.id, 77, 3)
         .await

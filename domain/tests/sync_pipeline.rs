@@ -11,6 +11,7 @@ use std::time::Duration;
 use ciq_sandbox::{scenarios, CreatorEdit, FaultConfig, Size};
 use domain::links::{LinkState, RetireReason};
 use domain::store::{ContractorStatus, RunState, Trigger, TriggerKind};
+use domain::sync::write_path;
 use domain::sync::{LiveRun, SyncConfig, SyncEngine};
 use sync_support::*;
 
@@ -233,7 +234,9 @@ async fn reruns_change_nothing_and_links_follow_coverage_data() {
     assert_eq!(env.link(&dc).await.unwrap().token, dc_link.token);
 
     // An operator can still ask for a new link.
-    let regenerated = env.store.regenerate_link(env.org.id, dc.id).await.unwrap();
+    let regenerated = write_path::regenerate_link(env.store.as_ref(), env.org.id, dc.id)
+        .await
+        .unwrap();
     assert_ne!(regenerated.token, dc_link.token);
     let history = env.store.link_history(env.org.id, dc.id).await.unwrap();
     assert_eq!(history[1].retired_reason, Some(RetireReason::Regenerated));

@@ -14,7 +14,8 @@ use ciq_sandbox::{SandboxConfig, Size};
 use domain::auth::{create_organization_with_admin, Password};
 use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
 use domain::crypto::MasterKey;
-use domain::store::{SqliteStore, Store, Trigger, TriggerKind};
+use domain::store::roles::*;
+use domain::store::{SqliteStore, Trigger, TriggerKind};
 use domain::sync::{SyncConfig, SyncEngine};
 use futures::StreamExt;
 

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use ciq_sandbox::{scenarios, CreatorEdit, SandboxConfig, PARTNER1_KEY};
 use dashboard::{launch, Config};
 use domain::auth::{create_organization_with_admin, Password};
-use domain::store::{ContractorStatus, DeliveryState, SqliteStore, Store};
+use domain::store::roles::*;
+use domain::store::{ContractorStatus, DeliveryState, SqliteStore};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `create-org`, `demo`, and `sync`.
+//! The command line: `serve` (the default), `create-org`, `add-member`, `demo`, `sync`,
+//! `recount` and `migrate-to-postgres`.
 
 use clap::{Parser, Subcommand};
 use domain::auth::{add_member, create_organization_with_admin, Password};
@@ -59,6 +60,13 @@ pub enum Command {
     Demo,
     /// Sync an organization from CreatorIQ now and print a summary.
     Sync(SyncArgs),
+    /// Check the counts the database keeps for an organization (tabs, overview) against its
+    /// rows and rebuild them; prints what differed. Safe while the server runs.
+    Recount {
+        /// The organization's slug, e.g. `demo`.
+        #[arg(long)]
+        org: String,
+    },
     /// Copy everything from the SQLite database (DATABASE_URL) into an empty PostgreSQL
     /// database, then point DATABASE_URL at it. Stop the server first; members sign in again.
     MigrateToPostgres {
@@ -153,8 +161,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "demo")]
         Command::Demo => demo::run(config).await,
         Command::Sync(args) => sync::run(&config, args).await,
+        Command::Recount { org } => recount(&config, &org).await,
         Command::MigrateToPostgres { to } => migrate_to_postgres(&config, &to).await,
     }
+}
+
+async fn recount(config: &Config, slug: &str) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let organization = store
+        .organization_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organization with slug {slug:?}"))?;
+    let drift = store
+        .recount(organization.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("the counts were not rebuilt: {e}"))?;
+    if drift.is_empty() {
+        println!("Every kept count of {slug} matched its rows; rebuilt them anyway.");
+        return Ok(());
+    }
+    println!("Rebuilt the counts of {slug}. These differed from the rows:");
+    println!(
+        "  {:<28} {:<40} {:>8} {:>8}",
+        "kept in", "figure", "stored", "rows"
+    );
+    for d in &drift {
+        println!(
+            "  {:<28} {:<40} {:>8} {:>8}",
+            d.kept, d.key, d.stored, d.counted
+        );
+    }
+    Ok(())
 }
 
 pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {

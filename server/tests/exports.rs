@@ -5,7 +5,8 @@
 mod common;
 
 use common::{TestServer, EMAIL, PASSWORD};
-use domain::store::{Actor, AuditAction, NewAuditEvent, Store};
+use domain::store::roles::*;
+use domain::store::{Actor, AuditAction, NewAuditEvent};
 use futures::StreamExt;
 use reqwest::StatusCode;
 

@@ -12,7 +12,9 @@ use ciq_sandbox::SandboxConfig;
 use common::TestDatabase;
 use dashboard::{launch, Config};
 use domain::auth::{create_organization_with_admin, Password};
-use domain::store::{ContractorStatus, PgStore, Store};
+use domain::store::roles::*;
+use domain::store::{ContractorStatus, PgStore};
+use domain::sync::write_path;
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
 use tokio::sync::oneshot;
@@ -475,7 +477,9 @@ async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
         .find(|r| r.link.is_some())
         .map(|r| r.contractor.id)
         .unwrap();
-    let new_link = sqlite.regenerate_link(org, regenerated).await.unwrap();
+    let new_link = write_path::regenerate_link(sqlite.as_ref(), org, regenerated)
+        .await
+        .unwrap();
     // A member who was removed: their id is never handed out again, on PostgreSQL either.
     let removed = sqlite
         .create_member(

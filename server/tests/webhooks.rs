@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use ciq_sandbox::{scenarios, CreatorEdit, SandboxConfig, PARTNER1_KEY};
 use domain::auth::Password;
-use domain::store::{ContractorStatus, DeliveryState, Store, TriggerKind, Verification};
+use domain::store::roles::*;
+use domain::store::{ContractorStatus, DeliveryState, TriggerKind, Verification};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

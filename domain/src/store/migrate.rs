@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 18] = [
     "organizations",
     "members",
     "invitations",
@@ -22,6 +22,8 @@ const TABLES: [&str; 17] = [
     "campaigns",
     "sync_runs",
     "contractors",
+    // Written by the store with each row (migration 0020), so copied like the row.
+    "contractor_problems",
     "contractor_seen",
     "contractor_events",
     "application_links",

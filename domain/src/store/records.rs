@@ -96,6 +96,20 @@ impl ContractorUpdate {
         hex::encode(Sha256::digest(&bytes))
     }
 
+    /// The codes of the row's failing rules and warnings, each once: the row's problem rows
+    /// (the list's rule filter and the overview's "what to fix" read them).
+    pub fn problem_codes(&self) -> Vec<&'static str> {
+        let mut codes: Vec<&'static str> = self
+            .failures
+            .iter()
+            .map(|f| f.code.as_str())
+            .chain(self.warnings.iter().map(|w| w.code.as_str()))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+
     /// A placeholder for a creator CreatorIQ listed but whose entry could not be read.
     pub fn unreadable(ciq_campaign_id: i64, ciq_publisher_id: i64) -> ContractorUpdate {
         ContractorUpdate {
@@ -145,6 +159,16 @@ pub struct ApplyOutcome {
     pub rows_changed: u64,
     pub links_issued: u64,
     pub links_expired: u64,
+}
+
+impl ApplyOutcome {
+    /// Adds another write's outcome to this one.
+    pub fn merge(&mut self, other: &ApplyOutcome) {
+        self.statuses.merge(&other.statuses);
+        self.rows_changed += other.rows_changed;
+        self.links_issued += other.links_issued;
+        self.links_expired += other.links_expired;
+    }
 }
 
 /// A stored contractor row.

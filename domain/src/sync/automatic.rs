@@ -11,6 +11,8 @@ use chrono::Utc;
 use rand::Rng;
 use tokio::sync::watch;
 
+use super::write_path::remove_campaigns;
+use super::writes::Removal;
 use super::{
     campaign_record, count_requests, merge, LiveRun, ProgressWriter, Scope, SyncEngine, SyncError,
 };
@@ -481,14 +483,15 @@ impl SyncEngine {
                 }
                 Err(CiqError::NotFound { .. }) => {
                     // CreatorIQ no longer has it: its rows are marked removed.
-                    let outcome = store.remove_campaign(org, run_id, id).await?;
+                    let outcome =
+                        remove_campaigns(store.as_ref(), org, run_id, Removal::One(id)).await?;
                     merge(totals, &outcome);
                     Ok(None)
                 }
                 Err(err) => Err((err, None)),
             };
             match fetched {
-                Ok(Some(plan)) => self.apply_fetched(org, run_id, &plan, totals).await?,
+                Ok(Some(sync)) => self.apply_fetched(org, run_id, &sync, totals).await?,
                 Ok(None) => {}
                 Err((err, record)) => {
                     self.record_failed_campaign(

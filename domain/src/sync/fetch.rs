@@ -63,7 +63,7 @@ impl SyncEngine {
                 }
             }
         }
-        let mut plan = plan_campaign(
+        let mut sync = campaign_sync(
             record.clone(),
             campaign,
             &publishers,
@@ -71,8 +71,8 @@ impl SyncEngine {
             today,
             coverage,
         );
-        plan.unreadable.extend(unreadable);
-        Ok(plan)
+        sync.unreadable.extend(unreadable);
+        Ok(sync)
     }
 
     pub(super) async fn fill_gaps(

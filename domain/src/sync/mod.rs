@@ -1,9 +1,11 @@
 //! The sync pipeline (PRODUCT.md sections 3-6): fetch from CreatorIQ -> map -> decide ->
 //! persist, per campaign, with one run per organization at a time.
 //!
-//! - [`plan`] is the pure middle: CreatorIQ data in, rows to write out.
-//! - [`writes`] decides what a store writes for those rows given what it holds (unchanged,
+//! - [`shape`] is the pure middle: CreatorIQ data in, the rows it means out.
+//! - [`writes`] plans what a store writes for those rows given what it holds (unchanged,
 //!   rewritten, removed, links retired or issued, history text); stores only execute it.
+//! - [`write_path`] runs every write one way: a unit of work in the store reads, the planner
+//!   plans, the unit executes and commits.
 //! - [`SyncEngine`] is the I/O around it: builds the organization's CreatorIQ client, walks the
 //!   campaigns with bulk endpoints (about two requests per campaign, never one per creator),
 //!   writes each campaign in one transaction, records the run, and publishes live progress.
@@ -19,8 +21,9 @@ mod connection;
 mod error;
 mod fetch;
 mod lease;
-pub mod plan;
 mod row_resync;
+pub mod shape;
+pub mod write_path;
 pub mod writes;
 
 pub use alerting::{AlertRecipientsView, WebhookChange};
@@ -52,7 +55,11 @@ use crate::store::{
     SyncRunId, Trigger,
 };
 
-pub use plan::{campaign_record, plan_campaign, plan_row};
+pub use shape::{campaign_record, campaign_sync, row_update};
+pub use write_path::regenerate_link;
+
+use write_path::{apply_campaign_sync, record_campaign_failure, record_row_failure};
+use writes::Removal;
 
 /// CreatorIQ's documented daily allowance per API key.
 pub const CREATORIQ_DAILY_LIMIT: u64 = 100_000;
@@ -582,7 +589,7 @@ impl SyncEngine {
         while let Some((record, fetched)) = fetched.recv().await {
             received += 1;
             match fetched {
-                Ok(plan) => self.apply_fetched(org, run_id, &plan, totals).await?,
+                Ok(sync) => self.apply_fetched(org, run_id, &sync, totals).await?,
                 Err(err) => {
                     let id = record.ciq_campaign_id;
                     self.record_failed_campaign(
@@ -608,9 +615,9 @@ impl SyncEngine {
             return Err(SyncError::Interrupted);
         }
 
-        let outcome = store
-            .remove_missing_campaigns(org, run_id, &present)
-            .await?;
+        let outcome =
+            write_path::remove_campaigns(store.as_ref(), org, run_id, Removal::AllBut(&present))
+                .await?;
         merge(totals, &outcome);
         count_requests(totals, &client);
         Ok(())

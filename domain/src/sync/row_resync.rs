@@ -24,18 +24,14 @@ impl SyncEngine {
         &self,
         org: OrgId,
         run_id: SyncRunId,
-        plan: &CampaignSync,
+        sync: &CampaignSync,
         totals: &mut RunTotals,
     ) -> Result<(), SyncError> {
-        let outcome = self
-            .inner
-            .store
-            .apply_campaign_sync(org, run_id, plan)
-            .await?;
-        totals.progress.creators_done += (plan.rows.len() + plan.unreadable.len()) as u64;
-        for (publisher, failure) in &plan.unreadable {
+        let outcome = apply_campaign_sync(self.inner.store.as_ref(), org, run_id, sync).await?;
+        totals.progress.creators_done += (sync.rows.len() + sync.unreadable.len()) as u64;
+        for (publisher, failure) in &sync.unreadable {
             totals.errors.push(RunError {
-                ciq_campaign_id: Some(plan.campaign.ciq_campaign_id),
+                ciq_campaign_id: Some(sync.campaign.ciq_campaign_id),
                 ciq_publisher_id: Some(*publisher),
                 code: failure.code.clone(),
                 message: failure.message.clone(),
@@ -74,11 +70,9 @@ impl SyncEngine {
             message: err.to_string(),
         };
         if let Some(record) = record {
-            totals.statuses.error += self
-                .inner
-                .store
-                .record_campaign_failure(org, run_id, record, &failure)
-                .await?;
+            totals.statuses.error +=
+                record_campaign_failure(self.inner.store.as_ref(), org, run_id, record, &failure)
+                    .await?;
         }
         totals.progress.campaigns_failed += 1;
         totals.errors.push(RunError {
@@ -160,16 +154,14 @@ impl SyncEngine {
             .fetch_row(client, row.ciq_campaign_id, row.ciq_publisher_id)
             .await;
         count_requests(totals, client);
-        let plan = match fetched {
-            Ok(plan) => plan,
+        let read = match fetched {
+            Ok(read) => read,
             Err(err) => {
                 let failure = SyncFailure {
                     code: err.code().to_string(),
                     message: err.to_string(),
                 };
-                store
-                    .record_row_failure(org, run_id, contractor, &failure)
-                    .await?;
+                record_row_failure(store.as_ref(), org, run_id, contractor, &failure).await?;
                 totals.statuses.error += 1;
                 totals.progress.campaigns_failed += 1;
                 totals.progress.campaigns_done += 1;
@@ -182,14 +174,14 @@ impl SyncEngine {
                 return Ok(());
             }
         };
-        let plan = match plan {
+        let sync = match read {
             RowFetch::Present {
                 record,
                 campaign,
                 entry,
                 contact,
             } => {
-                let update = plan_row(
+                let update = row_update(
                     &campaign,
                     &entry,
                     contact.as_ref(),
@@ -212,7 +204,7 @@ impl SyncEngine {
                 complete: false,
             },
         };
-        let outcome = store.apply_campaign_sync(org, run_id, &plan).await?;
+        let outcome = apply_campaign_sync(store.as_ref(), org, run_id, &sync).await?;
         merge(totals, &outcome);
         totals.progress.campaigns_done += 1;
         totals.progress.creators_done += 1;

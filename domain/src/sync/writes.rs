@@ -1,105 +1,20 @@
-//! The decisions behind a campaign's write, without a database.
+//! The decisions behind a sync's writes, without a database.
 //!
 //! Given the rows a store holds for one campaign ([`StoredRow`]) and what the sync learned
 //! ([`CampaignSync`]), [`plan_campaign_sync`] returns the explicit writes: which rows are
 //! unchanged, rewritten, created, marked `error` or `removed`, which application links are
-//! retired and why, which are issued, and the history entries with their text. A store executes
-//! a [`WritePlan`] in one transaction, in order, and decides nothing itself, so every backend
-//! shares these decisions and only differs in SQL.
+//! retired and why, which are issued, and the history entries with their text. The engine
+//! hands the [`WritePlan`] to the store's [`WriteUnit`](crate::store::WriteUnit), which executes
+//! it in one transaction, in order, and decides nothing itself, so every backend shares these
+//! decisions and only differs in SQL.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::links::{link_action, retired_state, CurrentLink, LinkAction, LinkState, RetireReason};
 use crate::store::{
-    ApplyOutcome, CampaignRecord, CampaignSync, ContractorId, ContractorStatus, ContractorUpdate,
-    LinkOrigin, SyncFailure,
+    CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, LinkOrigin, RowRef,
+    StoredLink, StoredRow, SyncFailure, Write, WritePlan,
 };
-
-/// What the planner needs to know about a stored row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRow {
-    pub id: ContractorId,
-    pub ciq_publisher_id: i64,
-    pub status: ContractorStatus,
-    /// [`ContractorUpdate::content_hash`] of the content last written.
-    pub content_hash: String,
-    pub error_message: Option<String>,
-    /// The row's current (not retired) application link.
-    pub link: Option<StoredLink>,
-}
-
-/// A row's current application link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredLink {
-    pub state: LinkState,
-    /// The coverage fingerprint it was issued for.
-    pub fingerprint: String,
-}
-
-/// The row a write is about: one already stored, or the one this plan creates for a creator
-/// (the store learns its id when it inserts it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RowRef {
-    Stored(ContractorId),
-    New { ciq_publisher_id: i64 },
-}
-
-/// One write, executed in plan order.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Write {
-    /// Insert or update the campaign; with a failure, its last fetch failed (name and dates are
-    /// kept from the record, the last good sync time is kept).
-    Campaign {
-        record: CampaignRecord,
-        failure: Option<SyncFailure>,
-    },
-    /// The campaign is gone from CreatorIQ's list.
-    CampaignRemoved { ciq_campaign_id: i64 },
-    /// The row's content is unchanged: only record that this run saw it.
-    Touch(ContractorId),
-    /// Write the row's content (insert for [`RowRef::New`]), clearing any error.
-    PutRow {
-        row: RowRef,
-        update: Box<ContractorUpdate>,
-        content_hash: String,
-    },
-    /// Status `error` with this failure; content and link stay.
-    MarkError { row: RowRef, failure: SyncFailure },
-    /// Status `removed`; content stays.
-    MarkRemoved(ContractorId),
-    /// A history entry.
-    Event {
-        row: RowRef,
-        status: ContractorStatus,
-        previous: Option<ContractorStatus>,
-        summary: String,
-    },
-    /// Retire the row's current link, which ends in `state` (expired, or still submitted).
-    RetireLink {
-        row: ContractorId,
-        reason: RetireReason,
-        state: LinkState,
-    },
-    /// Issue a new active link for the row.
-    IssueLink {
-        row: RowRef,
-        fingerprint: String,
-        reason: LinkOrigin,
-    },
-}
-
-/// The writes of one transaction and what they change.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WritePlan {
-    pub writes: Vec<Write>,
-    pub outcome: ApplyOutcome,
-}
-
-impl WritePlan {
-    fn push(&mut self, write: Write) {
-        self.writes.push(write);
-    }
-}
 
 /// The history text for a row that reaches `status`.
 pub fn event_summary(
@@ -380,6 +295,30 @@ pub fn plan_campaign_removed(ciq_campaign_id: i64, stored: &[StoredRow]) -> Writ
     plan
 }
 
+/// Which campaigns' rows to mark removed.
+#[derive(Debug, Clone, Copy)]
+pub enum Removal<'a> {
+    /// Every campaign with rows that is not in this list (CreatorIQ's full campaign list).
+    AllBut(&'a [i64]),
+    /// This one (CreatorIQ deleted it).
+    One(i64),
+}
+
+/// Of the campaigns that still have live rows (`known`), those `which` removes.
+pub fn removed_campaigns(known: &[i64], which: Removal<'_>) -> Vec<i64> {
+    match which {
+        Removal::AllBut(present) => {
+            let present: HashSet<i64> = present.iter().copied().collect();
+            known
+                .iter()
+                .copied()
+                .filter(|c| !present.contains(c))
+                .collect()
+        }
+        Removal::One(id) => known.iter().copied().filter(|c| *c == id).collect(),
+    }
+}
+
 /// Why an operator's "Regenerate" cannot apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegenerateRefusal {
@@ -428,6 +367,7 @@ pub fn plan_link_regeneration(row: &StoredRow) -> Result<WritePlan, RegenerateRe
 mod tests {
     use super::*;
     use crate::rules::RuleCode;
+    use crate::store::ContractorId;
     use crate::store::StatusCounts;
 
     const CAMPAIGN: i64 = 840_001;

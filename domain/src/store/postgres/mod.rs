@@ -21,6 +21,8 @@ mod alerts;
 mod audit;
 #[path = "../sql/contractors.rs"]
 mod contractors;
+#[path = "../sql/counts.rs"]
+mod counts;
 #[path = "../sql/links.rs"]
 mod links;
 #[path = "../sql/members.rs"]
@@ -37,10 +39,8 @@ mod settings;
 mod sync_writes;
 #[path = "../sql/webhooks.rs"]
 mod webhooks;
-/// The store these modules implement [`Store`] for.
+/// The store these modules implement the role traits ([`super::roles`]) for.
 type ThisStore = PgStore;
-#[path = "../sql/store_impl.rs"]
-mod store_impl;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 

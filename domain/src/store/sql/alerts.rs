@@ -6,6 +6,7 @@ use sqlx::Row;
 use super::Pool;
 
 use super::super::*;
+use super::ThisStore;
 
 fn i(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -110,4 +111,28 @@ pub(super) async fn save_alert_state(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+#[async_trait::async_trait]
+impl AlertRecords for ThisStore {
+    async fn alert_settings(&self, org: OrgId) -> StoreResult<AlertSettings> {
+        alert_settings(&self.pool, org).await
+    }
+
+    async fn save_alert_settings(&self, org: OrgId, settings: &AlertSettings) -> StoreResult<()> {
+        save_alert_settings(&self.pool, org, settings).await
+    }
+
+    async fn alert_states(&self, org: OrgId) -> StoreResult<Vec<(AlertCondition, AlertState)>> {
+        alert_states(&self.pool, org).await
+    }
+
+    async fn save_alert_state(
+        &self,
+        org: OrgId,
+        condition: AlertCondition,
+        state: &AlertState,
+    ) -> StoreResult<()> {
+        save_alert_state(&self.pool, org, condition, state).await
+    }
 }

@@ -5,6 +5,7 @@ use sqlx::Row;
 use super::Pool;
 
 use super::super::*;
+use super::ThisStore;
 
 pub(super) async fn record_audit(pool: &Pool, event: &NewAuditEvent) -> StoreResult<()> {
     sqlx::query(
@@ -85,4 +86,20 @@ pub(super) async fn audit_events(
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok((events, u64::try_from(total).unwrap_or(0)))
+}
+
+#[async_trait::async_trait]
+impl AuditLog for ThisStore {
+    async fn record_audit(&self, event: &NewAuditEvent) -> StoreResult<()> {
+        record_audit(&self.pool, event).await
+    }
+
+    async fn audit_events(
+        &self,
+        org: OrgId,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> StoreResult<(Vec<AuditEvent>, u64)> {
+        audit_events(&self.pool, org, filter, limit).await
+    }
 }

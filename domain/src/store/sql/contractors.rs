@@ -8,6 +8,7 @@ use sqlx::Row;
 use super::{Db, DbRow, Pool};
 
 use super::super::*;
+use super::ThisStore;
 use super::{from_json, from_json_text, status_of};
 use crate::store::compact::StoredFields;
 
@@ -597,4 +598,65 @@ pub(super) async fn problem_counts(pool: &Pool, org: OrgId) -> StoreResult<Vec<P
             })
         })
         .collect()
+}
+
+#[async_trait::async_trait]
+impl ContractorReads for ThisStore {
+    async fn contractor(&self, org: OrgId, id: ContractorId) -> StoreResult<Option<Contractor>> {
+        contractor(&self.pool, org, id).await
+    }
+
+    async fn contractor_by_ciq_ids(
+        &self,
+        org: OrgId,
+        ciq_campaign_id: i64,
+        ciq_publisher_id: i64,
+    ) -> StoreResult<Option<Contractor>> {
+        contractor_by_ciq_ids(&self.pool, org, ciq_campaign_id, ciq_publisher_id).await
+    }
+
+    async fn contractors_for_publisher(
+        &self,
+        org: OrgId,
+        ciq_publisher_id: i64,
+    ) -> StoreResult<Vec<Contractor>> {
+        contractors_for_publisher(&self.pool, org, ciq_publisher_id).await
+    }
+
+    async fn contractor_status_counts(&self, org: OrgId) -> StoreResult<StatusCounts> {
+        contractor_status_counts(&self.pool, org).await
+    }
+
+    async fn contractor_history(
+        &self,
+        org: OrgId,
+        id: ContractorId,
+        limit: u32,
+    ) -> StoreResult<Vec<ContractorEvent>> {
+        contractor_history(&self.pool, org, id, limit).await
+    }
+
+    async fn contractor_page(
+        &self,
+        org: OrgId,
+        request: &ContractorPageRequest,
+    ) -> StoreResult<ContractorPage> {
+        contractor_page(&self.pool, org, request).await
+    }
+
+    async fn contractor_filter_counts(
+        &self,
+        org: OrgId,
+        filter: &ContractorFilter,
+    ) -> StoreResult<StatusCounts> {
+        filter_counts(&self.pool, org, filter).await
+    }
+
+    async fn contractor_campaigns(&self, org: OrgId) -> StoreResult<Vec<CampaignOption>> {
+        campaigns(&self.pool, org).await
+    }
+
+    async fn problem_counts(&self, org: OrgId) -> StoreResult<Vec<ProblemCount>> {
+        problem_counts(&self.pool, org).await
+    }
 }

@@ -1,17 +1,16 @@
-//! application links: the current link and history of a row, the public lookup by
-//! token, and the operator's "Regenerate".
+//! application links: the current link and history of a row and the public lookup by
+//! token (an operator's "Regenerate" is a plan like a sync's: `sync_writes.rs`).
 
 use chrono::Utc;
 use sqlx::Row;
 
-use super::{DbRow, Pool};
+use super::{Db, DbRow, Pool};
 
 use super::super::*;
 use super::contractors::contractor;
 use super::corrupt;
-use super::sync_writes::{execute, stored_rows, Writer};
+use super::ThisStore;
 use crate::links::{LinkState, RetireReason};
-use crate::sync::writes::plan_link_regeneration;
 
 const LINK_SELECT: &str = "SELECT id, org_id, contractor_id, token, state, fingerprint, \
     created_at, created_run_id, created_reason, opened_at, submitted_at, expired_at, retired_at, \
@@ -43,8 +42,8 @@ fn link_from_row(r: &DbRow) -> StoreResult<ApplicationLink> {
     })
 }
 
-pub(super) async fn current_link(
-    pool: &Pool,
+pub(super) async fn current_link<'e, E: sqlx::Executor<'e, Database = Db>>(
+    db: E,
     org: OrgId,
     contractor: ContractorId,
 ) -> StoreResult<Option<ApplicationLink>> {
@@ -53,7 +52,7 @@ pub(super) async fn current_link(
     let row = sqlx::query(&sql)
         .bind(org.0)
         .bind(contractor.0)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?;
     row.as_ref().map(link_from_row).transpose()
 }
@@ -70,43 +69,6 @@ pub(super) async fn link_history(
         .fetch_all(pool)
         .await?;
     rows.iter().map(link_from_row).collect()
-}
-
-pub(super) async fn regenerate_link(
-    pool: &Pool,
-    org: OrgId,
-    contractor: ContractorId,
-) -> StoreResult<ApplicationLink> {
-    let w = Writer {
-        org,
-        run: None,
-        now: Utc::now(),
-    };
-    let mut tx = super::begin(pool).await?;
-    // Touch the row first: takes the write lock and checks it belongs to the organization.
-    let publisher: Option<(i64, i64)> = sqlx::query_as(
-        "UPDATE contractors SET updated_at = updated_at WHERE org_id = $1 AND id = $2 \
-         RETURNING ciq_campaign_id, ciq_publisher_id",
-    )
-    .bind(org.0)
-    .bind(contractor.0)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (campaign, publisher) = publisher.ok_or(StoreError::NotFound("contractor"))?;
-    let stored = stored_rows(&mut tx, org, campaign, Some(publisher)).await?;
-    let row = stored.first().ok_or(StoreError::NotFound("contractor"))?;
-    let plan = plan_link_regeneration(row).map_err(|r| StoreError::Invalid(r.message()))?;
-    execute(&mut tx, w, &plan).await?;
-    let sql =
-        format!("{LINK_SELECT} WHERE org_id = $1 AND contractor_id = $2 AND retired_at IS NULL");
-    let row = sqlx::query(&sql)
-        .bind(org.0)
-        .bind(contractor.0)
-        .fetch_one(&mut *tx)
-        .await?;
-    let link = link_from_row(&row)?;
-    tx.commit().await?;
-    Ok(link)
 }
 
 pub(super) async fn link_by_token(
@@ -168,4 +130,35 @@ pub(super) async fn mark_link(
     state
         .map(|s| LinkState::parse(&s).ok_or_else(|| corrupt(format!("link state {s}"))))
         .transpose()
+}
+
+#[async_trait::async_trait]
+impl Links for ThisStore {
+    async fn current_link(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Option<ApplicationLink>> {
+        current_link(&self.pool, org, contractor).await
+    }
+
+    async fn link_history(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Vec<ApplicationLink>> {
+        link_history(&self.pool, org, contractor).await
+    }
+
+    async fn link_by_token(&self, token: &LinkToken) -> StoreResult<Option<PublicLink>> {
+        link_by_token(&self.pool, token).await
+    }
+
+    async fn mark_link_opened(&self, token: &LinkToken) -> StoreResult<Option<LinkState>> {
+        mark_link(&self.pool, token, LinkState::Opened).await
+    }
+
+    async fn mark_link_submitted(&self, token: &LinkToken) -> StoreResult<Option<LinkState>> {
+        mark_link(&self.pool, token, LinkState::Submitted).await
+    }
 }

@@ -6,6 +6,7 @@ use sqlx::Row;
 use super::{lock_organization, subject_key, Conn, Pool};
 
 use super::super::*;
+use super::ThisStore;
 
 pub(super) async fn members(
     pool: &Pool,
@@ -360,5 +361,117 @@ pub(super) async fn accept_invitation(
         // Taken a moment ago by another organization's invitation.
         Err(StoreError::Conflict(_)) => Ok(Some(AcceptedInvitation::EmailTaken(email))),
         Err(e) => Err(e),
+    }
+}
+
+#[async_trait::async_trait]
+impl Members for ThisStore {
+    async fn create_member(
+        &self,
+        org: OrgId,
+        email: &str,
+        password_hash: &str,
+        role: Role,
+    ) -> StoreResult<Member> {
+        super::organizations::create_member(&self.pool, org, email, password_hash, role).await
+    }
+
+    async fn member_credentials(&self, email: &str) -> StoreResult<Option<MemberCredentials>> {
+        super::organizations::member_credentials(&self.pool, email).await
+    }
+
+    async fn member(&self, id: MemberId) -> StoreResult<Option<Member>> {
+        super::organizations::member(&self.pool, id).await
+    }
+
+    async fn members(&self, org: OrgId) -> StoreResult<Vec<MemberSummary>> {
+        members(&self.pool, org, Utc::now()).await
+    }
+
+    async fn set_member_role(&self, org: OrgId, member: MemberId, role: Role) -> StoreResult<()> {
+        set_member_role(&self.pool, org, member, role).await
+    }
+
+    async fn remove_member(&self, org: OrgId, member: MemberId) -> StoreResult<Member> {
+        remove_member(&self.pool, org, member).await
+    }
+
+    async fn set_member_password(
+        &self,
+        org: OrgId,
+        member: MemberId,
+        password_hash: &str,
+    ) -> StoreResult<i64> {
+        set_member_password(&self.pool, org, member, password_hash).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Invitations for ThisStore {
+    async fn create_sign_in_link(
+        &self,
+        org: OrgId,
+        member: MemberId,
+        token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        create_sign_in_link(&self.pool, org, member, token, expires_at).await
+    }
+
+    async fn sign_in_link_member(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Member>> {
+        sign_in_link_member(&self.pool, token, now).await
+    }
+
+    async fn use_sign_in_link(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Option<Member>> {
+        use_sign_in_link(&self.pool, token, now, password_hash).await
+    }
+
+    async fn create_invitation(
+        &self,
+        org: OrgId,
+        email: &str,
+        role: Role,
+        token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        create_invitation(&self.pool, org, email, role, token, expires_at).await
+    }
+
+    async fn invitations(
+        &self,
+        org: OrgId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<InvitationSummary>> {
+        invitations(&self.pool, org, now).await
+    }
+
+    async fn cancel_invitation(&self, org: OrgId, id: InvitationId) -> StoreResult<bool> {
+        cancel_invitation(&self.pool, org, id).await
+    }
+
+    async fn invitation_by_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<InvitationInfo>> {
+        invitation_by_token(&self.pool, token, now).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> StoreResult<Option<AcceptedInvitation>> {
+        accept_invitation(&self.pool, token, now, password_hash).await
     }
 }

@@ -6,6 +6,7 @@ use sqlx::Row;
 use super::{Conn, Pool};
 
 use super::super::*;
+use super::ThisStore;
 use super::{conflict, subject_key};
 
 pub(super) async fn create_organization(
@@ -259,4 +260,66 @@ pub(super) async fn clear_login_failures(pool: &Pool, subject: &str) -> StoreRes
         .execute(pool)
         .await?;
     Ok(())
+}
+
+#[async_trait::async_trait]
+impl Organizations for ThisStore {
+    async fn create_organization(&self, slug: &str, name: &str) -> StoreResult<Organization> {
+        create_organization(&self.pool, slug, name).await
+    }
+
+    async fn organization_by_slug(&self, slug: &str) -> StoreResult<Option<Organization>> {
+        organization_by_slug(&self.pool, slug).await
+    }
+
+    async fn organization_slugs(&self) -> StoreResult<Vec<String>> {
+        organization_slugs(&self.pool).await
+    }
+
+    async fn organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
+        organization(&self.pool, id).await
+    }
+
+    async fn organization_by_webhook_id(
+        &self,
+        webhook_id: &str,
+    ) -> StoreResult<Option<Organization>> {
+        organization_by_webhook_id(&self.pool, webhook_id).await
+    }
+
+    async fn rotate_webhook_id(&self, org: OrgId) -> StoreResult<String> {
+        rotate_webhook_id(&self.pool, org).await
+    }
+}
+
+#[async_trait::async_trait]
+impl LoginThrottle for ThisStore {
+    async fn record_login_failure(
+        &self,
+        subjects: &[String],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        record_login_failure(&self.pool, subjects, at).await
+    }
+
+    async fn recent_login_failures(
+        &self,
+        subject: &str,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DateTime<Utc>>> {
+        recent_login_failures(&self.pool, subject, since, limit).await
+    }
+
+    async fn clear_login_failures(&self, subject: &str) -> StoreResult<()> {
+        clear_login_failures(&self.pool, subject).await
+    }
+
+    async fn forget_login_attempt(
+        &self,
+        subjects: &[String],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        forget_login_attempt(&self.pool, subjects, at).await
+    }
 }

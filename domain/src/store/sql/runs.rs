@@ -6,6 +6,7 @@ use sqlx::Row;
 use super::{DbRow, Pool};
 
 use super::super::*;
+use super::ThisStore;
 use super::{corrupt, from_json, json, u};
 
 const RUN_COLUMNS: &str = "id, org_id, trigger_kind, triggered_by, contractor_id, state, \
@@ -279,4 +280,64 @@ pub(super) async fn running_sync_run(pool: &Pool, org: OrgId) -> StoreResult<Opt
         .fetch_optional(pool)
         .await?;
     row.as_ref().map(run_from_row).transpose()
+}
+
+#[async_trait::async_trait]
+impl SyncRuns for ThisStore {
+    async fn begin_sync_run(
+        &self,
+        org: OrgId,
+        trigger: &Trigger,
+        contractor: Option<ContractorId>,
+        lease: &LeaseRequest,
+    ) -> StoreResult<BeginRun> {
+        begin_sync_run(&self.pool, org, trigger, contractor, lease).await
+    }
+
+    async fn record_sync_progress(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        progress: &SyncProgress,
+        lease: &LeaseRequest,
+    ) -> StoreResult<bool> {
+        record_sync_progress(&self.pool, org, run, progress, lease).await
+    }
+
+    async fn renew_sync_lease(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        lease: &LeaseRequest,
+    ) -> StoreResult<bool> {
+        renew_sync_lease(&self.pool, org, run, lease).await
+    }
+
+    async fn finish_sync_run(
+        &self,
+        org: OrgId,
+        run: SyncRunId,
+        state: RunState,
+        totals: &RunTotals,
+        holder: &str,
+    ) -> StoreResult<()> {
+        finish_sync_run(&self.pool, org, run, state, totals, holder).await
+    }
+
+    async fn sync_run(&self, org: OrgId, run: SyncRunId) -> StoreResult<Option<SyncRun>> {
+        sync_run(&self.pool, org, run).await
+    }
+
+    async fn sync_runs(
+        &self,
+        org: OrgId,
+        before: Option<SyncRunId>,
+        limit: u32,
+    ) -> StoreResult<Vec<SyncRun>> {
+        sync_runs(&self.pool, org, before, limit).await
+    }
+
+    async fn running_sync_run(&self, org: OrgId) -> StoreResult<Option<SyncRun>> {
+        running_sync_run(&self.pool, org).await
+    }
 }

@@ -7,7 +7,9 @@ use super::{Conn, Pool};
 
 use super::super::*;
 use super::corrupt;
+use super::ThisStore;
 use crate::creatoriq::DEFAULT_BASE_URL;
+use chrono::NaiveDate;
 
 pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSettings> {
     let row = sqlx::query(
@@ -172,4 +174,52 @@ pub(super) async fn ciq_requests_on(
     .fetch_optional(pool)
     .await?;
     Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+#[async_trait::async_trait]
+impl CreatorIqSettings for ThisStore {
+    async fn ciq_settings(&self, org: OrgId) -> StoreResult<CiqSettings> {
+        ciq_settings(&self.pool, org).await
+    }
+
+    async fn save_ciq_connection(
+        &self,
+        org: OrgId,
+        base_url: &str,
+        encrypted: &EncryptedSecret,
+        last4: &str,
+    ) -> StoreResult<()> {
+        let update = SettingUpdate::Connection {
+            base_url,
+            secret: encrypted,
+            last4,
+        };
+        update_settings(&self.pool, org, update).await
+    }
+
+    async fn clear_ciq_key(&self, org: OrgId) -> StoreResult<()> {
+        update_settings(&self.pool, org, SettingUpdate::ClearKey).await
+    }
+
+    async fn count_ciq_requests(
+        &self,
+        fingerprint: &str,
+        day: NaiveDate,
+        n: u64,
+        limit: u64,
+    ) -> StoreResult<Option<u64>> {
+        count_ciq_requests(&self.pool, fingerprint, day, n, limit).await
+    }
+
+    async fn ciq_requests_on(&self, fingerprint: &str, day: NaiveDate) -> StoreResult<u64> {
+        ciq_requests_on(&self.pool, fingerprint, day).await
+    }
+
+    async fn save_coverage_types(&self, org: OrgId, types: CoverageTypes) -> StoreResult<()> {
+        update_settings(&self.pool, org, SettingUpdate::Coverage(types)).await
+    }
+
+    async fn save_sync_interval(&self, org: OrgId, minutes: Option<u32>) -> StoreResult<()> {
+        update_settings(&self.pool, org, SettingUpdate::Schedule(minutes)).await
+    }
 }

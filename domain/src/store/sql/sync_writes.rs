@@ -1,7 +1,7 @@
-//! a sync's writes. The rows of a campaign are loaded, [`crate::sync::writes`] decides
-//! what to write, and [`execute`] runs that plan in the caller's transaction.
+//! a sync's writes: the unit of work ([`WriteUnit`]) that reads a campaign's stored rows and
+//! executes the plan the planner made of them, in one transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -9,13 +9,10 @@ use sqlx::Row;
 use super::{Conn, Db, Pool};
 
 use super::super::*;
+use super::ThisStore;
 use super::{corrupt, json, json_text, status_of};
 use crate::links::{LinkState, RetireReason};
 use crate::store::compact::FieldsToStore;
-use crate::sync::writes::{
-    plan_campaign_failure, plan_campaign_removed, plan_campaign_sync, plan_row_failure,
-    rows_needed, RowRef, StoredLink, StoredRow, Write, WritePlan,
-};
 
 async fn upsert_campaign(
     conn: &mut Conn,
@@ -120,53 +117,6 @@ fn search_text(update: &ContractorUpdate) -> String {
     .to_lowercase()
 }
 
-/// Rewrites a stored row from `update`.
-async fn rewrite_row(
-    conn: &mut Conn,
-    w: Writer,
-    update: &ContractorUpdate,
-    hash: &str,
-) -> StoreResult<()> {
-    let sql = "UPDATE contractors SET status = $1, creator_name = $2, email = $3, \
-               search_text = $4, sort_name = $5, ciq_status = $6, work_state = $7, \
-               home_state = $8, base_pay_cents = $9, payment_amount_cents = $10, \
-               agency_pay = $11, coverage_start = $12, coverage_end = $13, failures = $14, \
-               warnings = $15, fields = $16, error_code = NULL, error_message = NULL, \
-               content_hash = $17, updated_at = $18 \
-               WHERE org_id = $19 AND ciq_campaign_id = $20 AND ciq_publisher_id = $21";
-    let written = sqlx::query(sql)
-        .bind(update.status.as_str())
-        .bind(update.creator_name.as_deref())
-        .bind(update.email.as_deref())
-        .bind(search_text(update))
-        .bind(update.creator_name.as_deref().unwrap_or("").to_lowercase())
-        .bind(update.ciq_status.as_deref())
-        .bind(update.work_state.as_deref())
-        .bind(update.home_state.as_deref())
-        .bind(update.base_pay_cents)
-        .bind(update.payment_amount_cents)
-        .bind(update.agency_pay)
-        .bind(update.coverage_start)
-        .bind(update.coverage_end)
-        .bind(json(&update.failures)?)
-        .bind(json(&update.warnings)?)
-        .bind(json_text(&FieldsToStore(&update.fields))?)
-        .bind(hash)
-        .bind(w.now)
-        .bind(w.org.0)
-        .bind(update.ciq_campaign_id)
-        .bind(update.ciq_publisher_id)
-        .execute(&mut *conn)
-        .await?;
-    if written.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(
-            "a plan rewrote a row that is not stored",
-        ))
-    }
-}
-
 /// Retires the row's current link, which ends in `state`.
 async fn retire_link(
     conn: &mut Conn,
@@ -222,9 +172,10 @@ async fn record_seen(
     Ok(())
 }
 
-/// A row's new status without a successful read (an error, or gone from CreatorIQ): the time it
-/// was last read stays, the run is recorded.
-async fn seen_status(
+/// A row's new status without a successful read (an error, or gone from CreatorIQ), copied to
+/// the narrow tables that repeat it: the time it was last read stays, the run is recorded, and
+/// its problem rows move to the new status (their counts follow by trigger).
+async fn copy_status(
     conn: &mut Conn,
     w: Writer,
     id: ContractorId,
@@ -240,10 +191,60 @@ async fn seen_status(
     .bind(id.0)
     .execute(&mut *conn)
     .await?;
+    sqlx::query("UPDATE contractor_problems SET status = $1 WHERE contractor_id = $2")
+        .bind(status.as_str())
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
-/// Executes a plan of [`crate::sync::writes`] in the caller's transaction. Writes of the same
+/// Replaces the problem rows (one per failing rule or warning code) of rows whose content was
+/// written: `replaced` lists the rows that had some before.
+async fn write_problems(
+    conn: &mut Conn,
+    w: Writer,
+    replaced: &[i64],
+    rows: &[(ContractorId, &ContractorUpdate)],
+) -> StoreResult<()> {
+    for ids in replaced.chunks(CHUNK) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "DELETE FROM contractor_problems WHERE contractor_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build().execute(&mut *conn).await?;
+    }
+    let problems: Vec<(ContractorId, &ContractorUpdate, &'static str)> = rows
+        .iter()
+        .flat_map(|(id, update)| {
+            update
+                .problem_codes()
+                .into_iter()
+                .map(move |code| (*id, *update, code))
+        })
+        .collect();
+    for chunk in problems.chunks(CHUNK) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO contractor_problems (contractor_id, code, org_id, ciq_campaign_id, \
+             status) ",
+        );
+        q.push_values(chunk, |mut b, (id, update, code)| {
+            b.push_bind(id.0)
+                .push_bind(*code)
+                .push_bind(w.org.0)
+                .push_bind(update.ciq_campaign_id)
+                .push_bind(update.status.as_str());
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Executes a [`WritePlan`] in the unit's transaction. Writes of the same
 /// kind go out together (one statement per chunk, not per row); the phases keep every order
 /// the plan relies on: rows exist before their links, errors and history; a link is retired
 /// before its replacement is issued.
@@ -252,7 +253,9 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
     let mut touched = Vec::new();
     // Rows this run read from CreatorIQ (rewritten or new), with their status.
     let mut seen_rows: Vec<(ContractorId, ContractorStatus)> = Vec::new();
-    let mut new_rows: Vec<(&ContractorUpdate, &str)> = Vec::new();
+    // Rows whose content is written (rewritten or new), and those of them already stored.
+    let mut put_rows: Vec<(&ContractorUpdate, &str)> = Vec::new();
+    let mut replaced: Vec<i64> = Vec::new();
     for write in &plan.writes {
         match write {
             Write::Campaign { record, failure } => {
@@ -260,18 +263,15 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
             }
             Write::Touch(id) => touched.push(id.0),
             Write::PutRow {
-                row: RowRef::Stored(id),
+                row,
                 update,
                 content_hash,
             } => {
-                rewrite_row(conn, w, update, content_hash).await?;
-                seen_rows.push((*id, update.status));
+                if let RowRef::Stored(id) = row {
+                    replaced.push(id.0);
+                }
+                put_rows.push((update, content_hash));
             }
-            Write::PutRow {
-                row: RowRef::New { .. },
-                update,
-                content_hash,
-            } => new_rows.push((update, content_hash)),
             _ => {}
         }
     }
@@ -294,7 +294,7 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
         q.push(")");
         q.build().execute(&mut *conn).await?;
     }
-    let created = insert_rows(conn, w, &new_rows).await?;
+    let created = put_rows_in(conn, w, &put_rows).await?;
     let resolve = |row: RowRef| match row {
         RowRef::Stored(id) => Ok(id),
         RowRef::New { ciq_publisher_id } => {
@@ -302,15 +302,19 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 .get(&ciq_publisher_id)
                 .copied()
                 .ok_or(StoreError::Invalid(
-                    "a plan wrote about a row it did not create",
+                    "a plan wrote about a row it did not write",
                 ))
         }
     };
-    for (update, _) in &new_rows {
+    let mut written: Vec<(ContractorId, &ContractorUpdate)> = Vec::with_capacity(put_rows.len());
+    for (update, _) in &put_rows {
         let ciq_publisher_id = update.ciq_publisher_id;
-        seen_rows.push((resolve(RowRef::New { ciq_publisher_id })?, update.status));
+        let id = resolve(RowRef::New { ciq_publisher_id })?;
+        seen_rows.push((id, update.status));
+        written.push((id, update));
     }
     record_seen(conn, w, &seen_rows).await?;
+    write_problems(conn, w, &replaced, &written).await?;
 
     let mut issued = Vec::new();
     let mut events = Vec::new();
@@ -330,7 +334,7 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 .bind(ContractorStatus::Error.as_str())
                 .execute(&mut *conn)
                 .await?;
-                seen_status(conn, w, id, ContractorStatus::Error).await?;
+                copy_status(conn, w, id, ContractorStatus::Error).await?;
             }
             Write::MarkRemoved(id) => {
                 sqlx::query(
@@ -343,7 +347,7 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 .bind(ContractorStatus::Removed.as_str())
                 .execute(&mut *conn)
                 .await?;
-                seen_status(conn, w, *id, ContractorStatus::Removed).await?;
+                copy_status(conn, w, *id, ContractorStatus::Removed).await?;
             }
             Write::RetireLink { row, reason, state } => {
                 retire_link(conn, w, *row, *reason, *state).await?;
@@ -412,8 +416,9 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
     Ok(())
 }
 
-/// Inserts new rows, a chunk per statement; returns their ids by creator.
-async fn insert_rows(
+/// Writes rows' content, a chunk per statement: inserts new ones, rewrites stored ones (keeping
+/// when they were first seen, clearing any error). Returns every written row's id by creator.
+async fn put_rows_in(
     conn: &mut Conn,
     w: Writer,
     rows: &[(&ContractorUpdate, &str)],
@@ -462,7 +467,21 @@ async fn insert_rows(
                     .push_bind(w.now);
             },
         );
-        q.push(" RETURNING id, ciq_publisher_id");
+        q.push(
+            " ON CONFLICT (org_id, ciq_campaign_id, ciq_publisher_id) DO UPDATE SET \
+             status = excluded.status, creator_name = excluded.creator_name, \
+             email = excluded.email, search_text = excluded.search_text, \
+             sort_name = excluded.sort_name, ciq_status = excluded.ciq_status, \
+             work_state = excluded.work_state, home_state = excluded.home_state, \
+             base_pay_cents = excluded.base_pay_cents, \
+             payment_amount_cents = excluded.payment_amount_cents, \
+             agency_pay = excluded.agency_pay, coverage_start = excluded.coverage_start, \
+             coverage_end = excluded.coverage_end, failures = excluded.failures, \
+             warnings = excluded.warnings, fields = excluded.fields, error_code = NULL, \
+             error_message = NULL, content_hash = excluded.content_hash, \
+             updated_at = excluded.updated_at \
+             RETURNING id, ciq_publisher_id",
+        );
         let ids = q.build().fetch_all(&mut *conn).await?;
         for r in ids {
             created.insert(r.get::<i64, _>(1), ContractorId(r.get::<i64, _>(0)));
@@ -471,128 +490,90 @@ async fn insert_rows(
     Ok(created)
 }
 
-pub(super) async fn apply_campaign_sync(
-    pool: &Pool,
-    org: OrgId,
-    run: SyncRunId,
-    sync: &CampaignSync,
-) -> StoreResult<ApplyOutcome> {
-    let w = Writer {
-        org,
-        run: Some(run),
-        now: Utc::now(),
-    };
-    let mut tx = super::begin_sync_write(pool).await?;
-    let stored = stored_rows(
-        &mut tx,
-        org,
-        sync.campaign.ciq_campaign_id,
-        rows_needed(sync),
-    )
-    .await?;
-    let plan = plan_campaign_sync(&stored, sync);
-    execute(&mut tx, w, &plan).await?;
-    tx.commit().await?;
-    Ok(plan.outcome)
+/// One transaction of writes ([`WriteUnit`]).
+pub(super) struct Unit {
+    tx: sqlx::Transaction<'static, Db>,
+    w: Writer,
 }
 
-pub(super) async fn record_campaign_failure(
+pub(super) async fn begin_writes(
     pool: &Pool,
     org: OrgId,
-    run: SyncRunId,
-    campaign: &CampaignRecord,
-    failure: &SyncFailure,
-) -> StoreResult<u64> {
+    run: Option<SyncRunId>,
+    durability: Durability,
+) -> StoreResult<Box<dyn WriteUnit>> {
+    let tx = match durability {
+        Durability::Full => super::begin(pool).await?,
+        Durability::Relaxed => super::begin_sync_write(pool).await?,
+    };
     let w = Writer {
         org,
-        run: Some(run),
+        run,
         now: Utc::now(),
     };
-    let mut tx = super::begin_sync_write(pool).await?;
-    let stored = stored_rows(&mut tx, org, campaign.ciq_campaign_id, None).await?;
-    let plan = plan_campaign_failure(campaign, &stored, failure);
-    execute(&mut tx, w, &plan).await?;
-    tx.commit().await?;
-    Ok(plan.outcome.statuses.error)
+    Ok(Box::new(Unit { tx, w }))
 }
 
-pub(super) async fn record_row_failure(
-    pool: &Pool,
-    org: OrgId,
-    run: SyncRunId,
-    contractor: ContractorId,
-    failure: &SyncFailure,
-) -> StoreResult<()> {
-    let w = Writer {
-        org,
-        run: Some(run),
-        now: Utc::now(),
-    };
-    let mut tx = super::begin(pool).await?;
-    let row = sqlx::query(
-        "SELECT ciq_campaign_id, ciq_publisher_id FROM contractors WHERE org_id = $1 AND id = $2",
-    )
-    .bind(org.0)
-    .bind(contractor.0)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(StoreError::NotFound("contractor"))?;
-    let campaign: i64 = row.get("ciq_campaign_id");
-    let publisher: i64 = row.get("ciq_publisher_id");
-    let stored = stored_rows(&mut tx, org, campaign, Some(publisher)).await?;
-    if let Some(row) = stored.first() {
-        execute(&mut tx, w, &plan_row_failure(row, failure)).await?;
+#[async_trait::async_trait]
+impl WriteUnit for Unit {
+    async fn lock_organization(&mut self) -> StoreResult<()> {
+        super::lock_organization(&mut self.tx, self.w.org).await
     }
-    tx.commit().await?;
-    Ok(())
-}
 
-/// Which campaigns' rows to mark removed.
-pub(super) enum Removal<'a> {
-    /// Every campaign with rows that is not in this list (CreatorIQ's full campaign list).
-    AllBut(&'a [i64]),
-    /// This one (CreatorIQ deleted it).
-    One(i64),
-}
-
-pub(super) async fn remove_campaigns(
-    pool: &Pool,
-    org: OrgId,
-    run: SyncRunId,
-    which: Removal<'_>,
-) -> StoreResult<ApplyOutcome> {
-    let w = Writer {
-        org,
-        run: Some(run),
-        now: Utc::now(),
-    };
-    let mut out = ApplyOutcome::default();
-    let mut tx = super::begin(pool).await?;
-    // One writer per organization at a time (see begin_sync_run).
-    super::lock_organization(&mut tx, org).await?;
-    let known: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT ciq_campaign_id FROM contractors WHERE org_id = $1 AND status <> $2",
-    )
-    .bind(org.0)
-    .bind(ContractorStatus::Removed.as_str())
-    .fetch_all(&mut *tx)
-    .await?;
-    let gone: Vec<i64> = match which {
-        Removal::AllBut(present) => {
-            let present: HashSet<i64> = present.iter().copied().collect();
-            known.into_iter().filter(|c| !present.contains(c)).collect()
-        }
-        Removal::One(id) => known.into_iter().filter(|c| *c == id).collect(),
-    };
-    for campaign in gone {
-        let stored = stored_rows(&mut tx, org, campaign, None).await?;
-        let plan = plan_campaign_removed(campaign, &stored);
-        execute(&mut tx, w, &plan).await?;
-        out.statuses.merge(&plan.outcome.statuses);
-        out.rows_changed += plan.outcome.rows_changed;
-        out.links_issued += plan.outcome.links_issued;
-        out.links_expired += plan.outcome.links_expired;
+    async fn stored_rows(
+        &mut self,
+        ciq_campaign_id: i64,
+        only_publisher: Option<i64>,
+    ) -> StoreResult<Vec<StoredRow>> {
+        stored_rows(&mut self.tx, self.w.org, ciq_campaign_id, only_publisher).await
     }
-    tx.commit().await?;
-    Ok(out)
+
+    async fn lock_row(&mut self, contractor: ContractorId) -> StoreResult<Option<(i64, i64)>> {
+        // A no-op update takes the row's write lock (SQLite already holds the database's).
+        Ok(sqlx::query_as(
+            "UPDATE contractors SET updated_at = updated_at WHERE org_id = $1 AND id = $2 \
+             RETURNING ciq_campaign_id, ciq_publisher_id",
+        )
+        .bind(self.w.org.0)
+        .bind(contractor.0)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
+    async fn campaigns_with_live_rows(&mut self) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT ciq_campaign_id FROM contractors WHERE org_id = $1 AND status <> $2",
+        )
+        .bind(self.w.org.0)
+        .bind(ContractorStatus::Removed.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    async fn execute(&mut self, plan: &WritePlan) -> StoreResult<()> {
+        execute(&mut self.tx, self.w, plan).await
+    }
+
+    async fn current_link(
+        &mut self,
+        contractor: ContractorId,
+    ) -> StoreResult<Option<ApplicationLink>> {
+        super::links::current_link(&mut *self.tx, self.w.org, contractor).await
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl SyncWrites for ThisStore {
+    async fn begin_writes(
+        &self,
+        org: OrgId,
+        run: Option<SyncRunId>,
+        durability: Durability,
+    ) -> StoreResult<Box<dyn WriteUnit>> {
+        begin_writes(&self.pool, org, run, durability).await
+    }
 }

@@ -6,6 +6,7 @@ use sqlx::Row;
 use super::{DbRow, Pool};
 
 use super::super::*;
+use super::ThisStore;
 use super::{corrupt, from_json, json, JsonColumn};
 
 const DELIVERY_COLUMNS: &str = "id, org_id, received_at, request_id, entity_type, \
@@ -381,4 +382,75 @@ pub(super) async fn prune_rejected_deliveries(
     );
     let done = sqlx::query(&sql).bind(before).execute(pool).await?;
     Ok(done.rows_affected())
+}
+
+#[async_trait::async_trait]
+impl Schedules for ThisStore {
+    async fn due_schedules(&self, now: DateTime<Utc>) -> StoreResult<Vec<ScheduleDue>> {
+        due_schedules(&self.pool, now).await
+    }
+
+    async fn claim_schedule(
+        &self,
+        org: OrgId,
+        due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        next: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        claim_schedule(&self.pool, org, due, now, next).await
+    }
+}
+
+#[async_trait::async_trait]
+impl WebhookDeliveries for ThisStore {
+    async fn record_webhook_delivery(
+        &self,
+        delivery: &NewDelivery,
+    ) -> StoreResult<RecordedDelivery> {
+        record_delivery(&self.pool, delivery).await
+    }
+
+    async fn prune_rejected_deliveries(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        prune_rejected_deliveries(&self.pool, before).await
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        max: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        claim_deliveries(&self.pool, holder, now, until, max).await
+    }
+
+    async fn finish_webhook_deliveries(
+        &self,
+        ids: &[DeliveryId],
+        holder: &str,
+        result: &DeliveryResult,
+    ) -> StoreResult<u64> {
+        finish_deliveries(&self.pool, ids, holder, result).await
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        org: OrgId,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<(Vec<Delivery>, u64)> {
+        deliveries(&self.pool, org, offset, limit).await
+    }
+
+    async fn webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<Option<Delivery>> {
+        delivery(&self.pool, org, id).await
+    }
+
+    async fn latest_webhook_delivery(&self, org: OrgId) -> StoreResult<Option<Delivery>> {
+        latest_delivery(&self.pool, org).await
+    }
+
+    async fn requeue_webhook_delivery(&self, org: OrgId, id: DeliveryId) -> StoreResult<bool> {
+        requeue_delivery(&self.pool, org, id).await
+    }
 }

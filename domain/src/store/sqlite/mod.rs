@@ -22,6 +22,8 @@ mod alerts;
 mod audit;
 #[path = "../sql/contractors.rs"]
 mod contractors;
+#[path = "../sql/counts.rs"]
+mod counts;
 #[path = "../sql/links.rs"]
 mod links;
 #[path = "../sql/members.rs"]
@@ -38,10 +40,8 @@ mod settings;
 mod sync_writes;
 #[path = "../sql/webhooks.rs"]
 mod webhooks;
-/// The store these modules implement [`Store`] for.
+/// The store these modules implement the role traits ([`super::roles`]) for.
 type ThisStore = SqliteStore;
-#[path = "../sql/store_impl.rs"]
-mod store_impl;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 

@@ -1,15 +1,14 @@
-//! The pure middle of the pipeline: CreatorIQ data in, rows to write out. No I/O, no clock.
+//! The pure middle of the pipeline: CreatorIQ data in, the rows it means out. No I/O, no clock.
 //!
-//! fetch (engine) -> [`map_contractor`] -> [`decide`] -> [`plan_row`] -> persist (store).
+//! fetch (engine) -> [`map_contractor`] -> [`decide`] -> [`row_update`] -> [`campaign_sync`]
+//! -> the planner (`writes.rs`) -> the store.
 
 use std::collections::HashMap;
 
 use crate::creatoriq::model::{Campaign, CampaignPublisher, CampaignPublishers};
 use crate::mapping::{map_contractor, ContactInfo, MappedContractor};
 use crate::rules::{coverage_fingerprint, decide, Decision};
-use crate::store::{
-    CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, CoverageTypes, SyncFailure,
-};
+use crate::store::{CampaignRecord, CampaignSync, ContractorUpdate, CoverageTypes, SyncFailure};
 use chrono::NaiveDate;
 
 /// The campaign as stored, or `None` when CreatorIQ sent no id.
@@ -23,18 +22,9 @@ pub fn campaign_record(campaign: &Campaign) -> Option<CampaignRecord> {
     })
 }
 
-fn status_of(decision: &Decision) -> ContractorStatus {
-    match decision {
-        Decision::NotAccepted { .. } => ContractorStatus::NotAccepted,
-        Decision::Exempt => ContractorStatus::Exempt,
-        Decision::Valid(_) => ContractorStatus::Synced,
-        Decision::NeedsAttention { .. } => ContractorStatus::NeedsAttention,
-    }
-}
-
 /// Maps, decides and shapes one creator on one campaign. `None` when the entry has no
 /// publisher id or the campaign no id (nothing to key the row on).
-pub fn plan_row(
+pub fn row_update(
     campaign: &Campaign,
     entry: &CampaignPublisher,
     contact: Option<&ContactInfo>,
@@ -68,7 +58,7 @@ fn shape_row(
     Some(ContractorUpdate {
         ciq_campaign_id: mapped.campaign_id?,
         ciq_publisher_id: mapped.publisher_id?,
-        status: status_of(decision),
+        status: decision.status(),
         creator_name: mapped.creator_name.clone(),
         email: mapped
             .email
@@ -110,7 +100,7 @@ pub fn unreadable_failure(reason: &str) -> SyncFailure {
 /// Everything one campaign's sync writes: one row per creator in `publishers`, `error` rows for
 /// entries that could not be read, and (the list being complete) removal of the others.
 /// `contacts` is keyed by publisher id.
-pub fn plan_campaign(
+pub fn campaign_sync(
     record: CampaignRecord,
     campaign: &Campaign,
     publishers: &CampaignPublishers,
@@ -124,7 +114,7 @@ pub fn plan_campaign(
     let rows = publishers
         .publishers
         .iter()
-        .filter_map(|(id, entry)| plan_row(&campaign, entry, contacts.get(id), today, coverage))
+        .filter_map(|(id, entry)| row_update(&campaign, entry, contacts.get(id), today, coverage))
         .collect();
     let unreadable = publishers
         .unreadable
@@ -147,6 +137,7 @@ pub fn plan_campaign(
 mod tests {
     use super::*;
     use crate::creatoriq::model::{CustomFields, FinalPayout, RawAmount, UnreadableEntry};
+    use crate::store::ContractorStatus;
 
     fn campaign() -> Campaign {
         Campaign {
@@ -187,7 +178,7 @@ mod tests {
 
     #[test]
     fn valid_rows_carry_a_fingerprint_that_ignores_the_name() {
-        let a = plan_row(
+        let a = row_update(
             &campaign(),
             &entry(1, "Accepted", None),
             Some(&contact("Jo")),
@@ -198,7 +189,7 @@ mod tests {
         assert_eq!(a.status, ContractorStatus::Synced);
         assert_eq!(a.work_state.as_deref(), Some("MA"));
         assert_eq!(a.base_pay_cents, Some(450_000));
-        let renamed = plan_row(
+        let renamed = row_update(
             &campaign(),
             &entry(1, "Accepted", None),
             Some(&contact("Jo Renamed")),
@@ -208,7 +199,7 @@ mod tests {
         .unwrap();
         assert_eq!(a.fingerprint, renamed.fingerprint);
         assert_ne!(a.content_hash(), renamed.content_hash());
-        let moved = plan_row(
+        let moved = row_update(
             &campaign(),
             &entry(1, "Accepted", Some("TX")),
             Some(&contact("Jo")),
@@ -217,7 +208,7 @@ mod tests {
         )
         .unwrap();
         assert_ne!(a.fingerprint, moved.fingerprint);
-        let general_only = plan_row(
+        let general_only = row_update(
             &campaign(),
             &entry(1, "Accepted", None),
             Some(&contact("Jo")),
@@ -230,7 +221,7 @@ mod tests {
 
     #[test]
     fn statuses_and_failures() {
-        let invited = plan_row(
+        let invited = row_update(
             &campaign(),
             &entry(2, "Invited", None),
             Some(&contact("Jo")),
@@ -240,7 +231,7 @@ mod tests {
         .unwrap();
         assert_eq!(invited.status, ContractorStatus::NotAccepted);
         assert_eq!(invited.fingerprint, None);
-        let no_contact = plan_row(
+        let no_contact = row_update(
             &campaign(),
             &entry(3, "Accepted", None),
             None,
@@ -272,7 +263,7 @@ mod tests {
         });
         let contacts = HashMap::from([(1, contact("Jo"))]);
         let record = campaign_record(&campaign()).unwrap();
-        let plan = plan_campaign(
+        let sync = campaign_sync(
             record,
             &campaign(),
             &publishers,
@@ -280,9 +271,9 @@ mod tests {
             today(),
             CoverageTypes::Both,
         );
-        assert_eq!(plan.rows.len(), 1);
-        assert_eq!(plan.unreadable.len(), 1);
-        assert_eq!(plan.unreadable[0].0, 99);
-        assert!(plan.complete);
+        assert_eq!(sync.rows.len(), 1);
+        assert_eq!(sync.unreadable.len(), 1);
+        assert_eq!(sync.unreadable[0].0, 99);
+        assert!(sync.complete);
     }
 }
