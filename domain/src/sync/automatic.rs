@@ -11,11 +11,10 @@ use chrono::Utc;
 use rand::Rng;
 use tokio::sync::watch;
 
+use super::steps::Steps;
 use super::write_path::remove_campaigns;
 use super::writes::Removal;
-use super::{
-    campaign_record, count_requests, merge, LiveRun, ProgressWriter, Scope, SyncEngine, SyncError,
-};
+use super::{campaign_record, merge, LiveRun, ProgressWriter, Scope, SyncEngine, SyncError};
 use crate::creatoriq::CiqError;
 use crate::store::{
     CiqSettings, ContractorStatus, Delivery, DeliveryResult, DeliveryState, OrgId, RunTotals,
@@ -440,8 +439,8 @@ impl SyncEngine {
         progress: &mut ProgressWriter,
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
-        let (settings, client) = self.connection(org).await?;
-        let coverage = settings.coverage_types;
+        let mut steps = Steps::open(self, org, run_id, totals, tx, progress).await?;
+        let (client, coverage) = (steps.client.clone(), steps.coverage);
         let today = self.today();
 
         let mut campaigns = targets.campaigns.clone();
@@ -465,8 +464,7 @@ impl SyncEngine {
         rows.retain(|r| !campaigns.contains(&r.ciq_campaign_id));
         rows.sort_by_key(|r| r.id);
         rows.dedup_by_key(|r| r.id);
-        totals.progress.campaigns_total = (campaigns.len() + rows.len()) as u64;
-        self.publish(org, run_id, totals, tx, progress).await?;
+        steps.begin(campaigns.len() + rows.len()).await?;
 
         for id in campaigns {
             let fetched = match client.campaign(id).await {
@@ -485,36 +483,18 @@ impl SyncEngine {
                     // CreatorIQ no longer has it: its rows are marked removed.
                     let outcome =
                         remove_campaigns(store.as_ref(), org, run_id, Removal::One(id)).await?;
-                    merge(totals, &outcome);
+                    merge(steps.totals, &outcome);
                     Ok(None)
                 }
                 Err(err) => Err((err, None)),
             };
             match fetched {
-                Ok(Some(sync)) => self.apply_fetched(org, run_id, &sync, totals).await?,
-                Ok(None) => {}
-                Err((err, record)) => {
-                    self.record_failed_campaign(
-                        org,
-                        run_id,
-                        &client,
-                        id,
-                        record.as_ref(),
-                        err,
-                        totals,
-                    )
-                    .await?;
-                }
+                Ok(sync) => steps.campaign(id, None, Ok(sync)).await?,
+                Err((err, record)) => steps.campaign(id, record.as_ref(), Err(err)).await?,
             }
-            totals.progress.campaigns_done += 1;
-            count_requests(totals, &client);
-            self.publish(org, run_id, totals, tx, progress).await?;
         }
         for row in &rows {
-            self.resync_one(org, run_id, &client, row, coverage, totals)
-                .await?;
-            count_requests(totals, &client);
-            self.publish(org, run_id, totals, tx, progress).await?;
+            steps.row(Some(row)).await?;
         }
         Ok(())
     }

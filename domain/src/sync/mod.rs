@@ -23,6 +23,7 @@ mod fetch;
 mod lease;
 mod row_resync;
 pub mod shape;
+mod steps;
 pub mod write_path;
 pub mod writes;
 
@@ -58,6 +59,7 @@ use crate::store::{
 pub use shape::{campaign_record, campaign_sync, row_update};
 pub use write_path::regenerate_link;
 
+use steps::Steps;
 use write_path::{apply_campaign_sync, record_campaign_failure, record_row_failure};
 use writes::Removal;
 
@@ -203,7 +205,12 @@ struct Inner {
     master_key: MasterKey,
     config: SyncConfig,
     http: reqwest::Client,
-    running: Mutex<HashMap<OrgId, (SyncRunId, watch::Receiver<LiveRun>)>>,
+    /// The runs this instance runs or follows, by organization. Held only to read or change
+    /// the map, never across an await.
+    running: std::sync::Mutex<HashMap<OrgId, (SyncRunId, watch::Receiver<LiveRun>)>>,
+    /// One gate per organization: two triggers of one organization start one run, while
+    /// other organizations start theirs without waiting.
+    starting: std::sync::Mutex<HashMap<OrgId, Arc<Mutex<()>>>>,
     clients: std::sync::Mutex<HashMap<OrgId, CachedClient>>,
     /// What CreatorIQ last listed as each organization's webhook subscriptions
     /// ([`automatic::SubscriptionCache`]), so viewing Settings does not spend the daily quota.
@@ -264,7 +271,8 @@ impl SyncEngine {
                 master_key,
                 config,
                 http,
-                running: Mutex::new(HashMap::new()),
+                running: std::sync::Mutex::new(HashMap::new()),
+                starting: std::sync::Mutex::new(HashMap::new()),
                 clients: std::sync::Mutex::new(HashMap::new()),
                 subscriptions: automatic::SubscriptionCache::default(),
                 webhook_wake: Arc::new(tokio::sync::Notify::new()),
@@ -337,8 +345,33 @@ impl SyncEngine {
 
     /// The in-process live state of the organization's running run, if this instance runs one.
     pub async fn live_run(&self, org: OrgId) -> Option<LiveRun> {
-        let running = self.inner.running.lock().await;
-        running.get(&org).map(|(_, rx)| rx.borrow().clone())
+        self.running().get(&org).map(|(_, rx)| rx.borrow().clone())
+    }
+
+    fn running(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<OrgId, (SyncRunId, watch::Receiver<LiveRun>)>> {
+        // The map is consistent after any panic (each change is one insert or remove).
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forgets the organization's run once it ended, unless a newer one replaced it.
+    fn forget_run(&self, org: OrgId, run_id: SyncRunId) {
+        let mut running = self.running();
+        if running.get(&org).is_some_and(|(id, _)| *id == run_id) {
+            running.remove(&org);
+        }
+    }
+
+    /// The organization's run this instance can join, if one is running.
+    fn joinable(&self, org: OrgId) -> Option<(SyncRunId, watch::Receiver<LiveRun>)> {
+        self.running()
+            .get(&org)
+            .filter(|(_, rx)| !rx.borrow().is_finished())
+            .map(|(id, rx)| (*id, rx.clone()))
     }
 
     async fn start(
@@ -347,19 +380,27 @@ impl SyncEngine {
         trigger: Trigger,
         scope: Scope,
     ) -> Result<RunHandle, SyncError> {
-        let mut running = self.inner.running.lock().await;
+        let gate = {
+            let mut starting = self
+                .inner
+                .starting
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            starting.entry(org).or_default().clone()
+        };
+        // Held while this organization's run starts (database reads and the lease), so a second
+        // trigger joins it; other organizations have gates of their own.
+        let _starting = gate.lock().await;
         let exclusive = matches!(scope, Scope::Targets(_));
-        if let Some((run_id, rx)) = running.get(&org) {
-            if !rx.borrow().is_finished() {
-                if exclusive {
-                    return Err(SyncError::Busy(run_id.0));
-                }
-                return Ok(RunHandle {
-                    run_id: *run_id,
-                    joined: true,
-                    rx: rx.clone(),
-                });
+        if let Some((run_id, rx)) = self.joinable(org) {
+            if exclusive {
+                return Err(SyncError::Busy(run_id.0));
             }
+            return Ok(RunHandle {
+                run_id,
+                joined: true,
+                rx,
+            });
         }
         // Fail fast, before taking the lease, on a row of another organization.
         let named: &[ContractorId] = match &scope {
@@ -391,8 +432,7 @@ impl SyncEngine {
             run_id,
             progress: SyncProgress::default(),
         });
-        running.insert(org, (run_id, rx.clone()));
-        drop(running);
+        self.running().insert(org, (run_id, rx.clone()));
 
         let engine = self.clone();
         let span = tracing::info_span!("sync_run", org = org.0, run = run_id.0);
@@ -405,10 +445,7 @@ impl SyncEngine {
                 engine.run(org, run_id, scope, &tx).await
             };
             let _ = tx.send(LiveRun::Finished(Box::new(result)));
-            let mut running = engine.inner.running.lock().await;
-            if running.get(&org).is_some_and(|(id, _)| *id == run_id) {
-                running.remove(&org);
-            }
+            engine.forget_run(org, run_id);
         };
         // Runs on its own task so a dropped request does not cancel a half-done sync; a panic
         // inside is turned into a finished (failed) run so joiners are not left waiting.
@@ -431,10 +468,7 @@ impl SyncEngine {
                         &engine.inner.config.instance_id,
                     )
                     .await;
-                let mut running = engine.inner.running.lock().await;
-                if running.get(&org).is_some_and(|(id, _)| *id == run_id) {
-                    running.remove(&org);
-                }
+                engine.forget_run(org, run_id);
             }
         });
         Ok(RunHandle { run_id, joined, rx })
@@ -540,12 +574,12 @@ impl SyncEngine {
         skip_ended: bool,
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
-        let (settings, client) = self.connection(org).await?;
-        let coverage = settings.coverage_types;
+        let mut steps = Steps::open(self, org, run_id, totals, tx, progress).await?;
+        let (client, coverage) = (steps.client.clone(), steps.coverage);
         let today = self.today();
 
         let listed = client.all_campaigns().await;
-        count_requests(totals, &client);
+        count_requests(steps.totals, &client);
         let listed = listed?;
         let present: Vec<i64> = listed.iter().filter_map(|c| c.campaign_id).collect();
         let mut campaigns: Vec<(CampaignRecord, Campaign)> = listed
@@ -557,10 +591,9 @@ impl SyncEngine {
             // rows as they are, so requests grow with active campaigns only.
             let before = campaigns.len();
             campaigns.retain(|(record, _)| !campaign_ended(record, today));
-            totals.progress.campaigns_ended = (before - campaigns.len()) as u64;
+            steps.totals.progress.campaigns_ended = (before - campaigns.len()) as u64;
         }
-        totals.progress.campaigns_total = campaigns.len() as u64;
-        self.publish(org, run_id, totals, tx, progress).await?;
+        steps.begin(campaigns.len()).await?;
 
         // CreatorIQ is read one campaign ahead while the previous one is written: a task
         // fetches and maps campaigns in order, and this loop writes them. The fetcher stops
@@ -588,25 +621,9 @@ impl SyncEngine {
         let mut received = 0;
         while let Some((record, fetched)) = fetched.recv().await {
             received += 1;
-            match fetched {
-                Ok(sync) => self.apply_fetched(org, run_id, &sync, totals).await?,
-                Err(err) => {
-                    let id = record.ciq_campaign_id;
-                    self.record_failed_campaign(
-                        org,
-                        run_id,
-                        &client,
-                        id,
-                        Some(&record),
-                        err,
-                        totals,
-                    )
-                    .await?;
-                }
-            }
-            totals.progress.campaigns_done += 1;
-            count_requests(totals, &client);
-            self.publish(org, run_id, totals, tx, progress).await?;
+            steps
+                .campaign(record.ciq_campaign_id, Some(&record), fetched.map(Some))
+                .await?;
         }
         if received < campaigns.len() {
             // The fetcher stopped without an error to report (it panicked): rows keep their
@@ -618,8 +635,8 @@ impl SyncEngine {
         let outcome =
             write_path::remove_campaigns(store.as_ref(), org, run_id, Removal::AllBut(&present))
                 .await?;
-        merge(totals, &outcome);
-        count_requests(totals, &client);
+        merge(steps.totals, &outcome);
+        count_requests(steps.totals, &client);
         Ok(())
     }
 

@@ -121,19 +121,12 @@ impl SyncEngine {
         progress: &mut ProgressWriter,
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
-        let (settings, client) = self.connection(org).await?;
-        totals.progress.campaigns_total = ids.len() as u64;
-        self.publish(org, run_id, totals, tx, progress).await?;
+        let mut steps = Steps::open(self, org, run_id, totals, tx, progress).await?;
+        steps.begin(ids.len()).await?;
         for id in ids {
             // A row gone since it was selected has nothing to re-read.
-            if let Some(row) = store.contractor(org, *id).await? {
-                self.resync_one(org, run_id, &client, &row, settings.coverage_types, totals)
-                    .await?;
-            } else {
-                totals.progress.campaigns_done += 1;
-            }
-            count_requests(totals, &client);
-            self.publish(org, run_id, totals, tx, progress).await?;
+            let row = store.contractor(org, *id).await?;
+            steps.row(row.as_ref()).await?;
         }
         Ok(())
     }
