@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod environment;
+mod error;
 pub mod model;
 
 pub use crate::values::ApiKey;
