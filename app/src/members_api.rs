@@ -88,7 +88,7 @@ mod server {
             .await
             .context("loading member")?
             .filter(|m| m.org_id == admin.org_id)
-            .ok_or_else(|| AppError::Invalid("That member was not found.".to_string()))
+            .ok_or_else(|| AppError::NotFound("That member was not found.".to_string()))
     }
 
     pub fn store_refusal(e: StoreError, context: &str) -> AppError {
@@ -96,7 +96,7 @@ mod server {
             StoreError::Invalid(why) => AppError::Invalid(format!(
                 "Not changed: {why}. Make another member an admin first."
             )),
-            StoreError::NotFound(_) => AppError::Invalid("That member was not found.".to_string()),
+            StoreError::NotFound(_) => AppError::NotFound("That member was not found.".to_string()),
             e => AppError::internal(context, e),
         }
     }
@@ -305,7 +305,7 @@ pub async fn cancel_invitation(id: i64) -> Result<String, AppError> {
     if cancelled {
         Ok("The invitation was cancelled; its link no longer works.".to_string())
     } else {
-        Err(AppError::Invalid(
+        Err(AppError::NotFound(
             "That invitation was not found (it may have been used or cancelled).".to_string(),
         ))
     }

@@ -91,12 +91,32 @@ pub fn routes<S: Clone + Send + Sync + 'static>(ctx: ServerContext) -> Router<S>
         })
 }
 
-/// The member the sign-in guard checked; without one (never past the guard) the export is
-/// refused.
-fn member_of(signed_in: Option<Extension<SignedIn>>) -> Result<Member, StatusCode> {
-    signed_in
-        .map(|Extension(SignedIn(m))| m)
-        .ok_or(StatusCode::UNAUTHORIZED)
+/// Why an export does not start: no member (never past the sign-in guard), or the
+/// organization's export slots are taken.
+enum NotStarted {
+    Unauthenticated,
+    Busy,
+}
+
+impl IntoResponse for NotStarted {
+    fn into_response(self) -> Response {
+        match self {
+            NotStarted::Unauthenticated => StatusCode::UNAUTHORIZED.into_response(),
+            NotStarted::Busy => busy(),
+        }
+    }
+}
+
+/// The member the sign-in guard checked and one of their organization's export slots.
+fn start(
+    exports: &Exports,
+    signed_in: Option<Extension<SignedIn>>,
+) -> Result<(Member, Slot), NotStarted> {
+    let Some(Extension(SignedIn(member))) = signed_in else {
+        return Err(NotStarted::Unauthenticated);
+    };
+    let slot = exports.slot(member.org_id).ok_or(NotStarted::Busy)?;
+    Ok((member, slot))
 }
 
 fn refusal(status: StatusCode, text: &'static str) -> Response {
@@ -227,9 +247,9 @@ async fn audit_csv(
     signed_in: Option<Extension<SignedIn>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let member = match member_of(signed_in) {
-        Ok(m) => m,
-        Err(status) => return status.into_response(),
+    let (member, slot) = match start(&exports, signed_in) {
+        Ok(started) => started,
+        Err(refused) => return refused.into_response(),
     };
     if member.role != Role::Admin {
         return refusal(
@@ -243,9 +263,6 @@ async fn audit_csv(
             StatusCode::BAD_REQUEST,
             "That action is not one the audit log records.",
         );
-    };
-    let Some(slot) = exports.slot(member.org_id) else {
-        return busy();
     };
     let state = exports.ctx;
     filter.before = None;
@@ -357,12 +374,9 @@ async fn contractors_csv(
     signed_in: Option<Extension<SignedIn>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let member = match member_of(signed_in) {
-        Ok(m) => m,
-        Err(status) => return status.into_response(),
-    };
-    let Some(slot) = exports.slot(member.org_id) else {
-        return busy();
+    let (member, slot) = match start(&exports, signed_in) {
+        Ok(started) => started,
+        Err(refused) => return refused.into_response(),
     };
     let state = exports.ctx;
     let params = ListParams::from_query(|k| query.get(k).cloned());
@@ -460,12 +474,9 @@ async fn fix_list_csv(
     signed_in: Option<Extension<SignedIn>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let member = match member_of(signed_in) {
-        Ok(m) => m,
-        Err(status) => return status.into_response(),
-    };
-    let Some(slot) = exports.slot(member.org_id) else {
-        return busy();
+    let (member, slot) = match start(&exports, signed_in) {
+        Ok(started) => started,
+        Err(refused) => return refused.into_response(),
     };
     let state = exports.ctx;
     let mut params = ListParams::from_query(|k| query.get(k).cloned());
