@@ -15,6 +15,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use domain::testing::TestDatabase;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,7 +29,6 @@ use domain::store::{
     SqliteStore, Store, Trigger, TriggerKind,
 };
 use domain::sync::{SyncConfig, SyncEngine};
-use sqlx::Connection;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Backend {
@@ -270,16 +270,11 @@ fn fast_ciq() -> CreatorIqConfig {
     }
 }
 
-fn admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
-
 /// A store on `backend`, and what it takes to measure and remove it afterwards.
 enum Opened {
     // The directory lives as long as the store.
     Sqlite(Arc<SqliteStore>, #[allow(dead_code)] tempfile::TempDir),
-    Postgres(Arc<PgStore>, String),
+    Postgres(Arc<PgStore>, TestDatabase),
 }
 
 impl Opened {
@@ -294,18 +289,9 @@ impl Opened {
                 Opened::Sqlite(Arc::new(store), dir)
             }
             Backend::Postgres => {
-                let name = format!("dashboard_bench_{:016x}", rand::random::<u64>());
-                let admin = admin_url();
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .expect("PostgreSQL is reachable");
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create database");
-                let url = format!("{}/{name}", admin.rsplit_once('/').expect("a db").0);
-                let store = PgStore::open(&url).await.expect("store opens");
-                Opened::Postgres(Arc::new(store), name)
+                let db = TestDatabase::create().await;
+                let store = PgStore::open(&db.url).await.expect("store opens");
+                Opened::Postgres(Arc::new(store), db)
             }
         }
     }
@@ -380,13 +366,10 @@ impl Opened {
     }
 
     async fn close(self) {
-        if let Opened::Postgres(store, name) = self {
+        if let Opened::Postgres(store, db) = self {
+            // Dropping the database handle drops the database.
             store.pool().close().await;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
+            drop(db);
         }
     }
 }

@@ -15,5 +15,7 @@ pub mod private_files;
 pub mod rules;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod values;
 pub mod webhooks;

@@ -1082,7 +1082,33 @@ async fn selected_rows_are_resynced_in_one_run_with_progress() {
     );
 }
 
+/// The background workers (webhook deliveries, schedules, pruning) stop once told to, each
+/// after the work in hand, so a server that shuts down leaves nothing running.
+async fn background_workers_stop_when_told() {
+    let env = env(Size::Tiny).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let workers = env
+        .engine
+        .spawn_background(std::time::Duration::from_millis(50), stop.clone());
+    assert_eq!(workers.len(), 3);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        workers.iter().all(|w| !w.is_finished()),
+        "they run until told to stop"
+    );
+    stop.cancel();
+    let all = async {
+        for worker in workers {
+            worker.await.expect("a worker ends without panicking");
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), all)
+        .await
+        .expect("every worker stops within 5 s of being told");
+}
+
 on_both_backends_scoped!(
+    background_workers_stop_when_told,
     selected_rows_are_resynced_in_one_run_with_progress,
     every_scenario_creator_gets_its_documented_status,
     reruns_change_nothing_and_links_follow_coverage_data,

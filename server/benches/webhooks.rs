@@ -9,19 +9,19 @@
 //!
 //! `--quick` sends fewer deliveries and makes fewer edits.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ciq_sandbox::{scenarios, CreatorEdit, SandboxConfig, PARTNER1_KEY};
-use dashboard::{launch, Config};
-use domain::auth::{create_organization_with_admin, Password};
 use domain::store::roles::*;
 use domain::store::{ContractorStatus, DeliveryState, SqliteStore};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-const ADMIN: (&str, &str) = ("ops@acme.example", "correct horse battery");
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+const ADMIN: (&str, &str) = (common::EMAIL, common::PASSWORD);
 
 fn sign(body: &str, ts: &str) -> String {
     let mut h = Sha256::new();
@@ -53,36 +53,15 @@ async fn main() {
     .await
     .expect("sandbox starts");
 
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
-    let store = SqliteStore::open(&db).await.unwrap();
-    let org = create_organization_with_admin(
-        &store,
-        "acme",
-        "Acme Agency",
-        ADMIN.0,
-        &Password::new(ADMIN.1),
-    )
-    .await
-    .unwrap()
-    .org_id;
+    let server = common::TestServer::build()
+        .creatoriq_environments(&[&sandbox.base_url])
+        .public_at_own_address()
+        .start()
+        .await;
+    let org = server.org;
+    let store = SqliteStore::open(&server.db).await.unwrap();
     let webhook_id = store.organization(org).await.unwrap().unwrap().webhook_id;
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let key_file = dir.path().join("master.key");
-    let ciq = sandbox.base_url.clone();
-    let config = Config::from_lookup(|k| match k {
-        "DATABASE_URL" => Some(db.clone()),
-        "DASHBOARD_ADDR" => Some(addr.to_string()),
-        "PUBLIC_BASE_URL" => Some(format!("http://{addr}")),
-        "MASTER_KEY_FILE" => Some(key_file.display().to_string()),
-        "CREATORIQ_BASE_URLS" => Some(format!("https://apis.creatoriq.com,{ciq}")),
-        _ => None,
-    })
-    .unwrap();
-    let base = format!("http://{addr}");
-    tokio::spawn(launch(listener, config, std::future::pending()));
+    let base = server.base.clone();
 
     // Sign in and save the key: the organization is subscribed, and a first sync runs.
     let admin = reqwest::Client::builder()

@@ -26,6 +26,7 @@ use http::header::{HeaderName, HeaderValue};
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio_util::sync::CancellationToken;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -146,23 +147,34 @@ impl SessionStore {
     /// Deletes expired sessions every `period` for as long as the server runs (a session is
     /// refused once expired either way; this keeps the table from growing). Any instance may do
     /// it: the deletion is one idempotent statement.
-    fn spawn_expired_deletion(&self, period: std::time::Duration) {
+    fn spawn_expired_deletion(
+        &self,
+        period: std::time::Duration,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
         let store = self.0.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(period);
             every.tick().await;
             loop {
-                every.tick().await;
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = every.tick() => {}
+                }
                 if let Err(e) = store.delete_expired_sessions(chrono::Utc::now()).await {
                     tracing::warn!(error = %e, "deleting expired sessions failed; trying again later");
                 }
             }
-        });
+        })
     }
 }
 
+/// How long, after the last request was answered, background workers get to finish the work
+/// in hand before the server returns anyway.
+const WORKERS_STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves the dashboard on `listener` until `shutdown` resolves, then finishes in-flight
-/// requests and returns.
+/// requests, stops the background workers (each finishes what it is doing) and returns.
 pub async fn launch(
     listener: tokio::net::TcpListener,
     config: Config,
@@ -175,24 +187,43 @@ pub async fn launch(
             config.master_key_file.display()
         )
     })?;
-    let router = router(&config, database, master_key).await?;
+    let stop = CancellationToken::new();
+    let (router, workers) = router(&config, database, master_key, stop.clone()).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dashboard listening");
     // The peer address feeds the sign-in throttle.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+    stop.cancel();
+    let all = async {
+        for worker in workers {
+            let _ = worker.await;
+        }
+    };
+    if tokio::time::timeout(WORKERS_STOP_WITHIN, all)
+        .await
+        .is_err()
+    {
+        tracing::warn!("background work was still running at shutdown; it stops with the process");
+    }
+    served
 }
 
+/// The dashboard's routes, and the handles of the background workers it started (they run
+/// until `stop` is cancelled).
 async fn router(
     config: &Config,
     database: Database,
     master_key: MasterKey,
-) -> anyhow::Result<Router> {
+    stop: CancellationToken,
+) -> anyhow::Result<(Router, Vec<tokio::task::JoinHandle<()>>)> {
     let session_store = SessionStore(database.sessions());
-    session_store.spawn_expired_deletion(std::time::Duration::from_secs(60 * 60));
+    let mut workers =
+        vec![session_store
+            .spawn_expired_deletion(std::time::Duration::from_secs(60 * 60), stop.clone())];
     // Over https the cookie is `__Host-` prefixed: the browser then only accepts it Secure,
     // for the whole site, and from this host itself (no Domain attribute).
     let cookie_name = if config.secure_cookies() {
@@ -222,7 +253,7 @@ async fn router(
     );
     // Deliveries are processed by this instance's worker, woken at once by the receiving
     // handler, and every 10 s for retries, other instances' abandoned claims and schedules.
-    engine.spawn_background(std::time::Duration::from_secs(10));
+    workers.extend(engine.spawn_background(std::time::Duration::from_secs(10), stop));
     let webhook_routes = webhooks::routes(engine.clone());
     let context = ServerContext {
         store,
@@ -276,7 +307,7 @@ async fn router(
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("referrer-policy", "no-referrer"))
         .layer(header("x-frame-options", "DENY"));
-    Ok(if config.secure_cookies() {
+    let router = if config.secure_cookies() {
         // Served over https: browsers are told to use nothing else for a year.
         router.layer(header(
             "strict-transport-security",
@@ -284,7 +315,8 @@ async fn router(
         ))
     } else {
         router
-    })
+    };
+    Ok((router, workers))
 }
 
 fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -2,89 +2,41 @@
 //! in-process CreatorIQ sandbox: sync from "Sync now", the list and its filters, the CSV export,
 //! the public application page, and that another organization sees none of it.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use ciq_sandbox::{scenarios, CreatorEdit, SandboxConfig, PARTNER1_KEY};
-use dashboard::{launch, Config};
-use domain::auth::{create_organization_with_admin, Password};
-use domain::creatoriq::ApiKey;
-use domain::crypto::MasterKey;
+use ciq_sandbox::{scenarios, CreatorEdit, SandboxConfig};
 use domain::store::roles::*;
 use domain::store::{ContractorPageRequest, OrgId, SqliteStore};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
-use tokio::sync::oneshot;
 
-const ACME: (&str, &str) = ("ops@acme.example", "correct horse battery");
+mod common;
+
+const ACME: (&str, &str) = (common::EMAIL, common::PASSWORD);
 const OTHER: (&str, &str) = ("ops@other.example", "another long password");
 
+/// The common test server with a second organization, Acme connected to the sandbox.
 struct TestServer {
     base: String,
     db: String,
     acme: OrgId,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _dir: tempfile::TempDir,
+    inner: common::TestServer,
 }
 
 impl TestServer {
     async fn start(ciq_base_url: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("dashboard.db").display());
-        let key_file: PathBuf = dir.path().join("master.key");
-        let store = SqliteStore::open(&db).await.unwrap();
-        let acme = create_organization_with_admin(
-            &store,
-            "acme",
-            "Acme Agency",
-            ACME.0,
-            &Password::new(ACME.1),
-        )
-        .await
-        .unwrap()
-        .org_id;
-        create_organization_with_admin(
-            &store,
-            "other",
-            "Other Brand",
-            OTHER.0,
-            &Password::new(OTHER.1),
-        )
-        .await
-        .unwrap();
         // Acme is connected to the sandbox; the other organization is not.
-        let master = MasterKey::load_or_create(&key_file).unwrap();
-        let key = ApiKey::parse(PARTNER1_KEY).unwrap();
-        let sealed = master.encrypt_api_key(acme, ciq_base_url, &key).unwrap();
-        store
-            .save_ciq_connection(acme, ciq_base_url, &sealed, key.last4())
-            .await
-            .unwrap();
-        drop(store);
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let config = Config::from_lookup(|k| match k {
-            "DATABASE_URL" => Some(db.clone()),
-            "DASHBOARD_ADDR" => Some(addr.to_string()),
-            "MASTER_KEY_FILE" => Some(key_file.display().to_string()),
-            "CREATORIQ_BASE_URLS" => Some(format!("https://apis.creatoriq.com,{ciq_base_url}")),
-            _ => None,
-        })
-        .unwrap();
-        let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(launch(listener, config, async {
-            let _ = rx.await;
-        }));
+        let inner = common::TestServer::build()
+            .organization("other", "Other Brand", OTHER.0, OTHER.1)
+            .creatoriq_environments(&[ciq_base_url])
+            .connected("acme", ciq_base_url)
+            .start()
+            .await;
         Self {
-            base: format!("http://{addr}"),
-            db,
-            acme,
-            stop: Some(tx),
-            task,
-            _dir: dir,
+            base: inner.base.clone(),
+            db: inner.db.clone(),
+            acme: inner.org,
+            inner,
         }
     }
 
@@ -130,9 +82,8 @@ impl TestServer {
         (resp.status(), resp.text().await.unwrap())
     }
 
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        self.task.await.unwrap().unwrap();
+    async fn stop(self) {
+        self.inner.stop().await;
     }
 }
 

@@ -5,19 +5,17 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use ciq_sandbox::SandboxConfig;
 use common::TestDatabase;
-use dashboard::{launch, Config};
+use dashboard::Config;
 use domain::auth::{create_organization_with_admin, Password};
 use domain::store::roles::*;
 use domain::store::{ContractorStatus, PgStore};
 use domain::sync::write_path;
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
-use tokio::sync::oneshot;
 
 const EMAIL: &str = "ops@acme.example";
 const PASSWORD: &str = "correct horse battery";
@@ -39,44 +37,19 @@ async fn call(
     (resp.status(), resp.text().await.unwrap())
 }
 
+/// One server instance on an existing database (the common test server, creating nothing).
 struct Instance {
-    base: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    server: common::TestServer,
 }
 
 impl Instance {
     async fn start(database_url: &str, master_key_file: &str, environments: &str) -> Instance {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let vars = [
-            ("DATABASE_URL", database_url.to_string()),
-            ("DASHBOARD_ADDR", addr.to_string()),
-            ("MASTER_KEY_FILE", master_key_file.to_string()),
-            ("CREATORIQ_BASE_URLS", environments.to_string()),
-        ];
-        let config = Config::from_lookup(|k| {
-            vars.iter()
-                .find(|(name, _)| *name == k)
-                .map(|(_, v)| v.clone())
-        })
-        .unwrap();
-        let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(launch(listener, config, async {
-            let _ = rx.await;
-        }));
-        let base = format!("http://{addr}");
-        for _ in 0..200 {
-            if reqwest::get(format!("{base}/health")).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        Instance {
-            base,
-            stop: Some(tx),
-            task,
-        }
+        let server = common::TestServer::build()
+            .database(database_url, master_key_file)
+            .env("CREATORIQ_BASE_URLS", environments)
+            .start()
+            .await;
+        Instance { server }
     }
 
     async fn call(
@@ -85,21 +58,15 @@ impl Instance {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> (StatusCode, String) {
-        call(&self.base, client, endpoint, form).await
+        self.server.try_call(client, endpoint, form).await
     }
 
     async fn page(&self, client: &reqwest::Client, path: &str) -> StatusCode {
-        client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .status()
+        self.server.get(client, path).await.0
     }
 
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        self.task.await.unwrap().unwrap();
+    async fn stop(self) {
+        self.server.stop().await;
     }
 }
 

@@ -2,25 +2,23 @@
 //! sandbox in-process): cross-site request refusal, CSP, roles, organization scoping, sign-in
 //! throttling and the CreatorIQ key never leaving the server.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use dashboard::{launch, Config};
-use domain::auth::{add_member, create_organization_with_admin, Password};
 use domain::creatoriq::{ApiKey, CiqEnvironments};
 use domain::crypto::MasterKey;
 use domain::store::roles::*;
-use domain::store::{OrgId, Role, SqliteStore, Trigger, TriggerKind};
+use domain::store::{OrgId, SqliteStore, Trigger, TriggerKind};
 use domain::sync::{SyncConfig, SyncEngine};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
-use tokio::sync::oneshot;
 
-const ADMIN: &str = "ops@acme.example";
+mod common;
+
+const ADMIN: &str = common::EMAIL;
 const VIEWER: &str = "viewer@acme.example";
 const OTHER: &str = "ops@bluebird.example";
-const PASSWORD: &str = "correct horse battery";
+const PASSWORD: &str = common::PASSWORD;
 const KEY: &str = ciq_sandbox::PARTNER1_KEY;
 
 /// A local HTTP listener that records every request it receives (path and `x-api-key`), and
@@ -74,6 +72,8 @@ impl Recorder {
     }
 }
 
+/// The common test server with a viewer, a second organization (Bluebird), and CreatorIQ
+/// environments that must or must not receive anything.
 struct TestServer {
     base: String,
     db_path: PathBuf,
@@ -84,10 +84,8 @@ struct TestServer {
     elsewhere: Recorder,
     /// An allowed environment that redirects every request to `elsewhere`.
     redirector: Recorder,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    inner: common::TestServer,
     _sandbox: ciq_sandbox::RunningSandbox,
-    _dir: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -95,85 +93,27 @@ impl TestServer {
         let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
             .await
             .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("dashboard.db");
-        let db = format!("sqlite://{}", db_path.display());
-        let store = SqliteStore::open(&db).await.unwrap();
-        let admin = create_organization_with_admin(
-            &store,
-            "acme",
-            "Acme Agency",
-            ADMIN,
-            &Password::new(PASSWORD),
-        )
-        .await
-        .unwrap();
-        add_member(
-            &store,
-            admin.org_id,
-            VIEWER,
-            &Password::new(PASSWORD),
-            Role::Viewer,
-        )
-        .await
-        .unwrap();
-        let other = create_organization_with_admin(
-            &store,
-            "bluebird",
-            "Bluebird Brands",
-            OTHER,
-            &Password::new(PASSWORD),
-        )
-        .await
-        .unwrap();
-        drop(store);
         let elsewhere = Recorder::start(None).await;
         let redirector = Recorder::start(Some(elsewhere.url.clone())).await;
         // Production, the sandbox, a redirecting host and a port where nothing listens.
-        let environments = format!(
-            "https://apis.creatoriq.com,{},{},http://127.0.0.1:9",
-            sandbox.base_url, redirector.url
-        );
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let master = dir.path().join("master.key").display().to_string();
-        let config = Config::from_lookup(|k| match k {
-            "DATABASE_URL" => Some(db.clone()),
-            "DASHBOARD_ADDR" => Some(addr.to_string()),
-            "MASTER_KEY_FILE" => Some(master.clone()),
-            "CREATORIQ_BASE_URLS" => Some(environments.clone()),
-            _ => None,
-        })
-        .unwrap();
-        let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(launch(listener, config, async {
-            let _ = rx.await;
-        }));
-        let server = Self {
-            base: format!("http://{addr}"),
+        let inner = common::TestServer::build()
+            .viewer("acme", VIEWER, PASSWORD)
+            .organization("bluebird", "Bluebird Brands", OTHER, PASSWORD)
+            .creatoriq_environments(&[&sandbox.base_url, &redirector.url, "http://127.0.0.1:9"])
+            .start()
+            .await;
+        let db_path = PathBuf::from(inner.db.strip_prefix("sqlite://").unwrap());
+        Self {
+            base: inner.base.clone(),
             db_path,
-            acme: admin.org_id,
-            bluebird: other.org_id,
+            acme: inner.org,
+            bluebird: inner.org_id("bluebird"),
             sandbox_url: sandbox.base_url.clone(),
             elsewhere,
             redirector,
-            stop: Some(tx),
-            task,
+            inner,
             _sandbox: sandbox,
-            _dir: dir,
-        };
-        // Wait until it answers.
-        for _ in 0..100 {
-            if reqwest::get(format!("{}/health", server.base))
-                .await
-                .is_ok()
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        server
     }
 
     async fn store(&self) -> SqliteStore {
@@ -252,9 +192,8 @@ impl TestServer {
         (resp.status(), resp.text().await.unwrap())
     }
 
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        self.task.await.unwrap().unwrap();
+    async fn stop(self) {
+        self.inner.stop().await;
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use rand::Rng;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::steps::Steps;
 use super::write_path::remove_campaigns;
@@ -385,36 +386,53 @@ impl SyncEngine {
         self.inner.webhook_wake.notify_one();
     }
 
-    /// The instance's background work until the process ends: the delivery worker (woken at
+    /// The instance's background work until `stop` is cancelled: the delivery worker (woken at
     /// once by [`Self::wake_webhook_worker`], and every `poll` for retries and other instances'
-    /// abandoned claims) and the scheduler (every `poll`).
-    pub fn spawn_background(&self, poll: Duration) {
+    /// abandoned claims), the scheduler (every `poll`) and the hourly pruning of refused
+    /// deliveries. On `stop` each finishes the work in hand and returns; wait on the handles.
+    pub fn spawn_background(
+        &self,
+        poll: Duration,
+        stop: CancellationToken,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut workers = Vec::new();
         let engine = self.clone();
         let wake = self.inner.webhook_wake.clone();
-        tokio::spawn(async move {
+        let stopped = stop.clone();
+        workers.push(tokio::spawn(async move {
             loop {
                 if let Err(err) = engine.drain_webhooks().await {
                     tracing::warn!(error = %err, "processing webhook deliveries failed");
                 }
-                let _ = tokio::time::timeout(poll, wake.notified()).await;
+                tokio::select! {
+                    _ = stopped.cancelled() => break,
+                    _ = tokio::time::timeout(poll, wake.notified()) => {}
+                }
             }
-        });
+        }));
         let engine = self.clone();
-        tokio::spawn(async move {
+        let stopped = stop.clone();
+        workers.push(tokio::spawn(async move {
             let mut every = tokio::time::interval(poll);
             loop {
-                every.tick().await;
+                tokio::select! {
+                    _ = stopped.cancelled() => break,
+                    _ = every.tick() => {}
+                }
                 if let Err(err) = engine.run_due_schedules().await {
                     tracing::warn!(error = %err, "starting scheduled syncs failed");
                 }
             }
-        });
+        }));
         let store = self.inner.store.clone();
-        tokio::spawn(async move {
+        workers.push(tokio::spawn(async move {
             // Any instance may prune: the deletion is one idempotent statement.
             let mut every = tokio::time::interval(Duration::from_secs(60 * 60));
             loop {
-                every.tick().await;
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = every.tick() => {}
+                }
                 let before = Utc::now() - chrono::Duration::days(REJECTED_DELIVERIES_KEPT_DAYS);
                 match store.prune_rejected_deliveries(before).await {
                     Ok(0) => {}
@@ -424,7 +442,8 @@ impl SyncEngine {
                     }
                 }
             }
-        });
+        }));
+        workers
     }
 
     /// A run for what webhook deliveries named: whole campaigns first, then each named

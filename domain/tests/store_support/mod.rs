@@ -7,22 +7,15 @@
 use std::sync::Arc;
 
 use domain::store::{PgStore, SessionRecords, SqliteStore, Store};
-use sqlx::Connection;
-
-/// The server's maintenance database, where test databases are created and dropped.
-/// `TEST_POSTGRES_URL` overrides it.
-pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
+use domain::testing::TestDatabase;
 
 /// A store under test and what keeps it alive; dropping it removes the database.
 pub struct TestStore {
     pub store: Arc<dyn Store>,
     /// The sessions table of the same database.
     pub sessions: Arc<dyn SessionRecords>,
-    /// The PostgreSQL database to drop, if any.
-    postgres_db: Option<String>,
+    /// The PostgreSQL database, dropped with this.
+    _postgres: Option<TestDatabase>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -33,7 +26,7 @@ pub async fn sqlite() -> TestStore {
     TestStore {
         sessions: Arc::new(store.clone()),
         store: Arc::new(store),
-        postgres_db: None,
+        _postgres: None,
         _dir: Some(dir),
     }
 }
@@ -41,26 +34,14 @@ pub async fn sqlite() -> TestStore {
 /// A new, empty PostgreSQL database with the migrations applied. The URL of the database is
 /// returned too, for tests that open a second store on it (another instance).
 pub async fn postgres_with_url() -> (TestStore, String) {
-    let admin = postgres_admin_url();
-    let name = format!("dashboard_test_{:016x}", rand::random::<u64>());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let _ = conn.close().await;
-    let url = match admin.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
-        None => panic!("TEST_POSTGRES_URL must name a database: {admin}"),
-    };
+    let db = TestDatabase::create().await;
+    let url = db.url.clone();
     let store = PgStore::open(&url).await.unwrap();
     (
         TestStore {
             sessions: Arc::new(store.clone()),
             store: Arc::new(store),
-            postgres_db: Some(name),
+            _postgres: Some(db),
             _dir: None,
         },
         url,
@@ -69,31 +50,6 @@ pub async fn postgres_with_url() -> (TestStore, String) {
 
 pub async fn postgres() -> TestStore {
     postgres_with_url().await.0
-}
-
-impl Drop for TestStore {
-    fn drop(&mut self) {
-        let Some(name) = self.postgres_db.take() else {
-            return;
-        };
-        // Drop runs inside the test's runtime, which cannot block on itself: drop the database
-        // from a thread with its own small runtime.
-        let admin = postgres_admin_url();
-        let done = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
-                }
-            });
-        });
-        let _ = done.join();
-    }
 }
 
 /// Which backend a test runs on, for helpers that build their own store.

@@ -1,5 +1,6 @@
-//! The real server on port 0 with its own SQLite file and one organization ("Acme Agency" with
-//! its admin), driven over HTTP like a browser would.
+//! The real server on port 0, driven over HTTP like a browser would. Every server test builds
+//! it here ([`TestServer::build`]): by default its own SQLite file and one organization ("Acme
+//! Agency" with its admin).
 
 #![allow(dead_code)]
 
@@ -8,11 +9,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use dashboard::{launch, Config};
-use domain::auth::{create_organization_with_admin, Password};
-use domain::store::{Database, DatabaseUrl, OrgId, SqliteStore, Store};
+use domain::auth::{add_member, create_organization_with_admin, Password};
+use domain::creatoriq::ApiKey;
+use domain::crypto::MasterKey;
+use domain::store::{Database, DatabaseUrl, OrgId, Role, SqliteStore, Store};
 use reqwest::redirect::Policy;
 use reqwest::StatusCode;
-use sqlx::Connection;
 use tokio::sync::oneshot;
 
 pub const EMAIL: &str = "ops@acme.example";
@@ -20,57 +22,7 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const OTHER_EMAIL: &str = "ops@other.example";
 pub const OTHER_PASSWORD: &str = "other password 123";
 
-/// The server's maintenance PostgreSQL database, where test databases are created and dropped.
-/// `TEST_POSTGRES_URL` overrides it.
-pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
-
-/// A fresh database on the local PostgreSQL server, dropped when this is dropped.
-pub struct TestDatabase {
-    name: String,
-    pub url: String,
-}
-
-impl TestDatabase {
-    pub async fn create() -> TestDatabase {
-        let admin = postgres_admin_url();
-        let name = format!("dashboard_test_{:016x}", rand::random::<u64>());
-        let mut conn = sqlx::PgConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL is not reachable at {admin}: {e}"));
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let server = admin.rsplit_once('/').unwrap().0;
-        TestDatabase {
-            url: format!("{server}/{name}"),
-            name,
-        }
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let (admin, name) = (postgres_admin_url(), self.name.clone());
-        // Drop runs inside the test's runtime, which cannot block on itself.
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async move {
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = sqlx::query(&sql).execute(&mut conn).await;
-                    }
-                })
-        })
-        .join();
-    }
-}
+pub use domain::testing::TestDatabase;
 
 /// Which database a test server runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,68 +31,158 @@ pub enum Backend {
     Postgres,
 }
 
-pub struct TestServer {
-    pub base: String,
-    pub db: String,
-    pub org: OrgId,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _dir: tempfile::TempDir,
-    _postgres: Option<TestDatabase>,
+/// An organization a test server starts with: its admin, its viewers, and the CreatorIQ
+/// environment it is connected to (with the sandbox's partner key), if any.
+struct OrgSpec {
+    slug: String,
+    name: String,
+    admin: (String, String),
+    viewers: Vec<(String, String)>,
+    creatoriq: Option<String>,
 }
 
-impl TestServer {
-    pub async fn start() -> Self {
-        Self::start_with_env(&[]).await
+/// How a test server starts: the one way every server test (and the webhook bench) builds the
+/// real server. The default is a SQLite file and one organization, "Acme Agency" (`acme`), with
+/// its admin [`EMAIL`].
+pub struct ServerBuilder {
+    backend: Backend,
+    database: Option<String>,
+    master_key_file: Option<String>,
+    env: Vec<(String, String)>,
+    organizations: Vec<OrgSpec>,
+    /// `PUBLIC_BASE_URL` is the server's own address (CreatorIQ's webhooks reach it).
+    public_self: bool,
+}
+
+impl ServerBuilder {
+    /// On a fresh PostgreSQL database (dropped with the server) or a SQLite file.
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
     }
 
-    /// With `PUBLIC_BASE_URL` set (e.g. an `https://` address in front of this plain server).
-    pub async fn start_with(public_base_url: Option<&str>) -> Self {
-        match public_base_url {
-            Some(url) => Self::start_with_env(&[("PUBLIC_BASE_URL", url)]).await,
-            None => Self::start().await,
-        }
+    /// On a database that already exists (another instance's); nothing is created in it.
+    pub fn database(mut self, url: &str, master_key_file: &str) -> Self {
+        self.database = Some(url.to_string());
+        self.master_key_file = Some(master_key_file.to_string());
+        self.organizations.clear();
+        self
     }
 
-    /// With extra settings (`name`, `value`) on top of the test defaults.
-    pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
-        Self::start_on(Backend::Sqlite, env).await
+    /// One more setting on top of the test defaults.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
     }
 
-    /// On `backend` (a fresh PostgreSQL database, dropped afterwards, or a SQLite file), with
-    /// extra settings on top of the test defaults.
-    pub async fn start_on(backend: Backend, env: &[(&str, &str)]) -> Self {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+    /// Its public address is its own (`PUBLIC_BASE_URL`), so CreatorIQ's webhooks reach it.
+    pub fn public_at_own_address(mut self) -> Self {
+        self.public_self = true;
+        self
+    }
+
+    /// Allows these CreatorIQ environments besides production.
+    pub fn creatoriq_environments(self, urls: &[&str]) -> Self {
+        let mut all = vec!["https://apis.creatoriq.com"];
+        all.extend_from_slice(urls);
+        self.env("CREATORIQ_BASE_URLS", &all.join(","))
+    }
+
+    /// One more organization and its admin.
+    pub fn organization(mut self, slug: &str, name: &str, email: &str, password: &str) -> Self {
+        self.organizations.push(OrgSpec {
+            slug: slug.to_string(),
+            name: name.to_string(),
+            admin: (email.to_string(), password.to_string()),
+            viewers: Vec::new(),
+            creatoriq: None,
+        });
+        self
+    }
+
+    fn org(&mut self, slug: &str) -> &mut OrgSpec {
+        self.organizations
+            .iter_mut()
+            .find(|o| o.slug == slug)
+            .unwrap_or_else(|| panic!("no organization {slug} in this server"))
+    }
+
+    /// A viewer of the organization `slug`.
+    pub fn viewer(mut self, slug: &str, email: &str, password: &str) -> Self {
+        let viewer = (email.to_string(), password.to_string());
+        self.org(slug).viewers.push(viewer);
+        self
+    }
+
+    /// The organization `slug` connected to the CreatorIQ environment at `base_url` with the
+    /// sandbox's partner key (the environment must be allowed).
+    pub fn connected(mut self, slug: &str, base_url: &str) -> Self {
+        self.org(slug).creatoriq = Some(base_url.to_string());
+        self
+    }
+
+    /// Starts the server on port 0 and returns once it answers.
+    pub async fn start(self) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let postgres = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(TestDatabase::create().await),
+        let postgres = match (&self.database, self.backend) {
+            (None, Backend::Postgres) => Some(TestDatabase::create().await),
+            _ => None,
         };
-        let db = match &postgres {
-            Some(pg) => pg.url.clone(),
-            None => format!("sqlite://{}", dir.path().join("dashboard.db").display()),
+        let db = match (&self.database, &postgres) {
+            (Some(url), _) => url.clone(),
+            (None, Some(pg)) => pg.url.clone(),
+            (None, None) => format!("sqlite://{}", dir.path().join("dashboard.db").display()),
         };
-        let key_file = dir.path().join("master.key").display().to_string();
-        let store = open_store(&db).await;
-        let org = create_organization_with_admin(
-            store.as_ref(),
-            "acme",
-            "Acme Agency",
-            EMAIL,
-            &Password::new(PASSWORD),
-        )
-        .await
-        .unwrap()
-        .org_id;
-        drop(store);
+        let key_file = self
+            .master_key_file
+            .clone()
+            .unwrap_or_else(|| dir.path().join("master.key").display().to_string());
+        let mut orgs = Vec::new();
+        if !self.organizations.is_empty() {
+            let store = open_store(&db).await;
+            let master = MasterKey::load_or_create(std::path::Path::new(&key_file)).unwrap();
+            for spec in &self.organizations {
+                let org = create_organization_with_admin(
+                    store.as_ref(),
+                    &spec.slug,
+                    &spec.name,
+                    &spec.admin.0,
+                    &Password::new(spec.admin.1.clone()),
+                )
+                .await
+                .unwrap()
+                .org_id;
+                for (email, password) in &spec.viewers {
+                    add_member(
+                        store.as_ref(),
+                        org,
+                        email,
+                        &Password::new(password.clone()),
+                        Role::Viewer,
+                    )
+                    .await
+                    .unwrap();
+                }
+                if let Some(base_url) = &spec.creatoriq {
+                    let key = ApiKey::parse(ciq_sandbox::PARTNER1_KEY).unwrap();
+                    let sealed = master.encrypt_api_key(org, base_url, &key).unwrap();
+                    store
+                        .save_ciq_connection(org, base_url, &sealed, key.last4())
+                        .await
+                        .unwrap();
+                }
+                orgs.push((spec.slug.clone(), org));
+            }
+        }
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
+        let mut env = self.env;
+        if self.public_self {
+            env.push(("PUBLIC_BASE_URL".to_string(), format!("http://{addr}")));
+        }
         let config = Config::from_lookup(|k| {
-            if let Some((_, v)) = env.iter().find(|(name, _)| name == k) {
+            if let Some((_, v)) = env.iter().rev().find(|(name, _)| name == k) {
                 return Some(v.clone());
             }
             match k {
@@ -155,15 +197,96 @@ impl TestServer {
         let task = tokio::spawn(launch(listener, config, async {
             let _ = rx.await;
         }));
-        Self {
+        let server = TestServer {
             base: format!("http://{addr}"),
             db,
-            org,
+            org: orgs.first().map(|(_, id)| *id).unwrap_or(OrgId(0)),
+            orgs,
             stop: Some(tx),
             task,
             _dir: dir,
             _postgres: postgres,
+        };
+        server.wait_until_up().await;
+        server
+    }
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub db: String,
+    /// The first organization's id.
+    pub org: OrgId,
+    /// Every organization it started with, by slug.
+    pub orgs: Vec<(String, OrgId)>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+    _postgres: Option<TestDatabase>,
+}
+
+impl TestServer {
+    /// The builder every test server starts from (see [`ServerBuilder`]).
+    pub fn build() -> ServerBuilder {
+        ServerBuilder {
+            backend: Backend::Sqlite,
+            database: None,
+            master_key_file: None,
+            env: Vec::new(),
+            public_self: false,
+            organizations: vec![OrgSpec {
+                slug: "acme".to_string(),
+                name: "Acme Agency".to_string(),
+                admin: (EMAIL.to_string(), PASSWORD.to_string()),
+                viewers: Vec::new(),
+                creatoriq: None,
+            }],
         }
+    }
+
+    pub async fn start() -> Self {
+        Self::build().start().await
+    }
+
+    /// With `PUBLIC_BASE_URL` set (e.g. an `https://` address in front of this plain server).
+    pub async fn start_with(public_base_url: Option<&str>) -> Self {
+        match public_base_url {
+            Some(url) => Self::build().env("PUBLIC_BASE_URL", url).start().await,
+            None => Self::start().await,
+        }
+    }
+
+    /// With extra settings (`name`, `value`) on top of the test defaults.
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
+        Self::start_on(Backend::Sqlite, env).await
+    }
+
+    /// On `backend`, with extra settings on top of the test defaults.
+    pub async fn start_on(backend: Backend, env: &[(&str, &str)]) -> Self {
+        env.iter()
+            .fold(Self::build().backend(backend), |b, (k, v)| b.env(k, v))
+            .start()
+            .await
+    }
+
+    /// The id of the organization `slug` it started with.
+    pub fn org_id(&self, slug: &str) -> OrgId {
+        self.orgs
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, id)| *id)
+            .unwrap_or_else(|| panic!("no organization {slug}"))
+    }
+
+    /// Waits until `/health` answers.
+    pub async fn wait_until_up(&self) {
+        for _ in 0..400 {
+            if reqwest::get(format!("{}/health", self.base)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("{} did not start", self.base);
     }
 
     /// The SQLite file's store (servers started on SQLite).
