@@ -16,6 +16,19 @@ words! {
     }
 }
 
+impl TriggerKind {
+    /// Who the audit log names for a run nobody signed in started; `None` when a person did
+    /// ("Sync now", a row's "Re-sync").
+    pub fn system_actor(self) -> Option<&'static str> {
+        match self {
+            TriggerKind::Cli => Some("command line"),
+            TriggerKind::Webhook => Some("webhook"),
+            TriggerKind::Scheduled => Some("schedule"),
+            TriggerKind::Manual | TriggerKind::Row => None,
+        }
+    }
+}
+
 words! {
     /// How a campaign's last read from CreatorIQ went.
     pub enum CampaignState {

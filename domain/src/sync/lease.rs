@@ -56,14 +56,13 @@ impl SyncEngine {
         use crate::store::{Actor, AuditAction, NewAuditEvent, TriggerKind};
         let actor = match (trigger.member, &trigger.by) {
             (Some(member), Some(email)) => Actor::member(member, email),
-            _ => Actor::system(match trigger.kind {
-                TriggerKind::Cli => "command line",
-                TriggerKind::Webhook => "webhook",
-                TriggerKind::Scheduled => "schedule",
-                TriggerKind::Manual | TriggerKind::Row => {
-                    trigger.by.as_deref().unwrap_or("dashboard")
-                }
-            }),
+            _ => Actor::system(
+                trigger
+                    .kind
+                    .system_actor()
+                    .or(trigger.by.as_deref())
+                    .unwrap_or("dashboard"),
+            ),
         };
         let how = match (trigger.kind, scope) {
             (_, Scope::Rows(ids)) if ids.len() == 1 => "Re-sync of 1 selected row".to_string(),
