@@ -545,26 +545,22 @@ async fn filters_sort_and_scope(backend: Backend) {
     );
 }
 
-mod sqlite {
-    #[tokio::test]
-    async fn list_queries_at_100k_rows() {
-        super::list_queries_at_100k_rows(super::Backend::Sqlite).await
-    }
-
-    #[tokio::test]
-    async fn filters_sort_and_scope() {
-        super::filters_sort_and_scope(super::Backend::Sqlite).await
-    }
+/// One test per backend for each named `async fn(Backend)`: `sqlite::name`, `postgres::name`.
+macro_rules! on_both_backends {
+    ($($name:ident),+) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Sqlite).await
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Postgres).await
+            })+
+        }
+    };
 }
 
-mod postgres {
-    #[tokio::test]
-    async fn list_queries_at_100k_rows() {
-        super::list_queries_at_100k_rows(super::Backend::Postgres).await
-    }
-
-    #[tokio::test]
-    async fn filters_sort_and_scope() {
-        super::filters_sort_and_scope(super::Backend::Postgres).await
-    }
-}
+on_both_backends!(list_queries_at_100k_rows, filters_sort_and_scope);

@@ -232,7 +232,7 @@ pub enum Durability {
     Relaxed,
 }
 
-/// One transaction of writes (see [`Store::begin_writes`]): reads what the planner needs,
+/// One transaction of writes (see [`SyncWrites::begin_writes`]): reads what the planner needs,
 /// executes the plan it returns, commits. The organization and the run are the unit's own.
 #[async_trait]
 pub trait WriteUnit: Send {
@@ -261,49 +261,34 @@ pub trait WriteUnit: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
-/// Everything the product stores, as one object (`Arc<dyn Store>`): the role traits of
-/// [`roles`] together. Their methods are callable on a `dyn Store` without importing them.
-pub trait Store:
-    Organizations
-    + Members
-    + Invitations
-    + LoginThrottle
-    + AuditLog
-    + CreatorIqSettings
-    + Schedules
-    + WebhookDeliveries
-    + AlertRecords
-    + SyncRuns
-    + SyncWrites
-    + ContractorReads
-    + Links
-    + Counts
-    + Send
-    + Sync
-    + 'static
-{
+/// `Store` is every role at once, and anything that plays every role is a `Store`.
+macro_rules! store_of_roles {
+    ($($role:ident),+ $(,)?) => {
+        /// Everything the product stores, as one object (`Arc<dyn Store>`): the role traits of
+        /// [`roles`] together. Their methods are callable on a `dyn Store` without importing
+        /// them.
+        pub trait Store: $($role +)+ Send + Sync + 'static {}
+
+        impl<T> Store for T where T: $($role +)+ Send + Sync + 'static {}
+    };
 }
 
-impl<T> Store for T where
-    T: Organizations
-        + Members
-        + Invitations
-        + LoginThrottle
-        + AuditLog
-        + CreatorIqSettings
-        + Schedules
-        + WebhookDeliveries
-        + AlertRecords
-        + SyncRuns
-        + SyncWrites
-        + ContractorReads
-        + Links
-        + Counts
-        + Send
-        + Sync
-        + 'static
-{
-}
+store_of_roles!(
+    Organizations,
+    Members,
+    Invitations,
+    LoginThrottle,
+    AuditLog,
+    CreatorIqSettings,
+    Schedules,
+    WebhookDeliveries,
+    AlertRecords,
+    SyncRuns,
+    SyncWrites,
+    ContractorReads,
+    Links,
+    Counts,
+);
 
 // --- Contractors pages ---
 

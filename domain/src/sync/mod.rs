@@ -311,7 +311,7 @@ impl SyncEngine {
 
     /// Starts (or joins) the organization's sync and returns at once: what "Sync now" calls.
     /// Poll [`RunHandle::live`], [`SyncEngine::live_run`], or the run's row
-    /// ([`Store::sync_run`], updated after each campaign) for progress.
+    /// ([`SyncRuns::sync_run`](crate::store::SyncRuns::sync_run), updated after each campaign) for progress.
     pub async fn start_sync(&self, org: OrgId, trigger: Trigger) -> Result<RunHandle, SyncError> {
         self.start(org, trigger, Scope::Organization).await
     }
