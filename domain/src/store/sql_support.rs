@@ -1,6 +1,59 @@
 //! Helpers of the SQL shared by both backends (`store/sql/`), independent of the database.
 
-use super::{ContractorStatus, StoreError, StoreResult};
+use std::future::Future;
+
+use sqlx::{Database, Row, Transaction};
+
+use super::{ContractorStatus, OrgId, StoreError, StoreResult};
+
+/// What differs between the two backends, for the SQL modules both compile (`store/sql/`):
+/// each backend implements it for its store, and the shared modules reach their backend only
+/// through it (`ThisStore::begin(pool)`) and the type aliases each backend derives from it
+/// (`Pool`, `Conn`, `DbRow`, `Db`, `JsonColumn`).
+pub(super) trait Dialect {
+    type Db: Database;
+    /// How a JSON column is bound and read: text on SQLite, `jsonb` on PostgreSQL.
+    type JsonColumn;
+    /// What a claim of queue rows adds so concurrent claimers skip each other's rows.
+    const SKIP_LOCKED: &'static str;
+    /// `LIMIT` without a limit.
+    const LIMIT_ALL: &'static str;
+
+    /// A transaction that writes.
+    fn begin(
+        pool: &sqlx::Pool<Self::Db>,
+    ) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+    /// A transaction that writes one campaign's sync, whose commit may return before the disk
+    /// has it ([`super::Durability::Relaxed`]).
+    fn begin_sync_write(
+        pool: &sqlx::Pool<Self::Db>,
+    ) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+    /// Makes the writers of one organization wait for each other until the transaction ends.
+    fn lock_organization(
+        conn: &mut <Self::Db as Database>::Connection,
+        org: OrgId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The contractors search: the condition (with `$param`; `$1` is the organization) and the
+    /// value to bind.
+    fn search_condition(search: &str, param: usize) -> SearchCondition;
+    /// A value for a JSON column.
+    fn json<T: serde::Serialize>(value: &T) -> StoreResult<Self::JsonColumn>;
+    /// A JSON column's value as `T`; `what` names it in the error.
+    fn from_json<T: serde::de::DeserializeOwned>(
+        value: Self::JsonColumn,
+        what: &str,
+    ) -> StoreResult<T>;
+}
+
+/// A non-negative count column (negative or damaged values read as 0).
+pub(super) fn u<R>(r: &R, col: &str) -> u64
+where
+    R: Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    u64::try_from(r.get::<i64, _>(col)).unwrap_or(0)
+}
 
 pub(super) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())

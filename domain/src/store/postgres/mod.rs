@@ -1,17 +1,19 @@
 //! The store at scale: PostgreSQL, shared by any number of server instances. `PgStore`
-//! implements [`Store`] through the same SQL modules as SQLite (`store/sql/`, each named
-//! below). Columns have real types (timestamptz, date, boolean, jsonb for rule results and run
-//! totals; a row's CreatorIQ fields are JSON text, migration 0015); writes that must not
-//! interleave across instances take a transaction-scoped advisory lock per organization.
+//! implements the role traits ([`super::roles`]) through the same SQL modules as SQLite
+//! (`store/sql/`, each named below); what differs is this file's [`Dialect`] implementation.
+//! Columns have real types (timestamptz, date, boolean, jsonb for rule results and run totals;
+//! a row's CreatorIQ fields are JSON text, migration 0015); writes that must not interleave
+//! across instances take a transaction-scoped advisory lock per organization.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::PgPool;
 
 use super::sql_support::{
-    conflict, corrupt, from_json_text, json_text, status_of, subject_key, SearchCondition,
+    conflict, corrupt, from_json_text, json_text, status_of, subject_key, u, Dialect,
+    SearchCondition,
 };
 use super::*;
 
@@ -45,67 +47,63 @@ type ThisStore = PgStore;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 // What the shared SQL modules (`store/sql/`) are compiled against here.
-type Pool = PgPool;
-type Conn = PgConnection;
-type DbRow = sqlx::postgres::PgRow;
-type Db = sqlx::Postgres;
-/// JSON columns are `jsonb`.
-type JsonColumn = serde_json::Value;
-/// Claiming queue rows: concurrent claimers skip rows another transaction is claiming.
-const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
-/// `LIMIT` without a limit.
-const LIMIT_ALL: &str = "LIMIT ALL";
+type Db = <ThisStore as Dialect>::Db;
+type Pool = sqlx::Pool<Db>;
+type Conn = <Db as sqlx::Database>::Connection;
+type DbRow = <Db as sqlx::Database>::Row;
+type JsonColumn = <ThisStore as Dialect>::JsonColumn;
 
-async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-    pool.begin().await
-}
+impl Dialect for PgStore {
+    type Db = sqlx::Postgres;
+    /// JSON columns are `jsonb`.
+    type JsonColumn = serde_json::Value;
+    /// Concurrent claimers skip rows another transaction is claiming.
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
+    const LIMIT_ALL: &'static str = "LIMIT ALL";
 
-/// A transaction that writes one campaign's sync. Its commit does not wait for the WAL flush:
-/// a crash of the database server can lose the last fraction of a second of sync writes
-/// (never part of one: PostgreSQL loses whole transactions, newest first), and the next run
-/// reads them from CreatorIQ again. A run of 2,000 campaigns no longer waits for 2,000 flushes.
-async fn begin_sync_write(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET LOCAL synchronous_commit TO OFF")
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
-}
-
-/// The contractors search: `LIKE '%term%'`, served by the pg_trgm index of migration 0004.
-/// Returns the condition (with `$param`) and the value to bind.
-fn search_condition(search: &str, param: usize) -> SearchCondition {
-    // The pg_trgm GIN index answers LIKE '%term%' for terms of three characters or more.
-    SearchCondition {
-        from: None,
-        condition: format!("k.search_text LIKE ${param} ESCAPE '\\'"),
-        value: contractors::like_pattern(search),
+    async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        pool.begin().await
     }
-}
 
-/// A value for a `jsonb` column.
-fn json<T: serde::Serialize>(value: &T) -> StoreResult<JsonColumn> {
-    serde_json::to_value(value).map_err(|e| corrupt(format!("encoding JSON: {e}")))
-}
+    /// Its commit does not wait for the WAL flush: a crash of the database server can lose the
+    /// last fraction of a second of sync writes (never part of one: PostgreSQL loses whole
+    /// transactions, newest first), and the next run reads them from CreatorIQ again. A run of
+    /// 2,000 campaigns no longer waits for 2,000 flushes.
+    async fn begin_sync_write(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
 
-/// A `jsonb` column's value as `T`.
-fn from_json<T: serde::de::DeserializeOwned>(value: JsonColumn, what: &str) -> StoreResult<T> {
-    serde_json::from_value(value).map_err(|e| corrupt(format!("{what}: {e}")))
-}
+    /// A transaction-scoped advisory lock keyed by the organization id: every instance's
+    /// writers of one organization wait for each other.
+    async fn lock_organization(conn: &mut Conn, org: OrgId) -> StoreResult<()> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(org.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
 
-/// A non-negative count column (negative or damaged values read as 0).
-fn u(r: &DbRow, col: &str) -> u64 {
-    u64::try_from(r.get::<i64, _>(col)).unwrap_or(0)
-}
+    /// `LIKE '%term%'`, served by the pg_trgm index of migration 0004.
+    fn search_condition(search: &str, param: usize) -> SearchCondition {
+        // The pg_trgm GIN index answers LIKE '%term%' for terms of three characters or more.
+        SearchCondition {
+            from: None,
+            condition: format!("k.search_text LIKE ${param} ESCAPE '\\'"),
+            value: contractors::like_pattern(search),
+        }
+    }
 
-/// Serializes the writers of one organization across every instance until the transaction
-/// ends (a transaction-scoped advisory lock keyed by the organization id).
-async fn lock_organization(conn: &mut PgConnection, org: OrgId) -> StoreResult<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(org.0)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    fn json<T: serde::Serialize>(value: &T) -> StoreResult<JsonColumn> {
+        serde_json::to_value(value).map_err(|e| corrupt(format!("encoding JSON: {e}")))
+    }
+
+    fn from_json<T: serde::de::DeserializeOwned>(value: JsonColumn, what: &str) -> StoreResult<T> {
+        serde_json::from_value(value).map_err(|e| corrupt(format!("{what}: {e}")))
+    }
 }
 
 /// The PostgreSQL store.

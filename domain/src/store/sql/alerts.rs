@@ -3,10 +3,9 @@
 use chrono::Utc;
 use sqlx::Row;
 
-use super::Pool;
+use super::{Pool, ThisStore};
 
 use super::super::*;
-use super::ThisStore;
 
 fn i(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

@@ -2,10 +2,9 @@
 
 use sqlx::Row;
 
-use super::Pool;
+use super::{Pool, ThisStore};
 
 use super::super::*;
-use super::ThisStore;
 
 pub(super) async fn record_audit(pool: &Pool, event: &NewAuditEvent) -> StoreResult<()> {
     sqlx::query(

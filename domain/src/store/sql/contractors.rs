@@ -5,11 +5,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Db, DbRow, Pool};
+use super::{from_json_text, status_of, Db, DbRow, Dialect, Pool, ThisStore};
 
 use super::super::*;
-use super::ThisStore;
-use super::{from_json, from_json_text, status_of};
 use crate::store::compact::StoredFields;
 
 const CONTRACTOR_SELECT: &str =
@@ -46,8 +44,8 @@ fn list_item_from_row(r: &DbRow) -> StoreResult<ContractorListItem> {
         work_state: r.get("work_state"),
         base_pay_cents: r.get("base_pay_cents"),
         agency_pay: r.get("agency_pay"),
-        failures: from_json(r.get("failures"), "failures")?,
-        warnings: from_json(r.get("warnings"), "warnings")?,
+        failures: ThisStore::from_json(r.get("failures"), "failures")?,
+        warnings: ThisStore::from_json(r.get("warnings"), "warnings")?,
         error: error_of(r),
         last_synced_at: r.get("last_synced_at"),
     })
@@ -72,8 +70,8 @@ pub(super) fn contractor_from_row(r: &DbRow) -> StoreResult<Contractor> {
         agency_pay: r.get("agency_pay"),
         coverage_start: r.get("coverage_start"),
         coverage_end: r.get("coverage_end"),
-        failures: from_json(r.get("failures"), "failures")?,
-        warnings: from_json(r.get("warnings"), "warnings")?,
+        failures: ThisStore::from_json(r.get("failures"), "failures")?,
+        warnings: ThisStore::from_json(r.get("warnings"), "warnings")?,
         fields: from_json_text::<StoredFields>(r.get("fields"), "fields")?.0,
         error,
         first_seen_at: r.get("first_seen_at"),
@@ -302,7 +300,7 @@ fn from_where(
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
         if !search.is_empty() {
-            let found = super::search_condition(search, args.len() + 1);
+            let found = ThisStore::search_condition(search, args.len() + 1);
             args.push(Arg::Text(found.value));
             if let Some(driving) = found.from {
                 // A search finds few rows: they drive, and are then sorted.
@@ -458,7 +456,7 @@ pub(super) async fn contractor_page(
         (Some(n), None) => format!("ORDER BY {order} LIMIT {n} OFFSET {}", request.offset),
         (None, _) => format!(
             "ORDER BY {order} {} OFFSET {}",
-            super::LIMIT_ALL,
+            ThisStore::LIMIT_ALL,
             request.offset
         ),
     };

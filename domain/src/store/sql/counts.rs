@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sqlx::Row;
 
-use super::{Conn, Pool, ThisStore};
+use super::{Conn, Dialect, Pool, ThisStore};
 
 use super::super::*;
 
@@ -112,8 +112,8 @@ pub(super) async fn count_drift(pool: &Pool, org: OrgId) -> StoreResult<Vec<Coun
 /// Rebuilds the organization's kept counts and status copies from the rows, in one
 /// transaction; returns what differed before.
 pub(super) async fn recount(pool: &Pool, org: OrgId) -> StoreResult<Vec<CountDrift>> {
-    let mut tx = super::begin(pool).await?;
-    super::lock_organization(&mut tx, org).await?;
+    let mut tx = ThisStore::begin(pool).await?;
+    ThisStore::lock_organization(&mut tx, org).await?;
     let drift = drift_in(&mut tx, org).await?;
     let statements = [
         "UPDATE contractor_seen SET status = (SELECT k.status FROM contractors k \

@@ -4,12 +4,9 @@
 use chrono::Utc;
 use sqlx::Row;
 
-use super::{Db, DbRow, Pool};
+use super::{contractors::contractor, corrupt, Db, DbRow, Pool, ThisStore};
 
 use super::super::*;
-use super::contractors::contractor;
-use super::corrupt;
-use super::ThisStore;
 use crate::links::{LinkState, RetireReason};
 
 const LINK_SELECT: &str = "SELECT id, org_id, contractor_id, token, state, fingerprint, \

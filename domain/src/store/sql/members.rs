@@ -3,10 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{lock_organization, subject_key, Conn, Pool};
+use super::{subject_key, Conn, Dialect, Pool, ThisStore};
 
 use super::super::*;
-use super::ThisStore;
 
 pub(super) async fn members(
     pool: &Pool,
@@ -74,8 +73,8 @@ pub(super) async fn set_member_role(
     member: MemberId,
     role: Role,
 ) -> StoreResult<()> {
-    let mut tx = super::begin(pool).await?;
-    lock_organization(&mut tx, org).await?;
+    let mut tx = ThisStore::begin(pool).await?;
+    ThisStore::lock_organization(&mut tx, org).await?;
     let current = role_of(&mut tx, org, member).await?;
     if current == Role::Admin
         && role != Role::Admin
@@ -102,8 +101,8 @@ pub(super) async fn remove_member(
         .await?
         .filter(|m| m.org_id == org)
         .ok_or(StoreError::NotFound("member"))?;
-    let mut tx = super::begin(pool).await?;
-    lock_organization(&mut tx, org).await?;
+    let mut tx = ThisStore::begin(pool).await?;
+    ThisStore::lock_organization(&mut tx, org).await?;
     let current = role_of(&mut tx, org, member).await?;
     if current == Role::Admin && other_admins(&mut tx, org, member).await? == 0 {
         return Err(StoreError::Invalid(LAST_ADMIN));
@@ -141,7 +140,7 @@ pub(super) async fn set_member_password(
     member: MemberId,
     password_hash: &str,
 ) -> StoreResult<i64> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     let generation = set_password_in(&mut tx, org, member, password_hash).await?;
     tx.commit().await?;
     Ok(generation)
@@ -154,7 +153,7 @@ pub(super) async fn create_sign_in_link(
     token: &str,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     // Also checks that the member is the organization's.
     role_of(&mut tx, org, member).await?;
     sqlx::query("DELETE FROM sign_in_links WHERE member_id = $1 AND used_at IS NULL")
@@ -200,7 +199,7 @@ pub(super) async fn use_sign_in_link(
     now: DateTime<Utc>,
     password_hash: &str,
 ) -> StoreResult<Option<Member>> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     let row = sqlx::query(
         "UPDATE sign_in_links SET used_at = $2 \
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
@@ -232,7 +231,7 @@ pub(super) async fn create_invitation(
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
     let now = Utc::now();
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     let member: Option<i64> =
         sqlx::query_scalar("SELECT id FROM members WHERE org_id = $1 AND email = $2")
             .bind(org.0)
@@ -329,7 +328,7 @@ pub(super) async fn accept_invitation(
     now: DateTime<Utc>,
     password_hash: &str,
 ) -> StoreResult<Option<AcceptedInvitation>> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     // Deleting decides, atomically, which of two uses at once wins.
     let row = sqlx::query(
         "DELETE FROM invitations WHERE token_hash = $1 AND expires_at > $2 \

@@ -3,11 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Conn, Pool};
+use super::{conflict, subject_key, Conn, Dialect, Pool, ThisStore};
 
 use super::super::*;
-use super::ThisStore;
-use super::{conflict, subject_key};
 
 pub(super) async fn create_organization(
     pool: &Pool,
@@ -107,7 +105,7 @@ pub(super) async fn create_member(
     password_hash: &str,
     role: Role,
 ) -> StoreResult<Member> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     let member = insert_member(&mut tx, org, email, password_hash, role).await?;
     tx.commit().await?;
     Ok(member)
@@ -199,7 +197,7 @@ pub(super) async fn record_login_failure(
     subjects: &[String],
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     // Nothing looks back further than a day; keeps the table small without a janitor.
     sqlx::query("DELETE FROM login_failures WHERE failed_at < $1")
         .bind((at - chrono::Duration::days(1)).timestamp_millis())

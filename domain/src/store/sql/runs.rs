@@ -3,11 +3,9 @@
 use chrono::Utc;
 use sqlx::Row;
 
-use super::{DbRow, Pool};
+use super::{corrupt, u, DbRow, Dialect, Pool, ThisStore};
 
 use super::super::*;
-use super::ThisStore;
-use super::{corrupt, from_json, json, u};
 
 const RUN_COLUMNS: &str = "id, org_id, trigger_kind, triggered_by, contractor_id, state, \
     started_at, finished_at, campaigns_total, campaigns_done, campaigns_failed, creators_done, \
@@ -53,7 +51,7 @@ fn run_from_row(r: &DbRow) -> StoreResult<SyncRun> {
             ciq_requests: u(r, "ciq_requests"),
             ciq_retries: u(r, "ciq_retries"),
             error: r.get("error"),
-            errors: from_json(errors, "run errors")?,
+            errors: ThisStore::from_json(errors, "run errors")?,
         },
     })
 }
@@ -70,10 +68,10 @@ pub(super) async fn begin_sync_run(
     lease: &LeaseRequest,
 ) -> StoreResult<BeginRun> {
     let now = Utc::now();
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     // One caller per organization at a time, across instances. A run whose lease expired was
     // interrupted.
-    super::lock_organization(&mut tx, org).await?;
+    ThisStore::lock_organization(&mut tx, org).await?;
     sqlx::query(
         "UPDATE sync_runs SET state = $3, finished_at = $1, \
          error = 'The sync was interrupted (the server running it stopped) and did not finish.' \
@@ -153,7 +151,7 @@ pub(super) async fn record_sync_progress(
     progress: &SyncProgress,
     lease: &LeaseRequest,
 ) -> StoreResult<bool> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     let held = sqlx::query(
         "UPDATE sync_leases SET expires_at = $1 WHERE org_id = $2 AND run_id = $3 AND holder = $4",
     )
@@ -190,7 +188,7 @@ pub(super) async fn finish_sync_run(
     totals: &RunTotals,
     holder: &str,
 ) -> StoreResult<()> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     let p = &totals.progress;
     let s = &totals.statuses;
     sqlx::query(
@@ -219,7 +217,7 @@ pub(super) async fn finish_sync_run(
     .bind(i(totals.ciq_requests))
     .bind(i(totals.ciq_retries))
     .bind(totals.error.as_deref())
-    .bind(json(&totals.errors)?)
+    .bind(ThisStore::json(&totals.errors)?)
     .bind(org.0)
     .bind(run.0)
     .bind(i(p.campaigns_ended))

@@ -1,15 +1,12 @@
 //! an organization's CreatorIQ settings and the per-key daily request count.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use sqlx::Row;
 
-use super::{Conn, Pool};
+use super::{corrupt, Conn, Dialect, Pool, ThisStore};
 
 use super::super::*;
-use super::corrupt;
-use super::ThisStore;
 use crate::creatoriq::DEFAULT_BASE_URL;
-use chrono::NaiveDate;
 
 pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSettings> {
     let row = sqlx::query(
@@ -81,7 +78,7 @@ pub(super) async fn update_settings(
     org: OrgId,
     update: SettingUpdate<'_>,
 ) -> StoreResult<()> {
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     ensure_settings(&mut tx, org).await?;
     let now = Utc::now();
     let query = match update {

@@ -6,11 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{Conn, Db, Pool};
+use super::{corrupt, json_text, status_of, Conn, Db, Dialect, Pool, ThisStore};
 
 use super::super::*;
-use super::ThisStore;
-use super::{corrupt, json, json_text, status_of};
 use crate::links::{LinkState, RetireReason};
 use crate::store::compact::FieldsToStore;
 
@@ -434,8 +432,8 @@ async fn put_rows_in(
         let mut encoded = Vec::with_capacity(chunk.len());
         for (update, _) in chunk {
             encoded.push((
-                json(&update.failures)?,
-                json(&update.warnings)?,
+                ThisStore::json(&update.failures)?,
+                ThisStore::json(&update.warnings)?,
                 json_text(&FieldsToStore(&update.fields))?,
             ));
         }
@@ -503,8 +501,8 @@ pub(super) async fn begin_writes(
     durability: Durability,
 ) -> StoreResult<Box<dyn WriteUnit>> {
     let tx = match durability {
-        Durability::Full => super::begin(pool).await?,
-        Durability::Relaxed => super::begin_sync_write(pool).await?,
+        Durability::Full => ThisStore::begin(pool).await?,
+        Durability::Relaxed => ThisStore::begin_sync_write(pool).await?,
     };
     let w = Writer {
         org,
@@ -517,7 +515,7 @@ pub(super) async fn begin_writes(
 #[async_trait::async_trait]
 impl WriteUnit for Unit {
     async fn lock_organization(&mut self) -> StoreResult<()> {
-        super::lock_organization(&mut self.tx, self.w.org).await
+        ThisStore::lock_organization(&mut self.tx, self.w.org).await
     }
 
     async fn stored_rows(

@@ -3,11 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{DbRow, Pool};
+use super::{corrupt, DbRow, Dialect, JsonColumn, Pool, ThisStore};
 
 use super::super::*;
-use super::ThisStore;
-use super::{corrupt, from_json, json, JsonColumn};
 
 const DELIVERY_COLUMNS: &str = "id, org_id, received_at, request_id, entity_type, \
     action_type, entity_id, ciq_campaign_id, ciq_publisher_id, verification, state, attempts, \
@@ -40,7 +38,7 @@ fn delivery_from_row(r: &DbRow) -> StoreResult<Delivery> {
         detail: r.get("detail"),
         body: r
             .get::<Option<JsonColumn>, _>("body")
-            .map(|b| from_json(b, "delivery body"))
+            .map(|b| ThisStore::from_json(b, "delivery body"))
             .transpose()?,
     })
 }
@@ -69,7 +67,7 @@ async fn insert_where(
     on_conflict: &str,
 ) -> StoreResult<Option<DeliveryId>> {
     let body = match (&d.body, verification) {
-        (Some(body), Verification::Verified) => Some(json(body)?),
+        (Some(body), Verification::Verified) => Some(ThisStore::json(body)?),
         _ => None,
     };
     let sql = format!(
@@ -175,7 +173,7 @@ pub(super) async fn claim_deliveries(
         "((state = '{queued}' AND next_attempt_at <= $3) \
          OR (state = '{processing}' AND claimed_until < $3))"
     );
-    let skip = super::SKIP_LOCKED;
+    let skip = ThisStore::SKIP_LOCKED;
     let sql = format!(
         "UPDATE webhook_deliveries SET state = '{processing}', claimed_by = $1, \
          claimed_until = $2, attempts = attempts + 1 \
@@ -184,7 +182,7 @@ pub(super) async fn claim_deliveries(
          ORDER BY id LIMIT $4 {skip}) \
          RETURNING {DELIVERY_COLUMNS}"
     );
-    let mut tx = super::begin(pool).await?;
+    let mut tx = ThisStore::begin(pool).await?;
     let rows = sqlx::query(&sql)
         .bind(holder)
         .bind(until)

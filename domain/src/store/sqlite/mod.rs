@@ -1,18 +1,19 @@
-//! The embedded default store: one SQLite file in WAL mode. `SqliteStore` implements
-//! [`Store`] through the SQL modules in `store/sql/`, shared with PostgreSQL, one per table
-//! group (each named below; `store_impl.rs` maps the trait onto them). What differs between the
-//! backends (types, locking, search) is defined here, under the same names as in
-//! `store/postgres/mod.rs`.
+//! The embedded default store: one SQLite file in WAL mode. `SqliteStore` implements the role
+//! traits ([`super::roles`]) through the SQL modules in `store/sql/`, shared with PostgreSQL,
+//! one per role (each named below, each ending with its `impl`). What differs between the
+//! backends (types, transactions, locking, search, JSON columns) is this file's
+//! [`Dialect`] implementation.
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
 use super::sql_support::{
-    conflict, corrupt, from_json_text, json_text, status_of, subject_key, SearchCondition,
+    conflict, corrupt, from_json_text, json_text, status_of, subject_key, u, Dialect,
+    SearchCondition,
 };
 use super::*;
 
@@ -46,83 +47,77 @@ type ThisStore = SqliteStore;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 // What the shared SQL modules (`store/sql/`) are compiled against here.
-type Pool = SqlitePool;
-type Conn = sqlx::SqliteConnection;
-type DbRow = sqlx::sqlite::SqliteRow;
-type Db = sqlx::Sqlite;
-/// JSON columns are text.
-type JsonColumn = String;
-/// Claiming queue rows: SQLite's one writer at a time already serialises claims.
-const SKIP_LOCKED: &str = "";
-/// `LIMIT` without a limit.
-const LIMIT_ALL: &str = "LIMIT -1";
+type Db = <ThisStore as Dialect>::Db;
+type Pool = sqlx::Pool<Db>;
+type Conn = <Db as sqlx::Database>::Connection;
+type DbRow = <Db as sqlx::Database>::Row;
+type JsonColumn = <ThisStore as Dialect>::JsonColumn;
 
-/// Every store transaction writes, so each begins `IMMEDIATE`: it takes SQLite's write lock up
-/// front and waits its turn (busy timeout), instead of reading first and failing at once when
-/// another connection (the lease heartbeat, the request counter) committed in between.
-async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
-}
+impl Dialect for SqliteStore {
+    type Db = sqlx::Sqlite;
+    /// SQLite has no JSON type: every JSON column is text.
+    type JsonColumn = String;
+    /// SQLite's one writer at a time already serialises claims.
+    const SKIP_LOCKED: &'static str = "";
+    const LIMIT_ALL: &'static str = "LIMIT -1";
 
-/// A transaction that writes one campaign's sync (in WAL mode with `synchronous = NORMAL`,
-/// commits already skip the flush).
-async fn begin_sync_write(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
-    begin(pool).await
-}
+    /// Every store transaction writes, so each begins `IMMEDIATE`: it takes SQLite's write lock
+    /// up front and waits its turn (busy timeout), instead of reading first and failing at once
+    /// when another connection (the lease heartbeat, the request counter) committed in between.
+    async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    }
 
-/// Writers of one organization must not interleave: an `IMMEDIATE` transaction already holds
-/// SQLite's only write lock, so there is nothing more to take.
-async fn lock_organization(_conn: &mut Conn, _org: OrgId) -> StoreResult<()> {
-    Ok(())
-}
+    /// In WAL mode with `synchronous = NORMAL`, commits already skip the flush.
+    async fn begin_sync_write(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
+        Self::begin(pool).await
+    }
 
-/// The contractors search: the FTS5 trigram index (migrations 0007 and 0018) for three
-/// characters or more, where a quoted phrase of trigrams is exactly a substring; a scan for
-/// shorter terms. Returns the condition (with `$param`; `$1` is the organization) and the value
-/// to bind.
-fn search_condition(search: &str, param: usize) -> SearchCondition {
-    if search.chars().count() >= 3 {
-        // Driven from the FTS5 trigram table's matches (a CROSS JOIN keeps that order), so a
-        // search costs what it finds, not the organization's size. An entry's rowid is its
-        // organization's id times 2^32 plus the row's id: the rowid range reads this
-        // organization's matches only, not every organization's.
-        SearchCondition {
-            from: Some(format!(
-                "contractor_search CROSS JOIN contractors k \
-                 ON k.id = contractor_search.rowid - $1 * {ORG_ROWID_SPAN}"
-            )),
-            condition: format!(
-                "contractor_search MATCH ${param} AND contractor_search.rowid \
-                 BETWEEN $1 * {ORG_ROWID_SPAN} AND $1 * {ORG_ROWID_SPAN} + {}",
-                ORG_ROWID_SPAN - 1
-            ),
-            value: format!("\"{}\"", search.replace('"', "\"\"")),
+    /// An `IMMEDIATE` transaction already holds SQLite's only write lock: nothing more to take.
+    async fn lock_organization(_conn: &mut Conn, _org: OrgId) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// The FTS5 trigram index (migrations 0007 and 0018) for three characters or more, where a
+    /// quoted phrase of trigrams is exactly a substring; a scan for shorter terms.
+    fn search_condition(search: &str, param: usize) -> SearchCondition {
+        if search.chars().count() >= 3 {
+            // Driven from the FTS5 trigram table's matches (a CROSS JOIN keeps that order), so a
+            // search costs what it finds, not the organization's size. An entry's rowid is its
+            // organization's id times 2^32 plus the row's id: the rowid range reads this
+            // organization's matches only, not every organization's.
+            SearchCondition {
+                from: Some(format!(
+                    "contractor_search CROSS JOIN contractors k \
+                     ON k.id = contractor_search.rowid - $1 * {ORG_ROWID_SPAN}"
+                )),
+                condition: format!(
+                    "contractor_search MATCH ${param} AND contractor_search.rowid \
+                     BETWEEN $1 * {ORG_ROWID_SPAN} AND $1 * {ORG_ROWID_SPAN} + {}",
+                    ORG_ROWID_SPAN - 1
+                ),
+                value: format!("\"{}\"", search.replace('"', "\"\"")),
+            }
+        } else {
+            SearchCondition {
+                from: None,
+                condition: format!("k.search_text LIKE ${param} ESCAPE '\\'"),
+                value: contractors::like_pattern(search),
+            }
         }
-    } else {
-        SearchCondition {
-            from: None,
-            condition: format!("k.search_text LIKE ${param} ESCAPE '\\'"),
-            value: contractors::like_pattern(search),
-        }
+    }
+
+    fn json<T: serde::Serialize>(value: &T) -> StoreResult<JsonColumn> {
+        json_text(value)
+    }
+
+    fn from_json<T: serde::de::DeserializeOwned>(text: JsonColumn, what: &str) -> StoreResult<T> {
+        from_json_text(&text, what)
     }
 }
 
 /// Search index rowids per organization (2^32): see migration 0018.
 const ORG_ROWID_SPAN: i64 = 1 << 32;
-
-/// SQLite has no JSON type: every JSON column is text.
-fn json<T: serde::Serialize>(value: &T) -> StoreResult<JsonColumn> {
-    json_text(value)
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(text: JsonColumn, what: &str) -> StoreResult<T> {
-    from_json_text(&text, what)
-}
-
-/// A non-negative count column (negative or damaged values read as 0).
-fn u(r: &DbRow, col: &str) -> u64 {
-    u64::try_from(r.get::<i64, _>(col)).unwrap_or(0)
-}
 
 /// The embedded default store: one SQLite file in WAL mode.
 #[derive(Clone)]
