@@ -622,3 +622,99 @@ async fn the_gate_is_asked_before_every_request_and_retry() {
     );
     assert_eq!(c.request_count(), 2);
 }
+
+/// The message endpoint, whose n-th call (0-based) answers `script(n)`; counts calls and keeps
+/// the bodies.
+fn scripted_send(
+    script: impl Fn(usize) -> Response + Clone + Send + Sync + 'static,
+) -> (Router, Arc<AtomicUsize>, Arc<Mutex<Vec<Value>>>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let (counter, kept) = (hits.clone(), bodies.clone());
+    let router = Router::new().route(
+        "/crm/v1/api/communication/send",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let (script, counter, kept) = (script.clone(), counter.clone(), kept.clone());
+            async move {
+                kept.lock().unwrap().push(body);
+                script(counter.fetch_add(1, Ordering::SeqCst))
+            }
+        }),
+    );
+    (router, hits, bodies)
+}
+
+#[tokio::test]
+async fn a_message_is_sent_once_with_the_published_fields() {
+    let (router, hits, bodies) = scripted_send(|_| StatusCode::NO_CONTENT.into_response());
+    let c = client(&serve(router).await);
+    c.send_message(1_000_001, "Your cover", "Apply: https://x/apply/t")
+        .await
+        .unwrap();
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        bodies.lock().unwrap()[0],
+        json!({"Subject": "Your cover", "MessageContent": "Apply: https://x/apply/t", "ToId": "1000001"})
+    );
+}
+
+#[tokio::test]
+async fn a_message_is_retried_only_when_creatoriq_did_not_read_it() {
+    // 429: refused unread, so sent again.
+    let (router, hits, _) = scripted_send(|n| match n {
+        0 => StatusCode::TOO_MANY_REQUESTS.into_response(),
+        _ => StatusCode::NO_CONTENT.into_response(),
+    });
+    let c = client(&serve(router).await);
+    c.send_message(7, "s", "m").await.unwrap();
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+
+    // 503 or no answer: it may have arrived, so it is not sent again here; the error says the
+    // failure is temporary.
+    let (router, hits, _) = scripted_send(|_| StatusCode::SERVICE_UNAVAILABLE.into_response());
+    let c = client(&serve(router).await);
+    let err = c.send_message(7, "s", "m").await.unwrap_err();
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert!(err.is_transient(), "{err:?}");
+
+    // An unknown creator: permanent, not retried.
+    let (router, hits, _) = scripted_send(|_| {
+        (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"type": "CoreException", "CoreException": {"code": 400, "message": "Publisher with ID 7 was not found"}})),
+        )
+            .into_response()
+    });
+    let c = client(&serve(router).await);
+    let err = c.send_message(7, "s", "m").await.unwrap_err();
+    assert!(matches!(err, CiqError::NotFound { .. }), "{err:?}");
+    assert!(!err.is_transient());
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_message_reaches_the_creator_in_the_sandbox() {
+    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
+        .await
+        .unwrap();
+    let c = CreatorIqClient::new(
+        config(&sandbox.base_url),
+        ApiKey::parse(ciq_sandbox::PARTNER1_KEY).unwrap(),
+    )
+    .unwrap();
+    let creator = ciq_sandbox::scenarios::CLEAN.publisher_id;
+    c.send_message(
+        creator.into(),
+        "Insurance for your campaign",
+        "Apply here: https://x/apply/t",
+    )
+    .await
+    .unwrap();
+    let inbox = sandbox.handle.messages();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].publisher_id, creator);
+    assert_eq!(inbox[0].content, "Apply here: https://x/apply/t");
+    let err = c.send_message(4_242_424_242, "s", "m").await.unwrap_err();
+    assert!(matches!(err, CiqError::NotFound { .. }), "{err:?}");
+    assert_eq!(sandbox.handle.messages().len(), 1);
+}

@@ -21,7 +21,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, Response};
 use chrono::Utc;
-use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
+use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqClient, CreatorIqConfig};
 use domain::crypto::MasterKey;
 use domain::store::roles::*;
 use domain::store::{RunState, SqliteStore, Trigger, TriggerKind};
@@ -149,6 +149,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request<Body>) -> Response
     let query = request.uri().query().map(str::to_string);
     let upstream = if path.starts_with("/crm/v1/api/publisher/")
         || path.starts_with("/crm/v1/api/data/contact/")
+        || path.starts_with("/crm/v1/api/communication/")
     {
         &proxy.publishers
     } else {
@@ -159,10 +160,16 @@ async fn forward(State(proxy): State<Proxy>, request: Request<Body>) -> Response
         None => format!("{upstream}{path}"),
     };
     let mut outgoing = proxy.http.request(request.method().clone(), url);
-    for name in ["x-api-key", "accept"] {
+    for name in ["x-api-key", "accept", "content-type"] {
         if let Some(value) = request.headers().get(name) {
             outgoing = outgoing.header(name, value.clone());
         }
+    }
+    let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    if !body.is_empty() {
+        outgoing = outgoing.body(body);
     }
     let answer = outgoing.send().await.expect("Prism answers");
     let status = answer.status().as_u16();
@@ -317,4 +324,27 @@ async fn the_sync_makes_only_requests_the_published_spec_allows() {
         .unwrap()
         .expect("a row for Prism's example creator");
     assert_eq!(row.ciq_publisher_id, 2386944);
+
+    // A message to that creator is a request the spec allows (Prism validates its body).
+    let client = CreatorIqClient::new(
+        CreatorIqConfig {
+            base_url: base_url.clone(),
+            max_attempts: 2,
+            ..CreatorIqConfig::default()
+        },
+        key,
+    )
+    .unwrap();
+    client
+        .send_message(
+            2386944,
+            "Insurance for your campaign",
+            "Apply here: https://x/apply/t",
+        )
+        .await
+        .expect("Prism accepts the message");
+    let sent = log.lock().unwrap().last().cloned().expect("logged");
+    assert_eq!(sent.path, "/crm/v1/api/communication/send");
+    assert!(request_violations(&sent).is_empty(), "{sent:?}");
+    assert!(sent.status < 400, "{sent:?}");
 }

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use crate::data::{Assignment, Campaign, PartnerData, Publisher};
 use crate::edit::{self, custom_field_number, number, text, CreatorEdit};
 use crate::guard::{self, Caller};
-use crate::{pubsub, read, AppState};
+use crate::{messages, pubsub, read, AppState};
 
 /// A CreatorIQ CRM error: `{"type":"CoreException","CoreException":{"code":..,"message":..}}`.
 #[derive(Debug)]
@@ -86,6 +86,7 @@ pub(crate) fn routes(st: Arc<AppState>) -> Router {
             "/crm/v1/api/data/contact/{contactId}",
             get(contact).patch(patch_contact),
         )
+        .route("/crm/v1/api/communication/send", post(messages::send))
         .route("/pubsub/subscribe", post(pubsub::subscribe))
         .route("/pubsub/subscriptions", get(pubsub::subscriptions))
         .route(
@@ -115,7 +116,7 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-fn parse_id(raw: &str, what: &str) -> Result<u32, ApiError> {
+pub(crate) fn parse_id(raw: &str, what: &str) -> Result<u32, ApiError> {
     raw.trim()
         .parse::<u32>()
         .map_err(|_| ApiError::bad_request(format!("Invalid {what}: {raw:?} is not a numeric id")))
@@ -131,7 +132,7 @@ fn query_u32(q: &HashMap<String, String>, name: &str) -> Result<Option<u32>, Api
     }
 }
 
-fn json_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn json_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ApiError::bad_request("Request body must be a JSON object")),
@@ -139,7 +140,7 @@ fn json_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn no_content() -> ApiResult {
+pub(crate) fn no_content() -> ApiResult {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -39,6 +39,7 @@ pub(crate) fn routes(st: Arc<AppState>) -> Router {
             get(get_creator).patch(patch_creator),
         )
         .route("/_sandbox/webhooks/deliveries", get(deliveries))
+        .route("/_sandbox/messages", get(crate::messages::inbox))
         .with_state(st)
 }
 
@@ -79,6 +80,7 @@ pub(crate) fn reset_all(st: &AppState) {
     *lock(&st.faults) = FaultConfig::default();
     lock(&st.subs).clear();
     lock(&st.deliveries).clear();
+    lock(&st.inbox).clear();
     set_rate_limit(st, st.config.rate_limit_per_sec);
 }
 

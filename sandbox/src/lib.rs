@@ -41,11 +41,13 @@ mod control;
 pub mod data;
 mod edit;
 mod guard;
+mod messages;
 mod pubsub;
 pub mod scenarios;
 
 pub use data::{generate, Dataset, Size};
 pub use edit::{CreatorEdit, EditOutcome};
+pub use messages::SentMessage;
 pub use pubsub::{signature_md5, signature_sha256, WebhookDelivery};
 
 /// Default API key of partner 1 (owns the sized dataset with the scenario creators).
@@ -209,6 +211,8 @@ pub(crate) struct AppState {
     pub http: reqwest::Client,
     pub event_seq: AtomicU64,
     pub deliveries: Mutex<VecDeque<WebhookDelivery>>,
+    /// Messages creators received (`POST /crm/v1/api/communication/send`).
+    pub inbox: Mutex<VecDeque<SentMessage>>,
     pub fault_rng: Mutex<StdRng>,
 }
 
@@ -255,6 +259,7 @@ impl AppState {
             http,
             event_seq: AtomicU64::new(0),
             deliveries: Mutex::new(VecDeque::new()),
+            inbox: Mutex::new(VecDeque::new()),
             fault_rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
             config,
         }
@@ -336,6 +341,11 @@ impl SandboxHandle {
             .partner_of_publisher(publisher_id)
             .ok_or_else(|| format!("no creator with PublisherId {publisher_id}"))?;
         edit::apply(&self.state, partner, publisher_id, edit).map_err(|e| e.message())
+    }
+
+    /// Messages creators received so far, oldest first (`GET /_sandbox/messages`).
+    pub fn messages(&self) -> Vec<SentMessage> {
+        lock(&self.state.inbox).iter().cloned().collect()
     }
 
     /// Webhook delivery attempts so far (most recent last, at most 1,000 kept).

@@ -1269,3 +1269,73 @@ async fn payouts_are_whole_integers_in_data_and_answers() {
     assert_eq!(creator["external_id"], mp.external_id().as_str());
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_message_reaches_the_creators_inbox_and_bad_ones_are_refused() {
+    let sb = start(tiny()).await;
+    let c = client();
+    let url = format!("{}/crm/v1/api/communication/send", sb.base_url);
+    let creator = scenarios::CLEAN.publisher_id;
+    let send = |key: Option<&'static str>, body: serde_json::Value| {
+        let mut req = c.post(&url).json(&body);
+        if let Some(key) = key {
+            req = req.header("x-api-key", key);
+        }
+        async move { req.send().await.expect("send") }
+    };
+
+    let r = send(
+        Some(PARTNER1_KEY),
+        json!({"Subject": "Your cover", "MessageContent": "Apply here: https://x/apply/t", "ToId": creator.to_string()}),
+    )
+    .await;
+    assert_eq!(r.status().as_u16(), 204);
+    let inbox = sb.handle.messages();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].publisher_id, creator);
+    assert_eq!(inbox[0].partner, 1);
+    assert_eq!(inbox[0].subject.as_deref(), Some("Your cover"));
+    assert!(inbox[0].content.contains("/apply/t"));
+    let (s, listed) = get_json(&sb, &format!("/_sandbox/messages?publisher={creator}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    let (_, others) = get_json(&sb, "/_sandbox/messages?publisher=1").await;
+    assert_eq!(others.as_array().map(Vec::len), Some(0));
+
+    // Refused, and nothing more arrives: no key, another partner's creator, an unknown one,
+    // no content, an id that is not the published string.
+    let refused = [
+        (
+            None,
+            json!({"MessageContent": "hi", "ToId": creator.to_string()}),
+            403,
+        ),
+        (
+            Some(PARTNER2_KEY),
+            json!({"MessageContent": "hi", "ToId": creator.to_string()}),
+            400,
+        ),
+        (
+            Some(PARTNER1_KEY),
+            json!({"MessageContent": "hi", "ToId": "4242424242"}),
+            400,
+        ),
+        (
+            Some(PARTNER1_KEY),
+            json!({"MessageContent": "  ", "ToId": creator.to_string()}),
+            400,
+        ),
+        (
+            Some(PARTNER1_KEY),
+            json!({"MessageContent": "hi", "ToId": creator}),
+            400,
+        ),
+    ];
+    for (key, body, status) in refused {
+        let r = send(key, body.clone()).await;
+        assert_eq!(r.status().as_u16(), status, "{body}");
+    }
+    assert_eq!(sb.handle.messages().len(), 1);
+    sb.handle.reset();
+    assert!(sb.handle.messages().is_empty(), "reset empties the inbox");
+}

@@ -421,3 +421,20 @@ async fn strict_publishers_list_fields_accept_exactly_the_published_enum() {
     }
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_message_to_a_creator_is_sent_as_the_published_request_schema_says() {
+    let pubs = Spec::load(PUBLISHERS);
+    let v = pubs.validator(pubs.request_schema("/crm/v1/api/communication/send", "post"));
+    // The body the dashboard's client sends (domain/src/creatoriq/client.rs, send_message).
+    let sent = json!({
+        "Subject": "Insurance for Summer Launch",
+        "MessageContent": "Hello Jo, apply here: https://cover.example/apply/abc",
+        "ToId": "1000001",
+    });
+    assert_valid(&v, &sent, "POST /communication/send");
+    assert!(
+        !v.is_valid(&json!({"MessageContent": "hi", "ToId": 1000001})),
+        "the schema types ToId as a string"
+    );
+}

@@ -4,8 +4,9 @@
 //! - requests stay under the per-key rate limit (5 per second by default) on our side, because
 //!   CreatorIQ sends no rate-limit headers and no `Retry-After`: we can only avoid the 429;
 //! - 429, 5xx, timeouts, broken connections and unreadable bodies are retried with exponential
-//!   backoff and jitter, up to a capped number of attempts; all these requests are GETs, so a
-//!   retry is always safe;
+//!   backoff and jitter, up to a capped number of attempts, for reads and for writes that are
+//!   safe to repeat; a message to a creator is retried only after a 429 (CreatorIQ did not act
+//!   on it), since after a 5xx or no answer it may have arrived;
 //! - 400/401/403/404 are answered at once with a typed error whose message tells an operator what
 //!   to do (CreatorIQ answers an unknown campaign or publisher id with 400, not 404);
 //! - the API key is sent only in the `x-api-key` header, marked sensitive, and never logged;
@@ -222,6 +223,15 @@ impl Retryable {
             Retryable::Malformed(detail) => CiqError::Malformed { attempts, detail },
         }
     }
+}
+
+/// Which failed attempts a request tries again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retries {
+    /// Every retryable failure: reads, and writes that are safe to repeat.
+    All,
+    /// Only answers that say CreatorIQ did not act on it (429): a message must not arrive twice.
+    WhenUnread,
 }
 
 enum Attempt<T> {
@@ -542,6 +552,33 @@ impl CreatorIqClient {
         self.get_json("/pubsub/subscriptions", &[], None).await
     }
 
+    /// `POST /crm/v1/api/communication/send`: a message to one creator (by the internal
+    /// publisher id), shown in CreatorIQ's messaging. It is sent once: only a 429 (CreatorIQ
+    /// refused it unread) is tried again here. After a 5xx or no answer it may or may not have
+    /// arrived, so the error is returned for the caller to decide; `is_transient` tells which.
+    pub async fn send_message(
+        &self,
+        publisher_id: i64,
+        subject: &str,
+        content: &str,
+    ) -> Result<(), CiqError> {
+        let body = serde_json::json!({
+            "Subject": subject,
+            "MessageContent": content,
+            "ToId": publisher_id.to_string(),
+        });
+        self.request::<serde::de::IgnoredAny>(
+            reqwest::Method::POST,
+            "/crm/v1/api/communication/send",
+            &[],
+            Some(&body),
+            Some(format!("creator {publisher_id}")),
+            Retries::WhenUnread,
+        )
+        .await
+        .map(|_| ())
+    }
+
     // -----------------------------------------------------------------------------------------
     // Transport
     // -----------------------------------------------------------------------------------------
@@ -567,6 +604,19 @@ impl CreatorIqClient {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
         what: Option<String>,
+    ) -> Result<T, CiqError> {
+        self.request(method, path, query, body, what, Retries::All)
+            .await
+    }
+
+    async fn request<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+        what: Option<String>,
+        retries: Retries,
     ) -> Result<T, CiqError> {
         let url = format!("{}{}", self.inner.base_url, path);
         let max_attempts = self.inner.config.max_attempts.max(1);
@@ -598,7 +648,8 @@ impl CreatorIqClient {
                 }
                 Attempt::Retry(reason) => reason,
             };
-            if attempt >= max_attempts {
+            let unread = matches!(reason, Retryable::RateLimited);
+            if attempt >= max_attempts || (retries == Retries::WhenUnread && !unread) {
                 let err = reason.into_error(attempt);
                 tracing::warn!(path, attempt, error = %err, "CreatorIQ request failed, giving up");
                 return Err(err);
@@ -649,6 +700,11 @@ impl CreatorIqClient {
         if status.is_success() {
             return match body {
                 Err(err) => Attempt::Retry(Retryable::Transport(describe_transport(&err, timeout))),
+                // An empty answer (204 No Content) reads as JSON `null`.
+                Ok(bytes) if bytes.is_empty() => match serde_json::from_slice::<T>(b"null") {
+                    Ok(value) => Attempt::Done(value),
+                    Err(err) => Attempt::Retry(Retryable::Malformed(describe_decode(&err, 0))),
+                },
                 Ok(bytes) => match serde_json::from_slice::<T>(&bytes) {
                     Ok(value) => Attempt::Done(value),
                     Err(err) => {

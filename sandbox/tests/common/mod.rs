@@ -102,6 +102,18 @@ impl Spec {
         schema.clone()
     }
 
+    /// The JSON schema of the request body of `method path` (application/json).
+    pub fn request_schema(&self, path: &str, method: &str) -> Value {
+        let op = &self.doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is in the spec");
+        let schema = &self.resolve(&op["requestBody"])["content"]["application/json"]["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {path} has a JSON request schema"
+        );
+        schema.clone()
+    }
+
     /// The whole document, as JSON.
     pub fn raw(&self) -> &Value {
         &self.doc
