@@ -11,6 +11,7 @@ pub mod creatoriq;
 pub mod crypto;
 pub mod links;
 pub mod mapping;
+pub mod outreach;
 pub mod private_files;
 pub mod rules;
 pub mod store;

@@ -12,6 +12,7 @@ mod access;
 mod contractors;
 mod deliveries;
 mod links;
+mod outreach;
 mod problems;
 mod runs;
 mod settings;
@@ -20,6 +21,7 @@ pub use access::{AlertCondition, AuditAction, Role};
 pub use contractors::{ContractorSort, ContractorStatus, StatusCounts};
 pub use deliveries::{DeliveryState, Verification};
 pub use links::{LinkOrigin, LinkState, RetireReason};
+pub use outreach::{Channel, MessageKind, MessageState, StopReason};
 pub use problems::{RuleCode, WarningCode};
 pub use runs::{CampaignState, RunState, TriggerKind};
 pub use settings::CoverageTypes;
@@ -92,7 +94,11 @@ mod tests {
             Verification,
             DeliveryState,
             RuleCode,
-            WarningCode
+            WarningCode,
+            Channel,
+            MessageKind,
+            MessageState,
+            StopReason
         );
     }
 }

@@ -1,0 +1,51 @@
+//! Reaching the creator: how a message travels, what it is, and where it is.
+
+words! {
+    /// How a message reaches the creator.
+    pub enum Channel {
+        /// Through the server's SMTP relay.
+        Email = "email", "Email";
+        /// As a CreatorIQ message, from the brand the creator already works with.
+        Creatoriq = "creatoriq", "CreatorIQ message";
+    }
+}
+
+words! {
+    /// What a message is in a row's sequence.
+    pub enum MessageKind {
+        /// The first message with the application link.
+        First = "first", "Application link";
+        /// A reminder of the same link.
+        Reminder = "reminder", "Reminder";
+    }
+}
+
+words! {
+    /// Where a message is.
+    pub enum MessageState {
+        /// Waiting until it is due, then for a worker.
+        Queued = "queued", "Queued";
+        /// Claimed by a worker that is sending it.
+        Sending = "sending", "Sending";
+        /// Handed to the relay or to CreatorIQ.
+        Sent = "sent", "Sent";
+        /// Refused for good (the reason is kept with it).
+        Failed = "failed", "Delivery failed";
+        /// Not sent: the application was submitted, the link expired or was replaced, the row
+        /// left Synced, or the creator asked for no more reminders.
+        Cancelled = "cancelled", "Not needed";
+    }
+}
+
+words! {
+    /// Why a row's messages stop (queued ones are cancelled with it).
+    pub enum StopReason {
+        Submitted = "submitted", "Application submitted";
+        LinkExpired = "link_expired", "Link expired";
+        /// A new link restarts the sequence with its own first message.
+        LinkReplaced = "link_replaced", "Link replaced";
+        LeftSynced = "left_synced", "No longer synced";
+        /// The creator used the "stop reminders" link.
+        OptedOut = "opted_out", "Creator asked to stop";
+    }
+}
