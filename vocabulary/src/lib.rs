@@ -41,6 +41,8 @@ ids! {
     LinkId;
     /// One webhook delivery CreatorIQ (or anyone) posted.
     DeliveryId;
+    /// One message to a creator.
+    MessageId;
 }
 
 #[cfg(test)]

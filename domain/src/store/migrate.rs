@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 19] = [
     "organizations",
     "members",
     "invitations",
@@ -27,6 +27,7 @@ const TABLES: [&str; 18] = [
     "contractor_seen",
     "contractor_events",
     "application_links",
+    "outreach_messages",
     "login_failures",
     "ciq_request_usage",
     "webhook_deliveries",

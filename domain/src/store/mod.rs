@@ -287,6 +287,7 @@ store_of_roles!(
     SyncWrites,
     ContractorReads,
     Links,
+    Outbox,
     Counts,
 );
 

@@ -15,6 +15,7 @@ pub use vocabulary::{
     DeliveryState, LinkId, LinkOrigin, RunState, StatusCounts, SyncRunId, TriggerKind,
     Verification,
 };
+pub use vocabulary::{Channel, MessageId, MessageKind, MessageState, StopReason};
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -503,4 +504,57 @@ pub struct AlertState {
     pub baseline: u64,
     /// For `AttentionRising`: the count after the last run.
     pub last_value: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages to creators
+// ---------------------------------------------------------------------------------------------
+
+/// A message to queue for a row's current link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMessage {
+    pub contractor: ContractorId,
+    pub link: LinkId,
+    pub channel: Channel,
+    pub kind: MessageKind,
+    /// What the message is for (link, channel, which one of its sequence): a second message
+    /// with the same key is not queued.
+    pub dedupe_key: String,
+    pub due_at: DateTime<Utc>,
+    /// A member's email for a message someone asked for; `None` when the product decided it.
+    pub requested_by: Option<String>,
+}
+
+/// A message as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutreachMessage {
+    pub id: MessageId,
+    pub org_id: OrgId,
+    pub contractor_id: ContractorId,
+    pub link_id: LinkId,
+    pub channel: Channel,
+    pub kind: MessageKind,
+    pub state: MessageState,
+    pub due_at: DateTime<Utc>,
+    /// Sending attempts so far (a claim counts as one).
+    pub attempts: u64,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed, in operator words.
+    pub failure: Option<String>,
+    pub stop_reason: Option<StopReason>,
+    pub requested_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How an attempt to send a claimed message ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Handed to the relay or to CreatorIQ.
+    Sent,
+    /// A temporary failure: tried again at `at`.
+    Retry { at: DateTime<Utc>, failure: String },
+    /// Refused for good.
+    Failed { failure: String },
+    /// Not needed any more.
+    Cancelled(StopReason),
 }

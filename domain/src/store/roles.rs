@@ -409,6 +409,47 @@ pub trait Links: Send + Sync {
 /// The figures the database keeps by trigger (per campaign and status, per organization and
 /// status, per problem) and the status the store copies into narrow tables, against the rows
 /// they summarise (migrations/README.md).
+/// The outbox of messages to creators: queued where the product decides them, claimed by one
+/// worker of any instance, finished with their outcome.
+/// Implemented in `store/sql/outreach.rs`.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Queues messages of the organization; one whose `dedupe_key` is already queued or sent is
+    /// skipped. Returns how many were queued.
+    async fn queue_messages(&self, org: OrgId, messages: &[NewMessage]) -> StoreResult<u64>;
+    /// Claims up to `max` messages due at `now` (and any whose claim ran out) for `holder` until
+    /// `until`; each claim counts as an attempt. No two holders get the same message.
+    async fn claim_due_messages(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        max: u32,
+    ) -> StoreResult<Vec<OutreachMessage>>;
+    /// Records how sending a message `holder` claimed ended; `false` when the claim is no
+    /// longer `holder`'s (it ran out and another worker took it).
+    async fn finish_message(
+        &self,
+        id: MessageId,
+        holder: &str,
+        outcome: &SendOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Cancels the row's queued messages with `reason`; returns how many.
+    async fn cancel_messages(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+        reason: StopReason,
+    ) -> StoreResult<u64>;
+    /// Every message of a row, oldest first.
+    async fn row_messages(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Vec<OutreachMessage>>;
+}
+
 /// Implemented in `store/sql/counts.rs`.
 #[async_trait]
 pub trait Counts: Send + Sync {

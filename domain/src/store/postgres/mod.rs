@@ -31,6 +31,8 @@ mod links;
 mod members;
 #[path = "../sql/organizations.rs"]
 mod organizations;
+#[path = "../sql/outreach.rs"]
+mod outreach;
 #[path = "../sql/runs.rs"]
 mod runs;
 #[path = "../sql/sessions.rs"]

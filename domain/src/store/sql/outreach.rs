@@ -1,0 +1,240 @@
+//! the outbox of messages to creators (migration 0021): queued once per dedupe key, claimed
+//! by one worker at a time, finished with their outcome.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{corrupt, Db, DbRow, Dialect, Pool, ThisStore};
+
+use super::super::*;
+
+const COLUMNS: &str = "id, org_id, contractor_id, link_id, channel, kind, state, due_at, \
+    attempts, sent_at, failure, stop_reason, requested_by, created_at";
+
+fn word<T>(r: &DbRow, column: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+    let text: String = r.get(column);
+    parse(&text).ok_or_else(|| corrupt(format!("message {column} {text:?}")))
+}
+
+fn message_from_row(r: &DbRow) -> StoreResult<OutreachMessage> {
+    Ok(OutreachMessage {
+        id: MessageId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        contractor_id: ContractorId(r.get("contractor_id")),
+        link_id: LinkId(r.get("link_id")),
+        channel: word(r, "channel", Channel::parse)?,
+        kind: word(r, "kind", MessageKind::parse)?,
+        state: word(r, "state", MessageState::parse)?,
+        due_at: r.get("due_at"),
+        attempts: super::u(r, "attempts"),
+        sent_at: r.get("sent_at"),
+        failure: r.get("failure"),
+        stop_reason: r
+            .get::<Option<String>, _>("stop_reason")
+            .map(|s| StopReason::parse(&s).ok_or_else(|| corrupt(format!("stop reason {s:?}"))))
+            .transpose()?,
+        requested_by: r.get("requested_by"),
+        created_at: r.get("created_at"),
+    })
+}
+
+pub(super) async fn queue_messages(
+    pool: &Pool,
+    org: OrgId,
+    messages: &[NewMessage],
+) -> StoreResult<u64> {
+    let now = Utc::now();
+    let mut queued = 0;
+    let mut tx = ThisStore::begin(pool).await?;
+    for chunk in messages.chunks(200) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "INSERT INTO outreach_messages (org_id, contractor_id, link_id, channel, kind, \
+             dedupe_key, state, due_at, requested_by, created_at) ",
+        );
+        q.push_values(chunk, |mut b, m| {
+            b.push_bind(org.0)
+                .push_bind(m.contractor.0)
+                .push_bind(m.link.0)
+                .push_bind(m.channel.as_str())
+                .push_bind(m.kind.as_str())
+                .push_bind(&m.dedupe_key)
+                .push_bind(MessageState::Queued.as_str())
+                .push_bind(m.due_at)
+                .push_bind(&m.requested_by)
+                .push_bind(now);
+        });
+        q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+        queued += q.build().execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
+pub(super) async fn claim_due_messages(
+    pool: &Pool,
+    holder: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    max: u32,
+) -> StoreResult<Vec<OutreachMessage>> {
+    let queued = MessageState::Queued;
+    let sending = MessageState::Sending;
+    let skip = ThisStore::SKIP_LOCKED;
+    let sql = format!(
+        "UPDATE outreach_messages SET state = '{sending}', claimed_by = $1, claimed_until = $2, \
+         attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM outreach_messages \
+         WHERE (state = '{queued}' AND due_at <= $3) OR (state = '{sending}' AND claimed_until < $3) \
+         ORDER BY due_at, id LIMIT $4 {skip}) \
+         RETURNING {COLUMNS}"
+    );
+    let mut tx = ThisStore::begin(pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .bind(i64::from(max))
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let mut claimed = rows
+        .iter()
+        .map(message_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    claimed.sort_by_key(|m| (m.due_at, m.id));
+    Ok(claimed)
+}
+
+pub(super) async fn finish_message(
+    pool: &Pool,
+    id: MessageId,
+    holder: &str,
+    outcome: &SendOutcome,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    // $1 state, $2 sent_at, $3 failure, $4 stop reason, $5 next due (a retry).
+    let (state, sent_at, failure, stop, due) = match outcome {
+        SendOutcome::Sent => (MessageState::Sent, Some(now), None, None, None),
+        SendOutcome::Retry { at, failure } => (
+            MessageState::Queued,
+            None,
+            Some(failure.as_str()),
+            None,
+            Some(*at),
+        ),
+        SendOutcome::Failed { failure } => (
+            MessageState::Failed,
+            None,
+            Some(failure.as_str()),
+            None,
+            None,
+        ),
+        SendOutcome::Cancelled(reason) => (
+            MessageState::Cancelled,
+            None,
+            None,
+            Some(reason.as_str()),
+            None,
+        ),
+    };
+    // A failure is kept until a later attempt succeeds.
+    let done = sqlx::query(
+        "UPDATE outreach_messages SET state = $1, sent_at = $2, \
+         failure = CASE WHEN $9 THEN NULL ELSE COALESCE($3, failure) END, stop_reason = $4, \
+         due_at = COALESCE($5, due_at), claimed_by = NULL, claimed_until = NULL \
+         WHERE id = $6 AND claimed_by = $7 AND state = $8",
+    )
+    .bind(state.as_str())
+    .bind(sent_at)
+    .bind(failure)
+    .bind(stop)
+    .bind(due)
+    .bind(id.0)
+    .bind(holder)
+    .bind(MessageState::Sending.as_str())
+    .bind(state == MessageState::Sent)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn cancel_messages(
+    pool: &Pool,
+    org: OrgId,
+    contractor: ContractorId,
+    reason: StopReason,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE outreach_messages SET state = $1, stop_reason = $2 \
+         WHERE org_id = $3 AND contractor_id = $4 AND state = $5",
+    )
+    .bind(MessageState::Cancelled.as_str())
+    .bind(reason.as_str())
+    .bind(org.0)
+    .bind(contractor.0)
+    .bind(MessageState::Queued.as_str())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub(super) async fn row_messages(
+    pool: &Pool,
+    org: OrgId,
+    contractor: ContractorId,
+) -> StoreResult<Vec<OutreachMessage>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM outreach_messages WHERE org_id = $1 AND contractor_id = $2 \
+         ORDER BY id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(contractor.0)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(message_from_row).collect()
+}
+
+#[async_trait::async_trait]
+impl Outbox for ThisStore {
+    async fn queue_messages(&self, org: OrgId, messages: &[NewMessage]) -> StoreResult<u64> {
+        queue_messages(&self.pool, org, messages).await
+    }
+
+    async fn claim_due_messages(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        max: u32,
+    ) -> StoreResult<Vec<OutreachMessage>> {
+        claim_due_messages(&self.pool, holder, now, until, max).await
+    }
+
+    async fn finish_message(
+        &self,
+        id: MessageId,
+        holder: &str,
+        outcome: &SendOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        finish_message(&self.pool, id, holder, outcome, now).await
+    }
+
+    async fn cancel_messages(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+        reason: StopReason,
+    ) -> StoreResult<u64> {
+        cancel_messages(&self.pool, org, contractor, reason).await
+    }
+
+    async fn row_messages(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Vec<OutreachMessage>> {
+        row_messages(&self.pool, org, contractor).await
+    }
+}
