@@ -273,7 +273,48 @@ async fn a_dead_workers_claim_is_taken_over_and_queued_messages_can_be_cancelled
     assert_eq!(history[1].stop_reason, Some(StopReason::Submitted));
 }
 
+async fn outreach_settings_default_to_unset_and_round_trip(db: TestStore) {
+    use domain::store::{ChannelChoice, OutreachSettingsRecord};
+    let store = db.store.clone();
+    let org = store.create_organization("acme", "Acme").await.unwrap().id;
+    let other = store
+        .create_organization("other", "Other")
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(
+        store.outreach_settings(org).await.unwrap(),
+        OutreachSettingsRecord::default()
+    );
+    let saved = OutreachSettingsRecord {
+        channels: Some(ChannelChoice::Both),
+        auto_send: true,
+        cadence: Some("3, 7".into()),
+        sender_name: Some("Acme Agency".into()),
+        reply_to: Some("ops@acme.example".into()),
+        first_subject: Some("Insurance for {campaign}".into()),
+        first_body: Some("Hi {creator_name}: {link}".into()),
+        reminder_subject: None,
+        reminder_body: None,
+    };
+    store.save_outreach_settings(org, &saved).await.unwrap();
+    assert_eq!(store.outreach_settings(org).await.unwrap(), saved);
+    let changed = OutreachSettingsRecord {
+        auto_send: false,
+        channels: None,
+        ..saved.clone()
+    };
+    store.save_outreach_settings(org, &changed).await.unwrap();
+    assert_eq!(store.outreach_settings(org).await.unwrap(), changed);
+    assert_eq!(
+        store.outreach_settings(other).await.unwrap(),
+        OutreachSettingsRecord::default(),
+        "another organization's settings are its own"
+    );
+}
+
 on_both_backends!(
+    outreach_settings_default_to_unset_and_round_trip,
     a_message_is_queued_once_and_finished_by_its_holder,
     concurrent_workers_never_claim_the_same_message,
     a_dead_workers_claim_is_taken_over_and_queued_messages_can_be_cancelled,

@@ -49,3 +49,33 @@ words! {
         OptedOut = "opted_out", "Creator asked to stop";
     }
 }
+
+words! {
+    /// Which channels an organization sends through.
+    pub enum ChannelChoice {
+        Email = "email", "Email";
+        Creatoriq = "creatoriq", "CreatorIQ messages";
+        Both = "both", "Email and CreatorIQ messages";
+    }
+}
+
+impl ChannelChoice {
+    /// The channels each message goes out on.
+    pub fn channels(self) -> &'static [Channel] {
+        match self {
+            ChannelChoice::Email => &[Channel::Email],
+            ChannelChoice::Creatoriq => &[Channel::Creatoriq],
+            ChannelChoice::Both => &[Channel::Email, Channel::Creatoriq],
+        }
+    }
+
+    /// Until an organization chooses: email when the server has a mail relay, otherwise
+    /// CreatorIQ messages.
+    pub fn default_for(has_mail_relay: bool) -> ChannelChoice {
+        if has_mail_relay {
+            ChannelChoice::Email
+        } else {
+            ChannelChoice::Creatoriq
+        }
+    }
+}

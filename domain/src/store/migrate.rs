@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 20] = [
     "organizations",
     "members",
     "invitations",
@@ -28,6 +28,7 @@ const TABLES: [&str; 19] = [
     "contractor_events",
     "application_links",
     "outreach_messages",
+    "outreach_settings",
     "login_failures",
     "ciq_request_usage",
     "webhook_deliveries",

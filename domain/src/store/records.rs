@@ -15,7 +15,7 @@ pub use vocabulary::{
     DeliveryState, LinkId, LinkOrigin, RunState, StatusCounts, SyncRunId, TriggerKind,
     Verification,
 };
-pub use vocabulary::{Channel, MessageId, MessageKind, MessageState, StopReason};
+pub use vocabulary::{Channel, ChannelChoice, MessageId, MessageKind, MessageState, StopReason};
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -557,4 +557,21 @@ pub enum SendOutcome {
     Failed { failure: String },
     /// Not needed any more.
     Cancelled(StopReason),
+}
+
+/// An organization's outreach settings as stored; `None` fields have not been set (the
+/// product's defaults apply, see `outreach::OutreachSettings`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutreachSettingsRecord {
+    pub channels: Option<ChannelChoice>,
+    /// Send the first message as soon as a row becomes Synced.
+    pub auto_send: bool,
+    /// Days after the first message each reminder is due, e.g. "2, 5, 9".
+    pub cadence: Option<String>,
+    pub sender_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub first_subject: Option<String>,
+    pub first_body: Option<String>,
+    pub reminder_subject: Option<String>,
+    pub reminder_body: Option<String>,
 }

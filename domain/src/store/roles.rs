@@ -442,6 +442,13 @@ pub trait Outbox: Send + Sync {
         contractor: ContractorId,
         reason: StopReason,
     ) -> StoreResult<u64>;
+    /// The organization's outreach settings (all unset until an admin saves them).
+    async fn outreach_settings(&self, org: OrgId) -> StoreResult<OutreachSettingsRecord>;
+    async fn save_outreach_settings(
+        &self,
+        org: OrgId,
+        settings: &OutreachSettingsRecord,
+    ) -> StoreResult<()>;
     /// Every message of a row, oldest first.
     async fn row_messages(
         &self,

@@ -1,5 +1,6 @@
-//! the outbox of messages to creators (migration 0021): queued once per dedupe key, claimed
-//! by one worker at a time, finished with their outcome.
+//! reaching the creator (migration 0021): the outbox of messages, queued once per dedupe key,
+//! claimed by one worker at a time and finished with their outcome; and each organization's
+//! outreach settings.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -195,6 +196,70 @@ pub(super) async fn row_messages(
     rows.iter().map(message_from_row).collect()
 }
 
+pub(super) async fn outreach_settings(
+    pool: &Pool,
+    org: OrgId,
+) -> StoreResult<OutreachSettingsRecord> {
+    let row = sqlx::query(
+        "SELECT channels, auto_send, cadence, sender_name, reply_to, first_subject, first_body, \
+         reminder_subject, reminder_body FROM outreach_settings WHERE org_id = $1",
+    )
+    .bind(org.0)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok(OutreachSettingsRecord::default());
+    };
+    Ok(OutreachSettingsRecord {
+        channels: r
+            .get::<Option<String>, _>("channels")
+            .map(|c| {
+                ChannelChoice::parse(&c).ok_or_else(|| corrupt(format!("outreach channels {c:?}")))
+            })
+            .transpose()?,
+        auto_send: r.get("auto_send"),
+        cadence: r.get("cadence"),
+        sender_name: r.get("sender_name"),
+        reply_to: r.get("reply_to"),
+        first_subject: r.get("first_subject"),
+        first_body: r.get("first_body"),
+        reminder_subject: r.get("reminder_subject"),
+        reminder_body: r.get("reminder_body"),
+    })
+}
+
+pub(super) async fn save_outreach_settings(
+    pool: &Pool,
+    org: OrgId,
+    s: &OutreachSettingsRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO outreach_settings (org_id, channels, auto_send, cadence, sender_name, \
+         reply_to, first_subject, first_body, reminder_subject, reminder_body, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (org_id) DO UPDATE SET channels = excluded.channels, \
+         auto_send = excluded.auto_send, cadence = excluded.cadence, \
+         sender_name = excluded.sender_name, reply_to = excluded.reply_to, \
+         first_subject = excluded.first_subject, first_body = excluded.first_body, \
+         reminder_subject = excluded.reminder_subject, reminder_body = excluded.reminder_body, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(org.0)
+    .bind(s.channels.map(|c| c.as_str()))
+    .bind(s.auto_send)
+    .bind(&s.cadence)
+    .bind(&s.sender_name)
+    .bind(&s.reply_to)
+    .bind(&s.first_subject)
+    .bind(&s.first_body)
+    .bind(&s.reminder_subject)
+    .bind(&s.reminder_body)
+    .bind(Utc::now())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Outbox for ThisStore {
     async fn queue_messages(&self, org: OrgId, messages: &[NewMessage]) -> StoreResult<u64> {
@@ -236,5 +301,17 @@ impl Outbox for ThisStore {
         contractor: ContractorId,
     ) -> StoreResult<Vec<OutreachMessage>> {
         row_messages(&self.pool, org, contractor).await
+    }
+
+    async fn outreach_settings(&self, org: OrgId) -> StoreResult<OutreachSettingsRecord> {
+        outreach_settings(&self.pool, org).await
+    }
+
+    async fn save_outreach_settings(
+        &self,
+        org: OrgId,
+        settings: &OutreachSettingsRecord,
+    ) -> StoreResult<()> {
+        save_outreach_settings(&self.pool, org, settings).await
     }
 }

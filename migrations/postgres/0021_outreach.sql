@@ -1,4 +1,4 @@
--- The outbox of messages to creators (application links and reminders). A message is decided
+-- Reaching the creator. The outbox of messages to creators (application links and reminders). A message is decided
 -- (queued) where the row changes; any instance's worker claims due ones (claimed_by,
 -- claimed_until; SKIP LOCKED keeps concurrent claimers apart), sends, and records the result.
 -- A claim that outlives its worker is taken over, so a crash between send and record repeats
@@ -29,3 +29,20 @@ CREATE TABLE outreach_messages (
 
 CREATE INDEX outreach_messages_due ON outreach_messages(state, due_at);
 CREATE INDEX outreach_messages_row ON outreach_messages(org_id, contractor_id, id);
+
+-- What an organization sends and how: the channels (NULL until chosen: email when the server
+-- has a mail relay, otherwise CreatorIQ messages), automatic sending, the reminder cadence, the
+-- sender name and reply-to, and its own wording (NULL: the product's default templates).
+CREATE TABLE outreach_settings (
+    org_id            BIGINT  PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+    channels          TEXT,
+    auto_send         BOOLEAN NOT NULL DEFAULT FALSE,
+    cadence           TEXT,
+    sender_name       TEXT,
+    reply_to          TEXT,
+    first_subject     TEXT,
+    first_body        TEXT,
+    reminder_subject  TEXT,
+    reminder_body     TEXT,
+    updated_at        TIMESTAMPTZ NOT NULL
+);
