@@ -6,8 +6,8 @@ mod store_support;
 use chrono::NaiveDate;
 use domain::rules::{RuleCode, RuleFailure, RuleWarning, WarningCode};
 use domain::store::{
-    BeginRun, CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, LeaseRequest,
-    OrgId, PgStore, SqliteStore, Store, SyncFailure, SyncRunId, Trigger, TriggerKind,
+    CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, OrgId, PgStore, SqliteStore,
+    Store, SyncFailure, SyncRunId,
 };
 use domain::sync::write_path;
 use domain::sync::writes::Removal;
@@ -24,23 +24,7 @@ const RULES: [RuleCode; 3] = [
 ];
 
 async fn begin(store: &dyn Store, org: OrgId) -> SyncRunId {
-    let lease = LeaseRequest {
-        holder: "counts-test".to_string(),
-        ttl: chrono::Duration::seconds(600),
-    };
-    match store
-        .begin_sync_run(
-            org,
-            &Trigger::new(TriggerKind::Cli, "test".to_string()),
-            None,
-            &lease,
-        )
-        .await
-        .unwrap()
-    {
-        BeginRun::Started(id) => id,
-        other => panic!("expected a new run, got {other:?}"),
-    }
+    store_support::begin_run(store, org, "counts-test").await
 }
 
 fn record(campaign: i64) -> CampaignRecord {

@@ -8,9 +8,8 @@ use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDate, Utc};
 use domain::store::{
-    BeginRun, CampaignRecord, CampaignSync, Channel, ContractorId, ContractorStatus,
-    ContractorUpdate, LeaseRequest, MessageKind, MessageState, NewMessage, OrgId, SendOutcome,
-    StopReason, Store, Trigger, TriggerKind,
+    CampaignRecord, CampaignSync, Channel, ContractorId, ContractorStatus, ContractorUpdate,
+    MessageKind, MessageState, NewMessage, OrgId, SendOutcome, StopReason, Store,
 };
 use domain::sync::write_path;
 
@@ -22,22 +21,7 @@ async fn rows_with_links(
     n: i64,
 ) -> (OrgId, Vec<(ContractorId, domain::store::LinkId)>) {
     let org = store.create_organization("acme", "Acme").await.unwrap().id;
-    let lease = LeaseRequest {
-        holder: "test".into(),
-        ttl: chrono::Duration::seconds(600),
-    };
-    let BeginRun::Started(run) = store
-        .begin_sync_run(
-            org,
-            &Trigger::new(TriggerKind::Cli, "test".to_string()),
-            None,
-            &lease,
-        )
-        .await
-        .unwrap()
-    else {
-        panic!("a run starts")
-    };
+    let run = store_support::begin_run(store, org, "test").await;
     let rows = (1..=n)
         .map(|p| ContractorUpdate {
             creator_name: Some(format!("Creator {p}")),

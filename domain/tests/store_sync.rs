@@ -60,14 +60,7 @@ fn campaign_sync(rows: Vec<ContractorUpdate>) -> CampaignSync {
 }
 
 async fn begin(store: &dyn Store, org: OrgId) -> SyncRunId {
-    match store
-        .begin_sync_run(org, &trigger(), None, &lease("me", 60))
-        .await
-        .unwrap()
-    {
-        BeginRun::Started(id) => id,
-        other => panic!("{other:?}"),
-    }
+    store_support::begin_run(store, org, "me").await
 }
 
 /// Ends `run` as succeeded, as its lease `holder`.

@@ -6,8 +6,29 @@
 
 use std::sync::Arc;
 
-use domain::store::{PgStore, SessionRecords, SqliteStore, Store};
+use domain::store::{
+    BeginRun, LeaseRequest, OrgId, PgStore, SessionRecords, SqliteStore, Store, SyncRunId, Trigger,
+    TriggerKind,
+};
 use domain::testing::TestDatabase;
+
+/// Starts a sync run of `org` held by `holder` (a one-minute lease), for tests that write
+/// through the sync's write path.
+pub async fn begin_run(store: &dyn Store, org: OrgId, holder: &str) -> SyncRunId {
+    let lease = LeaseRequest {
+        holder: holder.to_string(),
+        ttl: chrono::Duration::seconds(60),
+    };
+    let trigger = Trigger::new(TriggerKind::Cli, "test".to_string());
+    match store
+        .begin_sync_run(org, &trigger, None, &lease)
+        .await
+        .unwrap()
+    {
+        BeginRun::Started(id) => id,
+        other => panic!("expected a new run, got {other:?}"),
+    }
+}
 
 /// A store under test and what keeps it alive; dropping it removes the database.
 pub struct TestStore {

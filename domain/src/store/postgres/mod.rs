@@ -21,6 +21,8 @@ use super::*;
 mod alerts;
 #[path = "../sql/audit.rs"]
 mod audit;
+#[path = "../sql/claims.rs"]
+mod claims;
 #[path = "../sql/contractors.rs"]
 mod contractors;
 #[path = "../sql/counts.rs"]

@@ -78,26 +78,16 @@ pub(super) async fn claim_due_messages(
     until: DateTime<Utc>,
     max: u32,
 ) -> StoreResult<Vec<OutreachMessage>> {
-    let queued = MessageState::Queued;
-    let sending = MessageState::Sending;
-    let skip = ThisStore::SKIP_LOCKED;
-    let sql = format!(
-        "UPDATE outreach_messages SET state = '{sending}', claimed_by = $1, claimed_until = $2, \
-         attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM outreach_messages \
-         WHERE (state = '{queued}' AND due_at <= $3) OR (state = '{sending}' AND claimed_until < $3) \
-         ORDER BY due_at, id LIMIT $4 {skip}) \
-         RETURNING {COLUMNS}"
-    );
-    let mut tx = ThisStore::begin(pool).await?;
-    let rows = sqlx::query(&sql)
-        .bind(holder)
-        .bind(until)
-        .bind(now)
-        .bind(i64::from(max))
-        .fetch_all(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    let queue = super::claims::Queue {
+        table: "outreach_messages",
+        waiting: MessageState::Queued.as_str(),
+        claimed: MessageState::Sending.as_str(),
+        due_column: "due_at",
+        order: "due_at, id",
+        one_organization: false,
+        columns: COLUMNS,
+    };
+    let rows = super::claims::claim(pool, &queue, holder, now, until, max).await?;
     let mut claimed = rows
         .iter()
         .map(message_from_row)

@@ -167,30 +167,16 @@ pub(super) async fn claim_deliveries(
     until: DateTime<Utc>,
     max: u32,
 ) -> StoreResult<Vec<Delivery>> {
-    let queued = DeliveryState::Queued;
-    let processing = DeliveryState::Processing;
-    let due = format!(
-        "((state = '{queued}' AND next_attempt_at <= $3) \
-         OR (state = '{processing}' AND claimed_until < $3))"
-    );
-    let skip = ThisStore::SKIP_LOCKED;
-    let sql = format!(
-        "UPDATE webhook_deliveries SET state = '{processing}', claimed_by = $1, \
-         claimed_until = $2, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM webhook_deliveries WHERE {due} AND org_id = \
-         (SELECT org_id FROM webhook_deliveries WHERE {due} ORDER BY id LIMIT 1 {skip}) \
-         ORDER BY id LIMIT $4 {skip}) \
-         RETURNING {DELIVERY_COLUMNS}"
-    );
-    let mut tx = ThisStore::begin(pool).await?;
-    let rows = sqlx::query(&sql)
-        .bind(holder)
-        .bind(until)
-        .bind(now)
-        .bind(i64::from(max))
-        .fetch_all(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    let queue = super::claims::Queue {
+        table: "webhook_deliveries",
+        waiting: DeliveryState::Queued.as_str(),
+        claimed: DeliveryState::Processing.as_str(),
+        due_column: "next_attempt_at",
+        order: "id",
+        one_organization: true,
+        columns: DELIVERY_COLUMNS,
+    };
+    let rows = super::claims::claim(pool, &queue, holder, now, until, max).await?;
     let mut claimed = rows
         .iter()
         .map(delivery_from_row)
