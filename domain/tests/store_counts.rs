@@ -313,3 +313,143 @@ async fn recount_repairs_damaged_counts_on_postgres() {
     })
     .await;
 }
+
+/// An installation at migration 0019, whose problem rows the old triggers derived from the
+/// rows' JSON, upgrades: its problem rows and counts are intact, and the store keeps them from
+/// then on.
+#[tokio::test]
+async fn an_existing_sqlite_installation_upgrades_with_its_problems_and_counts_intact() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("migrations-0019");
+    std::fs::create_dir(&old).unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0020" {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let file = dir.path().join("store.db");
+    let pool = SqlitePool::connect_with(
+        SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true)
+            .foreign_keys(true),
+    )
+    .await
+    .unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    sqlx::query(
+        "INSERT INTO organizations (id, slug, name, created_at) VALUES (1, 'acme', 'Acme', $1)",
+    )
+    .bind(now)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let failure =
+        |code: &str| format!(r#"{{"code":"{code}","field":"a field","message":"m","hint":"h"}}"#);
+    let rows = [
+        (
+            1,
+            "needs_attention",
+            format!("[{}]", failure("missing_email")),
+            "[]".to_string(),
+        ),
+        (
+            2,
+            "needs_attention",
+            format!(
+                "[{},{}]",
+                failure("missing_email"),
+                failure("missing_po_contact_email")
+            ),
+            "[]".to_string(),
+        ),
+        (
+            3,
+            "synced",
+            "[]".to_string(),
+            format!("[{}]", failure("missing_po_number")),
+        ),
+    ];
+    for (publisher, status, failures, warnings) in &rows {
+        sqlx::query(
+            "INSERT INTO contractors (org_id, ciq_campaign_id, ciq_publisher_id, status, \
+             creator_name, email, search_text, sort_name, content_hash, failures, warnings, \
+             first_seen_at, updated_at) \
+             VALUES (1, 77, $1, $2, 'C', 'c@example.com', 'c c@example.com', 'c', 'h', $3, $4, $5, $5)",
+        )
+        .bind(publisher)
+        .bind(status)
+        .bind(failures)
+        .bind(warnings)
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO contractor_seen (contractor_id, org_id, status, last_synced_at) \
+         SELECT id, org_id, status, updated_at FROM contractors",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let opened = SqliteStore::open(file.to_str().unwrap()).await.unwrap();
+    let store: &dyn Store = &opened;
+    let org = OrgId(1);
+    assert!(store.count_drift(org).await.unwrap().is_empty());
+    let mut problems: Vec<(String, ContractorStatus, u64)> = store
+        .problem_counts(org)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.code, p.status, p.rows))
+        .collect();
+    problems.sort();
+    assert_eq!(
+        problems,
+        [
+            (
+                "missing_email".to_string(),
+                ContractorStatus::NeedsAttention,
+                2
+            ),
+            (
+                "missing_po_contact_email".to_string(),
+                ContractorStatus::NeedsAttention,
+                1
+            ),
+        ]
+    );
+
+    // From now on the store writes them: creator 2 is fixed in CreatorIQ, creator 1 is gone.
+    let run = begin(store, org).await;
+    let mut fixed = random_row(&mut StdRng::seed_from_u64(1), 77, 2);
+    fixed.status = ContractorStatus::Synced;
+    fixed.failures.clear();
+    fixed.fingerprint = Some("v1".into());
+    let sync = CampaignSync {
+        campaign: record(77),
+        rows: vec![fixed],
+        unreadable: Vec::new(),
+        removed: vec![1],
+        complete: false,
+    };
+    write_path::apply_campaign_sync(store, org, run, &sync)
+        .await
+        .unwrap();
+    assert!(store.count_drift(org).await.unwrap().is_empty());
+    assert!(store.problem_counts(org).await.unwrap().is_empty());
+}
