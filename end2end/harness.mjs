@@ -186,6 +186,16 @@ export async function screenshotsAtLaptopSizes(page, name) {
   await page.setViewportSize({ width: 1366, height: 860 });
 }
 
+/** A screenshot at a phone's width (390 x 844), where the creator's pages must read without
+ * scrolling sideways; the window goes back to the default size afterwards. */
+export async function screenshotAtPhoneSize(page, name) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(100);
+  await assertNoSidewaysScroll(page, `${name} at 390 px`);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize({ width: 1366, height: 860 });
+}
+
 export async function screenshot(page, name) {
   const path = join(screenshotDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });

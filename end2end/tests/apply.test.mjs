@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDashboard, startSandbox, launchBrowser, hydrated, screenshot, signIn } from '../harness.mjs';
+import { startDashboard, startSandbox, launchBrowser, hydrated, screenshot, screenshotAtPhoneSize, signIn } from '../harness.mjs';
 
 const admin = { slug: 'acme', name: 'Acme Agency', email: 'ops@acme.example', password: 'correct horse battery' };
 let dash;
@@ -47,6 +47,7 @@ test('a creator opens the application link and submits; the dashboard shows it; 
   assert.match(summary, /MA/);
   assert.match(summary, /\$4,500\.00/);
   await screenshot(applyPage, 'apply');
+  await screenshotAtPhoneSize(applyPage, 'apply');
 
   // Fetching the page (as a mail scanner would) does not count as opening it.
   await page.reload();
@@ -64,6 +65,7 @@ test('a creator opens the application link and submits; the dashboard shows it; 
   await applyPage.getByRole('button', { name: 'Confirm and submit' }).click();
   await applyPage.getByRole('heading', { name: 'Application submitted' }).waitFor();
   await screenshot(applyPage, 'apply-submitted');
+  await screenshotAtPhoneSize(applyPage, 'apply-submitted');
 
   await page.reload();
   assert.match(await row.locator('.link-state').innerText(), /Submitted/);
@@ -78,6 +80,7 @@ test('a creator opens the application link and submits; the dashboard shows it; 
   assert.equal(expired.status(), 410);
   await applyPage.getByRole('heading', { name: 'This link has expired' }).waitFor();
   await screenshot(applyPage, 'apply-expired');
+  await screenshotAtPhoneSize(applyPage, 'apply-expired');
 
   const unknown = await applyPage.goto(`${dash.url}/apply/not-a-real-link-token-at-all`);
   assert.equal(unknown.status(), 404);
