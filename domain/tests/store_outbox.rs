@@ -6,10 +6,10 @@ mod store_support;
 
 use std::collections::HashSet;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use domain::store::{
-    CampaignRecord, CampaignSync, Channel, ContractorId, ContractorStatus, ContractorUpdate,
-    MessageKind, MessageState, NewMessage, OrgId, SendOutcome, StopReason, Store,
+    Channel, ContractorId, MessageKind, MessageState, NewMessage, OrgId, SendOutcome, StopReason,
+    Store,
 };
 use domain::sync::write_path;
 
@@ -22,30 +22,8 @@ async fn rows_with_links(
 ) -> (OrgId, Vec<(ContractorId, domain::store::LinkId)>) {
     let org = store.create_organization("acme", "Acme").await.unwrap().id;
     let run = store_support::begin_run(store, org, "test").await;
-    let rows = (1..=n)
-        .map(|p| ContractorUpdate {
-            creator_name: Some(format!("Creator {p}")),
-            email: Some(format!("c{p}@example.com")),
-            status: ContractorStatus::Synced,
-            coverage_start: NaiveDate::from_ymd_opt(2030, 6, 1),
-            coverage_end: NaiveDate::from_ymd_opt(2030, 7, 1),
-            fingerprint: Some("v1".into()),
-            ..ContractorUpdate::unreadable(77, p)
-        })
-        .collect();
-    let sync = CampaignSync {
-        campaign: CampaignRecord {
-            ciq_campaign_id: 77,
-            name: Some("Summer".into()),
-            description: None,
-            start_date: Some("2030-06-01".into()),
-            end_date: Some("2030-07-01".into()),
-        },
-        rows,
-        unreadable: Vec::new(),
-        removed: Vec::new(),
-        complete: true,
-    };
+    let sync =
+        store_support::campaign_sync((1..=n).map(|p| store_support::synced(p, "MA")).collect());
     write_path::apply_campaign_sync(store, org, run, &sync)
         .await
         .unwrap();

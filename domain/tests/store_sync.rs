@@ -9,10 +9,10 @@ use domain::crypto::MasterKey;
 use domain::links::{LinkState, LinkToken};
 use domain::rules::{RuleCode, RuleFailure, RuleWarning, WarningCode};
 use domain::store::{
-    BeginRun, CampaignRecord, CampaignSync, ContractorFilter, ContractorPageRequest,
-    ContractorSort, ContractorStatus, ContractorUpdate, CoverageTypes, DeliveryId, DeliveryResult,
-    DeliveryState, LeaseRequest, NewDelivery, OrgId, ProblemCount, RecordedDelivery, RunState,
-    RunTotals, Store, StoreError, SyncRunId, Trigger, TriggerKind, Verification,
+    BeginRun, ContractorFilter, ContractorPageRequest, ContractorSort, ContractorStatus,
+    ContractorUpdate, CoverageTypes, DeliveryId, DeliveryResult, DeliveryState, LeaseRequest,
+    NewDelivery, OrgId, ProblemCount, RecordedDelivery, RunState, RunTotals, Store, StoreError,
+    SyncRunId, Trigger, TriggerKind, Verification,
 };
 use domain::sync::write_path;
 
@@ -29,35 +29,7 @@ fn trigger() -> Trigger {
     Trigger::new(TriggerKind::Cli, "test".to_string())
 }
 
-fn synced(publisher: i64, work_state: &str) -> ContractorUpdate {
-    ContractorUpdate {
-        creator_name: Some(format!("Creator {publisher}")),
-        email: Some(format!("c{publisher}@example.com")),
-        status: ContractorStatus::Synced,
-        work_state: Some(work_state.to_string()),
-        base_pay_cents: Some(450_000),
-        coverage_start: NaiveDate::from_ymd_opt(2030, 6, 1),
-        coverage_end: NaiveDate::from_ymd_opt(2030, 7, 1),
-        fingerprint: Some(format!("v1|work_state={work_state}")),
-        ..ContractorUpdate::unreadable(77, publisher)
-    }
-}
-
-fn campaign_sync(rows: Vec<ContractorUpdate>) -> CampaignSync {
-    CampaignSync {
-        campaign: CampaignRecord {
-            ciq_campaign_id: 77,
-            name: Some("Summer".into()),
-            description: None,
-            start_date: Some("2030-06-01".into()),
-            end_date: Some("2030-07-01".into()),
-        },
-        rows,
-        unreadable: Vec::new(),
-        removed: Vec::new(),
-        complete: true,
-    }
-}
+use store_support::{campaign_sync, synced};
 
 async fn begin(store: &dyn Store, org: OrgId) -> SyncRunId {
     store_support::begin_run(store, org, "me").await

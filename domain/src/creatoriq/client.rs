@@ -503,12 +503,13 @@ impl CreatorIqClient {
             "callback": callback,
         });
         match self
-            .send_json::<serde_json::Value>(
+            .request::<serde_json::Value>(
                 reqwest::Method::POST,
                 "/pubsub/subscribe",
                 &[],
                 Some(&body),
                 None,
+                Retries::All,
             )
             .await
         {
@@ -533,12 +534,13 @@ impl CreatorIqClient {
             ("actionType", action.to_string()),
         ];
         match self
-            .send_json::<serde_json::Value>(
+            .request::<serde_json::Value>(
                 reqwest::Method::DELETE,
                 "/pubsub/unsubscribe",
                 &query,
                 None,
                 None,
+                Retries::All,
             )
             .await
         {
@@ -591,24 +593,12 @@ impl CreatorIqClient {
         query: &[(&str, String)],
         what: Option<String>,
     ) -> Result<T, CiqError> {
-        self.send_json(reqwest::Method::GET, path, query, None, what)
+        self.request(reqwest::Method::GET, path, query, None, what, Retries::All)
             .await
     }
 
     /// Sends one request (with a JSON body when given) and decodes the JSON answer, retrying
-    /// what is worth retrying; every attempt passes the rate limiter and the daily quota.
-    async fn send_json<T: DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&serde_json::Value>,
-        what: Option<String>,
-    ) -> Result<T, CiqError> {
-        self.request(method, path, query, body, what, Retries::All)
-            .await
-    }
-
+    /// what `retries` allows; every attempt passes the rate limiter and the daily quota.
     async fn request<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,

@@ -6,11 +6,44 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use domain::store::{
-    BeginRun, LeaseRequest, OrgId, PgStore, SessionRecords, SqliteStore, Store, SyncRunId, Trigger,
-    TriggerKind,
+    BeginRun, CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, LeaseRequest,
+    OrgId, PgStore, SessionRecords, SqliteStore, Store, SyncRunId, Trigger, TriggerKind,
 };
 use domain::testing::TestDatabase;
+
+/// A synced row of creator `publisher` on campaign 77, working in `work_state`.
+pub fn synced(publisher: i64, work_state: &str) -> ContractorUpdate {
+    ContractorUpdate {
+        creator_name: Some(format!("Creator {publisher}")),
+        email: Some(format!("c{publisher}@example.com")),
+        status: ContractorStatus::Synced,
+        work_state: Some(work_state.to_string()),
+        base_pay_cents: Some(450_000),
+        coverage_start: NaiveDate::from_ymd_opt(2030, 6, 1),
+        coverage_end: NaiveDate::from_ymd_opt(2030, 7, 1),
+        fingerprint: Some(format!("v1|work_state={work_state}")),
+        ..ContractorUpdate::unreadable(77, publisher)
+    }
+}
+
+/// A complete sync of campaign 77 with `rows`.
+pub fn campaign_sync(rows: Vec<ContractorUpdate>) -> CampaignSync {
+    CampaignSync {
+        campaign: CampaignRecord {
+            ciq_campaign_id: 77,
+            name: Some("Summer".into()),
+            description: None,
+            start_date: Some("2030-06-01".into()),
+            end_date: Some("2030-07-01".into()),
+        },
+        rows,
+        unreadable: Vec::new(),
+        removed: Vec::new(),
+        complete: true,
+    }
+}
 
 /// Starts a sync run of `org` held by `holder` (a one-minute lease), for tests that write
 /// through the sync's write path.

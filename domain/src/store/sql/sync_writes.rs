@@ -147,17 +147,17 @@ const CHUNK: usize = 400;
 async fn record_seen(
     conn: &mut Conn,
     w: Writer,
-    rows: &[(ContractorId, ContractorStatus)],
+    rows: &[(ContractorId, &ContractorUpdate)],
 ) -> StoreResult<()> {
     for chunk in rows.chunks(CHUNK) {
         let mut q = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO contractor_seen (contractor_id, org_id, status, last_synced_at, \
              last_run_id) ",
         );
-        q.push_values(chunk, |mut b, (id, status)| {
+        q.push_values(chunk, |mut b, (id, update)| {
             b.push_bind(id.0)
                 .push_bind(w.org.0)
-                .push_bind(status.as_str())
+                .push_bind(update.status.as_str())
                 .push_bind(w.now)
                 .push_bind(w.run.map(|r| r.0));
         });
@@ -249,8 +249,6 @@ async fn write_problems(
 pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> StoreResult<()> {
     let org = w.org.0;
     let mut touched = Vec::new();
-    // Rows this run read from CreatorIQ (rewritten or new), with their status.
-    let mut seen_rows: Vec<(ContractorId, ContractorStatus)> = Vec::new();
     // Rows whose content is written (rewritten or new), and those of them already stored.
     let mut put_rows: Vec<(&ContractorUpdate, &str)> = Vec::new();
     let mut replaced: Vec<i64> = Vec::new();
@@ -304,14 +302,13 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 ))
         }
     };
+    // The rows this run read from CreatorIQ and wrote, by id.
     let mut written: Vec<(ContractorId, &ContractorUpdate)> = Vec::with_capacity(put_rows.len());
     for (update, _) in &put_rows {
         let ciq_publisher_id = update.ciq_publisher_id;
-        let id = resolve(RowRef::New { ciq_publisher_id })?;
-        seen_rows.push((id, update.status));
-        written.push((id, update));
+        written.push((resolve(RowRef::New { ciq_publisher_id })?, update));
     }
-    record_seen(conn, w, &seen_rows).await?;
+    record_seen(conn, w, &written).await?;
     write_problems(conn, w, &replaced, &written).await?;
 
     let mut issued = Vec::new();
