@@ -796,7 +796,9 @@ pub async fn regenerate_link(id: i64) -> Result<String, AppError> {
         return Err(AppError::Forbidden);
     }
     let ctx = crate::ssr::server_context()?;
-    let link = domain::sync::regenerate_link(ctx.store.as_ref(), member.org_id, ContractorId(id))
+    let link = ctx
+        .engine
+        .regenerate_link(member.org_id, ContractorId(id))
         .await
         .map_err(|e| store_error("regenerating link", e))?;
     tracing::info!(

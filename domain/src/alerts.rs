@@ -367,6 +367,15 @@ pub struct SendOutcome {
     pub result: Result<(), String>,
 }
 
+/// Why an email did not go out, in operator words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailFailure {
+    /// Worth trying again later.
+    Temporary(String),
+    /// Refused for good.
+    Permanent(String),
+}
+
 /// Sends alerts. One per server; cheap to share.
 pub struct Notifier {
     smtp: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
@@ -453,6 +462,31 @@ impl Notifier {
 
     pub fn config(&self) -> &AlertConfig {
         &self.config
+    }
+
+    /// The relay's sending address (`SMTP_FROM`), when the server has a relay.
+    pub fn mail_from(&self) -> Option<String> {
+        self.smtp.as_ref().map(|(_, from)| from.email.to_string())
+    }
+
+    /// Sends one email through the relay. A refusal for good (an SMTP 5xx, e.g. an unknown
+    /// recipient) is [`MailFailure::Permanent`]; a 4xx, a connection that failed or timed out
+    /// is [`MailFailure::Temporary`].
+    pub async fn send_email(&self, message: Message) -> Result<(), MailFailure> {
+        let Some((transport, _)) = &self.smtp else {
+            return Err(MailFailure::Permanent(
+                "this server has no SMTP relay, so it cannot send email; choose CreatorIQ \
+                 messages on Settings"
+                    .into(),
+            ));
+        };
+        transport.send(message).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                MailFailure::Permanent(format!("the mail server refused it: {e}"))
+            } else {
+                MailFailure::Temporary(format!("the mail server could not take it now: {e}"))
+            }
+        })
     }
 
     /// Sends one alert to every recipient; a failure of one channel does not stop the others.

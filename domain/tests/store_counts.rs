@@ -121,9 +121,15 @@ async fn random_write(rng: &mut StdRng, store: &dyn Store, org: OrgId, run: Sync
                 removed: Vec::new(),
                 complete: rng.gen_bool(0.8),
             };
-            write_path::apply_campaign_sync(store, org, run, &sync)
-                .await
-                .unwrap();
+            write_path::apply_campaign_sync(
+                store,
+                org,
+                run,
+                &sync,
+                write_path::MailRelay::default(),
+            )
+            .await
+            .unwrap();
         }
         // A single row's re-sync, or its removal.
         6 => {
@@ -140,9 +146,15 @@ async fn random_write(rng: &mut StdRng, store: &dyn Store, org: OrgId, run: Sync
                 removed,
                 complete: false,
             };
-            write_path::apply_campaign_sync(store, org, run, &sync)
-                .await
-                .unwrap();
+            write_path::apply_campaign_sync(
+                store,
+                org,
+                run,
+                &sync,
+                write_path::MailRelay::default(),
+            )
+            .await
+            .unwrap();
         }
         // The campaign could not be read.
         7 => {
@@ -183,7 +195,13 @@ async fn random_write(rng: &mut StdRng, store: &dyn Store, org: OrgId, run: Sync
                     .unwrap();
             } else {
                 // Refused unless the row is synced with a link: either way nothing drifts.
-                let _ = write_path::regenerate_link(store, org, row.id).await;
+                let _ = write_path::regenerate_link(
+                    store,
+                    org,
+                    row.id,
+                    write_path::MailRelay::default(),
+                )
+                .await;
             }
         }
     }
@@ -244,7 +262,7 @@ async fn recount_repairs(store: &dyn Store, damage: impl AsyncFnOnce(OrgId)) {
             removed: Vec::new(),
             complete: true,
         };
-        write_path::apply_campaign_sync(store, org, run, &sync)
+        write_path::apply_campaign_sync(store, org, run, &sync, write_path::MailRelay::default())
             .await
             .unwrap();
     }
@@ -447,7 +465,7 @@ async fn an_existing_sqlite_installation_upgrades_with_its_problems_and_counts_i
         removed: vec![1],
         complete: false,
     };
-    write_path::apply_campaign_sync(store, org, run, &sync)
+    write_path::apply_campaign_sync(store, org, run, &sync, write_path::MailRelay::default())
         .await
         .unwrap();
     assert!(store.count_drift(org).await.unwrap().is_empty());

@@ -24,7 +24,7 @@ async fn rows_with_links(
     let run = store_support::begin_run(store, org, "test").await;
     let sync =
         store_support::campaign_sync((1..=n).map(|p| store_support::synced(p, "MA")).collect());
-    write_path::apply_campaign_sync(store, org, run, &sync)
+    write_path::apply_campaign_sync(store, org, run, &sync, write_path::MailRelay::default())
         .await
         .unwrap();
     let mut out = Vec::new();
@@ -56,9 +56,9 @@ async fn a_message_is_queued_once_and_finished_by_its_holder(db: TestStore) {
     let store = db.store.clone();
     let (org, rows) = rows_with_links(store.as_ref(), 2).await;
     let messages: Vec<NewMessage> = rows.iter().map(|(r, l)| first(*r, *l)).collect();
-    assert_eq!(store.queue_messages(org, &messages).await.unwrap(), 2);
+    assert_eq!(store.queue_messages(org, &messages).await.unwrap().len(), 2);
     assert_eq!(
-        store.queue_messages(org, &messages).await.unwrap(),
+        store.queue_messages(org, &messages).await.unwrap().len(),
         0,
         "the same messages are not queued twice"
     );

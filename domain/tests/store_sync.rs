@@ -100,6 +100,7 @@ async fn rows_and_links_are_scoped_by_organization(db: TestStore) {
         acme.id,
         run,
         &campaign_sync(vec![synced(1, "MA")]),
+        write_path::MailRelay::default(),
     )
     .await
     .unwrap();
@@ -133,7 +134,13 @@ async fn rows_and_links_are_scoped_by_organization(db: TestStore) {
         .unwrap()
         .is_empty());
     assert!(matches!(
-        write_path::regenerate_link(store.as_ref(), other.id, row.id).await,
+        write_path::regenerate_link(
+            store.as_ref(),
+            other.id,
+            row.id,
+            write_path::MailRelay::default()
+        )
+        .await,
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(
@@ -161,6 +168,7 @@ async fn links_open_submit_and_survive_replacement_as_history(db: TestStore) {
         org.id,
         run,
         &campaign_sync(vec![synced(1, "MA")]),
+        write_path::MailRelay::default(),
     )
     .await
     .unwrap();
@@ -199,6 +207,7 @@ async fn links_open_submit_and_survive_replacement_as_history(db: TestStore) {
         org.id,
         run,
         &campaign_sync(vec![synced(1, "TX")]),
+        write_path::MailRelay::default(),
     )
     .await
     .unwrap();
@@ -210,9 +219,15 @@ async fn links_open_submit_and_survive_replacement_as_history(db: TestStore) {
 
     // An expired link cannot be opened or submitted.
     let current = history[0].token.clone();
-    write_path::apply_campaign_sync(store.as_ref(), org.id, run, &campaign_sync(vec![]))
-        .await
-        .unwrap();
+    write_path::apply_campaign_sync(
+        store.as_ref(),
+        org.id,
+        run,
+        &campaign_sync(vec![]),
+        write_path::MailRelay::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         store.mark_link_submitted(&current).await.unwrap(),
         Some(LinkState::Expired)
@@ -399,9 +414,15 @@ async fn concurrent_writers_wait_for_each_other_instead_of_failing(db: TestStore
         for row in &mut sync.rows {
             row.ciq_campaign_id = 1_000 + round;
         }
-        write_path::apply_campaign_sync(store.as_ref(), org.id, run, &sync)
-            .await
-            .unwrap();
+        write_path::apply_campaign_sync(
+            store.as_ref(),
+            org.id,
+            run,
+            &sync,
+            write_path::MailRelay::default(),
+        )
+        .await
+        .unwrap();
     }
     background.await.unwrap();
     assert_eq!(
@@ -699,6 +720,7 @@ async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
             failing(3, &[MissingPoContactEmail]),
             synced(4, "MA"),
         ]),
+        write_path::MailRelay::default(),
     )
     .await
     .unwrap();
@@ -708,6 +730,7 @@ async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
         other.id,
         other_run,
         &campaign_sync(vec![failing(9, &[MissingPoContactEmail])]),
+        write_path::MailRelay::default(),
     )
     .await
     .unwrap();
@@ -751,6 +774,7 @@ async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
         org.id,
         run,
         &campaign_sync(vec![without_po_number(1), synced(2, "MA"), synced(4, "MA")]),
+        write_path::MailRelay::default(),
     )
     .await
     .unwrap();
@@ -813,9 +837,15 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
     let org = store.create_organization("acme", "Acme").await.unwrap();
     let first = begin(store.as_ref(), org.id).await;
     let rows = || vec![synced(1, "MA"), synced(2, "TX"), synced(3, "CA")];
-    write_path::apply_campaign_sync(store.as_ref(), org.id, first, &campaign_sync(rows()))
-        .await
-        .unwrap();
+    write_path::apply_campaign_sync(
+        store.as_ref(),
+        org.id,
+        first,
+        &campaign_sync(rows()),
+        write_path::MailRelay::default(),
+    )
+    .await
+    .unwrap();
     let before = store
         .contractor_by_ciq_ids(org.id, 77, 1)
         .await
@@ -827,10 +857,15 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
 
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let second = begin(store.as_ref(), org.id).await;
-    let outcome =
-        write_path::apply_campaign_sync(store.as_ref(), org.id, second, &campaign_sync(rows()))
-            .await
-            .unwrap();
+    let outcome = write_path::apply_campaign_sync(
+        store.as_ref(),
+        org.id,
+        second,
+        &campaign_sync(rows()),
+        write_path::MailRelay::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.rows_changed, 0);
     let after = store
         .contractor_by_ciq_ids(org.id, 77, 1)
@@ -860,6 +895,7 @@ async fn an_unchanged_resync_records_when_it_saw_each_row_and_changes_nothing_el
         org.id,
         third,
         &campaign_sync(vec![synced(1, "MA"), synced(2, "TX")]),
+        write_path::MailRelay::default(),
     )
     .await
     .unwrap();

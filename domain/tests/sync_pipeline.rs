@@ -234,9 +234,14 @@ async fn reruns_change_nothing_and_links_follow_coverage_data() {
     assert_eq!(env.link(&dc).await.unwrap().token, dc_link.token);
 
     // An operator can still ask for a new link.
-    let regenerated = write_path::regenerate_link(env.store.as_ref(), env.org.id, dc.id)
-        .await
-        .unwrap();
+    let regenerated = write_path::regenerate_link(
+        env.store.as_ref(),
+        env.org.id,
+        dc.id,
+        write_path::MailRelay::default(),
+    )
+    .await
+    .unwrap();
     assert_ne!(regenerated.token, dc_link.token);
     let history = env.store.link_history(env.org.id, dc.id).await.unwrap();
     assert_eq!(history[1].retired_reason, Some(RetireReason::Regenerated));

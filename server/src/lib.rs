@@ -253,6 +253,7 @@ async fn router(
     );
     // Deliveries are processed by this instance's worker, woken at once by the receiving
     // handler, and every 10 s for retries, other instances' abandoned claims and schedules.
+    workers.push(engine.spawn_delivery(std::time::Duration::from_secs(10), stop.clone()));
     workers.extend(engine.spawn_background(std::time::Duration::from_secs(10), stop));
     let webhook_routes = webhooks::routes(engine.clone());
     let context = ServerContext {

@@ -444,9 +444,14 @@ async fn a_sqlite_installation_moves_to_postgres_with_everything_intact() {
         .find(|r| r.link.is_some())
         .map(|r| r.contractor.id)
         .unwrap();
-    let new_link = write_path::regenerate_link(sqlite.as_ref(), org, regenerated)
-        .await
-        .unwrap();
+    let new_link = write_path::regenerate_link(
+        sqlite.as_ref(),
+        org,
+        regenerated,
+        write_path::MailRelay::default(),
+    )
+    .await
+    .unwrap();
     // A member who was removed: their id is never handed out again, on PostgreSQL either.
     let removed = sqlite
         .create_member(

@@ -258,6 +258,8 @@ pub trait WriteUnit: Send {
         &mut self,
         contractor: ContractorId,
     ) -> StoreResult<Option<ApplicationLink>>;
+    /// The organization's outreach settings as the transaction sees them.
+    async fn outreach_settings(&mut self) -> StoreResult<OutreachSettingsRecord>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 

@@ -525,6 +525,71 @@ pub struct NewMessage {
     pub requested_by: Option<String>,
 }
 
+impl NewMessage {
+    /// The first message about `link` on `channel` (at most one is ever queued).
+    pub fn first(
+        contractor: ContractorId,
+        link: LinkId,
+        channel: Channel,
+        due_at: DateTime<Utc>,
+        requested_by: Option<String>,
+    ) -> NewMessage {
+        NewMessage {
+            contractor,
+            link,
+            channel,
+            kind: MessageKind::First,
+            dedupe_key: format!("{}:{}:first", link.0, channel.as_str()),
+            due_at,
+            requested_by,
+        }
+    }
+
+    /// Reminder `n` (0-based) about `link` on `channel`.
+    pub fn reminder(
+        contractor: ContractorId,
+        link: LinkId,
+        channel: Channel,
+        n: usize,
+        due_at: DateTime<Utc>,
+    ) -> NewMessage {
+        NewMessage {
+            contractor,
+            link,
+            channel,
+            kind: MessageKind::Reminder,
+            dedupe_key: format!("{}:{}:reminder:{n}", link.0, channel.as_str()),
+            due_at,
+            requested_by: None,
+        }
+    }
+
+    /// A member's "Resend" of the link at `at`: another first message, distinct from the ones
+    /// before it.
+    pub fn resend(
+        contractor: ContractorId,
+        link: LinkId,
+        channel: Channel,
+        at: DateTime<Utc>,
+        requested_by: String,
+    ) -> NewMessage {
+        NewMessage {
+            contractor,
+            link,
+            channel,
+            kind: MessageKind::First,
+            dedupe_key: format!(
+                "{}:{}:resend:{}",
+                link.0,
+                channel.as_str(),
+                at.timestamp_micros()
+            ),
+            due_at: at,
+            requested_by: Some(requested_by),
+        }
+    }
+}
+
 /// A message as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutreachMessage {
@@ -557,6 +622,47 @@ pub enum SendOutcome {
     Failed { failure: String },
     /// Not needed any more.
     Cancelled(StopReason),
+}
+
+/// A row as a person's Send sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendableRow {
+    pub id: ContractorId,
+    pub status: ContractorStatus,
+    pub link: Option<SendableLink>,
+}
+
+/// A row's current link as a person's Send sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendableLink {
+    pub id: LinkId,
+    pub state: LinkState,
+    pub reminders_stopped: bool,
+    /// A first message about it was queued or sent before.
+    pub sent_before: bool,
+}
+
+/// What sending a message needs to know, read when it is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageContext {
+    pub organization: String,
+    pub status: ContractorStatus,
+    pub creator_name: Option<String>,
+    pub email: Option<String>,
+    pub ciq_publisher_id: i64,
+    pub campaign: Option<String>,
+    pub coverage_start: Option<NaiveDate>,
+    pub coverage_end: Option<NaiveDate>,
+    pub token: LinkToken,
+    pub link_state: LinkState,
+    /// The link is still the row's current one.
+    pub link_is_current: bool,
+    /// The creator used the "stop reminders" link of a message about this link.
+    pub reminders_stopped: bool,
+    /// When the first message about the link on this channel went out.
+    pub first_sent_at: Option<DateTime<Utc>>,
+    /// Reminders about the link on this channel sent so far.
+    pub reminders_sent: u64,
 }
 
 /// An organization's outreach settings as stored; `None` fields have not been set (the

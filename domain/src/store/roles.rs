@@ -415,8 +415,19 @@ pub trait Links: Send + Sync {
 #[async_trait]
 pub trait Outbox: Send + Sync {
     /// Queues messages of the organization; one whose `dedupe_key` is already queued or sent is
-    /// skipped. Returns how many were queued.
-    async fn queue_messages(&self, org: OrgId, messages: &[NewMessage]) -> StoreResult<u64>;
+    /// skipped. Returns the ids of those queued, ascending.
+    async fn queue_messages(
+        &self,
+        org: OrgId,
+        messages: &[NewMessage],
+    ) -> StoreResult<Vec<MessageId>>;
+    /// The rows a person's Send names (those of the organization among `rows`), or with `None`
+    /// every Synced row whose current link has never had a first message queued.
+    async fn sendable_rows(
+        &self,
+        org: OrgId,
+        rows: Option<&[ContractorId]>,
+    ) -> StoreResult<Vec<SendableRow>>;
     /// Claims up to `max` messages due at `now` (and any whose claim ran out) for `holder` until
     /// `until`; each claim counts as an attempt. No two holders get the same message.
     async fn claim_due_messages(
@@ -442,6 +453,14 @@ pub trait Outbox: Send + Sync {
         contractor: ContractorId,
         reason: StopReason,
     ) -> StoreResult<u64>;
+    /// What sending `message` needs to know, as it is now; `None` when its link or row is gone.
+    async fn message_context(
+        &self,
+        message: &OutreachMessage,
+    ) -> StoreResult<Option<MessageContext>>;
+    /// The creator's "stop reminders" on the link `token` names: recorded, and its queued
+    /// messages cancelled (how many); `None` for a token that names no link.
+    async fn stop_reminders(&self, token: &LinkToken) -> StoreResult<Option<u64>>;
     /// The organization's outreach settings (all unset until an admin saves them).
     async fn outreach_settings(&self, org: OrgId) -> StoreResult<OutreachSettingsRecord>;
     async fn save_outreach_settings(

@@ -4,8 +4,8 @@
 //! one transaction, in order, deciding nothing itself.
 
 use super::{
-    ApplyOutcome, CampaignRecord, ContractorId, ContractorStatus, ContractorUpdate, LinkOrigin,
-    SyncFailure,
+    ApplyOutcome, CampaignRecord, Channel, ContractorId, ContractorStatus, ContractorUpdate,
+    LinkOrigin, StopReason, SyncFailure,
 };
 use crate::links::{LinkState, RetireReason};
 
@@ -80,6 +80,19 @@ pub enum Write {
         fingerprint: String,
         reason: LinkOrigin,
     },
+    /// Cancel the row's queued messages (their link was retired).
+    StopMessages {
+        row: ContractorId,
+        reason: StopReason,
+    },
+    /// Queue the first message about the link this plan issued for the row, once per channel,
+    /// due at once. With `only_if_contacted`, only for a row that was sent a message before (a
+    /// replaced link goes to the creator who had the old one).
+    QueueFirstMessages {
+        row: RowRef,
+        channels: Vec<Channel>,
+        only_if_contacted: bool,
+    },
 }
 
 /// The writes of one transaction and what they change.
@@ -92,5 +105,12 @@ pub struct WritePlan {
 impl WritePlan {
     pub fn push(&mut self, write: Write) {
         self.writes.push(write);
+    }
+
+    /// Whether the plan issues a link (and so may have a first message to queue).
+    pub fn issues_links(&self) -> bool {
+        self.writes
+            .iter()
+            .any(|w| matches!(w, Write::IssueLink { .. }))
     }
 }

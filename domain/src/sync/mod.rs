@@ -18,6 +18,7 @@
 mod alerting;
 mod automatic;
 mod connection;
+mod delivery;
 mod error;
 mod fetch;
 mod lease;
@@ -30,6 +31,7 @@ pub mod writes;
 pub use alerting::{AlertRecipientsView, WebhookChange};
 pub use automatic::{DeliveryWork, SubscriptionState};
 pub use connection::{ConnectError, RequestUsage};
+pub use delivery::{message_result, DeliveryTotals, SendRequest, SendSummary, MAX_ATTEMPTS};
 pub use error::SyncError;
 
 use std::collections::HashMap;
@@ -57,7 +59,7 @@ use crate::store::{
 };
 
 pub use shape::{campaign_record, campaign_sync, row_update};
-pub use write_path::regenerate_link;
+pub use write_path::MailRelay;
 
 use steps::Steps;
 use write_path::{apply_campaign_sync, record_campaign_failure, record_row_failure};
@@ -217,6 +219,8 @@ struct Inner {
     subscriptions: automatic::SubscriptionCache,
     /// Wakes this instance's webhook delivery worker (a delivery arrived or was requeued).
     webhook_wake: Arc<tokio::sync::Notify>,
+    /// Wakes this instance's message worker (messages were queued).
+    delivery_wake: Arc<tokio::sync::Notify>,
     notifier: Arc<Notifier>,
 }
 
@@ -276,6 +280,7 @@ impl SyncEngine {
                 clients: std::sync::Mutex::new(HashMap::new()),
                 subscriptions: automatic::SubscriptionCache::default(),
                 webhook_wake: Arc::new(tokio::sync::Notify::new()),
+                delivery_wake: Arc::new(tokio::sync::Notify::new()),
                 notifier: Arc::new(notifier),
             }),
         })

@@ -27,7 +27,17 @@ impl SyncEngine {
         sync: &CampaignSync,
         totals: &mut RunTotals,
     ) -> Result<(), SyncError> {
-        let outcome = apply_campaign_sync(self.inner.store.as_ref(), org, run_id, sync).await?;
+        let outcome = apply_campaign_sync(
+            self.inner.store.as_ref(),
+            org,
+            run_id,
+            sync,
+            self.mail_relay(),
+        )
+        .await?;
+        if outcome.links_issued > 0 {
+            self.wake_delivery();
+        }
         totals.progress.creators_done += (sync.rows.len() + sync.unreadable.len()) as u64;
         for (publisher, failure) in &sync.unreadable {
             totals.errors.push(RunError {
@@ -197,7 +207,11 @@ impl SyncEngine {
                 complete: false,
             },
         };
-        let outcome = apply_campaign_sync(store.as_ref(), org, run_id, &sync).await?;
+        let outcome =
+            apply_campaign_sync(store.as_ref(), org, run_id, &sync, self.mail_relay()).await?;
+        if outcome.links_issued > 0 {
+            self.wake_delivery();
+        }
         merge(totals, &outcome);
         totals.progress.campaigns_done += 1;
         totals.progress.creators_done += 1;

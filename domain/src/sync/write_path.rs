@@ -2,15 +2,38 @@
 //! needs, ask the pure planner ([`super::writes`]) for a plan, hand the plan back to the unit,
 //! commit. The store never decides; the planner never touches the database.
 
+use crate::outreach::OutreachSettings;
 use crate::store::{
     ApplicationLink, ApplyOutcome, CampaignRecord, CampaignSync, ContractorId, Durability, OrgId,
-    Store, StoreError, StoreResult, SyncFailure, SyncRunId,
+    Store, StoreError, StoreResult, SyncFailure, SyncRunId, WritePlan, WriteUnit,
 };
 
 use super::writes::{
     plan_campaign_failure, plan_campaign_removed, plan_campaign_sync, plan_link_regeneration,
-    plan_row_failure, removed_campaigns, rows_needed, Removal,
+    plan_messages, plan_row_failure, removed_campaigns, rows_needed, Removal,
 };
+
+/// Whether this server has an SMTP relay: where an organization has not chosen its channels,
+/// messages go by email with one and as CreatorIQ messages without.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MailRelay(pub bool);
+
+/// Adds the plan's messages, reading the organization's outreach settings in the unit's
+/// transaction when the plan issues links.
+async fn with_messages(
+    unit: &mut dyn WriteUnit,
+    mut plan: WritePlan,
+    relay: MailRelay,
+) -> StoreResult<WritePlan> {
+    let settings = if plan.issues_links() {
+        let record = unit.outreach_settings().await?;
+        Some(OutreachSettings::from_record(&record, relay.0))
+    } else {
+        None
+    };
+    plan_messages(&mut plan, settings.as_ref());
+    Ok(plan)
+}
 
 /// Writes one campaign's rows, links, removals and history in one transaction.
 pub async fn apply_campaign_sync(
@@ -18,6 +41,7 @@ pub async fn apply_campaign_sync(
     org: OrgId,
     run: SyncRunId,
     sync: &CampaignSync,
+    relay: MailRelay,
 ) -> StoreResult<ApplyOutcome> {
     let mut unit = store
         .begin_writes(org, Some(run), Durability::Relaxed)
@@ -25,7 +49,7 @@ pub async fn apply_campaign_sync(
     let stored = unit
         .stored_rows(sync.campaign.ciq_campaign_id, rows_needed(sync))
         .await?;
-    let plan = plan_campaign_sync(&stored, sync);
+    let plan = with_messages(unit.as_mut(), plan_campaign_sync(&stored, sync), relay).await?;
     unit.execute(&plan).await?;
     unit.commit().await?;
     Ok(plan.outcome)
@@ -85,7 +109,12 @@ pub async fn remove_campaigns(
     let mut out = ApplyOutcome::default();
     for campaign in removed_campaigns(&known, which) {
         let stored = unit.stored_rows(campaign, None).await?;
-        let plan = plan_campaign_removed(campaign, &stored);
+        let plan = with_messages(
+            unit.as_mut(),
+            plan_campaign_removed(campaign, &stored),
+            MailRelay::default(),
+        )
+        .await?;
         unit.execute(&plan).await?;
         out.merge(&plan.outcome);
     }
@@ -98,6 +127,7 @@ pub async fn regenerate_link(
     store: &dyn Store,
     org: OrgId,
     contractor: ContractorId,
+    relay: MailRelay,
 ) -> StoreResult<ApplicationLink> {
     let mut unit = store.begin_writes(org, None, Durability::Full).await?;
     let (campaign, publisher) = unit
@@ -107,6 +137,7 @@ pub async fn regenerate_link(
     let stored = unit.stored_rows(campaign, Some(publisher)).await?;
     let row = stored.first().ok_or(StoreError::NotFound("contractor"))?;
     let plan = plan_link_regeneration(row).map_err(|r| StoreError::Invalid(r.message()))?;
+    let plan = with_messages(unit.as_mut(), plan, relay).await?;
     unit.execute(&plan).await?;
     let link = unit
         .current_link(contractor)

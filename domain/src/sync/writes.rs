@@ -11,9 +11,10 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::links::{link_action, retired_state, CurrentLink, LinkAction, LinkState, RetireReason};
+use crate::outreach::OutreachSettings;
 use crate::store::{
     CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, LinkOrigin, RowRef,
-    StoredLink, StoredRow, SyncFailure, Write, WritePlan,
+    StopReason, StoredLink, StoredRow, SyncFailure, Write, WritePlan,
 };
 
 /// The history text for a row that reaches `status`.
@@ -317,6 +318,39 @@ pub fn removed_campaigns(known: &[i64], which: Removal<'_>) -> Vec<i64> {
         }
         Removal::One(id) => known.iter().copied().filter(|c| *c == id).collect(),
     }
+}
+
+/// The messages a plan's link changes call for: a retired link's queued messages are
+/// cancelled, and a newly issued link gets its first message on each of the organization's
+/// channels: always with automatic sending, otherwise only when the row's creator was sent a
+/// message before (they hold the old link). `settings` is needed only when the plan issues
+/// links ([`WritePlan::issues_links`]).
+pub fn plan_messages(plan: &mut WritePlan, settings: Option<&OutreachSettings>) {
+    let mut added = Vec::new();
+    for write in &plan.writes {
+        match write {
+            Write::RetireLink { row, reason, .. } => added.push(Write::StopMessages {
+                row: *row,
+                reason: match reason {
+                    RetireReason::Regenerated | RetireReason::CoverageChanged => {
+                        StopReason::LinkReplaced
+                    }
+                    _ => StopReason::LeftSynced,
+                },
+            }),
+            Write::IssueLink { row, .. } => {
+                if let Some(settings) = settings {
+                    added.push(Write::QueueFirstMessages {
+                        row: *row,
+                        channels: settings.channels.channels().to_vec(),
+                        only_if_contacted: !settings.auto_send,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    plan.writes.extend(added);
 }
 
 /// Why an operator's "Regenerate" cannot apply.

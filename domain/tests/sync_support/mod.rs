@@ -179,62 +179,24 @@ impl Env {
     }
 }
 
-/// A local SMTP server that accepts every message and keeps it (headers and body as sent).
+/// A local SMTP server ([`domain::testing::MailSink`]) that accepts every message and keeps it
+/// (headers and body as sent).
 pub struct SmtpSink {
     pub port: u16,
-    pub messages: Arc<std::sync::Mutex<Vec<String>>>,
+    sink: domain::testing::MailSink,
 }
 
 impl SmtpSink {
     pub async fn start() -> SmtpSink {
-        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let messages = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let kept = messages.clone();
-        tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let kept = kept.clone();
-                tokio::spawn(async move {
-                    let (read, mut write) = socket.into_split();
-                    let mut lines = BufReader::new(read).lines();
-                    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
-                        let reply: &[u8] = match verb.as_str() {
-                            "EHLO" | "HELO" => b"250 sink\r\n",
-                            "DATA" => {
-                                let _ = write.write_all(b"354 go ahead\r\n").await;
-                                let mut message = String::new();
-                                while let Ok(Some(l)) = lines.next_line().await {
-                                    if l == "." {
-                                        break;
-                                    }
-                                    message.push_str(&l);
-                                    message.push('\n');
-                                }
-                                kept.lock().unwrap().push(message);
-                                b"250 queued\r\n"
-                            }
-                            "QUIT" => {
-                                let _ = write.write_all(b"221 bye\r\n").await;
-                                break;
-                            }
-                            _ => b"250 OK\r\n",
-                        };
-                        if write.write_all(reply).await.is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-        });
-        SmtpSink { port, messages }
+        let sink = domain::testing::MailSink::start().await;
+        SmtpSink {
+            port: sink.port(),
+            sink,
+        }
     }
 
     pub fn received(&self) -> Vec<String> {
-        self.messages.lock().unwrap().clone()
+        self.sink.received().into_iter().map(|m| m.data).collect()
     }
 }
 

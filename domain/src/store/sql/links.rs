@@ -4,7 +4,7 @@
 use chrono::Utc;
 use sqlx::Row;
 
-use super::{contractors::contractor, corrupt, Db, DbRow, Pool, ThisStore};
+use super::{contractors::contractor, corrupt, Db, DbRow, Dialect, Pool, ThisStore};
 
 use super::super::*;
 use crate::links::{LinkState, RetireReason};
@@ -111,19 +111,26 @@ pub(super) async fn mark_link(
             ))
         }
     };
-    sqlx::query(sql)
+    let mut tx = ThisStore::begin(pool).await?;
+    let changed = sqlx::query(sql)
         .bind(Utc::now())
         .bind(token.expose())
         .bind(to.as_str())
         .bind(from[0].as_str())
         .bind(from[1].as_str())
-        .execute(pool)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed > 0 && to == LinkState::Submitted {
+        // A submitted application needs no more reminders.
+        super::outreach::cancel_link_messages(&mut tx, token, StopReason::Submitted).await?;
+    }
     let state: Option<String> =
         sqlx::query_scalar("SELECT state FROM application_links WHERE token = $1")
             .bind(token.expose())
-            .fetch_optional(pool)
+            .fetch_optional(&mut *tx)
             .await?;
+    tx.commit().await?;
     state
         .map(|s| LinkState::parse(&s).ok_or_else(|| corrupt(format!("link state {s}"))))
         .transpose()

@@ -2,12 +2,15 @@
 //! claimed by one worker at a time and finished with their outcome; and each organization's
 //! outreach settings.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{corrupt, Db, DbRow, Dialect, Pool, ThisStore};
+use super::{corrupt, Conn, Db, DbRow, Dialect, Pool, ThisStore};
 
 use super::super::*;
+use crate::links::{LinkState, LinkToken};
 
 const COLUMNS: &str = "id, org_id, contractor_id, link_id, channel, kind, state, due_at, \
     attempts, sent_at, failure, stop_reason, requested_by, created_at";
@@ -39,14 +42,15 @@ fn message_from_row(r: &DbRow) -> StoreResult<OutreachMessage> {
     })
 }
 
-pub(super) async fn queue_messages(
-    pool: &Pool,
+/// Inserts messages in the caller's transaction; one whose dedupe key exists is skipped.
+/// Returns the ids of those queued, ascending.
+pub(super) async fn insert_messages(
+    conn: &mut Conn,
     org: OrgId,
     messages: &[NewMessage],
-) -> StoreResult<u64> {
-    let now = Utc::now();
-    let mut queued = 0;
-    let mut tx = ThisStore::begin(pool).await?;
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<MessageId>> {
+    let mut queued = Vec::new();
     for chunk in messages.chunks(200) {
         let mut q = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO outreach_messages (org_id, contractor_id, link_id, channel, kind, \
@@ -64,11 +68,136 @@ pub(super) async fn queue_messages(
                 .push_bind(&m.requested_by)
                 .push_bind(now);
         });
-        q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-        queued += q.build().execute(&mut *tx).await?.rows_affected();
+        q.push(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id");
+        for r in q.build().fetch_all(&mut *conn).await? {
+            queued.push(MessageId(r.get::<i64, _>(0)));
+        }
     }
+    queued.sort();
+    Ok(queued)
+}
+
+pub(super) async fn queue_messages(
+    pool: &Pool,
+    org: OrgId,
+    messages: &[NewMessage],
+) -> StoreResult<Vec<MessageId>> {
+    let mut tx = ThisStore::begin(pool).await?;
+    let queued = insert_messages(&mut tx, org, messages, Utc::now()).await?;
     tx.commit().await?;
     Ok(queued)
+}
+
+pub(super) async fn sendable_rows(
+    pool: &Pool,
+    org: OrgId,
+    rows: Option<&[ContractorId]>,
+) -> StoreResult<Vec<SendableRow>> {
+    const SELECT: &str = "SELECT k.id, k.status, l.id AS link_id, l.state AS link_state, \
+        l.reminders_stopped_at IS NOT NULL AS reminders_stopped, \
+        EXISTS (SELECT 1 FROM outreach_messages m WHERE m.link_id = l.id AND m.kind = 'first' \
+        AND m.state <> 'cancelled') AS sent_before \
+        FROM contractors k LEFT JOIN application_links l \
+        ON l.contractor_id = k.id AND l.org_id = k.org_id AND l.retired_at IS NULL \
+        WHERE k.org_id = ";
+    let mut found = Vec::new();
+    match rows {
+        Some(ids) => {
+            for chunk in ids.chunks(400) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(SELECT);
+                q.push_bind(org.0).push(" AND k.id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(id.0);
+                }
+                q.push(")");
+                found.extend(q.build().fetch_all(pool).await?);
+            }
+        }
+        None => {
+            let mut q = sqlx::QueryBuilder::<Db>::new(SELECT);
+            q.push_bind(org.0)
+                .push(" AND k.status = ")
+                .push_bind(ContractorStatus::Synced.as_str())
+                .push(
+                    " AND l.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outreach_messages m \
+                     WHERE m.link_id = l.id AND m.kind = 'first' AND m.state <> 'cancelled') \
+                     ORDER BY k.id",
+                );
+            found = q.build().fetch_all(pool).await?;
+        }
+    }
+    found
+        .iter()
+        .map(|r| {
+            let link = match r.get::<Option<i64>, _>("link_id") {
+                None => None,
+                Some(id) => {
+                    let state: String = r.get("link_state");
+                    Some(SendableLink {
+                        id: LinkId(id),
+                        state: LinkState::parse(&state)
+                            .ok_or_else(|| corrupt(format!("link state {state}")))?,
+                        reminders_stopped: r.get("reminders_stopped"),
+                        sent_before: r.get("sent_before"),
+                    })
+                }
+            };
+            Ok(SendableRow {
+                id: ContractorId(r.get("id")),
+                status: super::status_of(r.get("status"))?,
+                link,
+            })
+        })
+        .collect()
+}
+
+/// Of `rows`, those that were sent a message (about any of their links).
+pub(super) async fn contacted_rows(
+    conn: &mut Conn,
+    org: OrgId,
+    rows: &[ContractorId],
+) -> StoreResult<HashSet<ContractorId>> {
+    let mut out = HashSet::new();
+    for chunk in rows.chunks(400) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "SELECT DISTINCT contractor_id FROM outreach_messages WHERE org_id = ",
+        );
+        q.push_bind(org.0)
+            .push(" AND state = ")
+            .push_bind(MessageState::Sent.as_str())
+            .push(" AND contractor_id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(id.0);
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&mut *conn).await? {
+            out.insert(ContractorId(r.get::<i64, _>(0)));
+        }
+    }
+    Ok(out)
+}
+
+/// Cancels the row's queued messages with `reason`, in the caller's transaction.
+pub(super) async fn cancel_row_messages(
+    conn: &mut Conn,
+    org: OrgId,
+    contractor: ContractorId,
+    reason: StopReason,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE outreach_messages SET state = $1, stop_reason = $2 \
+         WHERE org_id = $3 AND contractor_id = $4 AND state = $5",
+    )
+    .bind(MessageState::Cancelled.as_str())
+    .bind(reason.as_str())
+    .bind(org.0)
+    .bind(contractor.0)
+    .bind(MessageState::Queued.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub(super) async fn claim_due_messages(
@@ -155,18 +284,103 @@ pub(super) async fn cancel_messages(
     contractor: ContractorId,
     reason: StopReason,
 ) -> StoreResult<u64> {
+    let mut conn = pool.acquire().await?;
+    cancel_row_messages(&mut conn, org, contractor, reason).await
+}
+
+/// Cancels the queued messages about the link `token` names, in the caller's transaction.
+pub(super) async fn cancel_link_messages(
+    conn: &mut Conn,
+    token: &LinkToken,
+    reason: StopReason,
+) -> StoreResult<u64> {
     let done = sqlx::query(
         "UPDATE outreach_messages SET state = $1, stop_reason = $2 \
-         WHERE org_id = $3 AND contractor_id = $4 AND state = $5",
+         WHERE state = $3 AND link_id = (SELECT id FROM application_links WHERE token = $4)",
     )
     .bind(MessageState::Cancelled.as_str())
     .bind(reason.as_str())
-    .bind(org.0)
-    .bind(contractor.0)
     .bind(MessageState::Queued.as_str())
-    .execute(pool)
+    .bind(token.expose())
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// The creator's "stop reminders": recorded on the link, and its queued messages cancelled.
+/// `None` for a token that names no link.
+pub(super) async fn stop_reminders(
+    pool: &Pool,
+    token: &LinkToken,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<u64>> {
+    let mut tx = ThisStore::begin(pool).await?;
+    let found = sqlx::query(
+        "UPDATE application_links SET reminders_stopped_at = COALESCE(reminders_stopped_at, $1) \
+         WHERE token = $2",
+    )
+    .bind(now)
+    .bind(token.expose())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if found == 0 {
+        return Ok(None);
+    }
+    let cancelled = cancel_link_messages(&mut tx, token, StopReason::OptedOut).await?;
+    tx.commit().await?;
+    Ok(Some(cancelled))
+}
+
+pub(super) async fn message_context(
+    pool: &Pool,
+    message: &OutreachMessage,
+) -> StoreResult<Option<MessageContext>> {
+    let row = sqlx::query(
+        "SELECT o.name AS organization, k.status, k.creator_name, k.email, k.ciq_publisher_id, \
+         c.name AS campaign, k.coverage_start, k.coverage_end, l.token, l.state AS link_state, \
+         l.retired_at IS NULL AS link_is_current, \
+         l.reminders_stopped_at IS NOT NULL AS reminders_stopped, \
+         (SELECT MIN(m.sent_at) FROM outreach_messages m WHERE m.link_id = l.id \
+          AND m.channel = $4 AND m.kind = $5 AND m.state = $7) AS first_sent_at, \
+         (SELECT COUNT(*) FROM outreach_messages m WHERE m.link_id = l.id \
+          AND m.channel = $4 AND m.kind = $6 AND m.state = $7) AS reminders_sent \
+         FROM application_links l \
+         JOIN contractors k ON k.id = l.contractor_id AND k.org_id = l.org_id \
+         JOIN organizations o ON o.id = l.org_id \
+         LEFT JOIN campaigns c ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
+         WHERE l.id = $1 AND l.org_id = $2 AND l.contractor_id = $3",
+    )
+    .bind(message.link_id.0)
+    .bind(message.org_id.0)
+    .bind(message.contractor_id.0)
+    .bind(message.channel.as_str())
+    .bind(MessageKind::First.as_str())
+    .bind(MessageKind::Reminder.as_str())
+    .bind(MessageState::Sent.as_str())
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let link_state: String = r.get("link_state");
+    Ok(Some(MessageContext {
+        organization: r.get("organization"),
+        status: super::status_of(r.get("status"))?,
+        creator_name: r.get("creator_name"),
+        email: r.get("email"),
+        ciq_publisher_id: r.get("ciq_publisher_id"),
+        campaign: r.get("campaign"),
+        coverage_start: r.get("coverage_start"),
+        coverage_end: r.get("coverage_end"),
+        token: LinkToken::from_stored(r.get("token")),
+        link_state: LinkState::parse(&link_state)
+            .ok_or_else(|| corrupt(format!("link state {link_state}")))?,
+        link_is_current: r.get("link_is_current"),
+        reminders_stopped: r.get("reminders_stopped"),
+        first_sent_at: r.get("first_sent_at"),
+        reminders_sent: super::u(&r, "reminders_sent"),
+    }))
 }
 
 pub(super) async fn row_messages(
@@ -186,8 +400,8 @@ pub(super) async fn row_messages(
     rows.iter().map(message_from_row).collect()
 }
 
-pub(super) async fn outreach_settings(
-    pool: &Pool,
+pub(super) async fn outreach_settings<'e, E: sqlx::Executor<'e, Database = Db>>(
+    db: E,
     org: OrgId,
 ) -> StoreResult<OutreachSettingsRecord> {
     let row = sqlx::query(
@@ -195,7 +409,7 @@ pub(super) async fn outreach_settings(
          reminder_subject, reminder_body FROM outreach_settings WHERE org_id = $1",
     )
     .bind(org.0)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     let Some(r) = row else {
         return Ok(OutreachSettingsRecord::default());
@@ -252,8 +466,20 @@ pub(super) async fn save_outreach_settings(
 
 #[async_trait::async_trait]
 impl Outbox for ThisStore {
-    async fn queue_messages(&self, org: OrgId, messages: &[NewMessage]) -> StoreResult<u64> {
+    async fn queue_messages(
+        &self,
+        org: OrgId,
+        messages: &[NewMessage],
+    ) -> StoreResult<Vec<MessageId>> {
         queue_messages(&self.pool, org, messages).await
+    }
+
+    async fn sendable_rows(
+        &self,
+        org: OrgId,
+        rows: Option<&[ContractorId]>,
+    ) -> StoreResult<Vec<SendableRow>> {
+        sendable_rows(&self.pool, org, rows).await
     }
 
     async fn claim_due_messages(
@@ -291,6 +517,17 @@ impl Outbox for ThisStore {
         contractor: ContractorId,
     ) -> StoreResult<Vec<OutreachMessage>> {
         row_messages(&self.pool, org, contractor).await
+    }
+
+    async fn message_context(
+        &self,
+        message: &OutreachMessage,
+    ) -> StoreResult<Option<MessageContext>> {
+        message_context(&self.pool, message).await
+    }
+
+    async fn stop_reminders(&self, token: &LinkToken) -> StoreResult<Option<u64>> {
+        stop_reminders(&self.pool, token, Utc::now()).await
     }
 
     async fn outreach_settings(&self, org: OrgId) -> StoreResult<OutreachSettingsRecord> {

@@ -347,6 +347,9 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
             Write::RetireLink { row, reason, state } => {
                 retire_link(conn, w, *row, *reason, *state).await?;
             }
+            Write::StopMessages { row, reason } => {
+                super::outreach::cancel_row_messages(&mut *conn, w.org, *row, *reason).await?;
+            }
             Write::IssueLink {
                 row,
                 fingerprint,
@@ -361,6 +364,7 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
             _ => {}
         }
     }
+    let mut new_links: HashMap<ContractorId, LinkId> = HashMap::with_capacity(issued.len());
     for chunk in issued.chunks(CHUNK) {
         let mut q = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO application_links (org_id, contractor_id, token, state, fingerprint, \
@@ -376,8 +380,12 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
                 .push_bind(w.run.map(|r| r.0))
                 .push_bind(*reason);
         });
-        q.build().execute(&mut *conn).await?;
+        q.push(" RETURNING id, contractor_id");
+        for r in q.build().fetch_all(&mut *conn).await? {
+            new_links.insert(ContractorId(r.get::<i64, _>(1)), LinkId(r.get::<i64, _>(0)));
+        }
     }
+    queue_first_messages(conn, w, plan, &resolve, &new_links).await?;
     for chunk in events.chunks(CHUNK) {
         let mut q = sqlx::QueryBuilder::<Db>::new(
             "INSERT INTO contractor_events (org_id, contractor_id, run_id, at, status, \
@@ -408,6 +416,50 @@ pub(super) async fn execute(conn: &mut Conn, w: Writer, plan: &WritePlan) -> Sto
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Queues the first messages the plan asks for, about the links it issued.
+async fn queue_first_messages(
+    conn: &mut Conn,
+    w: Writer,
+    plan: &WritePlan,
+    resolve: &(dyn Fn(RowRef) -> StoreResult<ContractorId> + Sync),
+    new_links: &HashMap<ContractorId, LinkId>,
+) -> StoreResult<()> {
+    let mut wanted = Vec::new();
+    let mut ask_contacted = Vec::new();
+    for write in &plan.writes {
+        if let Write::QueueFirstMessages {
+            row,
+            channels,
+            only_if_contacted,
+        } = write
+        {
+            let id = resolve(*row)?;
+            let link = *new_links.get(&id).ok_or(StoreError::Invalid(
+                "a plan queued a message about a link it did not issue",
+            ))?;
+            if *only_if_contacted {
+                ask_contacted.push(id);
+            }
+            wanted.push((id, link, channels, *only_if_contacted));
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let contacted = super::outreach::contacted_rows(&mut *conn, w.org, &ask_contacted).await?;
+    let messages: Vec<NewMessage> = wanted
+        .into_iter()
+        .filter(|(id, _, _, only_if)| !only_if || contacted.contains(id))
+        .flat_map(|(id, link, channels, _)| {
+            channels
+                .iter()
+                .map(move |channel| NewMessage::first(id, link, *channel, w.now, None))
+        })
+        .collect();
+    super::outreach::insert_messages(&mut *conn, w.org, &messages, w.now).await?;
     Ok(())
 }
 
@@ -554,6 +606,10 @@ impl WriteUnit for Unit {
         contractor: ContractorId,
     ) -> StoreResult<Option<ApplicationLink>> {
         super::links::current_link(&mut *self.tx, self.w.org, contractor).await
+    }
+
+    async fn outreach_settings(&mut self) -> StoreResult<OutreachSettingsRecord> {
+        super::outreach::outreach_settings(&mut *self.tx, self.w.org).await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {

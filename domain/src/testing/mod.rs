@@ -1,5 +1,10 @@
 //! For tests only (the `testing` feature): a fresh PostgreSQL database on the local server,
-//! dropped when its handle is dropped, shared by the domain's store tests and the server's.
+//! dropped when its handle is dropped, shared by the domain's store tests and the server's;
+//! and a mail server on a loopback port that keeps what it receives ([`MailSink`]).
+
+mod mail_sink;
+
+pub use mail_sink::{MailSink, ReceivedMail};
 
 use sqlx::Connection;
 
