@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 pub use vocabulary::{
-    ContractorSort, ContractorStatus, LinkOrigin, LinkState, RetireReason, RunState, StatusCounts,
+    ContactStep, ContractorSort, ContractorStatus, LinkOrigin, LinkState, RetireReason, RunState,
+    StatusCounts,
 };
 
 /// Rows per page of the list.
@@ -29,6 +30,8 @@ pub struct ListParams {
     pub campaign: Option<i64>,
     /// Rows with this problem (a rule or warning code, e.g. `missing_po_contact_email`).
     pub rule: Option<String>,
+    /// Where the row is in reaching its creator.
+    pub contact: Option<ContactStep>,
     pub q: String,
     pub sort: ContractorSort,
     pub desc: bool,
@@ -42,6 +45,7 @@ impl Default for ListParams {
             status: None,
             campaign: None,
             rule: None,
+            contact: None,
             q: String::new(),
             sort: ContractorSort::Name,
             desc: false,
@@ -62,6 +66,7 @@ impl ListParams {
             rule: get("rule")
                 .map(|r| r.trim().to_string())
                 .filter(|r| is_code(r)),
+            contact: get("contact").and_then(|c| ContactStep::parse(c.trim())),
             q: get("q").map(|q| q.trim().to_string()).unwrap_or_default(),
             sort,
             desc: get("dir").as_deref() == Some("desc"),
@@ -77,6 +82,7 @@ impl ListParams {
         self.status.is_some()
             || self.campaign.is_some()
             || self.rule.is_some()
+            || self.contact.is_some()
             || !self.q.is_empty()
     }
 
@@ -91,6 +97,9 @@ impl ListParams {
         }
         if let Some(rule) = &self.rule {
             parts.push(format!("rule={}", encode(rule)));
+        }
+        if let Some(contact) = self.contact {
+            parts.push(format!("contact={contact}"));
         }
         if !self.q.is_empty() {
             parts.push(format!("q={}", encode(&self.q)));
@@ -210,6 +219,10 @@ pub struct RowView {
     pub link_url: Option<String>,
     pub link_state: Option<LinkState>,
     pub last_synced: Option<String>,
+    /// The row's messages in one line ("Sent 2 · Dec 4"); empty when none was sent.
+    pub contact: String,
+    /// A message about the current link could not be delivered.
+    pub contact_failed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +247,8 @@ pub struct ContractorList {
     pub has_any: bool,
     /// The organization's sync currently running, if any.
     pub running_run: Option<i64>,
+    /// The member may send application links (admins).
+    pub can_send: bool,
 }
 
 /// A sync run's progress, then its outcome.
@@ -310,6 +325,31 @@ pub struct ContractorInfo {
     pub history: Vec<EventView>,
     pub links: Vec<LinkView>,
     pub is_admin: bool,
+    /// Every message to the creator, newest first.
+    pub messages: Vec<MessageRow>,
+    /// A Send would go now: Synced, with a current link not yet submitted.
+    pub can_send: bool,
+    /// The current link was sent before (the button says Resend).
+    pub sent_before: bool,
+    /// The creator asked for no more reminders about the current link.
+    pub reminders_stopped: bool,
+}
+
+/// One message to the creator on the contractor page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRow {
+    pub channel: String,
+    pub kind: String,
+    /// When it went, or when it is due.
+    pub when: String,
+    /// "Sent", "Will try again: ...", "Not sent: Application submitted", the failure...
+    pub result: String,
+    /// `sent`, `queued`, `failed`, `cancelled` (for styling).
+    pub state: String,
+    /// Who asked for it; empty when the product sent it by itself.
+    pub by: String,
+    /// About the row's current link.
+    pub current_link: bool,
 }
 
 /// `450000` cents -> `$4,500.00`.
@@ -356,6 +396,7 @@ pub mod server {
             campaign: params.campaign,
             search: Some(params.q.clone()).filter(|q| !q.is_empty()),
             rule: params.rule.clone(),
+            contact: params.contact,
         }
     }
 
@@ -433,7 +474,41 @@ pub mod server {
             link_url: row.link.as_ref().map(|l| l.token.url(public_base_url)),
             link_state: row.link.as_ref().map(|l| l.state),
             last_synced: c.last_synced_at.map(when),
+            contact: String::new(),
+            contact_failed: false,
         }
+    }
+
+    /// Fills each row's "Contacted" column from its messages.
+    pub fn with_contact(
+        mut rows: Vec<RowView>,
+        summaries: &std::collections::HashMap<
+            domain::store::ContractorId,
+            domain::store::ContactSummary,
+        >,
+    ) -> Vec<RowView> {
+        for row in &mut rows {
+            let Some(s) = summaries.get(&domain::store::ContractorId(row.id)) else {
+                continue;
+            };
+            let mut parts = Vec::new();
+            if s.sent > 0 {
+                let last = s
+                    .last_sent_at
+                    .map(|t| format!(" · {}", t.format("%b %-d")))
+                    .unwrap_or_default();
+                parts.push(format!("Sent {}{last}", s.sent));
+            }
+            if s.waiting > 0 && s.sent == 0 {
+                parts.push("Sending".to_string());
+            }
+            if s.failed {
+                parts.push("Delivery failed".to_string());
+            }
+            row.contact = parts.join(" · ");
+            row.contact_failed = s.failed;
+        }
+        rows
     }
 }
 
@@ -471,6 +546,7 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 pub const MAX_PAGE: u32 = 100_000;
 
 #[server(endpoint = "list_contractors")]
+#[allow(clippy::too_many_arguments)]
 pub async fn list_contractors(
     status: Option<String>,
     campaign: Option<i64>,
@@ -479,6 +555,7 @@ pub async fn list_contractors(
     sort: Option<String>,
     dir: Option<String>,
     page: Option<u32>,
+    contact: Option<String>,
 ) -> Result<ContractorList, AppError> {
     use domain::store::ContractorFilter;
 
@@ -505,6 +582,7 @@ pub async fn list_contractors(
         "sort" => sort.clone(),
         "dir" => dir.clone(),
         "page" => page.map(|p| p.to_string()),
+        "contact" => contact.clone(),
         _ => None,
     });
     let org = member.org_id;
@@ -546,12 +624,18 @@ pub async fn list_contractors(
     let pages = u32::try_from(page_data.total.div_ceil(u64::from(PER_PAGE)))
         .unwrap_or(u32::MAX)
         .max(1);
+    let ids: Vec<_> = page_data.rows.iter().map(|r| r.contractor.id).collect();
+    let summaries = store
+        .contact_summaries(org, &ids)
+        .await
+        .map_err(|e| store_error("reading messages", e))?;
+    let rows = page_data
+        .rows
+        .iter()
+        .map(|r| server::row_view(r, &ctx.public_base_url))
+        .collect();
     Ok(ContractorList {
-        rows: page_data
-            .rows
-            .iter()
-            .map(|r| server::row_view(r, &ctx.public_base_url))
-            .collect(),
+        rows: server::with_contact(rows, &summaries),
         total: page_data.total,
         page: params.page,
         pages,
@@ -560,6 +644,7 @@ pub async fn list_contractors(
         rules: server::rule_choices(),
         has_any,
         running_run,
+        can_send: member.role == domain::store::Role::Admin,
     })
 }
 
@@ -726,6 +811,22 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
         .contractor_history(org, contractor.id, 100)
         .await
         .map_err(|e| store_error("loading contractor history", e))?;
+    let messages = store
+        .row_messages(org, contractor.id)
+        .await
+        .map_err(|e| store_error("loading messages", e))?;
+    let sendable = store
+        .sendable_rows(org, Some(&[contractor.id]))
+        .await
+        .map_err(|e| store_error("loading messages", e))?;
+    let sendable_link = sendable.first().and_then(|r| r.link.clone());
+    let current_link_id = sendable_link.as_ref().map(|l| l.id);
+    let can_send = contractor.status == domain::store::ContractorStatus::Synced
+        && sendable_link
+            .as_ref()
+            .is_some_and(|l| l.state != LinkState::Submitted && !l.reminders_stopped);
+    let sent_before = sendable_link.as_ref().is_some_and(|l| l.sent_before);
+    let reminders_stopped = sendable_link.as_ref().is_some_and(|l| l.reminders_stopped);
     let current = links.iter().find(|l| l.is_current()).map(|l| LinkSummary {
         token: l.token.clone(),
         state: l.state,
@@ -783,6 +884,22 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
             })
             .collect(),
         is_admin: member.role == Role::Admin,
+        messages: messages
+            .iter()
+            .rev()
+            .map(|m| MessageRow {
+                channel: m.channel.label().to_string(),
+                kind: m.kind.label().to_string(),
+                when: server::when(m.sent_at.unwrap_or(m.due_at)),
+                result: domain::sync::message_result(m),
+                state: m.state.as_str().to_string(),
+                by: m.requested_by.clone().unwrap_or_default(),
+                current_link: current_link_id == Some(m.link_id),
+            })
+            .collect(),
+        can_send,
+        sent_before,
+        reminders_stopped,
     })
 }
 

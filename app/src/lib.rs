@@ -10,6 +10,7 @@ pub mod contractors_api;
 pub mod error;
 mod layout;
 pub mod members_api;
+pub mod outreach_api;
 pub mod overview_api;
 mod pages;
 pub mod runs_api;

@@ -57,6 +57,35 @@ pub struct ChartRun {
     pub counts: StatusCounts,
 }
 
+/// One funnel step: how many rows reached it, and the list of exactly those rows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunnelStep {
+    pub rows: u64,
+    pub href: String,
+}
+
+/// A campaign's (or every campaign's) rows from Synced to a submitted application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunnelLine {
+    pub name: String,
+    /// Synced, link sent, opened, submitted.
+    pub steps: [FunnelStep; 4],
+}
+
+/// The contractors list URL for Synced rows at `step` (none: every Synced row), on `campaign`.
+pub fn funnel_href(
+    step: Option<crate::contractors_api::ContactStep>,
+    campaign: Option<i64>,
+) -> String {
+    ListParams {
+        status: Some(ContractorStatus::Synced),
+        campaign,
+        contact: step,
+        ..ListParams::default()
+    }
+    .href()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverviewData {
     /// The stored key's last four characters, `None` while no key is stored.
@@ -78,6 +107,8 @@ pub struct OverviewData {
     pub rep_total: u64,
     pub rep_href: String,
     pub chart: Vec<ChartRun>,
+    /// The total first, then each campaign with Synced rows.
+    pub funnel: Vec<FunnelLine>,
 }
 
 /// The contractors list URL for rows with `code` (and on `campaign`) in `status`.
@@ -224,6 +255,45 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         })
         .collect();
 
+    let funnel_rows = store
+        .outreach_funnel(org)
+        .await
+        .context("counting messages to creators")?;
+    let line = |name: String, campaign: Option<i64>, n: [u64; 4]| {
+        use crate::contractors_api::ContactStep;
+        let steps = [
+            None,
+            Some(ContactStep::Sent),
+            Some(ContactStep::Opened),
+            Some(ContactStep::Submitted),
+        ];
+        FunnelLine {
+            name,
+            steps: std::array::from_fn(|i| FunnelStep {
+                rows: n[i],
+                href: funnel_href(steps[i], campaign),
+            }),
+        }
+    };
+    let mut funnel = Vec::with_capacity(funnel_rows.len() + 1);
+    if !funnel_rows.is_empty() {
+        let total = funnel_rows.iter().fold([0u64; 4], |mut t, f| {
+            t[0] += f.synced;
+            t[1] += f.sent;
+            t[2] += f.opened;
+            t[3] += f.submitted;
+            t
+        });
+        funnel.push(line("Every campaign".to_string(), None, total));
+    }
+    for f in &funnel_rows {
+        funnel.push(line(
+            campaign_name(f.ciq_campaign_id),
+            Some(f.ciq_campaign_id),
+            [f.synced, f.sent, f.opened, f.submitted],
+        ));
+    }
+
     Ok(OverviewData {
         key_last4: settings
             .api_key
@@ -245,5 +315,6 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         rep_total: rep_page.total,
         rep_href: rows_href(None, po, None),
         chart,
+        funnel,
     })
 }

@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `create-org`, `add-member`, `demo`, `sync`,
-//! `recount` and `migrate-to-postgres`.
+//! `recount`, `send-links` and `migrate-to-postgres`.
 
 use clap::{Parser, Subcommand};
 use domain::auth::{add_member, create_organization_with_admin, Password};
@@ -66,6 +66,16 @@ pub enum Command {
         /// The organization's slug, e.g. `demo`.
         #[arg(long)]
         org: String,
+    },
+    /// Send the application link to every Synced row of an organization whose link was never
+    /// sent, and every other message that is due, now; prints `sent N, failed M, skipped K`.
+    SendLinks {
+        /// The organization's slug, e.g. `demo`.
+        #[arg(long)]
+        org: String,
+        /// The master key that encrypts CreatorIQ API keys (for CreatorIQ messages).
+        #[arg(long, env = "MASTER_KEY_FILE", default_value = "data/master.key")]
+        master_key_file: std::path::PathBuf,
     },
     /// Copy everything from the SQLite database (DATABASE_URL) into an empty PostgreSQL
     /// database, then point DATABASE_URL at it. Stop the server first; members sign in again.
@@ -162,8 +172,66 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => demo::run(config).await,
         Command::Sync(args) => sync::run(&config, args).await,
         Command::Recount { org } => recount(&config, &org).await,
+        Command::SendLinks {
+            org,
+            master_key_file,
+        } => send_links(&config, &org, &master_key_file).await,
         Command::MigrateToPostgres { to } => migrate_to_postgres(&config, &to).await,
     }
+}
+
+async fn send_links(
+    config: &Config,
+    slug: &str,
+    master_key_file: &std::path::Path,
+) -> anyhow::Result<()> {
+    use domain::sync::{SendRequest, SyncEngine};
+
+    let store = open_store(config).await?;
+    let organization = store
+        .organization_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organization with slug {slug:?}"))?;
+    let master = domain::crypto::MasterKey::load_or_create(master_key_file)
+        .map_err(|e| anyhow::anyhow!("loading the master key: {e}"))?;
+    let engine = SyncEngine::new(store.clone(), master, config.sync_config())?;
+    let summary = engine
+        .request_sends(
+            organization.id,
+            &SendRequest::EveryNeverSent,
+            "command line",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("the messages were not queued: {e}"))?;
+    let totals = engine
+        .deliver_due()
+        .await
+        .map_err(|e| anyhow::anyhow!("sending stopped: {e}"))?;
+    let mut skipped: Vec<(String, u64)> = summary.skipped.clone();
+    if totals.cancelled > 0 {
+        skipped.push((
+            "no longer needed (submitted, replaced or stopped)".to_string(),
+            totals.cancelled,
+        ));
+    }
+    let skipped_total: u64 = skipped.iter().map(|(_, n)| n).sum();
+    println!(
+        "sent {}, failed {}, skipped {skipped_total}",
+        totals.sent, totals.failed
+    );
+    for (why, n) in &skipped {
+        println!("  skipped {n}: {why}");
+    }
+    if totals.retried > 0 {
+        println!(
+            "  {} will be tried again by the running server (a temporary failure)",
+            totals.retried
+        );
+    }
+    if totals.failed > 0 {
+        println!("  the contractor pages say why each failed message was not delivered");
+    }
+    Ok(())
 }
 
 async fn recount(config: &Config, slug: &str) -> anyhow::Result<()> {

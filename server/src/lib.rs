@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 mod export;
 mod guard;
+mod outreach;
 pub mod security;
 mod webhooks;
 
@@ -256,6 +257,7 @@ async fn router(
     workers.push(engine.spawn_delivery(std::time::Duration::from_secs(10), stop.clone()));
     workers.extend(engine.spawn_background(std::time::Duration::from_secs(10), stop));
     let webhook_routes = webhooks::routes(engine.clone());
+    let stop_routes = outreach::routes(store.clone());
     let context = ServerContext {
         store,
         engine,
@@ -290,6 +292,8 @@ async fn router(
         // CreatorIQ's deliveries carry no session and no browser origin: they are verified by
         // their signature instead.
         .merge(webhook_routes)
+        // A creator's "stop reminders" (and a mail client's one-click POST) carries no session.
+        .merge(stop_routes)
         .layer(axum::middleware::from_fn_with_state(
             security::OwnOrigin::from_base_url(&config.public_base_url),
             security::check_origin,

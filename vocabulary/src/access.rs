@@ -35,6 +35,9 @@ words! {
         PasswordResetIssued = "password_reset_issued", "Password reset link issued";
         PasswordChanged = "password_changed", "Password changed";
         Export = "export", "Exported";
+        /// Application links sent to creators by a person (a bulk send is one entry).
+        LinksSent = "links_sent", "Application links sent";
+        OutreachChanged = "outreach_changed", "Message settings changed";
     }
 }
 

@@ -21,7 +21,7 @@ pub use access::{AlertCondition, AuditAction, Role};
 pub use contractors::{ContractorSort, ContractorStatus, StatusCounts};
 pub use deliveries::{DeliveryState, Verification};
 pub use links::{LinkOrigin, LinkState, RetireReason};
-pub use outreach::{Channel, ChannelChoice, MessageKind, MessageState, StopReason};
+pub use outreach::{Channel, ChannelChoice, ContactStep, MessageKind, MessageState, StopReason};
 pub use problems::{RuleCode, WarningCode};
 pub use runs::{CampaignState, RunState, TriggerKind};
 pub use settings::CoverageTypes;

@@ -79,3 +79,23 @@ impl ChannelChoice {
         }
     }
 }
+
+words! {
+    /// Where a row is in reaching its creator: the list's "Contact" filter and the overview's
+    /// funnel steps (about the row's current link).
+    pub enum ContactStep {
+        /// Synced, and the link was never sent.
+        NotSent = "not_sent", "Link not sent";
+        /// The link was sent at least once.
+        Sent = "sent", "Link sent";
+        /// The creator opened the link.
+        Opened = "opened", "Opened";
+        /// The creator submitted the application.
+        Submitted = "submitted", "Submitted";
+        /// A queued message was not sent (submitted, replaced, opted out...) or the creator
+        /// asked to stop.
+        Stopped = "stopped", "Reminders stopped";
+        /// A message could not be delivered.
+        Failed = "failed", "Delivery failed";
+    }
+}

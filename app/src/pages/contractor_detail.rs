@@ -11,6 +11,7 @@ use crate::contractors_api::{
     contractor_detail, ContractorInfo, ContractorStatus, RegenerateLink, ResyncContractor,
 };
 use crate::error::AppError;
+use crate::outreach_api::SendLinks;
 
 #[component]
 pub fn ContractorDetailPage() -> AnyView {
@@ -64,9 +65,11 @@ pub fn ContractorDetailPage() -> AnyView {
 fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
     let resync = ServerAction::<ResyncContractor>::new();
     let regenerate = ServerAction::<RegenerateLink>::new();
+    let send = ServerAction::<SendLinks>::new();
     Effect::new(move |_| {
         if matches!(resync.value().get(), Some(Ok(_)))
             || matches!(regenerate.value().get(), Some(Ok(_)))
+            || matches!(send.value().get(), Some(Ok(_)))
         {
             refetch.run(());
         }
@@ -183,6 +186,54 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                     }).collect_view()}
                 </tbody>
             </table>
+        </section>
+
+        <section class="card" id="messages">
+            <h2>"Messages to the creator"</h2>
+            {(is_admin && d.can_send).then(|| view! {
+                <ActionForm action=send attr:class="inline">
+                    <input type="hidden" name="ids" value=id.to_string()/>
+                    <button type="submit" disabled=move || send.pending().get()>
+                        {if d.sent_before { "Resend link" } else { "Send link" }}
+                    </button>
+                    <span class="muted">{if d.sent_before {
+                        " Sends the same link again on the organization's channels."
+                    } else {
+                        " Sends the application link on the organization's channels."
+                    }}</span>
+                </ActionForm>
+            })}
+            {move || send.value().get().map(|r| match r {
+                Ok(s) if s.queued > 0 => view! { <p class="ok" role="status">"Queued; it goes out within seconds."</p> }.into_any(),
+                Ok(s) => view! { <p class="error" role="alert">{s.skipped.unwrap_or_else(|| "Nothing to send.".into())}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+            {d.reminders_stopped.then(|| view! {
+                <p class="muted">"The creator asked for no more reminders about this link."</p>
+            })}
+            {if d.messages.is_empty() {
+                Either::Left(view! { <p class="muted">"No message was sent to this creator yet."</p> })
+            } else {
+                Either::Right(view! {
+                    <table class="compact messages-table">
+                        <thead><tr>
+                            <th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Channel"</th>
+                            <th scope="col">"Result"</th><th scope="col">"By"</th>
+                        </tr></thead>
+                        <tbody>
+                            {d.messages.iter().map(|m| view! {
+                                <tr class=format!("message-{}", m.state) class:old-link=!m.current_link>
+                                    <td>{m.when.clone()}</td>
+                                    <td>{m.kind.clone()}{(!m.current_link).then_some(" (earlier link)")}</td>
+                                    <td>{m.channel.clone()}</td>
+                                    <td>{m.result.clone()}</td>
+                                    <td>{if m.by.is_empty() { "Automatic".to_string() } else { m.by.clone() }}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })
+            }}
         </section>
 
         <section class="card">

@@ -10,9 +10,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{CopyButton, StatusBadge};
 use crate::contractors_api::{
-    list_contractors, sync_progress, ContractorList, ContractorSort, ListParams, ResyncContractor,
-    ResyncSelected, RowView, RunProgress, RunState, StartSync,
+    list_contractors, sync_progress, ContactStep, ContractorList, ContractorSort, ListParams,
+    ResyncContractor, ResyncSelected, RowView, RunProgress, RunState, StartSync,
 };
+use crate::outreach_api::{send_progress, SendLinks, SendNeverSent, SendResult, SendState};
 
 #[component]
 pub fn ContractorsPage() -> AnyView {
@@ -29,6 +30,7 @@ pub fn ContractorsPage() -> AnyView {
                 Some(p.sort.as_str().to_string()),
                 Some(if p.desc { "desc" } else { "asc" }.to_string()),
                 Some(p.page),
+                p.contact.map(|c| c.as_str().to_string()),
             )
         },
     );
@@ -343,6 +345,19 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
                 </select>
             </label>
             <label>
+                "Contact "
+                <select name="contact">
+                    <option value="" selected=params.contact.is_none()>"Any"</option>
+                    {ContactStep::ALL
+                        .into_iter()
+                        .map(|step| {
+                            let selected = params.contact == Some(step);
+                            view! { <option value=step.as_str() selected=selected>{step.label()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
                 "Search "
                 <input type="search" name="q" value=params.q.clone() placeholder="Name or email"/>
             </label>
@@ -399,10 +414,12 @@ fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>
         let on = event_target_checked(&ev);
         selected.set(if on { page_ids.clone() } else { Vec::new() });
     };
+    let can_send = data.can_send;
     view! {
         <div class="list-bar">
             <p class="muted range">{format!("Showing {first}–{last} of {}", data.total)}</p>
             <BulkResync selected run_id/>
+            {can_send.then(|| view! { <BulkSend selected/> })}
         </div>
         <div class="table-wrap list-wrap">
             <table class="contractors">
@@ -416,6 +433,7 @@ fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>
                     <col class="c-status"/>
                     <col class="c-problems"/>
                     <col class="c-link"/>
+                    <col class="c-contact"/>
                     <col class="c-when"/>
                     <col class="c-actions"/>
                 </colgroup>
@@ -433,6 +451,7 @@ fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Problems"</th>
                         <th scope="col">"Application link"</th>
+                        <th scope="col">"Contacted"</th>
                         <th scope="col">"Last synced"</th>
                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                     </tr>
@@ -487,6 +506,159 @@ fn BulkResync(selected: RwSignal<Vec<i64>>, run_id: RwSignal<Option<i64>>) -> An
         </div>
     }
     .into_any()
+}
+
+/// "Send link to selected" and "Send to every Synced row never sent", then a progress bar of
+/// the messages they queued until each was sent (or not needed, or failed).
+#[component]
+fn BulkSend(selected: RwSignal<Vec<i64>>) -> AnyView {
+    let selected_send = ServerAction::<SendLinks>::new();
+    let every = ServerAction::<SendNeverSent>::new();
+    let progress = RwSignal::new(None::<(SendResult, SendState)>);
+    let poll_error = RwSignal::new(None::<String>);
+    let follow = move |result: SendResult| {
+        if result.queued == 0 {
+            progress.set(Some((
+                result,
+                SendState {
+                    total: 0,
+                    sent: 0,
+                    failed: 0,
+                    cancelled: 0,
+                },
+            )));
+            return;
+        }
+        poll_send(result, progress, poll_error);
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = selected_send.value().get() {
+            selected.set(Vec::new());
+            follow(r);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = every.value().get() {
+            follow(r);
+        }
+    });
+    let count = move || selected.with(Vec::len);
+    let busy = move || {
+        selected_send.pending().get()
+            || every.pending().get()
+            || progress.get().is_some_and(|(_, p)| p.done() < p.total)
+    };
+    let send_selected = move |_| {
+        let ids = selected.with(|s| {
+            s.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        selected_send.dispatch(SendLinks { ids });
+    };
+    let error = move || {
+        selected_send
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| every.value().get().and_then(|r| r.err()))
+            .map(|e| e.to_string())
+            .or_else(|| poll_error.get())
+    };
+    view! {
+        <div class="bulk-actions send-actions" role="group" aria-label="Send application links">
+            <button type="button" class="small" on:click=send_selected
+                disabled=move || count() == 0 || busy()>
+                "Send link to selected"
+            </button>
+            <button type="button" class="small" on:click=move |_| { every.dispatch(SendNeverSent {}); }
+                disabled=busy
+                title="The first message with the application link, to every Synced row whose link was never sent">
+                "Send to every Synced row never sent"
+            </button>
+            <div class="send-status" role="status" aria-live="polite">
+                {move || progress.get().map(|(r, p)| {
+                    let text = if r.queued == 0 {
+                        format!("Nothing to send. {}", r.skipped.clone().unwrap_or_default())
+                    } else if p.done() < p.total {
+                        format!("Sending: {} of {} messages", p.done(), p.total)
+                    } else {
+                        let mut t = format!("Sent {} of {} messages to {} rows.", p.sent, p.total, r.rows);
+                        if p.failed > 0 {
+                            t.push_str(&format!(" {} could not be delivered.", p.failed));
+                        }
+                        if let Some(s) = &r.skipped {
+                            t.push_str(&format!(" {s}."));
+                        }
+                        t
+                    };
+                    view! {
+                        <div class="send-progress">
+                            {(r.queued > 0).then(|| view! {
+                                <progress max=p.total.max(1).to_string() value=p.done().to_string()
+                                    aria-label="Messages sent"></progress>
+                            })}
+                            <span>{text}</span>
+                        </div>
+                    }
+                })}
+                {move || error().map(|e| view! { <span class="error inline-error" role="alert">{e}</span> })}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// Polls where a Send's messages are every 700 ms until each has an outcome.
+fn poll_send(
+    result: SendResult,
+    progress: RwSignal<Option<(SendResult, SendState)>>,
+    poll_error: RwSignal<Option<String>>,
+) {
+    let busy = StoredValue::new(false);
+    let handle = StoredValue::new(None::<IntervalHandle>);
+    progress.set(Some((
+        result.clone(),
+        SendState {
+            total: result.queued,
+            sent: 0,
+            failed: 0,
+            cancelled: 0,
+        },
+    )));
+    let tick = move || {
+        if busy.get_value() {
+            return;
+        }
+        busy.set_value(true);
+        let result = result.clone();
+        leptos::task::spawn_local(async move {
+            let polled = send_progress(result.first, result.last).await;
+            busy.set_value(false);
+            let stop = match polled {
+                Ok(p) => {
+                    let done = p.done() >= p.total;
+                    progress.set(Some((result, p)));
+                    done
+                }
+                Err(e) => {
+                    poll_error.set(Some(e.to_string()));
+                    true
+                }
+            };
+            if stop {
+                if let Some(h) = handle.get_value() {
+                    h.clear();
+                }
+                handle.set_value(None);
+            }
+        });
+    };
+    tick();
+    if let Ok(h) = set_interval_with_handle(tick, std::time::Duration::from_millis(700)) {
+        handle.set_value(Some(h));
+    }
 }
 
 #[component]
@@ -578,6 +750,13 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
                         <div class=format!("link-state link-{state}")>{state.label()}</div>
                     }),
                     _ => Either::Right(view! { <span class="muted">"No link"</span> }),
+                }}
+            </td>
+            <td class="contact" class:contact-failed=row.contact_failed>
+                {if row.contact.is_empty() {
+                    Either::Left(view! { <span class="muted">{if row.link_url.is_some() { "Not sent" } else { "—" }}</span> })
+                } else {
+                    Either::Right(view! { <span>{row.contact.clone()}</span> })
                 }}
             </td>
             <td class="when">{row.last_synced.clone().unwrap_or_else(|| "Never".into())}</td>

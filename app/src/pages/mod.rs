@@ -5,6 +5,7 @@ pub mod contractor_detail;
 pub mod contractors;
 pub mod login;
 pub mod members;
+pub mod messages_settings;
 pub mod overview;
 pub mod settings;
 pub mod sync_run_detail;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::contractors_api::ListParams;
-use crate::overview_api::{get_overview, ChartRun, FixGroup, OverviewData};
+use crate::overview_api::{get_overview, ChartRun, FixGroup, FunnelLine, OverviewData};
 use crate::pages::sync_runs::StateBadge;
 
 /// Campaigns listed under a rule before "and N more".
@@ -42,6 +42,7 @@ pub fn OverviewPage() -> impl IntoView {
 fn Body(o: OverviewData) -> impl IntoView {
     view! {
         <Health o=o.clone()/>
+        <FunnelCard funnel=o.funnel.clone()/>
         <div class="overview-grid">
             <FixList o=o.clone()/>
             <div class="overview-side">
@@ -213,6 +214,54 @@ fn rows_text(n: u64) -> String {
     } else {
         format!("{n} rows")
     }
+}
+
+/// Synced -> link sent -> opened -> submitted, in total and per campaign; each count links to
+/// exactly those rows.
+#[component]
+fn FunnelCard(funnel: Vec<FunnelLine>) -> impl IntoView {
+    if funnel.is_empty() {
+        return ().into_any();
+    }
+    let pct = |n: u64, of: u64| {
+        (n * 100)
+            .checked_div(of)
+            .map(|p| format!(" ({p}%)"))
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="card funnel" aria-labelledby="funnel-heading">
+            <h2 id="funnel-heading">"Reaching creators"</h2>
+            <div class="table-wrap">
+                <table class="compact funnel-table">
+                    <thead><tr>
+                        <th scope="col">"Campaign"</th>
+                        <th scope="col" class="num">"Synced"</th>
+                        <th scope="col" class="num">"Link sent"</th>
+                        <th scope="col" class="num">"Opened"</th>
+                        <th scope="col" class="num">"Submitted"</th>
+                    </tr></thead>
+                    <tbody>
+                        {funnel.into_iter().enumerate().map(|(i, line)| {
+                            let synced = line.steps[0].rows;
+                            view! {
+                                <tr class:total=i == 0>
+                                    <th scope="row">{line.name.clone()}</th>
+                                    {line.steps.iter().enumerate().map(|(k, step)| view! {
+                                        <td class="num">
+                                            <a href=step.href.clone()>{step.rows.to_string()}</a>
+                                            {(k > 0).then(|| view! { <span class="muted">{pct(step.rows, synced)}</span> })}
+                                        </td>
+                                    }).collect_view()}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

@@ -62,6 +62,11 @@ pub fn SettingsPage() -> impl IntoView {
         move || save_alerts.version().get(),
         |_| get_alert_settings(),
     );
+    let save_messages = ServerAction::<crate::outreach_api::SaveOutreachSettings>::new();
+    let outreach = Resource::new(
+        move || save_messages.version().get(),
+        |_| crate::outreach_api::get_outreach_settings(),
+    );
     let key_input = NodeRef::<leptos::html::Input>::new();
     let navigate = use_navigate();
     // The typed key never lingers in the page: the field is emptied once the server answered,
@@ -93,6 +98,7 @@ pub fn SettingsPage() -> impl IntoView {
             })}
         </Transition>
         <AutomaticSection automatic subscribe replace_address save_interval/>
+        <super::messages_settings::MessagesSection outreach save=save_messages/>
         <AlertsSection alerts save=save_alerts test=test_alert/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

@@ -304,6 +304,8 @@ pub struct ContractorFilter {
     pub search: Option<String>,
     /// Rows carrying this problem: a rule code (`missing_po_contact_email`) or a warning code.
     pub rule: Option<String>,
+    /// Rows at this step of reaching their creator (about their current link).
+    pub contact: Option<ContactStep>,
 }
 
 /// Rows of one campaign and status carrying one problem (a rule or warning code).

@@ -15,7 +15,9 @@ pub use vocabulary::{
     DeliveryState, LinkId, LinkOrigin, RunState, StatusCounts, SyncRunId, TriggerKind,
     Verification,
 };
-pub use vocabulary::{Channel, ChannelChoice, MessageId, MessageKind, MessageState, StopReason};
+pub use vocabulary::{
+    Channel, ChannelChoice, ContactStep, MessageId, MessageKind, MessageState, StopReason,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -640,6 +642,39 @@ pub struct SendableLink {
     pub reminders_stopped: bool,
     /// A first message about it was queued or sent before.
     pub sent_before: bool,
+}
+
+/// A row's messages in one line of the list (about its current link).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactSummary {
+    /// Messages sent.
+    pub sent: u64,
+    pub last_sent_at: Option<DateTime<Utc>>,
+    /// Messages waiting to be sent (or tried again).
+    pub waiting: u64,
+    /// A message could not be delivered.
+    pub failed: bool,
+}
+
+/// One campaign's rows on the way from Synced to a submitted application (current links).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FunnelRow {
+    pub ciq_campaign_id: i64,
+    pub name: Option<String>,
+    pub synced: u64,
+    pub sent: u64,
+    pub opened: u64,
+    pub submitted: u64,
+}
+
+/// Where the messages of a Send are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageProgress {
+    pub total: u64,
+    pub sent: u64,
+    pub failed: u64,
+    /// Not needed any more (the row changed before it went).
+    pub cancelled: u64,
 }
 
 /// What sending a message needs to know, read when it is sent.

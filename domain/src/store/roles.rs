@@ -2,6 +2,8 @@
 //! in the SQL module where its queries live (`store/sql/<module>.rs`, named on each trait).
 //! [`Store`](super::Store) is all of them together.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -463,6 +465,23 @@ pub trait Outbox: Send + Sync {
     async fn stop_reminders(&self, token: &LinkToken) -> StoreResult<Option<u64>>;
     /// The organization's outreach settings (all unset until an admin saves them).
     async fn outreach_settings(&self, org: OrgId) -> StoreResult<OutreachSettingsRecord>;
+    /// Each of `rows`' messages about its current link, in one line (rows without any are
+    /// left out).
+    async fn contact_summaries(
+        &self,
+        org: OrgId,
+        rows: &[ContractorId],
+    ) -> StoreResult<HashMap<ContractorId, ContactSummary>>;
+    /// Per campaign: Synced rows, and of them those whose link was sent, opened, submitted.
+    async fn outreach_funnel(&self, org: OrgId) -> StoreResult<Vec<FunnelRow>>;
+    /// Where the organization's messages with ids `first..=last` queued by `by` are.
+    async fn message_progress(
+        &self,
+        org: OrgId,
+        first: MessageId,
+        last: MessageId,
+        by: &str,
+    ) -> StoreResult<MessageProgress>;
     async fn save_outreach_settings(
         &self,
         org: OrgId,

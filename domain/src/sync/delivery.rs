@@ -173,6 +173,83 @@ impl SyncEngine {
         Ok(OutreachSettings::from_record(&record, self.mail_relay().0))
     }
 
+    /// The values a preview of the organization's wording is filled with: its first Synced row
+    /// with a link (and whose row it is), or a sample creator's while there is none.
+    pub async fn sample_message_values(
+        &self,
+        org: OrgId,
+    ) -> Result<(String, MessageValues), StoreError> {
+        use crate::store::{ContractorFilter, ContractorPageRequest, ContractorStatus};
+
+        let store = &self.inner.store;
+        let base_url = self
+            .inner
+            .config
+            .public_base_url
+            .clone()
+            .unwrap_or_default();
+        let base_url = base_url.trim_end_matches('/');
+        let page = store
+            .contractor_page(
+                org,
+                &ContractorPageRequest {
+                    filter: ContractorFilter {
+                        status: Some(ContractorStatus::Synced),
+                        ..Default::default()
+                    },
+                    sort: Default::default(),
+                    descending: false,
+                    offset: 0,
+                    limit: Some(1),
+                },
+            )
+            .await?;
+        if let Some(row) = page.rows.first() {
+            if let Some(link) = store.current_link(org, row.contractor.id).await? {
+                let probe = OutreachMessage {
+                    id: crate::store::MessageId(0),
+                    org_id: org,
+                    contractor_id: row.contractor.id,
+                    link_id: link.id,
+                    channel: Channel::Email,
+                    kind: MessageKind::First,
+                    state: MessageState::Queued,
+                    due_at: Utc::now(),
+                    attempts: 0,
+                    sent_at: None,
+                    failure: None,
+                    stop_reason: None,
+                    requested_by: None,
+                    created_at: Utc::now(),
+                };
+                if let Some(ctx) = store.message_context(&probe).await? {
+                    let v = values(&ctx, base_url);
+                    let whose = format!("{} on {}", v.creator_name, v.campaign);
+                    return Ok((whose, v));
+                }
+            }
+        }
+        let organization = store
+            .organization(org)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let today = Utc::now().date_naive();
+        let start = today + chrono::Duration::days(14);
+        let end = today + chrono::Duration::days(44);
+        Ok((
+            "a sample creator (no Synced row yet)".to_string(),
+            MessageValues {
+                creator_name: "Ava Chen".into(),
+                campaign: "Spring Launch".into(),
+                coverage_window: format!("{} to {}", day(start), day(end)),
+                organization,
+                link: format!("{base_url}/apply/example-link"),
+                due_date: day(start),
+            },
+        ))
+    }
+
     /// Queues a person's Send for the rows `request` names, on the organization's channels,
     /// and wakes the worker.
     pub async fn request_sends(
@@ -184,7 +261,14 @@ impl SyncEngine {
         let store = &self.inner.store;
         let settings = self.outreach_settings(org).await?;
         let rows = match request {
-            SendRequest::Rows(ids) => store.sendable_rows(org, Some(ids)).await?,
+            SendRequest::Rows(ids) => {
+                let rows = store.sendable_rows(org, Some(ids)).await?;
+                // None of them is the organization's: the same answer as for one unknown row.
+                if rows.is_empty() && !ids.is_empty() {
+                    return Err(StoreError::NotFound("contractor"));
+                }
+                rows
+            }
             SendRequest::EveryNeverSent => store.sendable_rows(org, None).await?,
         };
         let now = Utc::now();

@@ -57,6 +57,20 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         master,
         config.sync_config(),
     )?;
+    // The demo sends each Synced creator their link at once (CreatorIQ messages into the
+    // sandbox, or email when SMTP_* is set), unless its settings were changed since.
+    let outreach = store.outreach_settings(org).await?;
+    if outreach == domain::store::OutreachSettingsRecord::default() {
+        store
+            .save_outreach_settings(
+                org,
+                &domain::store::OutreachSettingsRecord {
+                    auto_send: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+    }
     let key = ApiKey::parse(ciq_sandbox::PARTNER1_KEY)
         .map_err(|e| anyhow::anyhow!("sandbox key: {e}"))?;
     engine
@@ -84,6 +98,16 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         ciq_sandbox::PARTNER1_KEY
     );
     println!("  A first sync from the sandbox is running; the Contractors page fills as it goes.");
+    println!(
+        "  Messages to creators: each Synced creator is sent their link within seconds, {}; \
+         read what each creator received at {sandbox_url}/_sandbox/messages (and on each \
+         contractor's page, under Messages).",
+        if config.sync_config().alerts.smtp.is_some() {
+            "by email through SMTP_HOST"
+        } else {
+            "as CreatorIQ messages (no SMTP_HOST is set)"
+        }
+    );
     println!(
         "  Webhooks: fix a creator in the sandbox and watch the row (and the Webhooks page):\n    \
          curl -X PATCH {sandbox_url}/_sandbox/creators/{} -H 'content-type: application/json' \

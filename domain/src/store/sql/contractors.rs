@@ -177,6 +177,43 @@ fn has_search(filter: &ContractorFilter) -> bool {
         .is_some_and(|s| !s.trim().is_empty())
 }
 
+/// Whether the filter's rows are counted by a query (no kept count follows them).
+fn counted_by_query(filter: &ContractorFilter) -> bool {
+    has_search(filter) || filter.contact.is_some()
+}
+
+/// The condition on `k.id` for rows at `step` of reaching their creator (messages about the
+/// row's current link).
+fn contact_condition(step: ContactStep) -> String {
+    let current = "SELECT l.contractor_id FROM application_links l \
+        WHERE l.org_id = $1 AND l.retired_at IS NULL";
+    let message = |state: MessageState, kind: Option<MessageKind>| {
+        format!(
+            "EXISTS (SELECT 1 FROM outreach_messages m WHERE m.link_id = l.id AND m.state = '{}'{})",
+            state.as_str(),
+            kind.map(|k| format!(" AND m.kind = '{}'", k.as_str()))
+                .unwrap_or_default()
+        )
+    };
+    let sub = match step {
+        ContactStep::NotSent => format!(
+            "{current} AND NOT EXISTS (SELECT 1 FROM outreach_messages m \
+             WHERE m.link_id = l.id AND m.kind = '{}' AND m.state <> '{}')",
+            MessageKind::First.as_str(),
+            MessageState::Cancelled.as_str()
+        ),
+        ContactStep::Sent => format!("{current} AND {}", message(MessageState::Sent, None)),
+        ContactStep::Opened => format!("{current} AND l.opened_at IS NOT NULL"),
+        ContactStep::Submitted => format!("{current} AND l.submitted_at IS NOT NULL"),
+        ContactStep::Stopped => format!(
+            "{current} AND (l.reminders_stopped_at IS NOT NULL OR {})",
+            message(MessageState::Cancelled, None)
+        ),
+        ContactStep::Failed => format!("{current} AND {}", message(MessageState::Failed, None)),
+    };
+    format!(" AND k.id IN ({sub})")
+}
+
 /// Rows per status matching a filter without a search, from the counts the triggers keep: per
 /// status and campaign (migration 0006), or per problem, status and campaign (migration 0014).
 async fn counts_without_search(
@@ -268,7 +305,11 @@ fn from_where(
 ) -> FromWhere {
     let by_seen = sort == Some(ContractorSort::LastSynced);
     let searching = has_search(filter);
-    let seen_only = by_seen && filter.campaign.is_none() && filter.rule.is_none() && !searching;
+    let seen_only = by_seen
+        && filter.campaign.is_none()
+        && filter.rule.is_none()
+        && filter.contact.is_none()
+        && !searching;
     let mut from = String::from(match (by_seen, seen_only) {
         (true, true) => "contractor_seen s",
         (true, false) => "contractors k JOIN contractor_seen s ON s.contractor_id = k.id",
@@ -297,6 +338,9 @@ fn from_where(
              WHERE p.org_id = $1 AND p.code = ${})",
             args.len()
         ));
+    }
+    if let Some(step) = filter.contact {
+        sql.push_str(&contact_condition(step));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
         if !search.is_empty() {
@@ -401,7 +445,7 @@ pub(super) async fn contractor_page(
         mut args,
         id,
     } = from_where(org, &request.filter, true, Some(request.sort));
-    let total = if has_search(&request.filter) {
+    let total = if counted_by_query(&request.filter) {
         let counted = from_where(org, &request.filter, true, None);
         let count_sql = format!("SELECT COUNT(*) FROM {}", counted.sql);
         let count: i64 = bind_all(sqlx::query(&count_sql), &counted.args)
@@ -507,7 +551,7 @@ async fn campaign_seek(
     // Below this, skipping index entries costs less than reading the counts.
     const SEEK_FROM: u64 = 5_000;
     if offset < SEEK_FROM
-        || has_search(filter)
+        || counted_by_query(filter)
         || filter.rule.is_some()
         || filter.campaign.is_some()
     {
@@ -542,7 +586,7 @@ pub(super) async fn filter_counts(
     org: OrgId,
     filter: &ContractorFilter,
 ) -> StoreResult<StatusCounts> {
-    if !has_search(filter) {
+    if !counted_by_query(filter) {
         return counts_without_search(pool, org, filter).await;
     }
     let counted = from_where(org, filter, false, None);

@@ -2,7 +2,7 @@
 //! claimed by one worker at a time and finished with their outcome; and each organization's
 //! outreach settings.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -383,6 +383,107 @@ pub(super) async fn message_context(
     }))
 }
 
+pub(super) async fn contact_summaries(
+    pool: &Pool,
+    org: OrgId,
+    rows: &[ContractorId],
+) -> StoreResult<HashMap<ContractorId, ContactSummary>> {
+    let mut out = HashMap::new();
+    for chunk in rows.chunks(400) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(
+            "SELECT m.contractor_id, \
+             SUM(CASE WHEN m.state = 'sent' THEN 1 ELSE 0 END) AS sent, \
+             MAX(m.sent_at) AS last_sent_at, \
+             SUM(CASE WHEN m.state IN ('queued', 'sending') THEN 1 ELSE 0 END) AS waiting, \
+             SUM(CASE WHEN m.state = 'failed' THEN 1 ELSE 0 END) AS failed \
+             FROM outreach_messages m JOIN application_links l \
+             ON l.id = m.link_id AND l.retired_at IS NULL WHERE m.org_id = ",
+        );
+        q.push_bind(org.0).push(" AND m.contractor_id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(id.0);
+        }
+        q.push(") GROUP BY m.contractor_id");
+        for r in q.build().fetch_all(pool).await? {
+            let n = |c: &str| u64::try_from(r.get::<Option<i64>, _>(c).unwrap_or(0)).unwrap_or(0);
+            out.insert(
+                ContractorId(r.get("contractor_id")),
+                ContactSummary {
+                    sent: n("sent"),
+                    last_sent_at: r.get("last_sent_at"),
+                    waiting: n("waiting"),
+                    failed: n("failed") > 0,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+pub(super) async fn outreach_funnel(pool: &Pool, org: OrgId) -> StoreResult<Vec<FunnelRow>> {
+    let rows = sqlx::query(
+        "SELECT k.ciq_campaign_id, MAX(c.name) AS name, COUNT(*) AS synced, \
+         SUM(CASE WHEN EXISTS (SELECT 1 FROM outreach_messages m WHERE m.link_id = l.id \
+         AND m.state = 'sent') THEN 1 ELSE 0 END) AS sent, \
+         SUM(CASE WHEN l.opened_at IS NOT NULL THEN 1 ELSE 0 END) AS opened, \
+         SUM(CASE WHEN l.submitted_at IS NOT NULL THEN 1 ELSE 0 END) AS submitted \
+         FROM contractors k JOIN application_links l ON l.contractor_id = k.id \
+         AND l.org_id = k.org_id AND l.retired_at IS NULL \
+         LEFT JOIN campaigns c ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
+         WHERE k.org_id = $1 AND k.status = $2 \
+         GROUP BY k.ciq_campaign_id ORDER BY k.ciq_campaign_id",
+    )
+    .bind(org.0)
+    .bind(ContractorStatus::Synced.as_str())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let n = |c: &str| u64::try_from(r.get::<Option<i64>, _>(c).unwrap_or(0)).unwrap_or(0);
+            FunnelRow {
+                ciq_campaign_id: r.get("ciq_campaign_id"),
+                name: r.get("name"),
+                synced: n("synced"),
+                sent: n("sent"),
+                opened: n("opened"),
+                submitted: n("submitted"),
+            }
+        })
+        .collect())
+}
+
+pub(super) async fn message_progress(
+    pool: &Pool,
+    org: OrgId,
+    first: MessageId,
+    last: MessageId,
+    by: &str,
+) -> StoreResult<MessageProgress> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS total, \
+         SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END) AS sent, \
+         SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed, \
+         SUM(CASE WHEN state = 'cancelled' THEN 1 ELSE 0 END) AS cancelled \
+         FROM outreach_messages WHERE org_id = $1 AND id BETWEEN $2 AND $3 \
+         AND requested_by = $4",
+    )
+    .bind(org.0)
+    .bind(first.0)
+    .bind(last.0)
+    .bind(by)
+    .fetch_one(pool)
+    .await?;
+    let n = |c: &str| u64::try_from(r.get::<Option<i64>, _>(c).unwrap_or(0)).unwrap_or(0);
+    Ok(MessageProgress {
+        total: n("total"),
+        sent: n("sent"),
+        failed: n("failed"),
+        cancelled: n("cancelled"),
+    })
+}
+
 pub(super) async fn row_messages(
     pool: &Pool,
     org: OrgId,
@@ -528,6 +629,28 @@ impl Outbox for ThisStore {
 
     async fn stop_reminders(&self, token: &LinkToken) -> StoreResult<Option<u64>> {
         stop_reminders(&self.pool, token, Utc::now()).await
+    }
+
+    async fn contact_summaries(
+        &self,
+        org: OrgId,
+        rows: &[ContractorId],
+    ) -> StoreResult<HashMap<ContractorId, ContactSummary>> {
+        contact_summaries(&self.pool, org, rows).await
+    }
+
+    async fn outreach_funnel(&self, org: OrgId) -> StoreResult<Vec<FunnelRow>> {
+        outreach_funnel(&self.pool, org).await
+    }
+
+    async fn message_progress(
+        &self,
+        org: OrgId,
+        first: MessageId,
+        last: MessageId,
+        by: &str,
+    ) -> StoreResult<MessageProgress> {
+        message_progress(&self.pool, org, first, last, by).await
     }
 
     async fn outreach_settings(&self, org: OrgId) -> StoreResult<OutreachSettingsRecord> {

@@ -1,0 +1,184 @@
+//! Messages to creators through the running server: an admin's wording is checked on save,
+//! Send queues a row's link and the server's worker emails it (a real SMTP server on a
+//! loopback port), the list and the contractor page show it, the creator's one-click "stop
+//! reminders" works without a session, and the audit log records the send.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use domain::testing::MailSink;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn settle(count: impl Fn() -> usize, n: usize) -> usize {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while count() < n && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    count()
+}
+
+#[tokio::test]
+async fn an_admin_sends_a_link_and_the_creator_can_stop_reminders() {
+    let sink = MailSink::start().await;
+    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
+        .await
+        .unwrap();
+    let port = sink.port().to_string();
+    let server = TestServer::build()
+        .creatoriq_environments(&[&sandbox.base_url])
+        .env("SMTP_HOST", "127.0.0.1")
+        .env("SMTP_PORT", &port)
+        .env("SMTP_TLS", "none")
+        .env("SMTP_FROM", "Cover <cover@cover.test>")
+        .start()
+        .await;
+    let admin = server.sign_in(EMAIL, PASSWORD).await;
+    server
+        .call(
+            &admin,
+            "settings/save_key",
+            &[
+                ("api_key", ciq_sandbox::PARTNER1_KEY),
+                ("environment", &sandbox.base_url),
+            ],
+        )
+        .await;
+
+    // Wording with an unknown placeholder is refused, naming it and the field.
+    let form = |first_body: &'static str| {
+        vec![
+            ("channels", "email"),
+            ("cadence", "2, 5, 9"),
+            ("sender_name", "Acme Agency"),
+            ("reply_to", "ops@acme.example"),
+            ("first_subject", "Insurance for {campaign}"),
+            ("first_body", first_body),
+            ("reminder_subject", "Reminder: {campaign}"),
+            ("reminder_body", "Apply here: {link}"),
+        ]
+    };
+    let refused: Value = serde_json::from_str(
+        &server
+            .call(&admin, "outreach/save", &form("Hi {first_name}: {link}"))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(refused["Err"]["field"], "first_body", "{refused}");
+    assert!(refused["Err"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("{first_name}"));
+    let saved: Value = serde_json::from_str(
+        &server
+            .call(&admin, "outreach/save", &form("Hi {creator_name}: {link}"))
+            .await,
+    )
+    .unwrap();
+    assert!(
+        saved["Ok"].as_str().unwrap().starts_with("Saved: Email"),
+        "{saved}"
+    );
+
+    // Automatic sending is off: the sync sends nothing.
+    let run = server.call(&admin, "start_sync", &[]).await;
+    server.wait_for_run(&admin, &run).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.count(), 0);
+
+    // The list offers the rows whose link was never sent.
+    let (status, html) = server
+        .get(
+            &admin,
+            "/contractors?status=synced&contact=not_sent&q=scenario%20clean",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Not sent"), "the Contacted column says so");
+    let id = html
+        .split("data-id=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a row is listed")
+        .to_string();
+
+    let sent: Value = serde_json::from_str(
+        &server
+            .call(&admin, "outreach/send", &[("ids", id.as_str())])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(sent["queued"], 1, "{sent}");
+    assert_eq!(settle(|| sink.count(), 1).await, 1);
+    let mail = &sink.received()[0];
+    assert!(mail.data.contains("Hi Scenario Clean"), "{}", mail.data);
+
+    // The contractor page lists it; the list counts it as sent.
+    let detail: Value = serde_json::from_str(
+        &server
+            .call(&admin, "contractor_detail", &[("id", id.as_str())])
+            .await,
+    )
+    .unwrap();
+    let messages = detail["messages"].as_array().unwrap();
+    let first = messages
+        .iter()
+        .find(|m| m["kind"] == "Application link")
+        .unwrap();
+    assert_eq!(first["result"], "Sent", "{detail}");
+    assert_eq!(first["by"], EMAIL);
+    assert_eq!(detail["sent_before"], true);
+    let (_, html) = server
+        .get(&admin, "/contractors?status=synced&contact=sent")
+        .await;
+    assert!(html.contains(&format!("data-id=\"{id}\"")));
+    assert!(html.contains("Sent 1"));
+
+    // The creator's "stop reminders": a page with a button, and the one-click POST a mail
+    // client makes (no session, no browser origin).
+    let link = detail["row"]["link_url"].as_str().unwrap().to_string();
+    let token = link.rsplit('/').next().unwrap();
+    let anonymous = TestServer::client();
+    let (status, page) = server
+        .get(&anonymous, &format!("/apply/{token}/stop-reminders"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Stop reminders"));
+    let resp = anonymous
+        .post(format!("{}/apply/{token}/stop-reminders", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("Reminders stopped"));
+    let detail: Value = serde_json::from_str(
+        &server
+            .call(&admin, "contractor_detail", &[("id", id.as_str())])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(detail["reminders_stopped"], true);
+    let waiting = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "Reminder")
+        .expect("the reminder that was queued");
+    assert_eq!(waiting["result"], "Not sent: Creator asked to stop");
+    let (status, _) = server
+        .get(
+            &anonymous,
+            "/apply/nosuchtoken_nosuchtoken_0000/stop-reminders",
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The audit log names the send and the settings change.
+    let (_, audit) = server.get(&admin, "/audit").await;
+    assert!(audit.contains("Application links sent"));
+    assert!(audit.contains("Message settings changed"));
+}
