@@ -546,7 +546,6 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 pub const MAX_PAGE: u32 = 100_000;
 
 #[server(endpoint = "list_contractors")]
-#[allow(clippy::too_many_arguments)]
 pub async fn list_contractors(
     status: Option<String>,
     campaign: Option<i64>,

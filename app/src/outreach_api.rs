@@ -265,7 +265,6 @@ pub async fn get_outreach_settings() -> Result<Option<OutreachView>, AppError> {
 
 /// Saves the message settings; a refusal names the field to correct.
 #[server(endpoint = "outreach/save")]
-#[allow(clippy::too_many_arguments)]
 pub async fn save_outreach_settings(
     channels: String,
     auto_send: Option<String>,
