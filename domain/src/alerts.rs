@@ -186,6 +186,8 @@ pub fn evaluate(
                     next.last_value = now;
                 }
             }
+            // Not about runs: see [`evaluate_deliveries`].
+            AlertCondition::DeliveryFailed => {}
         }
         if let Some(alert) = raise.filter(|_| !state.active) {
             alerts.push(alert);
@@ -195,6 +197,41 @@ pub fn evaluate(
         }
     }
     (changes, alerts)
+}
+
+/// After the message worker's pass over an organization's messages: `failed` of them could not
+/// be delivered for good, `sent` went. The condition alerts when failures start and not again
+/// until a pass sends without any failing.
+pub fn evaluate_deliveries(
+    state: AlertState,
+    sent: u64,
+    failed: u64,
+    organization: &str,
+    dashboard_url: &str,
+) -> (AlertState, Option<Alert>) {
+    let base = dashboard_url.trim_end_matches('/');
+    let mut next = state;
+    let mut alert = None;
+    if failed > 0 {
+        next.active = true;
+        next.last_value = state.last_value + failed;
+        if !state.active {
+            alert = Some(Alert {
+                condition: Some(AlertCondition::DeliveryFailed),
+                subject: format!(
+                    "{organization}: {failed} message{} to creators could not be delivered",
+                    if failed == 1 { "" } else { "s" }
+                ),
+                text: format!(
+                    "{failed} message{} with an application link could not be delivered. Each                      contractor's page says why (for example an address the mail server                      refused): {base}/contractors?contact=failed",
+                    if failed == 1 { "" } else { "s" }
+                ),
+            });
+        }
+    } else if sent > 0 {
+        next.active = false;
+    }
+    (next, alert)
 }
 
 /// Reads the recipients typed on Settings: addresses separated by commas, semicolons or new

@@ -326,6 +326,14 @@ async fn a_refused_address_fails_for_good_and_a_busy_relay_is_tried_again() {
     let (busy, busy_token) = &rows[1];
     sink.refuse(refused.email.as_deref().unwrap());
     sink.defer(busy.email.as_deref().unwrap());
+    env.engine
+        .save_alert_recipients(
+            env.org.id,
+            "ops@agency.test",
+            domain::sync::WebhookChange::Keep,
+        )
+        .await
+        .unwrap();
 
     let t0 = Utc::now();
     let totals = env.engine.deliver_due_at(|| t0).await.unwrap();
@@ -345,6 +353,21 @@ async fn a_refused_address_fails_for_good_and_a_busy_relay_is_tried_again() {
     assert_eq!(waiting[0].state, MessageState::Queued);
     assert!(waiting[0].due_at > t0, "tried again later");
 
+    // The failure is an alert condition: the organization is told once.
+    let alerted = |sink: &MailSink| {
+        sink.received()
+            .iter()
+            .filter(|m| m.to == ["ops@agency.test"])
+            .map(|m| m.header("Subject").unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(settle(|| alerted(&sink).len(), 1).await, 1);
+    assert!(
+        alerted(&sink)[0].contains("could not be delivered"),
+        "{:?}",
+        alerted(&sink)
+    );
+
     sink.accept(busy.email.as_deref().unwrap());
     let later = t0 + Duration::minutes(2);
     env.engine.deliver_due_at(|| later).await.unwrap();
@@ -355,6 +378,64 @@ async fn a_refused_address_fails_for_good_and_a_busy_relay_is_tried_again() {
         .received()
         .iter()
         .any(|m| m.data.contains(busy_token.as_str())));
+}
+
+async fn a_replaced_link_is_sent_again_and_stops_the_old_reminders() {
+    let sink = MailSink::start().await;
+    // No automatic sending: only a creator who had the old link gets the new one.
+    let env = outreach_env(&sink, ChannelChoice::Email, false).await;
+    env.sync().await;
+    let rows = synced(&env).await;
+    let (sent_row, old_token) = rows
+        .iter()
+        .find(|(r, _)| r.email.as_deref().is_some_and(|e| !e.is_empty()))
+        .unwrap()
+        .clone();
+    let (quiet_row, _) = rows
+        .iter()
+        .find(|(r, _)| r.id != sent_row.id)
+        .unwrap()
+        .clone();
+    env.engine
+        .request_sends(
+            env.org.id,
+            &SendRequest::Rows(vec![sent_row.id]),
+            "amy@acme.test",
+        )
+        .await
+        .unwrap();
+    env.engine.deliver_due().await.unwrap();
+    assert_eq!(sink.count(), 1);
+
+    let new_link = env
+        .engine
+        .regenerate_link(env.org.id, sent_row.id)
+        .await
+        .unwrap();
+    env.engine
+        .regenerate_link(env.org.id, quiet_row.id)
+        .await
+        .unwrap();
+    env.engine.deliver_due().await.unwrap();
+    assert_eq!(
+        sink.count(),
+        2,
+        "only the creator who had the old link gets the new one"
+    );
+    let mail = sink.received().pop().unwrap();
+    assert!(mail.data.contains(new_link.token.expose()));
+    assert!(!mail.data.contains(old_token.as_str()));
+    let messages = env
+        .store
+        .row_messages(env.org.id, sent_row.id)
+        .await
+        .unwrap();
+    let old_reminder = messages
+        .iter()
+        .find(|m| m.kind == MessageKind::Reminder && m.link_id != new_link.id)
+        .unwrap();
+    assert_eq!(old_reminder.state, MessageState::Cancelled);
+    assert_eq!(old_reminder.stop_reason, Some(StopReason::LinkReplaced));
 }
 
 async fn two_engines_never_send_the_same_message() {
@@ -393,5 +474,6 @@ on_both_backends_scoped!(
     reminders_follow_the_cadence_and_stop_when_the_application_is_submitted,
     stop_reminders_cancels_what_is_queued,
     a_refused_address_fails_for_good_and_a_busy_relay_is_tried_again,
+    a_replaced_link_is_sent_again_and_stops_the_old_reminders,
     two_engines_never_send_the_same_message,
 );

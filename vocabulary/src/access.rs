@@ -50,5 +50,7 @@ words! {
         KeyRefused = "key_refused", "CreatorIQ refused the API key";
         /// More rows need attention than before.
         AttentionRising = "attention_rising", "More rows need attention";
+        /// Messages to creators could not be delivered.
+        DeliveryFailed = "delivery_failed", "Messages to creators could not be delivered";
     }
 }

@@ -443,9 +443,9 @@ fn AlertsSection(
         <section class="card" aria-labelledby="alerts-heading" data-testid="alerts">
             <h2 id="alerts-heading">"Alerts"</h2>
             <p class="hint">
-                "Tells you when a sync run fails, CreatorIQ refuses the API key, or more rows "
-                "need attention than after the previous run: once when it starts, not again "
-                "until it has cleared."
+                "Tells you when a sync run fails, CreatorIQ refuses the API key, more rows "
+                "need attention than after the previous run, or messages to creators could not "
+                "be delivered: once when it starts, not again until it has cleared."
             </p>
                             <ActionForm action=save attr:class="stack alerts-form">
                                 <label for="alert_emails">"Email addresses"</label>

@@ -151,6 +151,49 @@ impl SyncEngine {
         })
     }
 
+    /// After the message worker's pass over the organization's messages: raises (or clears)
+    /// "messages could not be delivered". Never fails the pass: problems are logged.
+    pub(super) async fn alert_after_delivery(&self, org: OrgId, sent: u64, failed: u64) {
+        let result: Result<(), SyncError> = async {
+            let store = &self.inner.store;
+            let state = store
+                .alert_states(org)
+                .await?
+                .into_iter()
+                .find(|(c, _)| *c == crate::store::AlertCondition::DeliveryFailed)
+                .map(|(_, s)| s)
+                .unwrap_or_default();
+            let name = self.organization_name(org).await?;
+            let base = self
+                .inner
+                .config
+                .public_base_url
+                .clone()
+                .unwrap_or_default();
+            let (next, alert) =
+                crate::alerts::evaluate_deliveries(state, sent, failed, &name, &base);
+            if next != state {
+                store
+                    .save_alert_state(org, crate::store::AlertCondition::DeliveryFailed, &next)
+                    .await?;
+            }
+            if let Some(alert) = alert {
+                let to = self.recipients(org).await?;
+                if !to.emails.is_empty() || to.webhook_url.is_some() {
+                    let notifier = self.inner.notifier.clone();
+                    tokio::spawn(async move {
+                        notifier.send(&to, &alert).await;
+                    });
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(err) = result {
+            tracing::warn!(org = org.0, error = %err, "checking the delivery alert failed");
+        }
+    }
+
     /// After a run: updates the alert conditions and sends the alerts that started. Never fails
     /// the run: problems are logged.
     pub(super) async fn alert_after_run(&self, org: OrgId, run: &SyncRun, key_refused: bool) {

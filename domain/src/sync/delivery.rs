@@ -332,6 +332,8 @@ impl SyncEngine {
         clock: impl Fn() -> DateTime<Utc>,
     ) -> Result<DeliveryTotals, SyncError> {
         let mut totals = DeliveryTotals::default();
+        // Per organization: (sent, failed for good), for the delivery alert.
+        let mut by_org: HashMap<OrgId, (u64, u64)> = HashMap::new();
         loop {
             let now = clock();
             let claimed = self
@@ -340,12 +342,22 @@ impl SyncEngine {
                 .claim_due_messages(&self.inner.config.instance_id, now, now + CLAIM_FOR, BATCH)
                 .await?;
             if claimed.is_empty() {
-                return Ok(totals);
+                break;
             }
             for message in &claimed {
+                let before = totals;
                 self.deliver(message, clock(), &mut totals).await?;
+                let tally = by_org.entry(message.org_id).or_default();
+                tally.0 += totals.sent - before.sent;
+                tally.1 += totals.failed - before.failed;
             }
         }
+        for (org, (sent, failed)) in by_org {
+            if sent > 0 || failed > 0 {
+                self.alert_after_delivery(org, sent, failed).await;
+            }
+        }
+        Ok(totals)
     }
 
     async fn deliver(
