@@ -255,10 +255,16 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         })
         .collect();
 
-    let funnel_rows = store
+    let mut funnel_rows = store
         .outreach_funnel(org)
         .await
         .context("counting messages to creators")?;
+    // Most Synced rows first: the campaigns where reaching creators matters most.
+    funnel_rows.sort_by(|a, b| {
+        b.synced
+            .cmp(&a.synced)
+            .then(a.ciq_campaign_id.cmp(&b.ciq_campaign_id))
+    });
     let line = |name: String, campaign: Option<i64>, n: [u64; 4]| {
         use crate::contractors_api::ContactStep;
         let steps = [

@@ -160,6 +160,10 @@ async fn run(name: &str, store: Arc<dyn Store>) {
         .collect();
     let queued = store.queue_messages(org.id, &messages).await.unwrap();
     assert_eq!(queued.len(), MESSAGES);
+    eprintln!(
+        "  {name}: {MESSAGES} messages queued for {} rows",
+        targets.len()
+    );
 
     let idle = median(page_reads(store.as_ref(), org.id, 40).await);
     let rss_before = peak_rss_mb();
@@ -171,6 +175,10 @@ async fn run(name: &str, store: Arc<dyn Store>) {
     // Reads while the worker sends.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let busy = median(page_reads(store.as_ref(), org.id, 40).await);
+    while !sending.is_finished() {
+        eprintln!("  {name}: {} of {MESSAGES} received", sink.count());
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
     let totals = sending.await.unwrap();
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(totals.sent as usize, MESSAGES, "{totals:?}");

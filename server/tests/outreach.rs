@@ -182,3 +182,85 @@ async fn an_admin_sends_a_link_and_the_creator_can_stop_reminders() {
     assert!(audit.contains("Application links sent"));
     assert!(audit.contains("Message settings changed"));
 }
+
+/// `dashboard send-links --org`: every Synced row never sent gets its link now, and the command
+/// says how it went; a second run finds nothing left to send.
+// Multi-threaded: the mail server keeps answering while the test waits for the command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_links_from_the_command_line() {
+    let sink = MailSink::start().await;
+    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
+        .await
+        .unwrap();
+    let port = sink.port().to_string();
+    let smtp = [
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", port.as_str()),
+        ("SMTP_TLS", "none"),
+        ("SMTP_FROM", "Cover <cover@cover.test>"),
+    ];
+    let mut builder = TestServer::build().creatoriq_environments(&[&sandbox.base_url]);
+    for (k, v) in smtp {
+        builder = builder.env(k, v);
+    }
+    let server = builder.start().await;
+    let admin = server.sign_in(EMAIL, PASSWORD).await;
+    server
+        .call(
+            &admin,
+            "settings/save_key",
+            &[
+                ("api_key", ciq_sandbox::PARTNER1_KEY),
+                ("environment", &sandbox.base_url),
+            ],
+        )
+        .await;
+    let run = server.call(&admin, "start_sync", &[]).await;
+    server.wait_for_run(&admin, &run).await;
+    // The database as the server left it, where the command line can open it after the server
+    // stopped (its own directory goes with it).
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("dashboard.db");
+    let live = domain::store::SqliteStore::open(&server.db).await.unwrap();
+    sqlx::query(&format!("VACUUM INTO '{}'", copy.display()))
+        .execute(live.pool())
+        .await
+        .unwrap();
+    drop(live);
+    server.stop().await;
+    assert_eq!(sink.count(), 0, "automatic sending is off by default");
+    let db = format!("sqlite://{}", copy.display());
+    let key_file = dir.path().join("master.key");
+    let send = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dashboard"))
+            .args(["send-links", "--org", "acme"])
+            .env("DATABASE_URL", &db)
+            .env("MASTER_KEY_FILE", &key_file)
+            .env("CREATORIQ_BASE_URLS", &sandbox.base_url)
+            .envs(smtp)
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = send();
+    let line = first.lines().next().unwrap();
+    let sent: usize = line
+        .strip_prefix("sent ")
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
+    assert!(sent > 3, "{first}");
+    assert_eq!(sink.count(), sent, "{first}");
+    assert!(
+        line.ends_with("skipped 0") || line.contains("failed"),
+        "{first}"
+    );
+    let again = send();
+    assert!(again.starts_with("sent 0, failed 0, skipped 0"), "{again}");
+}

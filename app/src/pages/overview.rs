@@ -12,6 +12,8 @@ use crate::pages::sync_runs::StateBadge;
 
 /// Campaigns listed under a rule before "and N more".
 const CAMPAIGNS_SHOWN: usize = 5;
+/// Campaigns in the funnel, most Synced rows first, before "and N more".
+const FUNNEL_CAMPAIGNS: usize = 8;
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -42,14 +44,14 @@ pub fn OverviewPage() -> impl IntoView {
 fn Body(o: OverviewData) -> impl IntoView {
     view! {
         <Health o=o.clone()/>
-        <FunnelCard funnel=o.funnel.clone()/>
         <div class="overview-grid">
             <FixList o=o.clone()/>
             <div class="overview-side">
                 <StatusCard o=o.clone()/>
-                <RepCard o/>
+                <RepCard o=o.clone()/>
             </div>
         </div>
+        <FunnelCard funnel=o.funnel/>
     }
 }
 
@@ -223,6 +225,9 @@ fn FunnelCard(funnel: Vec<FunnelLine>) -> impl IntoView {
     if funnel.is_empty() {
         return ().into_any();
     }
+    // The total and the campaigns with the most Synced rows; the rest are one line.
+    let more = funnel.len().saturating_sub(1 + FUNNEL_CAMPAIGNS);
+    let funnel: Vec<FunnelLine> = funnel.into_iter().take(1 + FUNNEL_CAMPAIGNS).collect();
     let pct = |n: u64, of: u64| {
         (n * 100)
             .checked_div(of)
@@ -259,6 +264,12 @@ fn FunnelCard(funnel: Vec<FunnelLine>) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
+            {(more > 0).then(|| view! {
+                <p class="muted">
+                    {format!("And {more} more campaign{}: ", if more == 1 { "" } else { "s" })}
+                    <a href="/contractors?status=synced&contact=not_sent">"every Synced row whose link was not sent"</a>
+                </p>
+            })}
         </section>
     }
     .into_any()
