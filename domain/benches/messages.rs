@@ -15,27 +15,19 @@ use domain::alerts::{AlertConfig, SmtpConfig, SmtpTls};
 use domain::creatoriq::{ApiKey, CiqEnvironments, CreatorIqConfig};
 use domain::crypto::MasterKey;
 use domain::store::{
-    Channel, ContractorFilter, ContractorPageRequest, ContractorStatus, NewMessage, PgStore,
-    SqliteStore, Store, Trigger, TriggerKind,
+    Channel, ContractorPageRequest, ContractorStatus, NewMessage, PgStore, SqliteStore, Store,
+    Trigger, TriggerKind,
 };
 use domain::sync::{SyncConfig, SyncEngine};
 use domain::testing::{MailSink, TestDatabase};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::peak_rss_mb;
+
 const MESSAGES: usize = 10_000;
 /// The target: messages per second on two cores.
 const TARGET_PER_SECOND: f64 = 50.0;
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -44,16 +36,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Milliseconds per read of the list's first page of Synced rows, `n` times.
 async fn page_reads(store: &dyn Store, org: domain::store::OrgId, n: usize) -> Vec<f64> {
-    let request = ContractorPageRequest {
-        filter: ContractorFilter {
-            status: Some(ContractorStatus::Synced),
-            ..Default::default()
-        },
-        sort: Default::default(),
-        descending: false,
-        offset: 0,
-        limit: Some(50),
-    };
+    let request = ContractorPageRequest::in_status(ContractorStatus::Synced, Some(50));
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
@@ -111,16 +94,7 @@ async fn run(name: &str, store: Arc<dyn Store>) {
     let page = store
         .contractor_page(
             org.id,
-            &ContractorPageRequest {
-                filter: ContractorFilter {
-                    status: Some(ContractorStatus::Synced),
-                    ..Default::default()
-                },
-                sort: Default::default(),
-                descending: false,
-                offset: 0,
-                limit: None,
-            },
+            &ContractorPageRequest::in_status(ContractorStatus::Synced, None),
         )
         .await
         .unwrap();

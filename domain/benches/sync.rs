@@ -16,9 +16,12 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use domain::testing::TestDatabase;
+#[path = "support/mod.rs"]
+mod support;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::peak_rss_mb;
 
 use chrono::Utc;
 use ciq_sandbox::{RunningSandbox, SandboxConfig, Size};
@@ -248,18 +251,6 @@ async fn list_figures(store: &dyn Store, org: OrgId, rows: u64) -> Vec<(&'static
             .await,
         ),
     ]
-}
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 fn fast_ciq() -> CreatorIqConfig {

@@ -13,8 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use ciq_sandbox::Size;
 use domain::alerts::{AlertConfig, SmtpConfig, SmtpTls};
 use domain::store::{
-    ChannelChoice, Contractor, ContractorFilter, ContractorPageRequest, ContractorStatus,
-    MessageKind, MessageState, OutreachSettingsRecord, StopReason,
+    ChannelChoice, Contractor, ContractorPageRequest, ContractorStatus, MessageKind, MessageState,
+    OutreachSettingsRecord, StopReason,
 };
 use domain::sync::{SendRequest, SyncConfig, SyncEngine};
 use domain::testing::MailSink;
@@ -63,16 +63,7 @@ async fn synced(env: &Env) -> Vec<(Contractor, String)> {
         .store
         .contractor_page(
             env.org.id,
-            &ContractorPageRequest {
-                filter: ContractorFilter {
-                    status: Some(ContractorStatus::Synced),
-                    ..Default::default()
-                },
-                sort: Default::default(),
-                descending: false,
-                offset: 0,
-                limit: None,
-            },
+            &ContractorPageRequest::in_status(ContractorStatus::Synced, None),
         )
         .await
         .unwrap();

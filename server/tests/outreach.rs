@@ -12,29 +12,33 @@ use domain::testing::MailSink;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn settle(count: impl Fn() -> usize, n: usize) -> usize {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while count() < n && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    count()
+/// The server's SMTP settings pointing at `sink`.
+fn smtp_env(sink: &MailSink) -> [(&'static str, String); 4] {
+    [
+        ("SMTP_HOST", "127.0.0.1".to_string()),
+        ("SMTP_PORT", sink.port().to_string()),
+        ("SMTP_TLS", "none".to_string()),
+        ("SMTP_FROM", "Cover <cover@cover.test>".to_string()),
+    ]
 }
 
-#[tokio::test]
-async fn an_admin_sends_a_link_and_the_creator_can_stop_reminders() {
+/// A mail server, a tiny CreatorIQ sandbox, a dashboard that sends through the one and may
+/// use the other, and its first organization's admin signed in with the sandbox key saved.
+async fn with_mail() -> (
+    MailSink,
+    ciq_sandbox::RunningSandbox,
+    TestServer,
+    reqwest::Client,
+) {
     let sink = MailSink::start().await;
     let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
         .await
         .unwrap();
-    let port = sink.port().to_string();
-    let server = TestServer::build()
-        .creatoriq_environments(&[&sandbox.base_url])
-        .env("SMTP_HOST", "127.0.0.1")
-        .env("SMTP_PORT", &port)
-        .env("SMTP_TLS", "none")
-        .env("SMTP_FROM", "Cover <cover@cover.test>")
-        .start()
-        .await;
+    let mut builder = TestServer::build().creatoriq_environments(&[&sandbox.base_url]);
+    for (k, v) in smtp_env(&sink) {
+        builder = builder.env(k, &v);
+    }
+    let server = builder.start().await;
     let admin = server.sign_in(EMAIL, PASSWORD).await;
     server
         .call(
@@ -46,6 +50,20 @@ async fn an_admin_sends_a_link_and_the_creator_can_stop_reminders() {
             ],
         )
         .await;
+    (sink, sandbox, server, admin)
+}
+
+async fn settle(count: impl Fn() -> usize, n: usize) -> usize {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while count() < n && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    count()
+}
+
+#[tokio::test]
+async fn an_admin_sends_a_link_and_the_creator_can_stop_reminders() {
+    let (sink, _sandbox, server, admin) = with_mail().await;
 
     // Wording with an unknown placeholder is refused, naming it and the field.
     let form = |first_body: &'static str| {
@@ -188,33 +206,8 @@ async fn an_admin_sends_a_link_and_the_creator_can_stop_reminders() {
 // Multi-threaded: the mail server keeps answering while the test waits for the command.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_links_from_the_command_line() {
-    let sink = MailSink::start().await;
-    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
-        .await
-        .unwrap();
-    let port = sink.port().to_string();
-    let smtp = [
-        ("SMTP_HOST", "127.0.0.1"),
-        ("SMTP_PORT", port.as_str()),
-        ("SMTP_TLS", "none"),
-        ("SMTP_FROM", "Cover <cover@cover.test>"),
-    ];
-    let mut builder = TestServer::build().creatoriq_environments(&[&sandbox.base_url]);
-    for (k, v) in smtp {
-        builder = builder.env(k, v);
-    }
-    let server = builder.start().await;
-    let admin = server.sign_in(EMAIL, PASSWORD).await;
-    server
-        .call(
-            &admin,
-            "settings/save_key",
-            &[
-                ("api_key", ciq_sandbox::PARTNER1_KEY),
-                ("environment", &sandbox.base_url),
-            ],
-        )
-        .await;
+    let (sink, sandbox, server, admin) = with_mail().await;
+    let smtp = smtp_env(&sink);
     let run = server.call(&admin, "start_sync", &[]).await;
     server.wait_for_run(&admin, &run).await;
     // The database as the server left it, where the command line can open it after the server
@@ -237,7 +230,7 @@ async fn send_links_from_the_command_line() {
             .env("DATABASE_URL", &db)
             .env("MASTER_KEY_FILE", &key_file)
             .env("CREATORIQ_BASE_URLS", &sandbox.base_url)
-            .envs(smtp)
+            .envs(smtp.iter().map(|(k, v)| (k, v.as_str())))
             .env("RUST_LOG", "error")
             .output()
             .unwrap();

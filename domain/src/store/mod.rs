@@ -328,6 +328,20 @@ pub struct ContractorPageRequest {
     pub limit: Option<u32>,
 }
 
+impl ContractorPageRequest {
+    /// The first `limit` rows in `status` (every one with `None`), by name.
+    pub fn in_status(status: ContractorStatus, limit: Option<u32>) -> ContractorPageRequest {
+        ContractorPageRequest {
+            filter: ContractorFilter {
+                status: Some(status),
+                ..Default::default()
+            },
+            limit,
+            ..Default::default()
+        }
+    }
+}
+
 /// A row's current application link, as the list shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkSummary {

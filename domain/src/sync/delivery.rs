@@ -195,7 +195,7 @@ impl SyncEngine {
         &self,
         org: OrgId,
     ) -> Result<(String, MessageValues), StoreError> {
-        use crate::store::{ContractorFilter, ContractorPageRequest, ContractorStatus};
+        use crate::store::{ContractorPageRequest, ContractorStatus};
 
         let store = &self.inner.store;
         let base_url = self
@@ -208,16 +208,7 @@ impl SyncEngine {
         let page = store
             .contractor_page(
                 org,
-                &ContractorPageRequest {
-                    filter: ContractorFilter {
-                        status: Some(ContractorStatus::Synced),
-                        ..Default::default()
-                    },
-                    sort: Default::default(),
-                    descending: false,
-                    offset: 0,
-                    limit: Some(1),
-                },
+                &ContractorPageRequest::in_status(ContractorStatus::Synced, Some(1)),
             )
             .await?;
         if let Some(row) = page.rows.first() {
