@@ -15,6 +15,22 @@ use crate::links::{LinkState, LinkToken};
 const COLUMNS: &str = "id, org_id, contractor_id, link_id, channel, kind, state, due_at, \
     attempts, sent_at, failure, stop_reason, requested_by, created_at";
 
+/// `sql` with `{sent}`, `{failed}`, `{cancelled}`, `{queued}`, `{sending}` and `{first}` as
+/// the stored words of the vocabulary (`'{sent}'` in SQL is then `'sent'`), so the words are
+/// defined once.
+fn with_words(sql: &str) -> String {
+    [
+        ("{sent}", MessageState::Sent.as_str()),
+        ("{failed}", MessageState::Failed.as_str()),
+        ("{cancelled}", MessageState::Cancelled.as_str()),
+        ("{queued}", MessageState::Queued.as_str()),
+        ("{sending}", MessageState::Sending.as_str()),
+        ("{first}", MessageKind::First.as_str()),
+    ]
+    .iter()
+    .fold(sql.to_string(), |sql, (name, word)| sql.replace(name, word))
+}
+
 fn word<T>(r: &DbRow, column: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     let text: String = r.get(column);
     parse(&text).ok_or_else(|| corrupt(format!("message {column} {text:?}")))
@@ -93,18 +109,20 @@ pub(super) async fn sendable_rows(
     org: OrgId,
     rows: Option<&[ContractorId]>,
 ) -> StoreResult<Vec<SendableRow>> {
-    const SELECT: &str = "SELECT k.id, k.status, l.id AS link_id, l.state AS link_state, \
-        l.reminders_stopped_at IS NOT NULL AS reminders_stopped, \
-        EXISTS (SELECT 1 FROM outreach_messages m WHERE m.link_id = l.id AND m.kind = 'first' \
-        AND m.state <> 'cancelled') AS sent_before \
-        FROM contractors k LEFT JOIN application_links l \
-        ON l.contractor_id = k.id AND l.org_id = k.org_id AND l.retired_at IS NULL \
-        WHERE k.org_id = ";
+    let select = with_words(
+        "SELECT k.id, k.status, l.id AS link_id, l.state AS link_state, \
+         l.reminders_stopped_at IS NOT NULL AS reminders_stopped, \
+         EXISTS (SELECT 1 FROM outreach_messages m WHERE m.link_id = l.id \
+         AND m.kind = '{first}' AND m.state <> '{cancelled}') AS sent_before \
+         FROM contractors k LEFT JOIN application_links l \
+         ON l.contractor_id = k.id AND l.org_id = k.org_id AND l.retired_at IS NULL \
+         WHERE k.org_id = ",
+    );
     let mut found = Vec::new();
     match rows {
         Some(ids) => {
             for chunk in ids.chunks(400) {
-                let mut q = sqlx::QueryBuilder::<Db>::new(SELECT);
+                let mut q = sqlx::QueryBuilder::<Db>::new(&select);
                 q.push_bind(org.0).push(" AND k.id IN (");
                 let mut list = q.separated(", ");
                 for id in chunk {
@@ -115,15 +133,15 @@ pub(super) async fn sendable_rows(
             }
         }
         None => {
-            let mut q = sqlx::QueryBuilder::<Db>::new(SELECT);
+            let mut q = sqlx::QueryBuilder::<Db>::new(&select);
             q.push_bind(org.0)
                 .push(" AND k.status = ")
                 .push_bind(ContractorStatus::Synced.as_str())
-                .push(
+                .push(with_words(
                     " AND l.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outreach_messages m \
-                     WHERE m.link_id = l.id AND m.kind = 'first' AND m.state <> 'cancelled') \
-                     ORDER BY k.id",
-                );
+                     WHERE m.link_id = l.id AND m.kind = '{first}' \
+                     AND m.state <> '{cancelled}') ORDER BY k.id",
+                ));
             found = q.build().fetch_all(pool).await?;
         }
     }
@@ -390,15 +408,15 @@ pub(super) async fn contact_summaries(
 ) -> StoreResult<HashMap<ContractorId, ContactSummary>> {
     let mut out = HashMap::new();
     for chunk in rows.chunks(400) {
-        let mut q = sqlx::QueryBuilder::<Db>::new(
+        let mut q = sqlx::QueryBuilder::<Db>::new(with_words(
             "SELECT m.contractor_id, \
-             SUM(CASE WHEN m.state = 'sent' THEN 1 ELSE 0 END) AS sent, \
+             SUM(CASE WHEN m.state = '{sent}' THEN 1 ELSE 0 END) AS sent, \
              MAX(m.sent_at) AS last_sent_at, \
-             SUM(CASE WHEN m.state IN ('queued', 'sending') THEN 1 ELSE 0 END) AS waiting, \
-             SUM(CASE WHEN m.state = 'failed' THEN 1 ELSE 0 END) AS failed \
+             SUM(CASE WHEN m.state IN ('{queued}', '{sending}') THEN 1 ELSE 0 END) AS waiting, \
+             SUM(CASE WHEN m.state = '{failed}' THEN 1 ELSE 0 END) AS failed \
              FROM outreach_messages m JOIN application_links l \
              ON l.id = m.link_id AND l.retired_at IS NULL WHERE m.org_id = ",
-        );
+        ));
         q.push_bind(org.0).push(" AND m.contractor_id IN (");
         let mut list = q.separated(", ");
         for id in chunk {
@@ -422,10 +440,10 @@ pub(super) async fn contact_summaries(
 }
 
 pub(super) async fn outreach_funnel(pool: &Pool, org: OrgId) -> StoreResult<Vec<FunnelRow>> {
-    let rows = sqlx::query(
+    let sql = with_words(
         "SELECT k.ciq_campaign_id, MAX(c.name) AS name, COUNT(*) AS synced, \
          SUM(CASE WHEN EXISTS (SELECT 1 FROM outreach_messages m WHERE m.link_id = l.id \
-         AND m.state = 'sent') THEN 1 ELSE 0 END) AS sent, \
+         AND m.state = '{sent}') THEN 1 ELSE 0 END) AS sent, \
          SUM(CASE WHEN l.opened_at IS NOT NULL THEN 1 ELSE 0 END) AS opened, \
          SUM(CASE WHEN l.submitted_at IS NOT NULL THEN 1 ELSE 0 END) AS submitted \
          FROM contractors k JOIN application_links l ON l.contractor_id = k.id \
@@ -433,11 +451,12 @@ pub(super) async fn outreach_funnel(pool: &Pool, org: OrgId) -> StoreResult<Vec<
          LEFT JOIN campaigns c ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
          WHERE k.org_id = $1 AND k.status = $2 \
          GROUP BY k.ciq_campaign_id ORDER BY k.ciq_campaign_id",
-    )
-    .bind(org.0)
-    .bind(ContractorStatus::Synced.as_str())
-    .fetch_all(pool)
-    .await?;
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(ContractorStatus::Synced.as_str())
+        .fetch_all(pool)
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -461,20 +480,21 @@ pub(super) async fn message_progress(
     last: MessageId,
     by: &str,
 ) -> StoreResult<MessageProgress> {
-    let r = sqlx::query(
+    let sql = with_words(
         "SELECT COUNT(*) AS total, \
-         SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END) AS sent, \
-         SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed, \
-         SUM(CASE WHEN state = 'cancelled' THEN 1 ELSE 0 END) AS cancelled \
+         SUM(CASE WHEN state = '{sent}' THEN 1 ELSE 0 END) AS sent, \
+         SUM(CASE WHEN state = '{failed}' THEN 1 ELSE 0 END) AS failed, \
+         SUM(CASE WHEN state = '{cancelled}' THEN 1 ELSE 0 END) AS cancelled \
          FROM outreach_messages WHERE org_id = $1 AND id BETWEEN $2 AND $3 \
          AND requested_by = $4",
-    )
-    .bind(org.0)
-    .bind(first.0)
-    .bind(last.0)
-    .bind(by)
-    .fetch_one(pool)
-    .await?;
+    );
+    let r = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(first.0)
+        .bind(last.0)
+        .bind(by)
+        .fetch_one(pool)
+        .await?;
     let n = |c: &str| u64::try_from(r.get::<Option<i64>, _>(c).unwrap_or(0)).unwrap_or(0);
     Ok(MessageProgress {
         total: n("total"),
