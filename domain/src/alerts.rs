@@ -626,6 +626,29 @@ impl Notifier {
 mod tests {
     use super::*;
 
+    #[test]
+    fn undeliverable_messages_alert_once_until_a_pass_sends_cleanly() {
+        let quiet = AlertState::default();
+        let (raised, alert) = evaluate_deliveries(quiet, 10, 2, "Acme", "https://cover.test/");
+        assert!(raised.active);
+        let alert = alert.expect("failures alert");
+        assert_eq!(
+            alert.subject,
+            "Acme: 2 messages to creators could not be delivered"
+        );
+        assert!(alert
+            .text
+            .contains("https://cover.test/contractors?contact=failed"));
+        // More failures while it is active say nothing new.
+        let (still, again) = evaluate_deliveries(raised, 0, 1, "Acme", "https://cover.test");
+        assert!(still.active && again.is_none());
+        // A pass that sends without failing clears it; a pass that sends nothing does not.
+        let (same, _) = evaluate_deliveries(still, 0, 0, "Acme", "https://cover.test");
+        assert!(same.active);
+        let (cleared, none) = evaluate_deliveries(still, 3, 0, "Acme", "https://cover.test");
+        assert!(!cleared.active && none.is_none());
+    }
+
     fn states(
         key: AlertState,
         failed: AlertState,

@@ -748,4 +748,54 @@ mod tests {
             Err(RegenerateRefusal::NotSynced)
         );
     }
+
+    #[test]
+    fn a_new_link_queues_its_first_message_and_a_retired_one_stops_the_old() {
+        use crate::outreach::OutreachSettings;
+        use crate::store::{Channel, ChannelChoice, OutreachSettingsRecord};
+
+        let row = update(1, ContractorStatus::Synced, Some("fp-a"));
+        let with_link = stored(7, &row, Some((LinkState::Opened, "fp-a")));
+        let both = |auto_send| {
+            OutreachSettings::from_record(
+                &OutreachSettingsRecord {
+                    channels: Some(ChannelChoice::Both),
+                    auto_send,
+                    ..Default::default()
+                },
+                false,
+            )
+        };
+        let mut plan = plan_link_regeneration(&with_link).unwrap();
+        plan_messages(&mut plan, Some(&both(false)));
+        assert_eq!(
+            plan.writes[2..],
+            [
+                Write::StopMessages {
+                    row: ContractorId(7),
+                    reason: StopReason::LinkReplaced,
+                },
+                Write::QueueFirstMessages {
+                    row: RowRef::Stored(ContractorId(7)),
+                    channels: vec![Channel::Email, Channel::Creatoriq],
+                    only_if_contacted: true,
+                },
+            ]
+        );
+        let mut plan = plan_link_regeneration(&with_link).unwrap();
+        plan_messages(&mut plan, Some(&both(true)));
+        assert!(plan.writes.contains(&Write::QueueFirstMessages {
+            row: RowRef::Stored(ContractorId(7)),
+            channels: vec![Channel::Email, Channel::Creatoriq],
+            only_if_contacted: false,
+        }));
+        // A row removed from CreatorIQ: its messages stop, and nothing new is queued.
+        let mut removed = plan_campaign_removed(CAMPAIGN, std::slice::from_ref(&with_link));
+        plan_messages(&mut removed, None);
+        assert!(removed.writes.contains(&Write::StopMessages {
+            row: ContractorId(7),
+            reason: StopReason::LeftSynced,
+        }));
+        assert!(!removed.issues_links());
+    }
 }
