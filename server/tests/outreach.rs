@@ -257,3 +257,91 @@ async fn send_links_from_the_command_line() {
     let again = send();
     assert!(again.starts_with("sent 0, failed 0, skipped 0"), "{again}");
 }
+
+/// Two server instances on one PostgreSQL database, each with its own message worker: both
+/// queue sends, both workers run at once, and the mail server receives every message exactly
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_never_send_the_same_message() {
+    use domain::auth::{create_organization_with_admin, Password};
+    use domain::store::PgStore;
+
+    let sink = MailSink::start().await;
+    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
+        .await
+        .unwrap();
+    let db = TestDatabase::create().await;
+    let store = PgStore::open(&db.url).await.unwrap();
+    create_organization_with_admin(
+        &store,
+        "acme",
+        "Acme Agency",
+        EMAIL,
+        &Password::new(PASSWORD),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("master.key").display().to_string();
+    let start = || async {
+        let mut builder = TestServer::build()
+            .database(&db.url, &key_file)
+            .creatoriq_environments(&[&sandbox.base_url]);
+        for (k, v) in smtp_env(&sink) {
+            builder = builder.env(k, &v);
+        }
+        builder.start().await
+    };
+    let a = start().await;
+    let b = start().await;
+    let admin_a = a.sign_in(EMAIL, PASSWORD).await;
+    let admin_b = b.sign_in(EMAIL, PASSWORD).await;
+    a.call(
+        &admin_a,
+        "settings/save_key",
+        &[
+            ("api_key", ciq_sandbox::PARTNER1_KEY),
+            ("environment", &sandbox.base_url),
+        ],
+    )
+    .await;
+    let run = a.call(&admin_a, "start_sync", &[]).await;
+    a.wait_for_run(&admin_a, &run).await;
+    let list: Value = serde_json::from_str(
+        &a.call(&admin_a, "list_contractors", &[("status", "synced")])
+            .await,
+    )
+    .unwrap();
+    let ids = list["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["email"].as_str().is_some_and(|e| !e.is_empty()))
+        .map(|r| r["id"].to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(!ids.is_empty());
+
+    // Both instances queue sends of the same rows, again and again, while both workers run.
+    let mut queued = 0;
+    for round in 0..8 {
+        let (server, admin) = if round % 2 == 0 {
+            (&a, &admin_a)
+        } else {
+            (&b, &admin_b)
+        };
+        let sent: Value = serde_json::from_str(
+            &server
+                .call(admin, "outreach/send", &[("ids", ids.as_str())])
+                .await,
+        )
+        .unwrap();
+        queued += sent["queued"].as_u64().unwrap() as usize;
+    }
+    assert!(queued > 20, "{queued}");
+    assert_eq!(settle(|| sink.count(), queued).await, queued);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sink.count(), queued, "every message exactly once");
+    a.stop().await;
+    b.stop().await;
+}
