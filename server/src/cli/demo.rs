@@ -99,7 +99,7 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     );
     println!("  A first sync from the sandbox is running; the Contractors page fills as it goes.");
     println!(
-        "  Messages to creators: each Synced creator is sent their link within seconds, {}; \
+        "  Messages to creators: each Synced creator is sent their link within a minute, {}; \
          read what each creator received at {sandbox_url}/_sandbox/messages (and on each \
          contractor's page, under Messages).",
         if config.sync_config().alerts.smtp.is_some() {
