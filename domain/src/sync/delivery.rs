@@ -404,8 +404,9 @@ impl SyncEngine {
         let store = &self.inner.store;
         let holder = &self.inner.config.instance_id;
         let ctx = store.message_context(message).await?;
-        let attempt = match &ctx {
-            None => Attempt::NotNeeded(StopReason::LinkReplaced),
+        // The settings the message was rendered with also time its next reminder.
+        let (attempt, settings) = match &ctx {
+            None => (Attempt::NotNeeded(StopReason::LinkReplaced), None),
             Some(ctx) => self.attempt(message, ctx).await,
         };
         let outcome = match attempt {
@@ -434,8 +435,9 @@ impl SyncEngine {
                 Counted::Lost
             }
             (SendOutcome::Sent, true) => {
-                if let Some(ctx) = &ctx {
-                    self.queue_next_reminder(message, ctx, now).await?;
+                if let (Some(ctx), Some(settings)) = (&ctx, &settings) {
+                    self.queue_next_reminder(message, ctx, settings, now)
+                        .await?;
                 }
                 Counted::Sent
             }
@@ -456,9 +458,9 @@ impl SyncEngine {
         &self,
         sent: &OutreachMessage,
         ctx: &MessageContext,
+        settings: &OutreachSettings,
         now: DateTime<Utc>,
     ) -> Result<(), SyncError> {
-        let settings = self.outreach_settings(sent.org_id).await?;
         let first_sent = ctx.first_sent_at.unwrap_or(now);
         let n = ctx.reminders_sent + u64::from(sent.kind == MessageKind::Reminder);
         let Some(due) = settings.cadence.due(first_sent, n as usize) else {
@@ -478,28 +480,43 @@ impl SyncEngine {
         Ok(())
     }
 
-    /// Checks that the message is still wanted, then sends it.
-    async fn attempt(&self, message: &OutreachMessage, ctx: &MessageContext) -> Attempt {
+    /// Checks that the message is still wanted, then sends it; with the organization's
+    /// settings when they were read.
+    async fn attempt(
+        &self,
+        message: &OutreachMessage,
+        ctx: &MessageContext,
+    ) -> (Attempt, Option<OutreachSettings>) {
         let opted_out = ctx.reminders_stopped && message.requested_by.is_none();
         if let Some(reason) =
             stop_reason(ctx.status, ctx.link_state, ctx.link_is_current, opted_out)
         {
-            return Attempt::NotNeeded(reason);
+            return (Attempt::NotNeeded(reason), None);
         }
         let Some(base_url) = self.inner.config.public_base_url.as_deref() else {
-            return Attempt::Permanent(
-                "This server has no public address (PUBLIC_BASE_URL) to put in the link.".into(),
+            return (
+                Attempt::Permanent(
+                    "This server has no public address (PUBLIC_BASE_URL) to put in the link."
+                        .into(),
+                ),
+                None,
             );
         };
         let settings = match self.outreach_settings(message.org_id).await {
             Ok(s) => s,
-            Err(e) => return Attempt::Temporary(format!("The settings could not be read: {e}")),
+            Err(e) => {
+                return (
+                    Attempt::Temporary(format!("The settings could not be read: {e}")),
+                    None,
+                )
+            }
         };
         let rendered = render(ctx, message.kind, &settings, base_url.trim_end_matches('/'));
-        match message.channel {
+        let attempt = match message.channel {
             Channel::Email => self.send_email(ctx, &settings, &rendered).await,
             Channel::Creatoriq => self.send_creatoriq(message.org_id, ctx, &rendered).await,
-        }
+        };
+        (attempt, Some(settings))
     }
 
     async fn send_email(
