@@ -6,6 +6,7 @@
 //! Every word the product uses is defined in the `vocabulary` crate.
 
 pub mod alerts;
+pub mod application;
 pub mod auth;
 pub mod creatoriq;
 pub mod crypto;
@@ -13,6 +14,7 @@ pub mod links;
 pub mod mapping;
 pub mod outreach;
 pub mod private_files;
+pub mod rating;
 pub mod rules;
 pub mod store;
 pub mod sync;

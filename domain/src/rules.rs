@@ -8,6 +8,8 @@
 //! Every failure names the CreatorIQ field to change (its `field`, and inside its `message`) and
 //! says how to fix it (`hint`). Codes are stable strings stored with the contractor row.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +17,7 @@ use crate::mapping::{source, HomeStateError, MappedContractor, Parsed, WorkState
 use vocabulary::ContractorStatus;
 pub use vocabulary::{RuleCode, WarningCode};
 
+use crate::rating::{Availability, CoverageTypes, Quote, RatingTable};
 use crate::values::{Country, Email, EmailError, Money, MoneyError, UsState, UsStateError};
 
 /// One failed rule.
@@ -55,7 +58,7 @@ pub struct ProblemKind {
 }
 
 /// Every problem a row can carry: the rules in [`RuleCode::ALL`] order, then the warnings.
-pub const PROBLEM_KINDS: [ProblemKind; 14] = [
+pub const PROBLEM_KINDS: [ProblemKind; 17] = [
     kind(
         RuleCode::MissingEmail,
         source::CONTACT_EMAIL,
@@ -123,12 +126,34 @@ pub const PROBLEM_KINDS: [ProblemKind; 14] = [
         "CustomField7 (Agency Pay) or CustomField9 (Insurance Exempt)",
         "Set Agency Pay and Insurance Exempt in Creator Attributes to true or false.",
     ),
+    kind(
+        RuleCode::BasePayBelowMinimum,
+        source::BASE_PAY,
+        "Set Base Pay in Creator Attributes (or the payment amount, when Base Pay is blank) to \
+         at least 1.00: cover is not sold for jobs paying under $1.",
+    ),
+    kind(
+        RuleCode::NoCoverageAvailable,
+        source::WORK_STATE,
+        "None of the required cover can be sold where this creator works or lives. Check Work \
+         State and the contact address in CreatorIQ, or mark the creator Insurance Exempt if \
+         they are covered another way (a state fund).",
+    ),
     ProblemKind {
         code: WarningCode::MissingPoNumber.as_str(),
         label: WarningCode::MissingPoNumber.label(),
         field: source::PO_NUMBER,
         fix: "If the agency uses purchase orders, ask the agency rep for the PO number and enter \
               it in PO # in Creator Attributes.",
+        blocking: false,
+    },
+    ProblemKind {
+        code: WarningCode::CoverageUnavailable.as_str(),
+        label: WarningCode::CoverageUnavailable.label(),
+        field: source::WORK_STATE,
+        fix: "Nothing to fix if the state is right: the link sells the cover that is available, \
+              and the rest comes from the state (a state fund) or is not offered there. If the \
+              state is wrong, correct Work State or the contact address in CreatorIQ.",
         blocking: false,
     },
 ];
@@ -166,6 +191,7 @@ pub fn validate(mapped: &MappedContractor, today: NaiveDate) -> Vec<RuleFailure>
     check_work_state(mapped, &mut out);
     check_payment(mapped, &mut out);
     check_base_pay(mapped, &mut out);
+    check_base_pay_minimum(mapped, &mut out);
     check_dates(mapped, today, &mut out);
     check_flags(mapped, &mut out);
     check_po_contact(mapped, &mut out);
@@ -309,6 +335,35 @@ fn check_base_pay(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
              it blank to use the payment amount.",
         ));
     }
+}
+
+/// 1099Policy's job minimum: 100 cents.
+pub const MINIMUM_BASE_PAY_CENTS: i64 = 100;
+
+fn check_base_pay_minimum(m: &MappedContractor, out: &mut Vec<RuleFailure>) {
+    let Some(pay) = m.base_pay.ok() else {
+        return;
+    };
+    // Zero and negative amounts have their own rules.
+    if !pay.is_positive() || pay.cents() >= MINIMUM_BASE_PAY_CENTS {
+        return;
+    }
+    let message = if m.base_pay.default_applied() {
+        format!(
+            "Base Pay (CustomField10) is blank, so it defaults to the payment amount (FinalPayout), \
+             {pay}, which is under the $1.00 minimum cover is sold for."
+        )
+    } else {
+        format!("Base Pay (CustomField10) is {pay}, under the $1.00 minimum cover is sold for.")
+    };
+    out.push(fail(
+        RuleCode::BasePayBelowMinimum,
+        source::BASE_PAY,
+        message,
+        "Enter the creator's pay for this campaign (at least 1.00) in Base Pay in Creator \
+         Attributes in CreatorIQ, or correct the payment amount on the Payments tab, then \
+         re-sync.",
+    ));
 }
 
 fn check_dates(m: &MappedContractor, today: NaiveDate, out: &mut Vec<RuleFailure>) {
@@ -480,6 +535,11 @@ pub struct ValidContractor {
     pub po_contact_email: Option<Email>,
     pub po_contact_name: Option<String>,
     pub warnings: Vec<RuleWarning>,
+    /// The required cover that can be sold for this creator (all of it, or what the warnings
+    /// say is missing).
+    pub coverage: CoverageTypes,
+    /// What that cover costs, from the rating table.
+    pub quote: Quote,
 }
 
 /// What the sync does with one creator on one campaign.
@@ -512,11 +572,72 @@ impl Decision {
     }
 }
 
-/// Decides per PRODUCT.md section 3: status first, then Insurance Exempt, then the rules.
+/// What a creator is judged against besides their own data.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// Coverage cannot start before it.
+    pub today: NaiveDate,
+    /// The organization's required cover.
+    pub required: CoverageTypes,
+    /// Prices, and where cover cannot be sold.
+    pub rating: Arc<RatingTable>,
+}
+
+/// Which of the required cover can be sold for a creator, once their work state is known.
+pub fn availability(mapped: &MappedContractor, terms: &Terms) -> Option<Availability> {
+    let work_state = *mapped.work_state.ok()?;
+    Some(
+        terms
+            .rating
+            .availability(terms.required, work_state, mapped.home_state.ok().copied()),
+    )
+}
+
+fn check_availability(
+    available: Option<&Availability>,
+    failures: &mut Vec<RuleFailure>,
+    warnings: &mut Vec<RuleWarning>,
+) {
+    let Some(a) = available else { return };
+    if a.unavailable.is_empty() {
+        return;
+    }
+    let reasons: Vec<String> = a.unavailable.iter().map(|(_, why)| why.clone()).collect();
+    let reasons = reasons.join("; ");
+    if a.available.is_empty() {
+        failures.push(fail(
+            RuleCode::NoCoverageAvailable,
+            source::WORK_STATE,
+            format!(
+                "None of the cover this organization requires can be sold for this creator: \
+                 {reasons}. The application link would sell nothing."
+            ),
+            "Check Work State (CustomField8) and the creator's contact address in CreatorIQ. If \
+             they are right, the creator is covered another way (a state fund): set Insurance \
+             Exempt to true.",
+        ));
+    } else {
+        let offered: Vec<&str> = a.available.iter().map(|k| k.label()).collect();
+        warnings.push(RuleWarning {
+            code: WarningCode::CoverageUnavailable,
+            field: source::WORK_STATE.to_string(),
+            message: format!(
+                "{reasons}, so the application link offers {} only.",
+                offered.join(" and ")
+            ),
+            hint: "Nothing to fix if the state is right. If it is wrong, correct Work State \
+                   (CustomField8) or the contact address in CreatorIQ, then re-sync."
+                .to_string(),
+        });
+    }
+}
+
+/// Decides per PRODUCT.md section 3: status first, then Insurance Exempt, then the rules
+/// (including whether any required cover can be sold, from the rating table).
 ///
 /// An Insurance Exempt value that cannot be read does not exempt anyone: the creator is validated
 /// and `invalid_flag` tells the operator to fix it.
-pub fn decide(mapped: &MappedContractor, today: NaiveDate) -> Decision {
+pub fn decide(mapped: &MappedContractor, terms: &Terms) -> Decision {
     if !mapped.accepted {
         return Decision::NotAccepted {
             ciq_status: mapped.ciq_status.ok().cloned(),
@@ -525,10 +646,12 @@ pub fn decide(mapped: &MappedContractor, today: NaiveDate) -> Decision {
     if mapped.insurance_exempt.ok() == Some(&true) {
         return Decision::Exempt;
     }
-    let failures = validate(mapped, today);
-    let warnings = warnings(mapped);
+    let mut failures = validate(mapped, terms.today);
+    let mut warnings = warnings(mapped);
+    let available = availability(mapped, terms);
+    check_availability(available.as_ref(), &mut failures, &mut warnings);
     if failures.is_empty() {
-        if let Some(valid) = build_valid(mapped, warnings.clone()) {
+        if let Some(valid) = build_valid(mapped, warnings.clone(), available.as_ref(), terms) {
             return Decision::Valid(valid);
         }
         // Unreachable while every required field has a rule; kept loud rather than panicking.
@@ -541,9 +664,22 @@ pub fn decide(mapped: &MappedContractor, today: NaiveDate) -> Decision {
     Decision::NeedsAttention { failures, warnings }
 }
 
-fn build_valid(m: &MappedContractor, warnings: Vec<RuleWarning>) -> Option<ValidContractor> {
+fn build_valid(
+    m: &MappedContractor,
+    warnings: Vec<RuleWarning>,
+    available: Option<&Availability>,
+    terms: &Terms,
+) -> Option<ValidContractor> {
     let agency_pay = *m.agency_pay.ok()?;
+    let available = available?;
+    let coverage = available.available_types()?;
+    let work_state = *m.work_state.ok()?;
+    let base_pay = *m.base_pay.ok()?;
     Some(ValidContractor {
+        coverage,
+        quote: terms
+            .rating
+            .quote(base_pay, work_state, &available.available, agency_pay),
         campaign_id: m.campaign_id,
         campaign_name: m.campaign_name.clone(),
         campaign_description: m.campaign_description.clone(),
@@ -553,12 +689,12 @@ fn build_valid(m: &MappedContractor, warnings: Vec<RuleWarning>) -> Option<Valid
         home_state: m.home_state.ok().copied(),
         home_state_raw: m.home_state.raw_text().map(str::to_string),
         home_country: m.home_country.ok().cloned(),
-        work_state: *m.work_state.ok()?,
+        work_state,
         work_state_defaulted: m.work_state.default_applied(),
         coverage_start: *m.coverage_start.ok()?,
         coverage_end: *m.coverage_end.ok()?,
         payment_amount: *m.payment_amount.ok()?,
-        base_pay: *m.base_pay.ok()?,
+        base_pay,
         base_pay_defaulted: m.base_pay.default_applied(),
         agency_pay,
         po_number: m.po_number.ok().cloned(),
@@ -568,12 +704,13 @@ fn build_valid(m: &MappedContractor, warnings: Vec<RuleWarning>) -> Option<Valid
     })
 }
 
-/// A stable text over the coverage-relevant data (work state, coverage window, coverage types,
-/// base pay). The caller keeps it with the application link and issues a new link only when it
-/// changes (PRODUCT.md section 6). `coverage_types` is the organization's setting, e.g.
-/// `"general,workers-comp"`; order, case and spaces in it do not matter.
-pub fn coverage_fingerprint(valid: &ValidContractor, coverage_types: &str) -> String {
-    let mut types: Vec<String> = coverage_types
+/// A stable text over the coverage-relevant data (work state, coverage window, the coverage
+/// types the link sells, base pay). The caller keeps it with the application link and issues a
+/// new link only when it changes (PRODUCT.md section 6).
+pub fn coverage_fingerprint(valid: &ValidContractor) -> String {
+    let mut types: Vec<String> = valid
+        .coverage
+        .as_str()
         .split(',')
         .map(|t| t.trim().to_ascii_lowercase())
         .filter(|t| !t.is_empty())
@@ -613,6 +750,8 @@ mod tests {
                 "invalid_po_contact_email",
                 "missing_po_contact_name",
                 "invalid_flag",
+                "base_pay_below_minimum",
+                "no_coverage_available",
             ]
         );
         for code in RuleCode::ALL {
@@ -627,7 +766,7 @@ mod tests {
     #[test]
     fn every_problem_has_one_label_field_and_fix() {
         let mut expected: Vec<&str> = RuleCode::ALL.iter().map(|c| c.as_str()).collect();
-        expected.push(WarningCode::MissingPoNumber.as_str());
+        expected.extend(WarningCode::ALL.iter().map(|w| w.as_str()));
         let kinds: Vec<&str> = PROBLEM_KINDS.iter().map(|k| k.code).collect();
         assert_eq!(kinds, expected);
         for k in PROBLEM_KINDS {

@@ -3,7 +3,12 @@
 use chrono::{Days, NaiveDate};
 use domain::creatoriq::model::{Campaign, CampaignPublisher, CustomFields, FinalPayout, RawAmount};
 use domain::mapping::{map_contractor, ContactInfo, DefaultApplied, MappedContractor};
-use domain::rules::{coverage_fingerprint, decide, Decision, RuleCode, RuleFailure, WarningCode};
+use std::sync::Arc;
+
+use domain::rating::{CoverageKind, CoverageTypes, RatingTable};
+use domain::rules::{
+    coverage_fingerprint, decide, Decision, RuleCode, RuleFailure, Terms, WarningCode,
+};
 use proptest::prelude::*;
 
 fn today() -> NaiveDate {
@@ -75,7 +80,16 @@ impl Fixture {
     }
 
     fn decide(&self) -> Decision {
-        decide(&self.map(), today())
+        self.decide_for(CoverageTypes::Both)
+    }
+
+    fn decide_for(&self, required: CoverageTypes) -> Decision {
+        let terms = Terms {
+            today: today(),
+            required,
+            rating: Arc::new(RatingTable::example()),
+        };
+        decide(&self.map(), &terms)
     }
 
     fn failures(&self) -> Vec<RuleFailure> {
@@ -578,18 +592,11 @@ fn exempt_skips_validation() {
 #[test]
 fn fingerprint_tracks_only_coverage_relevant_data() {
     let base = Fixture::valid().valid_contractor();
-    let fp = coverage_fingerprint(&base, "general,workers-comp");
-    assert_eq!(
-        fp,
-        coverage_fingerprint(&base, " Workers-Comp , general,general")
-    );
+    let fp = coverage_fingerprint(&base);
 
     let mut other_email = Fixture::valid();
     other_email.email = Some("new@example.com".into());
-    assert_eq!(
-        fp,
-        coverage_fingerprint(&other_email.valid_contractor(), "general,workers-comp")
-    );
+    assert_eq!(fp, coverage_fingerprint(&other_email.valid_contractor()));
 
     let changed = [
         Fixture::valid().field(8, Some("NY")).valid_contractor(),
@@ -606,12 +613,107 @@ fn fingerprint_tracks_only_coverage_relevant_data() {
         },
     ];
     for valid in &changed {
-        assert_ne!(fp, coverage_fingerprint(valid, "general,workers-comp"));
+        assert_ne!(fp, coverage_fingerprint(valid));
     }
-    assert_ne!(fp, coverage_fingerprint(&base, "general"));
+    let general_only = match Fixture::valid().decide_for(CoverageTypes::General) {
+        Decision::Valid(v) => v,
+        other => panic!("expected valid, got {other:?}"),
+    };
+    assert_ne!(fp, coverage_fingerprint(&general_only));
     // Explicit base pay equal to the payment amount is the same coverage.
     let explicit = Fixture::valid().field(10, Some("4500")).valid_contractor();
-    assert_eq!(fp, coverage_fingerprint(&explicit, "general,workers-comp"));
+    assert_eq!(fp, coverage_fingerprint(&explicit));
+}
+
+// --- eligibility, the $1 minimum and the estimate ---------------------------------------------
+
+#[test]
+fn workers_comp_in_a_state_fund_state_leaves_general_liability_with_a_warning() {
+    let ohio = Fixture::valid().field(8, Some("Ohio")).valid_contractor();
+    assert_eq!(ohio.coverage, CoverageTypes::General);
+    let warning = ohio
+        .warnings
+        .iter()
+        .find(|w| w.code == WarningCode::CoverageUnavailable)
+        .expect("a warning naming what is missing");
+    assert!(
+        warning
+            .message
+            .contains("Workers' comp for work in Ohio comes from the Ohio state fund"),
+        "{}",
+        warning.message
+    );
+    assert!(warning.message.contains("offers General liability only"));
+    // Only general liability is priced: $4,500 at the default 0.65%.
+    assert_eq!(ohio.quote.lines.len(), 1);
+    assert_eq!(ohio.quote.lines[0].coverage, CoverageKind::General);
+    assert_eq!(ohio.quote.premium_cents(), 2_925);
+}
+
+#[test]
+fn nothing_sellable_needs_attention_naming_why() {
+    let f = Fixture::valid().field(8, Some("WA"));
+    match f.decide_for(CoverageTypes::WorkersComp) {
+        Decision::NeedsAttention { failures, .. } => {
+            let failure = failures
+                .iter()
+                .find(|x| x.code == RuleCode::NoCoverageAvailable)
+                .expect("no_coverage_available");
+            assert!(
+                failure.message.contains("Washington state fund"),
+                "{}",
+                failure.message
+            );
+            assert!(failure.field.contains("CustomField8"));
+        }
+        other => panic!("expected needs_attention, got {other:?}"),
+    }
+    // A Hawaii resident working in Hawaii can still buy workers' comp.
+    let mut hawaii = Fixture::valid();
+    hawaii.state = Some("Hawaii".into());
+    assert_eq!(
+        hawaii.valid_contractor().coverage,
+        CoverageTypes::WorkersComp
+    );
+    match hawaii.decide_for(CoverageTypes::General) {
+        Decision::NeedsAttention { failures, .. } => assert_eq!(
+            failures.iter().map(|x| x.code).collect::<Vec<_>>(),
+            [RuleCode::NoCoverageAvailable]
+        ),
+        other => panic!("expected needs_attention, got {other:?}"),
+    }
+}
+
+#[test]
+fn base_pay_under_one_dollar_is_refused() {
+    let cents = Fixture::valid().field(10, Some("0.99"));
+    let failure = only(&cents, RuleCode::BasePayBelowMinimum, "CustomField10");
+    assert!(failure.message.contains("$0.99"), "{}", failure.message);
+    let defaulted = Fixture {
+        payout: Some("0.50".into()),
+        ..Fixture::valid()
+    };
+    let failure = only(&defaulted, RuleCode::BasePayBelowMinimum, "CustomField10");
+    assert!(
+        failure.message.contains("defaults to the payment amount"),
+        "{}",
+        failure.message
+    );
+    // Exactly $1.00 is the minimum, and is sold.
+    let dollar = Fixture::valid().field(10, Some("1.00")).valid_contractor();
+    assert_eq!(dollar.base_pay.cents(), 100);
+}
+
+#[test]
+fn the_estimate_follows_base_pay_and_work_state() {
+    let ma = Fixture::valid().valid_contractor();
+    // $4,500 in MA: general 0.65% = $29.25, workers' comp 1.20% = $54.00, fee 2.5% = $112.50.
+    assert_eq!(ma.quote.premium_cents(), 2_925 + 5_400);
+    assert_eq!(ma.quote.platform_fee_cents, 11_250);
+    let raised = Fixture::valid().field(10, Some("6000")).valid_contractor();
+    assert_eq!(raised.quote.premium_cents(), 3_900 + 7_200);
+    let ny = Fixture::valid().field(8, Some("NY")).valid_contractor();
+    assert_eq!(ny.quote.premium_cents(), 4_950 + 6_750);
 }
 
 // --- properties --------------------------------------------------------------------------------

@@ -38,6 +38,10 @@ words! {
         /// Application links sent to creators by a person (a bulk send is one entry).
         LinksSent = "links_sent", "Application links sent";
         OutreachChanged = "outreach_changed", "Message settings changed";
+        /// An underwriter approved an application in manual review.
+        ApplicationApproved = "application_approved", "Application approved";
+        /// An underwriter declined an application in manual review.
+        ApplicationDeclined = "application_declined", "Application declined";
     }
 }
 

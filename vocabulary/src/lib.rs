@@ -9,6 +9,7 @@
 mod macros;
 
 mod access;
+mod application;
 mod contractors;
 mod deliveries;
 mod links;
@@ -18,6 +19,7 @@ mod runs;
 mod settings;
 
 pub use access::{AlertCondition, AuditAction, Role};
+pub use application::{ApplicationState, ApplicationStep, CoverageKind};
 pub use contractors::{ContractorSort, ContractorStatus, StatusCounts};
 pub use deliveries::{DeliveryState, Verification};
 pub use links::{LinkOrigin, LinkState, RetireReason};
@@ -43,6 +45,8 @@ ids! {
     DeliveryId;
     /// One message to a creator.
     MessageId;
+    /// One creator's application, made through one link.
+    ApplicationId;
 }
 
 #[cfg(test)]
@@ -60,7 +64,7 @@ mod tests {
         }
         assert_eq!(ContractorStatus::parse("Synced"), None);
         assert_eq!(ContractorStatus::NeedsAttention.label(), "Needs attention");
-        assert_eq!(RuleCode::ALL.len(), 13);
+        assert_eq!(RuleCode::ALL.len(), 15);
         assert_eq!(serde_json::to_string(&ContractorId(7)).unwrap(), "7");
         assert_eq!(ContractorSort::default(), ContractorSort::Name);
     }
@@ -101,7 +105,10 @@ mod tests {
             MessageKind,
             MessageState,
             StopReason,
-            ChannelChoice
+            ChannelChoice,
+            CoverageKind,
+            ApplicationStep,
+            ApplicationState
         );
     }
 }

@@ -18,6 +18,10 @@ words! {
         InvalidPoContactEmail = "invalid_po_contact_email", "PO contact email not usable";
         MissingPoContactName = "missing_po_contact_name", "PO contact name missing";
         InvalidFlag = "invalid_flag", "Yes/no attribute unreadable";
+        /// Base pay (or the payment amount it defaults to) under 1099Policy's $1.00 job minimum.
+        BasePayBelowMinimum = "base_pay_below_minimum", "Base pay under $1";
+        /// None of the organization's required coverage types can be sold for this creator.
+        NoCoverageAvailable = "no_coverage_available", "No required cover available";
     }
 }
 
@@ -26,5 +30,8 @@ words! {
     pub enum WarningCode {
         /// Agency Pay is true and PO # is blank: the agency's invoice will carry no PO number.
         MissingPoNumber = "missing_po_number", "PO # missing";
+        /// Some of the required cover cannot be sold for this creator (a state fund, a state
+        /// where it is not offered); the link sells the rest.
+        CoverageUnavailable = "coverage_unavailable", "Some cover unavailable";
     }
 }

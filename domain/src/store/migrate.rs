@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 20] = [
+const TABLES: [&str; 21] = [
     "organizations",
     "members",
     "invitations",
@@ -27,6 +27,7 @@ const TABLES: [&str; 20] = [
     "contractor_seen",
     "contractor_events",
     "application_links",
+    "applications",
     "outreach_messages",
     "outreach_settings",
     "login_failures",

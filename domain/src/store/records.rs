@@ -88,6 +88,64 @@ pub struct ContractorUpdate {
     pub fields: Vec<FieldSummary>,
     /// The coverage fingerprint of a `synced` row; decides whether its link is replaced.
     pub fingerprint: Option<String>,
+    /// What a `synced` row's cover is estimated to cost. Part of the content hash, so a new
+    /// rating table rewrites the estimates at the next sync.
+    pub estimate: Option<Estimate>,
+}
+
+/// A synced row's cover and its estimated price (migration 0023), from the rating table at its
+/// last sync. Whole cents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The coverage types the row's link sells.
+    pub coverage: CoverageTypes,
+    pub general_cents: Option<i64>,
+    pub workers_comp_cents: Option<i64>,
+    /// Paid by the organization, whoever pays the premium.
+    pub platform_fee_cents: i64,
+}
+
+impl Estimate {
+    /// From a valid row's quote.
+    pub fn of_quote(coverage: CoverageTypes, quote: &crate::rating::Quote) -> Estimate {
+        let line = |kind| quote.line(kind).map(|l| l.premium_cents);
+        Estimate {
+            coverage,
+            general_cents: line(vocabulary::CoverageKind::General),
+            workers_comp_cents: line(vocabulary::CoverageKind::WorkersComp),
+            platform_fee_cents: quote.platform_fee_cents,
+        }
+    }
+
+    /// From the stored columns (`None` unless the coverage and the fee are there).
+    pub fn from_columns(
+        coverage: Option<&str>,
+        general_cents: Option<i64>,
+        workers_comp_cents: Option<i64>,
+        platform_fee_cents: Option<i64>,
+    ) -> Option<Estimate> {
+        Some(Estimate {
+            coverage: CoverageTypes::parse(coverage?)?,
+            general_cents,
+            workers_comp_cents,
+            platform_fee_cents: platform_fee_cents?,
+        })
+    }
+
+    /// Every coverage type's premium added up.
+    pub fn premium_cents(&self) -> i64 {
+        self.general_cents.unwrap_or(0) + self.workers_comp_cents.unwrap_or(0)
+    }
+
+    /// (creator pays, organization pays): the creator pays the premium unless `agency_pay`;
+    /// the organization always pays the platform fee.
+    pub fn split(&self, agency_pay: bool) -> (i64, i64) {
+        if agency_pay {
+            (0, self.premium_cents() + self.platform_fee_cents)
+        } else {
+            (self.premium_cents(), self.platform_fee_cents)
+        }
+    }
 }
 
 impl ContractorUpdate {
@@ -133,6 +191,7 @@ impl ContractorUpdate {
             warnings: Vec::new(),
             fields: Vec::new(),
             fingerprint: None,
+            estimate: None,
         }
     }
 }
@@ -197,6 +256,7 @@ pub struct Contractor {
     pub warnings: Vec<RuleWarning>,
     pub fields: Vec<FieldSummary>,
     pub error: Option<SyncFailure>,
+    pub estimate: Option<Estimate>,
     pub first_seen_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_synced_at: Option<DateTime<Utc>>,
@@ -221,6 +281,7 @@ impl Contractor {
             failures: self.failures.clone(),
             warnings: self.warnings.clone(),
             error: self.error.clone(),
+            estimate: self.estimate,
             last_synced_at: self.last_synced_at,
         }
     }
@@ -244,6 +305,7 @@ pub struct ContractorListItem {
     pub failures: Vec<RuleFailure>,
     pub warnings: Vec<RuleWarning>,
     pub error: Option<SyncFailure>,
+    pub estimate: Option<Estimate>,
     pub last_synced_at: Option<DateTime<Utc>>,
 }
 

@@ -459,8 +459,7 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
         let mut steps = Steps::open(self, org, run_id, totals, tx, progress).await?;
-        let (client, coverage) = (steps.client.clone(), steps.coverage);
-        let today = self.today();
+        let (client, terms) = (steps.client.clone(), steps.terms.clone());
 
         let mut campaigns = targets.campaigns.clone();
         let mut rows = Vec::new();
@@ -491,7 +490,7 @@ impl SyncEngine {
                     campaign.campaign_id = Some(id);
                     match campaign_record(&campaign) {
                         Some(record) => self
-                            .fetch_campaign(&client, &record, &campaign, today, coverage)
+                            .fetch_campaign(&client, &record, &campaign, &terms)
                             .await
                             .map(Some)
                             .map_err(|e| (e, Some(record))),

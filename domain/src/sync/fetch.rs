@@ -11,8 +11,7 @@ impl SyncEngine {
         client: &CreatorIqClient,
         record: &CampaignRecord,
         campaign: &Campaign,
-        today: NaiveDate,
-        coverage: crate::store::CoverageTypes,
+        terms: &crate::rules::Terms,
     ) -> Result<CampaignSync, CiqError> {
         let id = record.ciq_campaign_id;
         let mut publishers = client.campaign_publishers(id, &SYNC_SECTIONS).await?;
@@ -63,14 +62,7 @@ impl SyncEngine {
                 }
             }
         }
-        let mut sync = campaign_sync(
-            record.clone(),
-            campaign,
-            &publishers,
-            &contacts,
-            today,
-            coverage,
-        );
+        let mut sync = campaign_sync(record.clone(), campaign, &publishers, &contacts, terms);
         sync.unreadable.extend(unreadable);
         Ok(sync)
     }

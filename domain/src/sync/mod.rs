@@ -92,6 +92,8 @@ pub struct SyncConfig {
     pub public_base_url: Option<String>,
     /// Email and webhook alerts.
     pub alerts: AlertConfig,
+    /// What cover costs and where it cannot be sold (`RATES_FILE`, or the example table).
+    pub rating: Arc<crate::rating::RatingTable>,
 }
 
 impl Default for SyncConfig {
@@ -107,6 +109,7 @@ impl Default for SyncConfig {
             today: None,
             public_base_url: None,
             alerts: AlertConfig::default(),
+            rating: Arc::new(crate::rating::RatingTable::example()),
         }
     }
 }
@@ -494,6 +497,20 @@ impl SyncEngine {
             .unwrap_or_else(|| Utc::now().date_naive())
     }
 
+    /// What rows are judged against today for an organization requiring `required`.
+    pub(crate) fn terms(&self, required: crate::store::CoverageTypes) -> crate::rules::Terms {
+        crate::rules::Terms {
+            today: self.today(),
+            required,
+            rating: self.inner.config.rating.clone(),
+        }
+    }
+
+    /// The rating table this server prices with.
+    pub fn rating(&self) -> &Arc<crate::rating::RatingTable> {
+        &self.inner.config.rating
+    }
+
     /// Runs a run this instance holds the lease for, and records its end whatever happens.
     async fn run(
         &self,
@@ -580,8 +597,8 @@ impl SyncEngine {
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
         let mut steps = Steps::open(self, org, run_id, totals, tx, progress).await?;
-        let (client, coverage) = (steps.client.clone(), steps.coverage);
-        let today = self.today();
+        let (client, terms) = (steps.client.clone(), steps.terms.clone());
+        let today = terms.today;
 
         let listed = client.all_campaigns().await;
         count_requests(steps.totals, &client);
@@ -612,7 +629,7 @@ impl SyncEngine {
             async move {
                 for (record, campaign) in campaigns {
                     let result = engine
-                        .fetch_campaign(&client, &record, &campaign, today, coverage)
+                        .fetch_campaign(&client, &record, &campaign, &terms)
                         .await;
                     let stop = matches!(&result, Err(err) if err.stops_run());
                     if fetched_tx.send((record, result)).await.is_err() || stop {

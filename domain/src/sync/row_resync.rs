@@ -116,8 +116,15 @@ impl SyncEngine {
             .ok_or(SyncError::NotFound("contractor"))?;
         let (settings, client) = self.connection(org).await?;
         totals.progress.campaigns_total = 1;
-        self.resync_one(org, run_id, &client, &row, settings.coverage_types, totals)
-            .await
+        self.resync_one(
+            org,
+            run_id,
+            &client,
+            &row,
+            &self.terms(settings.coverage_types),
+            totals,
+        )
+        .await
     }
 
     /// Selected rows, each re-read like a row's Re-sync, with progress after each.
@@ -148,7 +155,7 @@ impl SyncEngine {
         run_id: SyncRunId,
         client: &CreatorIqClient,
         row: &crate::store::Contractor,
-        settings_coverage: crate::store::CoverageTypes,
+        terms: &crate::rules::Terms,
         totals: &mut RunTotals,
     ) -> Result<(), SyncError> {
         let store = &self.inner.store;
@@ -184,13 +191,7 @@ impl SyncEngine {
                 entry,
                 contact,
             } => {
-                let update = row_update(
-                    &campaign,
-                    &entry,
-                    contact.as_ref(),
-                    self.today(),
-                    settings_coverage,
-                );
+                let update = row_update(&campaign, &entry, contact.as_ref(), terms);
                 CampaignSync {
                     campaign: record,
                     rows: update.into_iter().collect(),

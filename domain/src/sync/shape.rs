@@ -7,9 +7,8 @@ use std::collections::HashMap;
 
 use crate::creatoriq::model::{Campaign, CampaignPublisher, CampaignPublishers};
 use crate::mapping::{map_contractor, ContactInfo, MappedContractor};
-use crate::rules::{coverage_fingerprint, decide, Decision};
-use crate::store::{CampaignRecord, CampaignSync, ContractorUpdate, CoverageTypes, SyncFailure};
-use chrono::NaiveDate;
+use crate::rules::{coverage_fingerprint, decide, Decision, Terms};
+use crate::store::{CampaignRecord, CampaignSync, ContractorUpdate, Estimate, SyncFailure};
 
 /// The campaign as stored, or `None` when CreatorIQ sent no id.
 pub fn campaign_record(campaign: &Campaign) -> Option<CampaignRecord> {
@@ -28,29 +27,25 @@ pub fn row_update(
     campaign: &Campaign,
     entry: &CampaignPublisher,
     contact: Option<&ContactInfo>,
-    today: NaiveDate,
-    coverage: CoverageTypes,
+    terms: &Terms,
 ) -> Option<ContractorUpdate> {
     let mapped = map_contractor(campaign, entry, contact);
-    let decision = decide(&mapped, today);
-    shape_row(&mapped, &decision, coverage)
+    let decision = decide(&mapped, terms);
+    shape_row(&mapped, &decision)
 }
 
-fn shape_row(
-    mapped: &MappedContractor,
-    decision: &Decision,
-    coverage: CoverageTypes,
-) -> Option<ContractorUpdate> {
-    let (failures, warnings, fingerprint) = match decision {
+fn shape_row(mapped: &MappedContractor, decision: &Decision) -> Option<ContractorUpdate> {
+    let (failures, warnings, fingerprint, estimate) = match decision {
         Decision::NeedsAttention { failures, warnings } => {
-            (failures.clone(), warnings.clone(), None)
+            (failures.clone(), warnings.clone(), None, None)
         }
         Decision::Valid(valid) => (
             Vec::new(),
             valid.warnings.clone(),
-            Some(coverage_fingerprint(valid, coverage.as_str())),
+            Some(coverage_fingerprint(valid)),
+            Some(Estimate::of_quote(valid.coverage, &valid.quote)),
         ),
-        Decision::Exempt | Decision::NotAccepted { .. } => (Vec::new(), Vec::new(), None),
+        Decision::Exempt | Decision::NotAccepted { .. } => (Vec::new(), Vec::new(), None, None),
     };
     let state = |code: Option<&'static str>, raw: Option<&str>| {
         code.map(str::to_string).or(raw.map(str::to_string))
@@ -83,6 +78,7 @@ fn shape_row(
         warnings,
         fields: mapped.field_summaries(),
         fingerprint,
+        estimate,
     })
 }
 
@@ -105,8 +101,7 @@ pub fn campaign_sync(
     campaign: &Campaign,
     publishers: &CampaignPublishers,
     contacts: &HashMap<i64, ContactInfo>,
-    today: NaiveDate,
-    coverage: CoverageTypes,
+    terms: &Terms,
 ) -> CampaignSync {
     // The campaign id comes from the list even if an entry omits it.
     let mut campaign = campaign.clone();
@@ -114,7 +109,7 @@ pub fn campaign_sync(
     let rows = publishers
         .publishers
         .iter()
-        .filter_map(|(id, entry)| row_update(&campaign, entry, contacts.get(id), today, coverage))
+        .filter_map(|(id, entry)| row_update(&campaign, entry, contacts.get(id), terms))
         .collect();
     let unreadable = publishers
         .unreadable
@@ -137,7 +132,9 @@ pub fn campaign_sync(
 mod tests {
     use super::*;
     use crate::creatoriq::model::{CustomFields, FinalPayout, RawAmount, UnreadableEntry};
-    use crate::store::ContractorStatus;
+    use crate::rating::RatingTable;
+    use crate::store::{ContractorStatus, CoverageTypes};
+    use chrono::NaiveDate;
 
     fn campaign() -> Campaign {
         Campaign {
@@ -172,8 +169,12 @@ mod tests {
         }
     }
 
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2030, 1, 1).unwrap()
+    fn terms(required: CoverageTypes) -> Terms {
+        Terms {
+            today: NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(),
+            required,
+            rating: std::sync::Arc::new(RatingTable::example()),
+        }
     }
 
     #[test]
@@ -182,8 +183,7 @@ mod tests {
             &campaign(),
             &entry(1, "Accepted", None),
             Some(&contact("Jo")),
-            today(),
-            CoverageTypes::Both,
+            &terms(CoverageTypes::Both),
         )
         .unwrap();
         assert_eq!(a.status, ContractorStatus::Synced);
@@ -193,8 +193,7 @@ mod tests {
             &campaign(),
             &entry(1, "Accepted", None),
             Some(&contact("Jo Renamed")),
-            today(),
-            CoverageTypes::Both,
+            &terms(CoverageTypes::Both),
         )
         .unwrap();
         assert_eq!(a.fingerprint, renamed.fingerprint);
@@ -203,8 +202,7 @@ mod tests {
             &campaign(),
             &entry(1, "Accepted", Some("TX")),
             Some(&contact("Jo")),
-            today(),
-            CoverageTypes::Both,
+            &terms(CoverageTypes::Both),
         )
         .unwrap();
         assert_ne!(a.fingerprint, moved.fingerprint);
@@ -212,8 +210,7 @@ mod tests {
             &campaign(),
             &entry(1, "Accepted", None),
             Some(&contact("Jo")),
-            today(),
-            CoverageTypes::General,
+            &terms(CoverageTypes::General),
         )
         .unwrap();
         assert_ne!(a.fingerprint, general_only.fingerprint);
@@ -225,8 +222,7 @@ mod tests {
             &campaign(),
             &entry(2, "Invited", None),
             Some(&contact("Jo")),
-            today(),
-            CoverageTypes::Both,
+            &terms(CoverageTypes::Both),
         )
         .unwrap();
         assert_eq!(invited.status, ContractorStatus::NotAccepted);
@@ -235,8 +231,7 @@ mod tests {
             &campaign(),
             &entry(3, "Accepted", None),
             None,
-            today(),
-            CoverageTypes::Both,
+            &terms(CoverageTypes::Both),
         )
         .unwrap();
         assert_eq!(no_contact.status, ContractorStatus::NeedsAttention);
@@ -268,8 +263,7 @@ mod tests {
             &campaign(),
             &publishers,
             &contacts,
-            today(),
-            CoverageTypes::Both,
+            &terms(CoverageTypes::Both),
         );
         assert_eq!(sync.rows.len(), 1);
         assert_eq!(sync.unreadable.len(), 1);

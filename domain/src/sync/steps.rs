@@ -7,9 +7,7 @@ use tokio::sync::watch;
 
 use super::{count_requests, LiveRun, ProgressWriter, SyncEngine, SyncError};
 use crate::creatoriq::{CiqError, CreatorIqClient};
-use crate::store::{
-    CampaignRecord, CampaignSync, Contractor, CoverageTypes, OrgId, RunTotals, SyncRunId,
-};
+use crate::store::{CampaignRecord, CampaignSync, Contractor, OrgId, RunTotals, SyncRunId};
 
 /// One run's walk: the organization's CreatorIQ client and where its progress goes.
 pub(super) struct Steps<'a> {
@@ -17,7 +15,7 @@ pub(super) struct Steps<'a> {
     pub(super) org: OrgId,
     pub(super) run_id: SyncRunId,
     pub(super) client: CreatorIqClient,
-    pub(super) coverage: CoverageTypes,
+    pub(super) terms: crate::rules::Terms,
     pub(super) totals: &'a mut RunTotals,
     tx: &'a watch::Sender<LiveRun>,
     progress: &'a mut ProgressWriter,
@@ -39,7 +37,7 @@ impl<'a> Steps<'a> {
             org,
             run_id,
             client,
-            coverage: settings.coverage_types,
+            terms: engine.terms(settings.coverage_types),
             totals,
             tx,
             progress,
@@ -104,7 +102,7 @@ impl<'a> Steps<'a> {
                         self.run_id,
                         &self.client,
                         row,
-                        self.coverage,
+                        &self.terms,
                         self.totals,
                     )
                     .await?

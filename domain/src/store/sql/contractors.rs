@@ -15,7 +15,8 @@ const CONTRACTOR_SELECT: &str =
     k.ciq_publisher_id, k.status, k.creator_name, k.email, k.ciq_status, k.work_state, \
     k.home_state, k.base_pay_cents, k.payment_amount_cents, k.agency_pay, k.coverage_start, \
     k.coverage_end, k.failures, k.warnings, k.fields, k.error_code, k.error_message, \
-    k.first_seen_at, k.updated_at, s.last_synced_at, s.last_run_id \
+    k.coverage_types, k.premium_general_cents, k.premium_workers_comp_cents, \
+    k.platform_fee_cents, k.first_seen_at, k.updated_at, s.last_synced_at, s.last_run_id \
     FROM contractors k LEFT JOIN campaigns c \
     ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
     LEFT JOIN contractor_seen s ON s.contractor_id = k.id";
@@ -31,6 +32,15 @@ fn error_of(r: &DbRow) -> Option<SyncFailure> {
 }
 
 /// A row of the contractors list's query: only the columns the list shows.
+fn estimate_of(r: &DbRow) -> Option<Estimate> {
+    Estimate::from_columns(
+        r.get::<Option<String>, _>("coverage_types").as_deref(),
+        r.get("premium_general_cents"),
+        r.get("premium_workers_comp_cents"),
+        r.get("platform_fee_cents"),
+    )
+}
+
 fn list_item_from_row(r: &DbRow) -> StoreResult<ContractorListItem> {
     Ok(ContractorListItem {
         id: ContractorId(r.get("id")),
@@ -47,6 +57,7 @@ fn list_item_from_row(r: &DbRow) -> StoreResult<ContractorListItem> {
         failures: ThisStore::from_json(r.get("failures"), "failures")?,
         warnings: ThisStore::from_json(r.get("warnings"), "warnings")?,
         error: error_of(r),
+        estimate: estimate_of(r),
         last_synced_at: r.get("last_synced_at"),
     })
 }
@@ -74,6 +85,7 @@ pub(super) fn contractor_from_row(r: &DbRow) -> StoreResult<Contractor> {
         warnings: ThisStore::from_json(r.get("warnings"), "warnings")?,
         fields: from_json_text::<StoredFields>(r.get("fields"), "fields")?.0,
         error,
+        estimate: estimate_of(r),
         first_seen_at: r.get("first_seen_at"),
         updated_at: r.get("updated_at"),
         last_synced_at: r.get("last_synced_at"),
@@ -512,7 +524,8 @@ pub(super) async fn contractor_page(
          SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
          k.ciq_publisher_id, k.status, k.creator_name, k.email, k.work_state, \
          k.base_pay_cents, k.agency_pay, k.failures, k.warnings, k.error_code, \
-         k.error_message, s.last_synced_at, \
+         k.error_message, s.last_synced_at, k.coverage_types, k.premium_general_cents, \
+         k.premium_workers_comp_cents, k.platform_fee_cents, \
          l.token AS link_token, l.state AS link_state, l.opened_at AS link_opened_at, \
          l.submitted_at AS link_submitted_at \
          FROM page CROSS JOIN contractors k \

@@ -476,7 +476,8 @@ async fn put_rows_in(
             "INSERT INTO contractors (status, creator_name, email, search_text, sort_name, \
              ciq_status, work_state, home_state, base_pay_cents, payment_amount_cents, agency_pay, \
              coverage_start, coverage_end, failures, warnings, fields, content_hash, updated_at, \
-             org_id, ciq_campaign_id, ciq_publisher_id, first_seen_at) ",
+             coverage_types, premium_general_cents, premium_workers_comp_cents, \
+             platform_fee_cents, org_id, ciq_campaign_id, ciq_publisher_id, first_seen_at) ",
         );
         let mut encoded = Vec::with_capacity(chunk.len());
         for (update, _) in chunk {
@@ -508,6 +509,10 @@ async fn put_rows_in(
                     .push_bind(fields)
                     .push_bind(hash.to_string())
                     .push_bind(w.now)
+                    .push_bind(update.estimate.map(|e| e.coverage.as_str()))
+                    .push_bind(update.estimate.and_then(|e| e.general_cents))
+                    .push_bind(update.estimate.and_then(|e| e.workers_comp_cents))
+                    .push_bind(update.estimate.map(|e| e.platform_fee_cents))
                     .push_bind(w.org.0)
                     .push_bind(update.ciq_campaign_id)
                     .push_bind(update.ciq_publisher_id)
@@ -526,7 +531,10 @@ async fn put_rows_in(
              coverage_end = excluded.coverage_end, failures = excluded.failures, \
              warnings = excluded.warnings, fields = excluded.fields, error_code = NULL, \
              error_message = NULL, content_hash = excluded.content_hash, \
-             updated_at = excluded.updated_at \
+             updated_at = excluded.updated_at, coverage_types = excluded.coverage_types, \
+             premium_general_cents = excluded.premium_general_cents, \
+             premium_workers_comp_cents = excluded.premium_workers_comp_cents, \
+             platform_fee_cents = excluded.platform_fee_cents \
              RETURNING id, ciq_publisher_id",
         );
         let ids = q.build().fetch_all(&mut *conn).await?;
