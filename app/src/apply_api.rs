@@ -1,11 +1,16 @@
 //! Server functions behind `/apply/{token}`, the public page a creator opens from their
 //! application link. Reached by the token alone, the capability the creator was given; nothing
 //! here knows who is signed in.
+//!
+//! The application is saved on the server step by step ([`domain::application`]); the page
+//! always shows the step the server has, so leaving and coming back resumes there. Every step
+//! is a plain form: before hydration the browser posts it and is redirected back to the page.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use vocabulary::ApplicationStep;
 
 /// What a creator reads when a link is not one we issued.
 pub const UNKNOWN_LINK: &str = "This application link does not exist or is no longer valid.";
@@ -13,94 +18,266 @@ pub const UNKNOWN_LINK: &str = "This application link does not exist or is no lo
 /// The public application page's content.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ApplyState {
-    /// The creator may review and submit.
-    Open(ApplyDetails),
-    /// Already submitted with this link.
-    Submitted(ApplyDetails),
+    /// The application, at the step the server has (or finished).
+    Open(Box<ApplyView>),
     /// Known link that no longer works (replaced, or the creator's row changed).
     Expired,
 }
 
+/// One line of the quote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApplyDetails {
+pub struct QuoteLineView {
+    pub coverage: String,
+    pub window: String,
+    pub premium: String,
+    pub payer: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyView {
+    pub token: String,
+    pub step: ApplicationStep,
     pub name: String,
+    pub email: String,
+    pub organization: String,
     pub campaign: String,
-    pub coverage_start: Option<String>,
-    pub coverage_end: Option<String>,
-    pub work_state: Option<String>,
-    pub coverage_types: Vec<String>,
-    pub base_pay: Option<String>,
+    pub window: String,
+    pub work_state: String,
+    pub home_state: String,
+    pub coverage: Vec<String>,
+    pub base_pay: String,
+    /// Cover the organization requires that cannot be sold for this creator, and why.
+    pub unavailable: Vec<String>,
+    pub quote: Vec<QuoteLineView>,
+    pub premium: String,
+    /// "You pay $x" or "Acme Agency pays $x for you".
+    pub payer: String,
+    pub example_rates: bool,
+    /// The questionnaire, as saved or as last typed: `Some(true)` yes, `Some(false)` no.
+    pub recent_claims: Option<bool>,
+    pub refused_policy: Option<bool>,
+    pub employs_others: Option<bool>,
+    pub legal_name: String,
+    pub consent: bool,
+    pub problem: Option<String>,
+    pub declarations: Vec<String>,
+    pub declarations_sha256: String,
+    pub signed: Option<String>,
+    pub decline_reason: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
 use crate::error::Context;
 
 #[cfg(feature = "ssr")]
-async fn apply_details(
-    ctx: &crate::ssr::ServerContext,
-    found: &domain::store::PublicLink,
-) -> Result<ApplyDetails, AppError> {
-    let c = &found.contractor;
-    let settings = ctx
-        .store
-        .ciq_settings(c.org_id)
-        .await
-        .context("loading coverage settings")?;
-    let coverage_types = settings
-        .coverage_types
-        .kinds()
-        .iter()
-        .map(|k| k.to_string())
-        .collect();
-    Ok(ApplyDetails {
-        name: crate::contractors_api::server::display_name(&c.list_item()),
-        campaign: crate::contractors_api::server::campaign_name(&c.list_item()),
-        coverage_start: c.coverage_start.map(|d| d.format("%B %-d, %Y").to_string()),
-        coverage_end: c.coverage_end.map(|d| d.format("%B %-d, %Y").to_string()),
-        work_state: c.work_state.clone(),
-        coverage_types,
-        base_pay: c.base_pay_cents.map(crate::contractors_api::money),
-    })
+mod server {
+    use super::*;
+    use domain::application::{
+        declarations, row_estimate, text_sha256, AcceptedQuote, Application, DeclarationFacts,
+    };
+    use domain::rating::kinds_of;
+    use domain::store::{Estimate, PublicLink};
+
+    pub(super) struct Loaded {
+        pub found: PublicLink,
+        pub application: Option<Application>,
+        pub quote: Option<AcceptedQuote>,
+        pub declarations: String,
+        pub view: ApplyView,
+    }
+
+    fn date(d: Option<chrono::NaiveDate>) -> Option<String> {
+        d.map(|d| d.format("%B %-d, %Y").to_string())
+    }
+
+    fn state_name(code: Option<&str>) -> String {
+        code.map(|c| {
+            domain::values::UsState::parse(c)
+                .map(|s| s.name().to_string())
+                .unwrap_or_else(|_| c.to_string())
+        })
+        .unwrap_or_else(|| "—".to_string())
+    }
+
+    pub(super) async fn load(
+        ctx: &crate::ssr::ServerContext,
+        found: PublicLink,
+    ) -> Result<Loaded, AppError> {
+        use crate::contractors_api::{money, server::campaign_name, server::display_name};
+        let c = &found.contractor;
+        let settings = ctx
+            .store
+            .ciq_settings(c.org_id)
+            .await
+            .context("loading coverage settings")?;
+        let organization = ctx
+            .store
+            .organization(c.org_id)
+            .await
+            .context("loading the organization")?
+            .map(|o| o.name)
+            .unwrap_or_else(|| "the team that sent you this link".to_string());
+        let application = ctx
+            .store
+            .application(found.link.id)
+            .await
+            .context("loading the application")?;
+        let rating = ctx.engine.rating();
+        let estimate: Option<Estimate> = row_estimate(c, settings.coverage_types, rating);
+        let agency_pay = c.agency_pay.unwrap_or(false);
+        let quote = estimate.map(|estimate| AcceptedQuote {
+            estimate,
+            agency_pay,
+            example_rates: rating.is_example(),
+        });
+        // What the creator sees once they accepted a quote is what they accepted.
+        let shown = application.as_ref().and_then(|a| a.quote).or(quote);
+        let kinds = shown
+            .map(|q| kinds_of(q.estimate.coverage))
+            .unwrap_or_default();
+        let window = match (date(c.coverage_start), date(c.coverage_end)) {
+            (Some(s), Some(e)) => format!("{s} to {e}"),
+            _ => "To be confirmed".to_string(),
+        };
+        let payer_for = |cents: i64| {
+            if agency_pay {
+                format!("{organization} pays {} for you", money(cents))
+            } else {
+                format!("You pay {}", money(cents))
+            }
+        };
+        let lines = shown
+            .map(|q| {
+                kinds
+                    .iter()
+                    .filter_map(|k| {
+                        let cents = match k {
+                            vocabulary::CoverageKind::General => q.estimate.general_cents,
+                            vocabulary::CoverageKind::WorkersComp => q.estimate.workers_comp_cents,
+                        }?;
+                        Some(QuoteLineView {
+                            coverage: k.label().to_string(),
+                            window: window.clone(),
+                            premium: money(cents),
+                            payer: if agency_pay {
+                                organization.clone()
+                            } else {
+                                "You".to_string()
+                            },
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let premium_cents = shown.map(|q| q.estimate.premium_cents()).unwrap_or(0);
+        let answers = application
+            .as_ref()
+            .map(|a| match &a.draft {
+                Some(d) if a.problem.is_some() => d.answers,
+                _ => a.answers,
+            })
+            .unwrap_or_default();
+        let name = display_name(&c.list_item());
+        let work_state = state_name(c.work_state.as_deref());
+        let text = declarations(&DeclarationFacts {
+            creator_name: &name,
+            campaign: &campaign_name(&c.list_item()),
+            organization: &organization,
+            coverage: &kinds,
+            start: c.coverage_start,
+            end: c.coverage_end,
+            work_state: &work_state,
+            answers,
+            premium: &money(premium_cents),
+            agency_pay,
+        });
+        let unavailable = c
+            .warnings
+            .iter()
+            .filter(|w| w.code == vocabulary::WarningCode::CoverageUnavailable)
+            .map(|w| w.message.clone())
+            .collect();
+        let draft = application.as_ref().and_then(|a| a.draft.clone());
+        let view = ApplyView {
+            token: found.link.token.expose().to_string(),
+            step: application
+                .as_ref()
+                .map_or(ApplicationStep::VerifyInfo, |a| a.step),
+            name: name.clone(),
+            email: c.email.clone().unwrap_or_default(),
+            organization: organization.clone(),
+            campaign: campaign_name(&c.list_item()),
+            window,
+            work_state,
+            home_state: state_name(c.home_state.as_deref()),
+            coverage: kinds.iter().map(|k| k.label().to_string()).collect(),
+            base_pay: c.base_pay_cents.map(money).unwrap_or_else(|| "—".into()),
+            unavailable,
+            quote: lines,
+            premium: money(premium_cents),
+            payer: payer_for(premium_cents),
+            example_rates: shown.is_some_and(|q| q.example_rates),
+            recent_claims: answers.recent_claims,
+            refused_policy: answers.refused_policy,
+            employs_others: answers.employs_others,
+            legal_name: draft
+                .as_ref()
+                .and_then(|d| d.legal_name.clone())
+                .unwrap_or_default(),
+            consent: draft.as_ref().is_some_and(|d| d.consent),
+            problem: application.as_ref().and_then(|a| a.problem.clone()),
+            declarations: text.lines().map(str::to_string).collect(),
+            declarations_sha256: text_sha256(&text),
+            signed: application.as_ref().and_then(|a| {
+                a.signature.as_ref().map(|s| {
+                    format!(
+                        "Signed by {} on {}",
+                        s.name,
+                        s.at.format("%B %-d, %Y at %H:%M UTC")
+                    )
+                })
+            }),
+            decline_reason: application.as_ref().and_then(|a| a.decline_reason.clone()),
+        };
+        Ok(Loaded {
+            found,
+            application,
+            quote,
+            declarations: text,
+            view,
+        })
+    }
 }
 
-/// The application page's content. Reading it changes nothing: a link scanner or a preview that
-/// fetches the page does not mark the link opened ([`apply_opened`] does, when the creator acts
-/// on the page).
-#[server(endpoint = "apply_info")]
-pub async fn apply_info(token: String) -> Result<ApplyState, AppError> {
-    use domain::links::{LinkState, LinkToken};
-
-    let ctx = crate::ssr::server_context()?;
+#[cfg(feature = "ssr")]
+async fn find_link(
+    ctx: &crate::ssr::ServerContext,
+    token: &str,
+) -> Result<domain::store::PublicLink, AppError> {
+    use domain::links::LinkToken;
     let unknown = || AppError::NotFound(UNKNOWN_LINK.to_string());
-    let token = LinkToken::parse(&token).ok_or_else(unknown)?;
-    let found = ctx
-        .store
+    let token = LinkToken::parse(token).ok_or_else(unknown)?;
+    ctx.store
         .link_by_token(&token)
         .await
         .context("looking up an application link")?
-        .ok_or_else(unknown)?;
+        .ok_or_else(unknown)
+}
+
+/// The application page's content. Reading it changes nothing: a link scanner or a preview that
+/// fetches the page does not mark the link opened ([`apply_opened`] and the first step posted
+/// do, when the creator acts on the page).
+#[server(endpoint = "apply_info")]
+pub async fn apply_info(token: String) -> Result<ApplyState, AppError> {
+    use domain::links::LinkState;
+
+    let ctx = crate::ssr::server_context()?;
+    let found = find_link(&ctx, &token).await?;
     if !found.link.is_current() || found.link.state == LinkState::Expired {
         return Ok(ApplyState::Expired);
     }
-    let details = apply_details(&ctx, &found).await?;
-    Ok(match found.link.state {
-        LinkState::Submitted => ApplyState::Submitted(details),
-        _ => ApplyState::Open(details),
-    })
-}
-
-/// Whether `token` names a link that is still its row's current one.
-#[cfg(feature = "ssr")]
-async fn is_current_link(
-    ctx: &crate::ssr::ServerContext,
-    token: &domain::links::LinkToken,
-) -> Result<bool, AppError> {
-    Ok(ctx
-        .store
-        .link_by_token(token)
-        .await
-        .context("looking up an application link")?
-        .is_some_and(|found| found.link.is_current()))
+    let loaded = server::load(&ctx, found).await?;
+    Ok(ApplyState::Open(Box::new(loaded.view)))
 }
 
 /// The creator acted on the application page (a click or a key): the link counts as opened.
@@ -113,7 +290,13 @@ pub async fn apply_opened(token: String) -> Result<(), AppError> {
     let Some(token) = LinkToken::parse(&token) else {
         return Ok(());
     };
-    if is_current_link(&ctx, &token).await? {
+    let current = ctx
+        .store
+        .link_by_token(&token)
+        .await
+        .context("looking up an application link")?
+        .is_some_and(|found| found.link.is_current());
+    if current {
         ctx.store
             .mark_link_opened(&token)
             .await
@@ -122,30 +305,89 @@ pub async fn apply_opened(token: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// "Confirm and submit" on the application page.
-#[server(endpoint = "apply_submit")]
-pub async fn apply_submit(token: String) -> Result<(), AppError> {
-    use domain::links::{LinkState, LinkToken};
+/// One step of the application posted: "Continue" (or "Submit") at `step`, or "Back" with
+/// `go = "back"`. Refusals are saved with the application (what was typed and why), so the
+/// page shows them with or without JavaScript; the answer always sends the browser back to the
+/// page, which shows the step the server has.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "apply_step")]
+pub async fn apply_step(
+    token: String,
+    step: String,
+    go: Option<String>,
+    recent_claims: Option<String>,
+    refused_policy: Option<String>,
+    employs_others: Option<String>,
+    legal_name: Option<String>,
+    consent: Option<String>,
+    text_sha256: Option<String>,
+) -> Result<(), AppError> {
+    use domain::application::{plan_step, Go, StepContext, StepForm};
+    use domain::store::StepSaved;
 
     let ctx = crate::ssr::server_context()?;
     let expired = || {
         AppError::Invalid("This link has expired. Ask the team that sent it for a new one.".into())
     };
-    let token = LinkToken::parse(&token).ok_or_else(expired)?;
-    // Looked up first, so a guessed token never reaches a write.
-    if !is_current_link(&ctx, &token).await? {
+    let found = find_link(&ctx, &token).await?;
+    if !found.link.is_current() {
         return Err(expired());
     }
-    let state = ctx
-        .store
-        .mark_link_submitted(&token)
-        .await
-        .context("submitting an application")?;
-    match state {
-        Some(LinkState::Submitted) => {
-            tracing::info!("application submitted");
-            Ok(())
+    let page = format!("/apply/{}", found.link.token.expose());
+    let Some(step) = ApplicationStep::parse(&step) else {
+        return Err(AppError::Invalid(
+            "That step of the application does not exist.".into(),
+        ));
+    };
+    let loaded = server::load(&ctx, found).await?;
+    let mut form = StepForm::new(
+        step,
+        if go.as_deref() == Some("back") {
+            Go::Back
+        } else {
+            Go::Next
+        },
+    );
+    form.recent_claims = recent_claims;
+    form.refused_policy = refused_policy;
+    form.employs_others = employs_others;
+    // Long enough for any real name; a longer one is refused by the name check, not stored.
+    form.legal_name = legal_name.map(|n| n.chars().take(200).collect());
+    form.consent = consent.is_some_and(|c| !c.is_empty());
+    form.text_sha256 = text_sha256;
+    let parts: Option<http::request::Parts> = leptos_axum::extract().await.ok();
+    let user_agent = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(http::header::USER_AGENT))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(300).collect());
+    let now = chrono::Utc::now();
+    let step_ctx = StepContext {
+        creator_name: loaded.found.contractor.creator_name.as_deref(),
+        declarations: &loaded.declarations,
+        quote: loaded.quote,
+        client_address: crate::ssr::client_address().await.map(|a| a.to_string()),
+        user_agent,
+        now,
+    };
+    if let Some(change) = plan_step(loaded.application.as_ref(), &form, &step_ctx) {
+        let saved = ctx
+            .store
+            .save_application_step(&loaded.found.link, &change, now)
+            .await
+            .context("saving an application step")?;
+        match saved {
+            StepSaved::Expired => return Err(expired()),
+            StepSaved::Saved(app) if change.submits => {
+                tracing::info!(
+                    application = app.id.0,
+                    step = app.step.as_str(),
+                    "application submitted"
+                );
+            }
+            _ => {}
         }
-        _ => Err(expired()),
     }
+    leptos_axum::redirect(&page);
+    Ok(())
 }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 pub use vocabulary::{
-    ContactStep, ContractorSort, ContractorStatus, LinkOrigin, LinkState, RetireReason, RunState,
-    StatusCounts,
+    ApplicationState, ApplicationStep, ContactStep, ContractorSort, ContractorStatus, LinkOrigin,
+    LinkState, RetireReason, RunState, StatusCounts,
 };
 
 /// Rows per page of the list.
@@ -32,6 +32,8 @@ pub struct ListParams {
     pub rule: Option<String>,
     /// Where the row is in reaching its creator.
     pub contact: Option<ContactStep>,
+    /// Where the row's application stands.
+    pub application: Option<ApplicationState>,
     pub q: String,
     pub sort: ContractorSort,
     pub desc: bool,
@@ -46,6 +48,7 @@ impl Default for ListParams {
             campaign: None,
             rule: None,
             contact: None,
+            application: None,
             q: String::new(),
             sort: ContractorSort::Name,
             desc: false,
@@ -67,6 +70,7 @@ impl ListParams {
                 .map(|r| r.trim().to_string())
                 .filter(|r| is_code(r)),
             contact: get("contact").and_then(|c| ContactStep::parse(c.trim())),
+            application: get("application").and_then(|c| ApplicationState::parse(c.trim())),
             q: get("q").map(|q| q.trim().to_string()).unwrap_or_default(),
             sort,
             desc: get("dir").as_deref() == Some("desc"),
@@ -83,6 +87,7 @@ impl ListParams {
             || self.campaign.is_some()
             || self.rule.is_some()
             || self.contact.is_some()
+            || self.application.is_some()
             || !self.q.is_empty()
     }
 
@@ -100,6 +105,9 @@ impl ListParams {
         }
         if let Some(contact) = self.contact {
             parts.push(format!("contact={contact}"));
+        }
+        if let Some(application) = self.application {
+            parts.push(format!("application={application}"));
         }
         if !self.q.is_empty() {
             parts.push(format!("q={}", encode(&self.q)));
@@ -223,6 +231,13 @@ pub struct RowView {
     pub contact: String,
     /// A message about the current link could not be delivered.
     pub contact_failed: bool,
+    /// The estimated premium ("$83.25"), for a synced row.
+    pub premium: Option<String>,
+    /// Who pays what ("Creator $83.25 · Agency $112.50"), for a synced row.
+    pub split: Option<String>,
+    /// Where the row's application stands, and the step reached when in progress.
+    pub application: Option<ApplicationState>,
+    pub application_step: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,6 +264,8 @@ pub struct ContractorList {
     pub running_run: Option<i64>,
     /// The member may send application links (admins).
     pub can_send: bool,
+    /// Premiums are priced with the shipped example rating table.
+    pub example_rates: bool,
 }
 
 /// A sync run's progress, then its outcome.
@@ -333,6 +350,28 @@ pub struct ContractorInfo {
     pub sent_before: bool,
     /// The creator asked for no more reminders about the current link.
     pub reminders_stopped: bool,
+    /// The estimate's lines: each coverage type's premium and the platform fee.
+    pub estimate: Vec<(String, String)>,
+    pub example_rates: bool,
+    /// Every application made through the row's links, newest first.
+    pub applications: Vec<ApplicationRow>,
+}
+
+/// One application on the contractor page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationRow {
+    pub id: i64,
+    /// "In progress: Signing", "Manual review", "Complete"...
+    pub state: String,
+    pub current_link: bool,
+    pub started: String,
+    pub submitted: Option<String>,
+    /// "Claims: no · Refused: no · Employs: yes".
+    pub answers: String,
+    /// "Ava Chen, Dec 5 2026 14:02 UTC, from 203.0.113.7 (text SHA-256 1f2e…)".
+    pub signature: Option<String>,
+    /// "Declined by underwriter@…: reason" or "Approved by …".
+    pub decision: Option<String>,
 }
 
 /// One message to the creator on the contractor page.
@@ -390,6 +429,57 @@ pub mod server {
         at.format("%Y-%m-%d %H:%M UTC").to_string()
     }
 
+    /// An application as the contractor page lists it.
+    pub fn application_row(
+        a: &domain::application::Application,
+        current_link: bool,
+    ) -> ApplicationRow {
+        let state = if a.step.is_finished() {
+            a.step.label().to_string()
+        } else if current_link {
+            format!("In progress: {}", a.step.label())
+        } else {
+            format!("Expired at: {}", a.step.label())
+        };
+        let answer = |x: Option<bool>| match x {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "—",
+        };
+        ApplicationRow {
+            id: a.id.0,
+            state,
+            current_link,
+            started: when(a.created_at),
+            submitted: a.submitted_at.map(when),
+            answers: format!(
+                "Claim in 3 years: {} · Policy cancelled or refused: {} · Employs anyone: {}",
+                answer(a.answers.recent_claims),
+                answer(a.answers.refused_policy),
+                answer(a.answers.employs_others)
+            ),
+            signature: a.signature.as_ref().map(|s| {
+                format!(
+                    "{}, {}{} (declarations SHA-256 {}…)",
+                    s.name,
+                    when(s.at),
+                    s.address
+                        .as_deref()
+                        .map(|x| format!(", from {x}"))
+                        .unwrap_or_default(),
+                    s.text_sha256.get(..12).unwrap_or_default()
+                )
+            }),
+            decision: a.decided_at.map(|at| {
+                let by = a.decided_by.clone().unwrap_or_default();
+                match &a.decline_reason {
+                    Some(reason) => format!("Declined by {by} on {}: {reason}", when(at)),
+                    None => format!("Approved by {by} on {}", when(at)),
+                }
+            }),
+        }
+    }
+
     pub fn filter_of(params: &ListParams) -> ContractorFilter {
         ContractorFilter {
             status: params.status,
@@ -397,6 +487,7 @@ pub mod server {
             search: Some(params.q.clone()).filter(|q| !q.is_empty()),
             rule: params.rule.clone(),
             contact: params.contact,
+            application: params.application,
         }
     }
 
@@ -476,6 +567,16 @@ pub mod server {
             last_synced: c.last_synced_at.map(when),
             contact: String::new(),
             contact_failed: false,
+            premium: c.estimate.map(|e| money(e.premium_cents())),
+            split: c.estimate.map(|e| {
+                let (creator, agency) = e.split(c.agency_pay.unwrap_or(false));
+                format!("Creator {} · Agency {}", money(creator), money(agency))
+            }),
+            application: row.application,
+            application_step: row
+                .application_step
+                .filter(|s| !s.is_finished())
+                .map(|s| s.label().to_string()),
         }
     }
 
@@ -555,6 +656,7 @@ pub async fn list_contractors(
     dir: Option<String>,
     page: Option<u32>,
     contact: Option<String>,
+    application: Option<String>,
 ) -> Result<ContractorList, AppError> {
     use domain::store::ContractorFilter;
 
@@ -582,6 +684,7 @@ pub async fn list_contractors(
         "dir" => dir.clone(),
         "page" => page.map(|p| p.to_string()),
         "contact" => contact.clone(),
+        "application" => application.clone(),
         _ => None,
     });
     let org = member.org_id;
@@ -644,6 +747,7 @@ pub async fn list_contractors(
         has_any,
         running_run,
         can_send: member.role == domain::store::Role::Admin,
+        example_rates: ctx.engine.rating().is_example(),
     })
 }
 
@@ -836,11 +940,31 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
         (Some(s), Some(e)) => Some(format!("{s} to {e}")),
         _ => None,
     };
+    let applications = store
+        .row_applications(org, contractor.id)
+        .await
+        .map_err(|e| store_error("loading applications", e))?;
+    let current_link = links.iter().find(|l| l.is_current()).map(|l| l.id);
+    let application_step = applications
+        .iter()
+        .find(|a| Some(a.link_id) == current_link)
+        .map(|a| a.step);
+    let earlier_step = applications
+        .iter()
+        .find(|a| Some(a.link_id) != current_link)
+        .map(|a| a.step);
     let list_row = ContractorListRow {
         contractor: contractor.list_item(),
+        application: domain::application::row_state(
+            current.is_some(),
+            application_step,
+            earlier_step,
+        ),
+        application_step,
         link: current,
     };
     let c = &contractor;
+    let rating = ctx.engine.rating();
     Ok(ContractorInfo {
         row: server::row_view(&list_row, &ctx.public_base_url),
         ciq_campaign_id: c.ciq_campaign_id,
@@ -899,6 +1023,28 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
         can_send,
         sent_before,
         reminders_stopped,
+        estimate: c
+            .estimate
+            .map(|e| {
+                let mut lines = Vec::new();
+                if let Some(cents) = e.general_cents {
+                    lines.push(("General liability".to_string(), money(cents)));
+                }
+                if let Some(cents) = e.workers_comp_cents {
+                    lines.push(("Workers' compensation".to_string(), money(cents)));
+                }
+                lines.push((
+                    "Platform fee (paid by the organization)".to_string(),
+                    money(e.platform_fee_cents),
+                ));
+                lines
+            })
+            .unwrap_or_default(),
+        example_rates: rating.is_example(),
+        applications: applications
+            .iter()
+            .map(|a| server::application_row(a, current_link == Some(a.link_id)))
+            .collect(),
     })
 }
 

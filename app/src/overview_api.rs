@@ -68,8 +68,12 @@ pub struct FunnelStep {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunnelLine {
     pub name: String,
-    /// Synced, link sent, opened, submitted.
+    /// Synced, link sent, opened, applied (submitted).
     pub steps: [FunnelStep; 4],
+    /// The Synced rows' estimated premium and who pays it, and the platform fee.
+    pub premium: String,
+    pub paid_by: String,
+    pub platform_fee: String,
 }
 
 /// The contractors list URL for Synced rows at `step` (none: every Synced row), on `campaign`.
@@ -109,6 +113,8 @@ pub struct OverviewData {
     pub chart: Vec<ChartRun>,
     /// The total first, then each campaign with Synced rows.
     pub funnel: Vec<FunnelLine>,
+    /// Premiums are priced with the shipped example rating table.
+    pub example_rates: bool,
 }
 
 /// The contractors list URL for rows with `code` (and on `campaign`) in `status`.
@@ -265,7 +271,9 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
             .cmp(&a.synced)
             .then(a.ciq_campaign_id.cmp(&b.ciq_campaign_id))
     });
-    let line = |name: String, campaign: Option<i64>, n: [u64; 4]| {
+    let line = |name: String, campaign: Option<i64>, n: [u64; 4], money: [i64; 3]| {
+        use crate::contractors_api::money as dollars;
+        let [creator, agency, fee] = money;
         use crate::contractors_api::ContactStep;
         let steps = [
             None,
@@ -279,6 +287,16 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
                 rows: n[i],
                 href: funnel_href(steps[i], campaign),
             }),
+            premium: dollars(creator + agency),
+            paid_by: match (creator > 0, agency > 0) {
+                (true, true) => {
+                    format!("Creators {} · Agency {}", dollars(creator), dollars(agency))
+                }
+                (false, true) => "Agency".to_string(),
+                (true, false) => "Creators".to_string(),
+                (false, false) => "—".to_string(),
+            },
+            platform_fee: dollars(fee),
         }
     };
     let mut funnel = Vec::with_capacity(funnel_rows.len() + 1);
@@ -290,17 +308,29 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
             t[3] += f.submitted;
             t
         });
-        funnel.push(line("Every campaign".to_string(), None, total));
+        let money = funnel_rows.iter().fold([0i64; 3], |mut t, f| {
+            t[0] += f.creator_premium_cents;
+            t[1] += f.agency_premium_cents;
+            t[2] += f.platform_fee_cents;
+            t
+        });
+        funnel.push(line("Every campaign".to_string(), None, total, money));
     }
     for f in &funnel_rows {
         funnel.push(line(
             campaign_name(f.ciq_campaign_id),
             Some(f.ciq_campaign_id),
             [f.synced, f.sent, f.opened, f.submitted],
+            [
+                f.creator_premium_cents,
+                f.agency_premium_cents,
+                f.platform_fee_cents,
+            ],
         ));
     }
 
     Ok(OverviewData {
+        example_rates: ctx.engine.rating().is_example(),
         key_last4: settings
             .api_key
             .is_some()

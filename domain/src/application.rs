@@ -330,6 +330,32 @@ pub fn plan_step(
     })
 }
 
+/// A row's estimate: the one its last sync stored, or (for a row synced before estimates were
+/// kept) priced now from its stored values. `None` when nothing the row holds can be sold.
+pub fn row_estimate(
+    row: &crate::store::Contractor,
+    required: crate::store::CoverageTypes,
+    rating: &crate::rating::RatingTable,
+) -> Option<Estimate> {
+    if let Some(estimate) = row.estimate {
+        return Some(estimate);
+    }
+    let work_state = crate::values::UsState::parse(row.work_state.as_deref()?).ok()?;
+    let home_state = row
+        .home_state
+        .as_deref()
+        .and_then(|s| crate::values::UsState::parse(s).ok());
+    let available = rating.availability(required, work_state, home_state);
+    let coverage = available.available_types()?;
+    let quote = rating.quote(
+        crate::values::Money::from_cents(row.base_pay_cents?),
+        work_state,
+        &available.available,
+        row.agency_pay.unwrap_or(false),
+    );
+    Some(Estimate::of_quote(coverage, &quote))
+}
+
 /// SHA-256 of a text, as lowercase hex.
 pub fn text_sha256(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))

@@ -537,6 +537,40 @@ pub const END_BEFORE_START: ScenarioCreator = ScenarioCreator {
 };
 
 /// Every scenario creator, in publisher-id order.
+/// Works in Ohio, whose workers' compensation comes from the state fund: general liability only.
+pub const STATE_FUND_OHIO: ScenarioCreator = ScenarioCreator {
+    key: "state_fund_ohio",
+    publisher_id: 5_700_032,
+    name: "Scenario State Fund Ohio",
+    email: Some("scenario.state-fund-ohio@example.com"),
+    work_state: Some("OH"),
+    demonstrates: "work in Ohio (a state fund): synced with general liability only, and a warning",
+    ..BASE
+};
+/// Lives in Hawaii, where general liability is not offered: workers' compensation only.
+pub const HAWAII_RESIDENT: ScenarioCreator = ScenarioCreator {
+    key: "hawaii_resident",
+    publisher_id: 5_700_033,
+    name: "Scenario Hawaii Resident",
+    email: Some("scenario.hawaii-resident@example.com"),
+    city: Some("Honolulu"),
+    state: Some("HI"),
+    demonstrates: "lives in Hawaii: synced with workers' compensation only, and a warning",
+    ..BASE
+};
+/// Base Pay under 1099Policy's $1.00 job minimum.
+pub const BASE_PAY_UNDER_MINIMUM: ScenarioCreator = ScenarioCreator {
+    key: "base_pay_under_minimum",
+    publisher_id: 5_700_034,
+    name: "Scenario Base Pay Under Minimum",
+    email: Some("scenario.base-pay-under-minimum@example.com"),
+    base_pay: Some("0.99"),
+    demonstrates: "Base Pay 0.99, under the $1.00 minimum cover is sold for",
+    expected_status: "needs_attention",
+    expected_codes: &["base_pay_below_minimum"],
+    ..BASE
+};
+
 pub const CREATORS: &[ScenarioCreator] = &[
     CLEAN,
     MISSING_EMAIL,
@@ -569,6 +603,9 @@ pub const CREATORS: &[ScenarioCreator] = &[
     START_TOMORROW,
     MISSING_CAMPAIGN_DATES,
     END_BEFORE_START,
+    STATE_FUND_OHIO,
+    HAWAII_RESIDENT,
+    BASE_PAY_UNDER_MINIMUM,
 ];
 
 /// Looks a scenario creator up by its key.

@@ -77,6 +77,9 @@ pub enum Command {
         #[arg(long, env = "MASTER_KEY_FILE", default_value = "data/master.key")]
         master_key_file: std::path::PathBuf,
     },
+    /// Applications waiting for an underwriter (a recent claim, a refused policy): list them,
+    /// approve one, or decline one with the reason the creator is told.
+    Review(ReviewArgs),
     /// Copy everything from the SQLite database (DATABASE_URL) into an empty PostgreSQL
     /// database, then point DATABASE_URL at it. Stop the server first; members sign in again.
     MigrateToPostgres {
@@ -85,6 +88,29 @@ pub enum Command {
         #[arg(long, env = "TARGET_DATABASE_URL", hide_env_values = true)]
         to: String,
     },
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("decision").required(true).args(["list", "approve", "decline"])))]
+pub struct ReviewArgs {
+    /// The organization's slug, e.g. `demo`.
+    #[arg(long)]
+    org: String,
+    /// List the applications in manual review, oldest first.
+    #[arg(long)]
+    list: bool,
+    /// Approve the application with this id: it is complete.
+    #[arg(long, value_name = "ID")]
+    approve: Option<i64>,
+    /// Decline the application with this id (needs --reason).
+    #[arg(long, value_name = "ID", requires = "reason")]
+    decline: Option<i64>,
+    /// Why it is declined, as the creator reads it.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Who decides, for the audit log.
+    #[arg(long, default_value = "underwriter (command line)")]
+    by: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -176,7 +202,86 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             org,
             master_key_file,
         } => send_links(&config, &org, &master_key_file).await,
+        Command::Review(args) => review(&config, &args).await,
         Command::MigrateToPostgres { to } => migrate_to_postgres(&config, &to).await,
+    }
+}
+
+async fn review(config: &Config, args: &ReviewArgs) -> anyhow::Result<()> {
+    use domain::application::ApplicationId;
+    use domain::store::{
+        record_audit_or_log, Actor, AuditAction, NewAuditEvent, ReviewOutcome, Verdict,
+    };
+
+    let store = open_store(config).await?;
+    let slug = &args.org;
+    let organization = store
+        .organization_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organization with slug {slug:?}"))?;
+    if args.list {
+        let waiting = store.applications_in_review(organization.id).await?;
+        if waiting.is_empty() {
+            println!("No application of {slug} is waiting for review.");
+            return Ok(());
+        }
+        let yes_no = |a: Option<bool>| if a == Some(true) { "yes" } else { "no" };
+        for item in waiting {
+            println!(
+                "{}\t{}\t{}\t{}\tsubmitted {}\tclaim in 3 years: {}\tpolicy cancelled or refused: {}\temploys anyone: {}",
+                item.id,
+                item.creator_name.as_deref().unwrap_or("(no name)"),
+                item.email.as_deref().unwrap_or("(no email)"),
+                item.campaign,
+                item.submitted_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default(),
+                yes_no(item.answers.recent_claims),
+                yes_no(item.answers.refused_policy),
+                yes_no(item.answers.employs_others),
+            );
+        }
+        return Ok(());
+    }
+    let (id, verdict) = match (args.approve, args.decline) {
+        (Some(id), None) => (id, Verdict::Approve),
+        (None, Some(id)) => {
+            let reason = args.reason.clone().unwrap_or_default();
+            if reason.trim().is_empty() {
+                anyhow::bail!("say why with --reason \"...\": the creator is told it");
+            }
+            (id, Verdict::Decline(reason.trim().to_string()))
+        }
+        _ => anyhow::bail!("give one of --list, --approve ID or --decline ID --reason \"...\""),
+    };
+    match store
+        .review_application(organization.id, ApplicationId(id), &verdict, &args.by)
+        .await?
+    {
+        ReviewOutcome::NotFound => {
+            anyhow::bail!("{slug} has no application {id} (see review --org {slug} --list)")
+        }
+        ReviewOutcome::NotInReview(step) => anyhow::bail!(
+            "application {id} is not waiting for review: it is {}",
+            step.label().to_lowercase()
+        ),
+        ReviewOutcome::Decided(application) => {
+            let (action, said) = match &verdict {
+                Verdict::Approve => (AuditAction::ApplicationApproved, "approved".to_string()),
+                Verdict::Decline(reason) => (
+                    AuditAction::ApplicationDeclined,
+                    format!("declined ({reason})"),
+                ),
+            };
+            let mut event = NewAuditEvent::new(organization.id, Actor::system(&args.by), action)
+                .subject(format!("contractor #{}", application.contractor_id.0));
+            if let Verdict::Decline(reason) = &verdict {
+                event = event.detail(reason.clone());
+            }
+            record_audit_or_log(store.as_ref(), event).await;
+            println!("Application {id} {said}.");
+            Ok(())
+        }
     }
 }
 

@@ -406,6 +406,11 @@ async fn contractors_csv(
                 "Application link",
                 "Link state",
                 "Last synced",
+                "Estimated premium",
+                "Creator pays",
+                "Agency pays",
+                "Platform fee",
+                "Application",
             ])?;
             let mut rows = 0usize;
             let base_url = state.public_base_url.clone();
@@ -431,6 +436,21 @@ async fn contractors_csv(
                         Some(false) => "no",
                         None => "",
                     };
+                    let estimate = row.contractor.estimate;
+                    let split = estimate.map(|e| e.split(v.agency_pay.unwrap_or(false)));
+                    let dollars = app::contractors_api::money;
+                    let [premium, creator, agency, fee] = [
+                        estimate.map(|e| dollars(e.premium_cents())),
+                        split.map(|(c, _)| dollars(c)),
+                        split.map(|(_, a)| dollars(a)),
+                        estimate.map(|e| dollars(e.platform_fee_cents)),
+                    ]
+                    .map(Option::unwrap_or_default);
+                    let application = match (v.application, v.application_step.as_deref()) {
+                        (_, Some(step)) => format!("In progress: {step}"),
+                        (Some(a), None) => a.label().to_string(),
+                        (None, None) => String::new(),
+                    };
                     out.row([
                         v.name.as_str(),
                         v.email.as_deref().unwrap_or_default(),
@@ -443,6 +463,11 @@ async fn contractors_csv(
                         v.link_url.as_deref().unwrap_or_default(),
                         v.link_state.map_or("", |s| s.as_str()),
                         v.last_synced.as_deref().unwrap_or_default(),
+                        &premium,
+                        &creator,
+                        &agency,
+                        &fee,
+                        &application,
                     ])
                 },
             )

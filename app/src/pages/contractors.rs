@@ -10,8 +10,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{CopyButton, StatusBadge};
 use crate::contractors_api::{
-    list_contractors, sync_progress, ContactStep, ContractorList, ContractorSort, ListParams,
-    ResyncContractor, ResyncSelected, RowView, RunProgress, RunState, StartSync,
+    list_contractors, sync_progress, ApplicationState, ContactStep, ContractorList, ContractorSort,
+    ListParams, ResyncContractor, ResyncSelected, RowView, RunProgress, RunState, StartSync,
 };
 use crate::outreach_api::{send_progress, SendLinks, SendNeverSent, SendResult, SendState};
 
@@ -31,6 +31,7 @@ pub fn ContractorsPage() -> AnyView {
                 Some(if p.desc { "desc" } else { "asc" }.to_string()),
                 Some(p.page),
                 p.contact.map(|c| c.as_str().to_string()),
+                p.application.map(|c| c.as_str().to_string()),
             )
         },
     );
@@ -358,6 +359,19 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
                 </select>
             </label>
             <label>
+                "Application "
+                <select name="application">
+                    <option value="" selected=params.application.is_none()>"Any"</option>
+                    {ApplicationState::ALL
+                        .into_iter()
+                        .map(|state| {
+                            let selected = params.application == Some(state);
+                            view! { <option value=state.as_str() selected=selected>{state.label()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
                 "Search "
                 <input type="search" name="q" value=params.q.clone() placeholder="Name or email"/>
             </label>
@@ -429,6 +443,7 @@ fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>
                     <col class="c-campaign"/>
                     <col class="c-state"/>
                     <col class="c-pay"/>
+                    <col class="c-premium"/>
                     <col class="c-agency"/>
                     <col class="c-status"/>
                     <col class="c-problems"/>
@@ -447,6 +462,10 @@ fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>
                         <th scope="col">"Campaign"</th>
                         <th scope="col">"Work state"</th>
                         <th scope="col" class="num">"Base pay"</th>
+                        <th scope="col" class="num">
+                            "Premium"
+                            {data.example_rates.then(|| view! { <span class="rates-note">"example rates"</span> })}
+                        </th>
                         <th scope="col">"Agency pay"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Problems"</th>
@@ -725,6 +744,15 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
             <td>{row.campaign.clone()}</td>
             <td>{row.work_state.clone().unwrap_or_else(|| "—".into())}</td>
             <td class="num">{row.base_pay.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class="num premium">
+                {match (row.premium.clone(), row.split.clone()) {
+                    (Some(p), Some(split)) => Either::Left(view! {
+                        <span>{p}</span>
+                        <div class="muted split">{split}</div>
+                    }),
+                    _ => Either::Right(view! { <span class="muted">"—"</span> }),
+                }}
+            </td>
             <td>
                 {match row.agency_pay {
                     Some(true) => "Yes",
@@ -753,6 +781,14 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
                 }}
             </td>
             <td class="contact" class:contact-failed=row.contact_failed>
+                {row.application.filter(|a| *a != ApplicationState::NotStarted).map(|a| view! {
+                    <div class=format!("application app-{a}")>
+                        {match row.application_step.clone() {
+                            Some(step) => format!("Applying: {step}"),
+                            None => format!("Application: {}", a.label().to_lowercase()),
+                        }}
+                    </div>
+                })}
                 {if row.contact.is_empty() {
                     Either::Left(view! { <span class="muted">{if row.link_url.is_some() { "Not sent" } else { "—" }}</span> })
                 } else {

@@ -51,7 +51,7 @@ fn Body(o: OverviewData) -> impl IntoView {
                 <RepCard o=o.clone()/>
             </div>
         </div>
-        <FunnelCard funnel=o.funnel/>
+        <FunnelCard funnel=o.funnel example_rates=o.example_rates/>
     }
 }
 
@@ -221,7 +221,7 @@ fn rows_text(n: u64) -> String {
 /// Synced -> link sent -> opened -> submitted, in total and per campaign; each count links to
 /// exactly those rows.
 #[component]
-fn FunnelCard(funnel: Vec<FunnelLine>) -> impl IntoView {
+fn FunnelCard(funnel: Vec<FunnelLine>, example_rates: bool) -> impl IntoView {
     if funnel.is_empty() {
         return ().into_any();
     }
@@ -237,6 +237,11 @@ fn FunnelCard(funnel: Vec<FunnelLine>) -> impl IntoView {
     view! {
         <section class="card funnel" aria-labelledby="funnel-heading">
             <h2 id="funnel-heading">"Reaching creators"</h2>
+            <p class="muted small">
+                "Synced rows per campaign, how far each creator got, and what their cover is estimated to cost"
+                {if example_rates { " (example rates)" } else { "" }}
+                ". The platform fee is always paid by the organization."
+            </p>
             <div class="table-wrap">
                 <table class="compact funnel-table">
                     <thead><tr>
@@ -244,7 +249,10 @@ fn FunnelCard(funnel: Vec<FunnelLine>) -> impl IntoView {
                         <th scope="col" class="num">"Synced"</th>
                         <th scope="col" class="num">"Link sent"</th>
                         <th scope="col" class="num">"Opened"</th>
-                        <th scope="col" class="num">"Submitted"</th>
+                        <th scope="col" class="num">"Applied"</th>
+                        <th scope="col" class="num">"Est. premium"</th>
+                        <th scope="col">"Premium paid by"</th>
+                        <th scope="col" class="num">"Platform fee"</th>
                     </tr></thead>
                     <tbody>
                         {funnel.into_iter().enumerate().map(|(i, line)| {
@@ -258,6 +266,9 @@ fn FunnelCard(funnel: Vec<FunnelLine>) -> impl IntoView {
                                             {(k > 0).then(|| view! { <span class="muted">{pct(step.rows, synced)}</span> })}
                                         </td>
                                     }).collect_view()}
+                                    <td class="num">{line.premium.clone()}</td>
+                                    <td>{line.paid_by.clone()}</td>
+                                    <td class="num">{line.platform_fee.clone()}</td>
                                 </tr>
                             }
                         }).collect_view()}

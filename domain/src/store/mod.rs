@@ -289,6 +289,7 @@ store_of_roles!(
     SyncWrites,
     ContractorReads,
     Links,
+    Applications,
     Outbox,
     Counts,
 );
@@ -306,6 +307,8 @@ pub struct ContractorFilter {
     pub rule: Option<String>,
     /// Rows at this step of reaching their creator (about their current link).
     pub contact: Option<ContactStep>,
+    /// Rows whose application is in this state ([`crate::application::row_state`]).
+    pub application: Option<vocabulary::ApplicationState>,
 }
 
 /// Rows of one campaign and status carrying one problem (a rule or warning code).
@@ -355,6 +358,11 @@ pub struct LinkSummary {
 pub struct ContractorListRow {
     pub contractor: ContractorListItem,
     pub link: Option<LinkSummary>,
+    /// Where the row's application stands (`None`: it has no link and never had one applied
+    /// through).
+    pub application: Option<vocabulary::ApplicationState>,
+    /// The step the current link's application reached.
+    pub application_step: Option<vocabulary::ApplicationStep>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

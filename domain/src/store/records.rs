@@ -727,6 +727,11 @@ pub struct FunnelRow {
     pub sent: u64,
     pub opened: u64,
     pub submitted: u64,
+    /// The rows' estimated premiums the creators pay, those the organization pays (Agency
+    /// Pay), and the platform fees, in cents.
+    pub creator_premium_cents: i64,
+    pub agency_premium_cents: i64,
+    pub platform_fee_cents: i64,
 }
 
 /// Where the messages of a Send are.
@@ -777,4 +782,48 @@ pub struct OutreachSettingsRecord {
     pub first_body: Option<String>,
     pub reminder_subject: Option<String>,
     pub reminder_body: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applications
+// ---------------------------------------------------------------------------------------------
+
+/// What saving a step did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepSaved {
+    /// Written; the application as it is now.
+    Saved(crate::application::Application),
+    /// The application had already left the step (another tab): nothing written.
+    Stale(crate::application::Application),
+    /// The link was replaced or expired: nothing written.
+    Expired,
+}
+
+/// An application waiting for an underwriter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewItem {
+    pub id: vocabulary::ApplicationId,
+    pub contractor_id: ContractorId,
+    pub creator_name: Option<String>,
+    pub email: Option<String>,
+    pub campaign: String,
+    pub answers: crate::application::Answers,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// An underwriter's decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Approve,
+    /// With the reason the creator is told.
+    Decline(String),
+}
+
+/// What a review did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    Decided(crate::application::Application),
+    NotFound,
+    /// It is not in manual review (it is at this step).
+    NotInReview(vocabulary::ApplicationStep),
 }

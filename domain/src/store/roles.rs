@@ -8,6 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::*;
+use crate::application::{Application, StepChange};
+use vocabulary::{ApplicationId, LinkId};
 
 /// Organizations: created from the CLI, found by slug, id or webhook address.
 /// Implemented in `store/sql/organizations.rs`.
@@ -406,6 +408,41 @@ pub trait Links: Send + Sync {
     async fn mark_link_opened(&self, token: &LinkToken) -> StoreResult<Option<LinkState>>;
     /// `active`/`opened` -> `submitted`, for the current link only.
     async fn mark_link_submitted(&self, token: &LinkToken) -> StoreResult<Option<LinkState>>;
+}
+
+/// Creators' applications, one per link, saved step by step.
+/// Implemented in `store/sql/applications.rs`.
+#[async_trait]
+pub trait Applications: Send + Sync {
+    /// The application made through `link` (`None`: not started).
+    async fn application(&self, link: LinkId) -> StoreResult<Option<Application>>;
+    /// Saves a step planned by [`crate::application::plan_step`], making the application at
+    /// `verify_info` first if the link has none (with the answers given on an earlier link for
+    /// the same coverage). Written only while the link is the row's current one and the
+    /// application is still at `change.from`; a submit marks the link submitted and cancels its
+    /// reminders in the same transaction.
+    async fn save_application_step(
+        &self,
+        link: &ApplicationLink,
+        change: &StepChange,
+        now: DateTime<Utc>,
+    ) -> StoreResult<StepSaved>;
+    /// Applications waiting for an underwriter, oldest first.
+    async fn applications_in_review(&self, org: OrgId) -> StoreResult<Vec<ReviewItem>>;
+    /// Approves or declines an application in manual review.
+    async fn review_application(
+        &self,
+        org: OrgId,
+        id: ApplicationId,
+        verdict: &Verdict,
+        by: &str,
+    ) -> StoreResult<ReviewOutcome>;
+    /// Every application a row's links had, most recent first.
+    async fn row_applications(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Vec<Application>>;
 }
 
 /// The figures the database keeps by trigger (per campaign and status, per organization and

@@ -150,7 +150,11 @@ pub fn evaluate(
     if let Some(bp) = cf(10).as_deref().filter(|s| !s.trim().is_empty()) {
         if !plain_number(bp) {
             codes.push("invalid_base_pay");
+        } else if bp.trim().parse::<f64>().is_ok_and(|v| v > 0.0 && v < 1.0) {
+            codes.push("base_pay_below_minimum");
         }
+    } else if a.payout.is_some_and(|v| v > 0.0 && v < 1.0) {
+        codes.push("base_pay_below_minimum");
     }
     let work_bad = match cf(8).as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(ws) => !us_state(ws),

@@ -9,6 +9,7 @@ use super::{from_json_text, status_of, Db, DbRow, Dialect, Pool, ThisStore};
 
 use super::super::*;
 use crate::store::compact::StoredFields;
+use vocabulary::{ApplicationState, ApplicationStep};
 
 const CONTRACTOR_SELECT: &str =
     "SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
@@ -191,7 +192,61 @@ fn has_search(filter: &ContractorFilter) -> bool {
 
 /// Whether the filter's rows are counted by a query (no kept count follows them).
 fn counted_by_query(filter: &ContractorFilter) -> bool {
-    has_search(filter) || filter.contact.is_some()
+    has_search(filter) || filter.contact.is_some() || filter.application.is_some()
+}
+
+/// The latest application step of a row's links that are no longer current.
+const EARLIER_STEP: &str = "(SELECT p.application_step FROM application_links p \
+    WHERE p.contractor_id = k.id AND p.retired_at IS NOT NULL \
+    AND p.application_step IS NOT NULL ORDER BY p.id DESC LIMIT 1)";
+
+/// The condition on `k.id` for rows whose application is in `state`, as
+/// [`crate::application::row_state`] decides it: the current link's application, else an
+/// earlier link's.
+fn application_condition(state: ApplicationState) -> String {
+    let quoted = |steps: &[ApplicationStep]| {
+        steps
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let unfinished = quoted(&ApplicationStep::STEPS);
+    let current = "SELECT l.contractor_id FROM application_links l \
+        WHERE l.org_id = $1 AND l.retired_at IS NULL";
+    let earlier_in = |steps: &str| format!("{EARLIER_STEP} IN ({steps})");
+    let cond = match state {
+        ApplicationState::NotStarted => format!(
+            "k.id IN ({current} AND l.application_step IS NULL) AND \
+             ({EARLIER_STEP} IS NULL OR {})",
+            earlier_in(&quoted(&[
+                ApplicationStep::ApplicationComplete,
+                ApplicationStep::ManualReview,
+                ApplicationStep::Declined,
+            ]))
+        ),
+        ApplicationState::InProgress => {
+            format!("k.id IN ({current} AND l.application_step IN ({unfinished}))")
+        }
+        ApplicationState::Expired => format!(
+            "{} AND k.id NOT IN ({current} AND l.application_step IS NOT NULL)",
+            earlier_in(&unfinished)
+        ),
+        finished => {
+            let step = match finished {
+                ApplicationState::ManualReview => ApplicationStep::ManualReview,
+                ApplicationState::Declined => ApplicationStep::Declined,
+                _ => ApplicationStep::ApplicationComplete,
+            };
+            let one = quoted(&[step]);
+            format!(
+                "(k.id IN ({current} AND l.application_step = {one}) OR \
+                 (k.id NOT IN ({current}) AND {}))",
+                earlier_in(&one)
+            )
+        }
+    };
+    format!(" AND {cond}")
 }
 
 /// The condition on `k.id` for rows at `step` of reaching their creator (messages about the
@@ -321,6 +376,7 @@ fn from_where(
         && filter.campaign.is_none()
         && filter.rule.is_none()
         && filter.contact.is_none()
+        && filter.application.is_none()
         && !searching;
     let mut from = String::from(match (by_seen, seen_only) {
         (true, true) => "contractor_seen s",
@@ -353,6 +409,9 @@ fn from_where(
     }
     if let Some(step) = filter.contact {
         sql.push_str(&contact_condition(step));
+    }
+    if let Some(state) = filter.application {
+        sql.push_str(&application_condition(state));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
         if !search.is_empty() {
@@ -527,7 +586,8 @@ pub(super) async fn contractor_page(
          k.error_message, s.last_synced_at, k.coverage_types, k.premium_general_cents, \
          k.premium_workers_comp_cents, k.platform_fee_cents, \
          l.token AS link_token, l.state AS link_state, l.opened_at AS link_opened_at, \
-         l.submitted_at AS link_submitted_at \
+         l.submitted_at AS link_submitted_at, l.application_step, \
+         {EARLIER_STEP} AS earlier_step \
          FROM page CROSS JOIN contractors k \
          LEFT JOIN campaigns c ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
          LEFT JOIN application_links l ON l.contractor_id = k.id AND l.org_id = k.org_id \
@@ -540,9 +600,26 @@ pub(super) async fn contractor_page(
     let rows = rows
         .iter()
         .map(|r| {
+            let link = link_summary(r)?;
+            let step = |column: &str| {
+                r.get::<Option<String>, _>(column)
+                    .map(|s| {
+                        ApplicationStep::parse(&s)
+                            .ok_or_else(|| StoreError::Corrupt(format!("application step {s:?}")))
+                    })
+                    .transpose()
+            };
+            let application_step = step("application_step")?;
+            let application = crate::application::row_state(
+                link.is_some(),
+                application_step,
+                step("earlier_step")?,
+            );
             Ok(ContractorListRow {
                 contractor: list_item_from_row(r)?,
-                link: link_summary(r)?,
+                link,
+                application,
+                application_step,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;

@@ -445,7 +445,12 @@ pub(super) async fn outreach_funnel(pool: &Pool, org: OrgId) -> StoreResult<Vec<
          SUM(CASE WHEN EXISTS (SELECT 1 FROM outreach_messages m WHERE m.link_id = l.id \
          AND m.state = '{sent}') THEN 1 ELSE 0 END) AS sent, \
          SUM(CASE WHEN l.opened_at IS NOT NULL THEN 1 ELSE 0 END) AS opened, \
-         SUM(CASE WHEN l.submitted_at IS NOT NULL THEN 1 ELSE 0 END) AS submitted \
+         SUM(CASE WHEN l.submitted_at IS NOT NULL THEN 1 ELSE 0 END) AS submitted, \
+         CAST(SUM(CASE WHEN k.agency_pay THEN 0 ELSE COALESCE(k.premium_general_cents, 0) \
+         + COALESCE(k.premium_workers_comp_cents, 0) END) AS BIGINT) AS creator_premium, \
+         CAST(SUM(CASE WHEN k.agency_pay THEN COALESCE(k.premium_general_cents, 0) \
+         + COALESCE(k.premium_workers_comp_cents, 0) ELSE 0 END) AS BIGINT) AS agency_premium, \
+         CAST(SUM(COALESCE(k.platform_fee_cents, 0)) AS BIGINT) AS platform_fee \
          FROM contractors k JOIN application_links l ON l.contractor_id = k.id \
          AND l.org_id = k.org_id AND l.retired_at IS NULL \
          LEFT JOIN campaigns c ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
@@ -468,6 +473,9 @@ pub(super) async fn outreach_funnel(pool: &Pool, org: OrgId) -> StoreResult<Vec<
                 sent: n("sent"),
                 opened: n("opened"),
                 submitted: n("submitted"),
+                creator_premium_cents: r.get::<Option<i64>, _>("creator_premium").unwrap_or(0),
+                agency_premium_cents: r.get::<Option<i64>, _>("agency_premium").unwrap_or(0),
+                platform_fee_cents: r.get::<Option<i64>, _>("platform_fee").unwrap_or(0),
             }
         })
         .collect())

@@ -19,6 +19,8 @@ use super::*;
 
 #[path = "../sql/alerts.rs"]
 mod alerts;
+#[path = "../sql/applications.rs"]
+mod applications;
 #[path = "../sql/audit.rs"]
 mod audit;
 #[path = "../sql/claims.rs"]
