@@ -107,11 +107,12 @@ export async function startDashboard({ orgs = [], ciqUrls = [] } = {}) {
   };
 }
 
-export async function launchBrowser() {
+export async function launchBrowser({ javaScript = true } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     headless: true,
+    javaScriptEnabled: javaScript,
     viewport: { width: 1366, height: 860 },
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -162,6 +163,52 @@ export async function accessibilityProblems(page) {
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
+}
+
+/**
+ * Tabs through the page from the top. Returns the visible controls Tab never reached, and the
+ * reached ones that showed no focus indicator.
+ */
+export async function keyboardWalk(p) {
+  const total = await p.evaluate(() => {
+    // checkVisibility also counts what a closed <details> hides (content-visibility), which Tab
+    // rightly skips until it is opened.
+    const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'
+      && (!el.checkVisibility || el.checkVisibility({ visibilityProperty: true }));
+    const controls = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')]
+      .filter((el) => visible(el) && !el.disabled && !el.closest('[inert]'));
+    controls.forEach((el, i) => el.setAttribute('data-walk', String(i)));
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+    return controls.length;
+  });
+  const reached = new Set();
+  const unmarked = [];
+  for (let i = 0; i < total + 20; i += 1) {
+    await p.keyboard.press('Tab');
+    const info = await p.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const style = getComputedStyle(el);
+      const shown = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+      const name = el.getAttribute('aria-label') || el.innerText || el.value || el.name || el.tagName;
+      return { walk: el.getAttribute('data-walk'), shown, name: String(name).slice(0, 40) };
+    });
+    if (!info) continue;
+    if (info.walk !== null && reached.has(info.walk)) break;
+    if (info.walk !== null) reached.add(info.walk);
+    if (!info.shown) unmarked.push(info.name);
+  }
+  const missing = await p.evaluate((seen) => {
+    const all = [...document.querySelectorAll('[data-walk]')];
+    const isSeen = (el) => seen.includes(el.getAttribute('data-walk'));
+    // Tab enters a group of radio buttons once; the arrow keys move inside it.
+    const radioGroups = new Set(all.filter((el) => el.type === 'radio' && isSeen(el)).map((el) => el.name));
+    return all
+      .filter((el) => !isSeen(el) && !(el.type === 'radio' && radioGroups.has(el.name)))
+      .map((el) => (el.getAttribute('aria-label') || el.innerText || el.name || el.tagName).slice(0, 40));
+  }, [...reached]);
+  return { missing, unmarked, total };
 }
 
 /** Fails when the page scrolls sideways at its current viewport width. */

@@ -200,9 +200,15 @@ mod server {
         let draft = application.as_ref().and_then(|a| a.draft.clone());
         let view = ApplyView {
             token: found.link.token.expose().to_string(),
-            step: application
-                .as_ref()
-                .map_or(ApplicationStep::VerifyInfo, |a| a.step),
+            // A link submitted before applications had steps has nothing more to do.
+            step: application.as_ref().map_or(
+                if found.link.state == domain::links::LinkState::Submitted {
+                    ApplicationStep::ApplicationComplete
+                } else {
+                    ApplicationStep::VerifyInfo
+                },
+                |a| a.step,
+            ),
             name: name.clone(),
             email: c.email.clone().unwrap_or_default(),
             organization: organization.clone(),
@@ -370,7 +376,11 @@ pub async fn apply_step(
         user_agent,
         now,
     };
-    if let Some(change) = plan_step(loaded.application.as_ref(), &form, &step_ctx) {
+    let submitted_without_steps = loaded.application.is_none()
+        && loaded.found.link.state == domain::links::LinkState::Submitted;
+    let change = plan_step(loaded.application.as_ref(), &form, &step_ctx)
+        .filter(|_| !submitted_without_steps);
+    if let Some(change) = change {
         let saved = ctx
             .store
             .save_application_step(&loaded.found.link, &change, now)

@@ -183,6 +183,31 @@ async fn reruns_change_nothing_and_links_follow_coverage_data() {
     let upcoming = scenarios::CAMPAIGN_UPCOMING.id;
     let clean = env.row(upcoming, scenarios::CLEAN.publisher_id).await;
     let clean_link = env.link(&clean).await.unwrap();
+    // Its estimate at the example rates: $4,500 in MA.
+    let estimate = clean.estimate.expect("a synced row is priced");
+    assert_eq!(estimate.coverage, domain::store::CoverageTypes::Both);
+    assert_eq!(
+        (
+            estimate.general_cents,
+            estimate.workers_comp_cents,
+            estimate.platform_fee_cents
+        ),
+        (Some(2_925), Some(5_400), 11_250)
+    );
+    // Working in Ohio: general liability only, with the warning saying why.
+    let ohio = env
+        .row(upcoming, scenarios::STATE_FUND_OHIO.publisher_id)
+        .await;
+    let ohio_estimate = ohio.estimate.unwrap();
+    assert_eq!(
+        ohio_estimate.coverage,
+        domain::store::CoverageTypes::General
+    );
+    assert_eq!(ohio_estimate.workers_comp_cents, None);
+    assert!(ohio
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("Ohio state fund")));
     let dc = env
         .row(upcoming, scenarios::WORK_STATE_DC.publisher_id)
         .await;
@@ -192,6 +217,9 @@ async fn reruns_change_nothing_and_links_follow_coverage_data() {
         ..CreatorEdit::default()
     };
     work_state.custom_fields.insert(8, Some("TX".to_string()));
+    work_state
+        .custom_fields
+        .insert(10, Some("6000".to_string()));
     env.sandbox
         .handle
         .edit_creator(scenarios::CLEAN.publisher_id, &work_state)
@@ -212,6 +240,17 @@ async fn reruns_change_nothing_and_links_follow_coverage_data() {
 
     let clean = env.row(upcoming, scenarios::CLEAN.publisher_id).await;
     assert_eq!(clean.work_state.as_deref(), Some("TX"));
+    // A new base pay and work state in CreatorIQ: a new estimate at the next sync ($6,000 in
+    // TX: general 0.75%, workers' comp 1.20%, fee 2.5%).
+    let estimate = clean.estimate.unwrap();
+    assert_eq!(
+        (
+            estimate.general_cents,
+            estimate.workers_comp_cents,
+            estimate.platform_fee_cents
+        ),
+        (Some(4_500), Some(7_200), 15_000)
+    );
     let new_link = env.link(&clean).await.unwrap();
     assert_ne!(new_link.token, clean_link.token);
     let history = env.store.link_history(env.org.id, clean.id).await.unwrap();

@@ -46,6 +46,11 @@ pub struct Config {
     /// load balancers in front of the dashboard; only from these is `X-Forwarded-For` believed
     /// for the client's address. None by default.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `RATES_FILE`: the insurer's rating table (TOML: net rates per coverage type and work
+    /// state, the platform fee, where cover cannot be sold). Unset: the shipped example table,
+    /// and every page with a price says "example rates". A table that cannot be read refuses
+    /// start-up, naming the line.
+    pub rating: std::sync::Arc<domain::rating::RatingTable>,
 }
 
 impl std::fmt::Debug for Config {
@@ -63,6 +68,7 @@ impl std::fmt::Debug for Config {
             .field("smtp", &self.alerts.smtp)
             .field("session_max_age", &self.session_max_age)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("rating", &self.rating.origin)
             .finish()
     }
 }
@@ -246,6 +252,11 @@ impl Config {
             alerts: alert_config(&get)?,
             session_max_age,
             trusted_proxies,
+            rating: std::sync::Arc::new(match get("RATES_FILE").filter(|s| !s.trim().is_empty()) {
+                Some(path) => domain::rating::RatingTable::load(std::path::Path::new(path.trim()))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                None => domain::rating::RatingTable::example(),
+            }),
         })
     }
 
@@ -263,6 +274,7 @@ impl Config {
                 .unwrap_or(defaults.instance_id.clone()),
             public_base_url: Some(self.public_base_url.clone()),
             alerts: self.alerts.clone(),
+            rating: self.rating.clone(),
             ..defaults
         }
     }

@@ -51,9 +51,12 @@ const FUNCTIONS: &[Entry] = &[
         &[("token", "not-a-real-token-000000000000")],
     ),
     (
-        "apply_submit",
+        "apply_step",
         Access::Public,
-        &[("token", "not-a-real-token-000000000000")],
+        &[
+            ("token", "not-a-real-token-000000000000"),
+            ("step", "verify_info"),
+        ],
     ),
     (
         "welcome/info",

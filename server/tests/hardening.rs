@@ -145,3 +145,33 @@ fn the_production_build_has_no_demo() {
     );
     assert!(!std::path::Path::new("never-created.db").exists());
 }
+
+/// A rating table the server cannot read refuses start-up, naming the file and the line, and
+/// creates nothing.
+#[test]
+fn a_malformed_rating_table_refuses_start_up_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rates = dir.path().join("rates.toml");
+    std::fs::write(
+        &rates,
+        "platform_fee_percent = 2.5\n[rates.general]\ndefault = 65\nOhio = 90\n\
+         [rates.workers-comp]\ndefault = 120\n",
+    )
+    .unwrap();
+    let db = dir.path().join("never-created.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dashboard"))
+        .arg("serve")
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("RATES_FILE", &rates)
+        .env("DASHBOARD_ADDR", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rates.toml, line 4"), "{stderr}");
+    assert!(
+        stderr.contains("\"Ohio\" is not a two-letter US state code"),
+        "{stderr}"
+    );
+    assert!(!db.exists(), "nothing was started");
+}
