@@ -413,10 +413,13 @@ impl fmt::Display for RatesOrigin {
 #[serde(deny_unknown_fields)]
 struct RawTable {
     platform_fee_percent: Spanned<toml::Value>,
-    rates: BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    rates: BTreeMap<Spanned<String>, Spanned<RawRates>>,
     #[serde(default)]
     unavailable: Vec<Spanned<RawUnavailable>>,
 }
+
+/// One coverage type's rates: `default` and two-letter state codes, each with its line.
+type RawRates = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -792,9 +792,9 @@ pub struct OutreachSettingsRecord {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepSaved {
     /// Written; the application as it is now.
-    Saved(crate::application::Application),
+    Saved(Box<crate::application::Application>),
     /// The application had already left the step (another tab): nothing written.
-    Stale(crate::application::Application),
+    Stale(Box<crate::application::Application>),
     /// The link was replaced or expired: nothing written.
     Expired,
 }
@@ -822,7 +822,7 @@ pub enum Verdict {
 /// What a review did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReviewOutcome {
-    Decided(crate::application::Application),
+    Decided(Box<crate::application::Application>),
     NotFound,
     /// It is not in manual review (it is at this step).
     NotInReview(vocabulary::ApplicationStep),

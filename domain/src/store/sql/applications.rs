@@ -170,9 +170,9 @@ pub(super) async fn save_step(
         .ok_or(StoreError::NotFound("application"))?;
     tx.commit().await?;
     Ok(if applied {
-        StepSaved::Saved(after)
+        StepSaved::Saved(Box::new(after))
     } else {
-        StepSaved::Stale(after)
+        StepSaved::Stale(Box::new(after))
     })
 }
 
@@ -314,7 +314,7 @@ pub(super) async fn review(
         .await?
         .ok_or(StoreError::NotFound("application"))?;
     tx.commit().await?;
-    Ok(ReviewOutcome::Decided(after))
+    Ok(ReviewOutcome::Decided(Box::new(after)))
 }
 
 pub(super) async fn row_applications(
