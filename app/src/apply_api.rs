@@ -139,6 +139,11 @@ mod server {
             (Some(s), Some(e)) => format!("{s} to {e}"),
             _ => "To be confirmed".to_string(),
         };
+        let short = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%b %-d, %Y").to_string());
+        let short_window = match (short(c.coverage_start), short(c.coverage_end)) {
+            (Some(s), Some(e)) => format!("{s} – {e}"),
+            _ => "To be confirmed".to_string(),
+        };
         let payer_for = |cents: i64| {
             if agency_pay {
                 format!("{organization} pays {} for you", money(cents))
@@ -157,7 +162,7 @@ mod server {
                         }?;
                         Some(QuoteLineView {
                             coverage: k.label().to_string(),
-                            window: window.clone(),
+                            window: short_window.clone(),
                             premium: money(cents),
                             payer: if agency_pay {
                                 organization.clone()

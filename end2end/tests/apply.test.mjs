@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startDashboard, startSandbox, launchBrowser, hydrated, screenshot, screenshotAtPhoneSize, screenshotsAtLaptopSizes, signIn,
-  accessibilityProblems, keyboardWalk,
+  accessibilityProblems, keyboardWalk, openAs,
 } from '../harness.mjs';
 
 const admin = { slug: 'acme', name: 'Acme Agency', email: 'ops@acme.example', password: 'correct horse battery' };
@@ -162,9 +162,7 @@ async function walkTheApplication(page, shots, name, { claim = false } = {}) {
 
 test('before its script loads, a phone completes the application with plain forms; the claim goes to review', async () => {
   const page = await operator.newPage();
-  await signIn(page, dash.url, admin.email, admin.password);
-  await page.waitForURL(`${dash.url}/`);
-  await page.goto(`${dash.url}/contractors?q=scenario%20messy`);
+  await openAs(operator, page, dash.url, admin, '/contractors?q=scenario%20messy');
   await page.locator('tr[data-status] a.name').first().click();
   await page.waitForURL(/\/contractors\/\d+$/);
   const link = await page.locator('.copy-link .link-field').first().inputValue();

@@ -105,6 +105,11 @@ fn too_large() -> Response {
 /// server functions): a person needs three or four; guessing tokens needs millions.
 pub const LINK_PAGE_REQUESTS_PER_MINUTE: u32 = 30;
 
+/// The same for the creator's application: five steps, each a post and a page (and Back, and
+/// a refused step), from one phone or from several behind one carrier's address; guessing a
+/// 256-bit token still needs far more than any rate allows.
+pub const APPLICATION_REQUESTS_PER_MINUTE: u32 = 120;
+
 /// A per-client rate limit on one family of public link pages, with the proxies whose
 /// `X-Forwarded-For` says who the client is.
 #[derive(Clone)]
@@ -140,7 +145,7 @@ impl LinkPageLimit {
         Self::new(
             &["/apply/", "/api/apply"],
             "Too many requests from your connection. Wait a minute and open your link again.",
-            LINK_PAGE_REQUESTS_PER_MINUTE,
+            APPLICATION_REQUESTS_PER_MINUTE,
             trusted_proxies,
         )
     }

@@ -748,7 +748,7 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
                 {match (row.premium.clone(), row.split.clone()) {
                     (Some(p), Some(split)) => Either::Left(view! {
                         <span>{p}</span>
-                        <div class="muted split">{split}</div>
+                        {split.split(" · ").map(|part| view! { <div class="muted split">{part.to_string()}</div> }).collect_view()}
                     }),
                     _ => Either::Right(view! { <span class="muted">"—"</span> }),
                 }}
