@@ -201,13 +201,16 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                             {d.example_rates.then(|| view! { <span class="badge muted">"example rates"</span> })}
                         </caption>
                         <tbody>
-                            {d.estimate.iter().map(|(what, amount)| view! {
+                            {d.estimate.iter().take(d.estimate.len().saturating_sub(1)).map(|(what, amount)| view! {
                                 <tr><th scope="row">{what.clone()}</th><td class="num">{amount.clone()}</td></tr>
                             }).collect_view()}
                             <tr class="total"><th scope="row">"Premium"</th><td class="num">{total}</td></tr>
+                            {d.estimate.last().map(|(what, amount)| view! {
+                                <tr class="fee"><th scope="row">{what.clone()}</th><td class="num">{amount.clone()}</td></tr>
+                            })}
                         </tbody>
                     </table>
-                    <p class="split">{row.split.clone().unwrap_or_default()}</p>
+                    <p class="split">"Who pays: " {row.split.clone().unwrap_or_default()}</p>
                 })
             }}
             <p class="application-state">
