@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{CopyLink, StatusBadge};
 use crate::contractors_api::{
-    contractor_detail, ContractorInfo, ContractorStatus, RegenerateLink, ResyncContractor,
+    contractor_detail, ContractorInfo, ContractorStatus, RegenerateLink, ResyncContractor, RowView,
 };
 use crate::error::AppError;
 use crate::outreach_api::SendLinks;
@@ -188,65 +188,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
             </table>
         </section>
 
-        <section class="card" id="cover">
-            <h2>"Cover and application"</h2>
-            {if d.estimate.is_empty() {
-                Either::Left(view! { <p class="muted">"No estimate: only a Synced row is priced."</p> })
-            } else {
-                let total = row.premium.clone().unwrap_or_default();
-                Either::Right(view! {
-                    <table class="estimate">
-                        <caption>
-                            "Estimated cost"
-                            {d.example_rates.then(|| view! { <span class="badge muted">"example rates"</span> })}
-                        </caption>
-                        <tbody>
-                            {d.estimate.iter().take(d.estimate.len().saturating_sub(1)).map(|(what, amount)| view! {
-                                <tr><th scope="row">{what.clone()}</th><td class="num">{amount.clone()}</td></tr>
-                            }).collect_view()}
-                            <tr class="total"><th scope="row">"Premium"</th><td class="num">{total}</td></tr>
-                            {d.estimate.last().map(|(what, amount)| view! {
-                                <tr class="fee"><th scope="row">{what.clone()}</th><td class="num">{amount.clone()}</td></tr>
-                            })}
-                        </tbody>
-                    </table>
-                    <p class="split">"Who pays: " {row.split.clone().unwrap_or_default()}</p>
-                })
-            }}
-            <p class="application-state">
-                "Application: "
-                <strong>{match (row.application, row.application_step.clone()) {
-                    (_, Some(step)) => format!("In progress ({step})"),
-                    (Some(a), None) => a.label().to_string(),
-                    (None, None) => "No link".to_string(),
-                }}</strong>
-            </p>
-            {(!d.applications.is_empty()).then(|| view! {
-                <table class="applications">
-                    <thead><tr>
-                        <th scope="col">"Application"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">"Started"</th>
-                        <th scope="col">"Submitted"</th>
-                        <th scope="col">"Answers and signature"</th>
-                    </tr></thead>
-                    <tbody>
-                        {d.applications.iter().map(|a| view! {
-                            <tr>
-                                <td>{format!("#{}", a.id)}{(!a.current_link).then_some(" (earlier link)")}</td>
-                                <td>{a.state.clone()}{a.decision.clone().map(|x| view! { <div class="muted">{x}</div> })}</td>
-                                <td>{a.started.clone()}</td>
-                                <td>{a.submitted.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td>
-                                    <div>{a.answers.clone()}</div>
-                                    {a.signature.clone().map(|x| view! { <div class="muted">"Signed: " {x}</div> })}
-                                </td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
-        </section>
+        <CoverCard d=d.clone() row=row.clone()/>
 
         <section class="card" id="messages">
             <h2>"Messages to the creator"</h2>
@@ -339,6 +281,73 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                     }).collect_view()}
                 </tbody>
             </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// The row's estimated cost and its applications.
+#[component]
+fn CoverCard(d: ContractorInfo, row: RowView) -> AnyView {
+    view! {
+        <section class="card" id="cover">
+            <h2>"Cover and application"</h2>
+            {if d.estimate.is_empty() {
+                Either::Left(view! { <p class="muted">"No estimate: only a Synced row is priced."</p> })
+            } else {
+                let total = row.premium.clone().unwrap_or_default();
+                Either::Right(view! {
+                    <table class="estimate">
+                        <caption>
+                            "Estimated cost"
+                            {d.example_rates.then(|| view! { <span class="badge muted">"example rates"</span> })}
+                        </caption>
+                        <tbody>
+                            {d.estimate.iter().take(d.estimate.len().saturating_sub(1)).map(|(what, amount)| view! {
+                                <tr><th scope="row">{what.clone()}</th><td class="num">{amount.clone()}</td></tr>
+                            }).collect_view()}
+                            <tr class="total"><th scope="row">"Premium"</th><td class="num">{total}</td></tr>
+                            {d.estimate.last().map(|(what, amount)| view! {
+                                <tr class="fee"><th scope="row">{what.clone()}</th><td class="num">{amount.clone()}</td></tr>
+                            })}
+                        </tbody>
+                    </table>
+                    <p class="split">"Who pays: " {row.split.clone().unwrap_or_default()}</p>
+                })
+            }}
+            <p class="application-state">
+                "Application: "
+                <strong>{match (row.application, row.application_step.clone()) {
+                    (_, Some(step)) => format!("In progress ({step})"),
+                    (Some(a), None) => a.label().to_string(),
+                    (None, None) => "No link".to_string(),
+                }}</strong>
+            </p>
+            {(!d.applications.is_empty()).then(|| view! {
+                <table class="applications">
+                    <thead><tr>
+                        <th scope="col">"Application"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col">"Started"</th>
+                        <th scope="col">"Submitted"</th>
+                        <th scope="col">"Answers and signature"</th>
+                    </tr></thead>
+                    <tbody>
+                        {d.applications.iter().map(|a| view! {
+                            <tr>
+                                <td>{format!("#{}", a.id)}{(!a.current_link).then_some(" (earlier link)")}</td>
+                                <td>{a.state.clone()}{a.decision.clone().map(|x| view! { <div class="muted">{x}</div> })}</td>
+                                <td>{a.started.clone()}</td>
+                                <td>{a.submitted.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td>
+                                    <div>{a.answers.clone()}</div>
+                                    {a.signature.clone().map(|x| view! { <div class="muted">"Signed: " {x}</div> })}
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
         </section>
     }
     .into_any()
