@@ -75,7 +75,6 @@ mod server {
     use domain::application::{
         declarations, row_estimate, text_sha256, AcceptedQuote, Application, DeclarationFacts,
     };
-    use domain::rating::kinds_of;
     use domain::store::{Estimate, PublicLink};
 
     pub(super) struct Loaded {
@@ -132,8 +131,8 @@ mod server {
         });
         // What the creator sees once they accepted a quote is what they accepted.
         let shown = application.as_ref().and_then(|a| a.quote).or(quote);
-        let kinds = shown
-            .map(|q| kinds_of(q.estimate.coverage))
+        let kinds: &[vocabulary::CoverageKind] = shown
+            .map(|q| q.estimate.coverage.kinds())
             .unwrap_or_default();
         let window = match (date(c.coverage_start), date(c.coverage_end)) {
             (Some(s), Some(e)) => format!("{s} to {e}"),
@@ -188,7 +187,7 @@ mod server {
             creator_name: &name,
             campaign: &campaign_name(&c.list_item()),
             organization: &organization,
-            coverage: &kinds,
+            coverage: kinds,
             start: c.coverage_start,
             end: c.coverage_end,
             work_state: &work_state,

@@ -930,7 +930,8 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
             .is_some_and(|l| l.state != LinkState::Submitted && !l.reminders_stopped);
     let sent_before = sendable_link.as_ref().is_some_and(|l| l.sent_before);
     let reminders_stopped = sendable_link.as_ref().is_some_and(|l| l.reminders_stopped);
-    let current = links.iter().find(|l| l.is_current()).map(|l| LinkSummary {
+    let current_record = links.iter().find(|l| l.is_current());
+    let current = current_record.map(|l| LinkSummary {
         token: l.token.clone(),
         state: l.state,
         opened_at: l.opened_at,
@@ -944,7 +945,7 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
         .row_applications(org, contractor.id)
         .await
         .map_err(|e| store_error("loading applications", e))?;
-    let current_link = links.iter().find(|l| l.is_current()).map(|l| l.id);
+    let current_link = current_record.map(|l| l.id);
     let application_step = applications
         .iter()
         .find(|a| Some(a.link_id) == current_link)

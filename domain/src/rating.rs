@@ -35,6 +35,20 @@ pub fn share_of(base_cents: i64, parts: u32) -> i64 {
     i64::try_from(signed).unwrap_or(i64::MAX)
 }
 
+/// Who pays what, `(creator, organization)`: the creator pays the premium unless the agency
+/// pays it on their behalf (Agency Pay); the organization always pays the platform fee.
+pub fn payer_split(
+    premium_cents: i64,
+    platform_fee_cents: i64,
+    agency_pays_premium: bool,
+) -> (i64, i64) {
+    if agency_pays_premium {
+        (0, premium_cents + platform_fee_cents)
+    } else {
+        (premium_cents, platform_fee_cents)
+    }
+}
+
 /// Where a table came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RatesOrigin {
@@ -107,16 +121,22 @@ impl Quote {
 
     /// What the creator pays: the premium, unless the agency pays it.
     pub fn creator_pays_cents(&self) -> i64 {
-        if self.agency_pays_premium {
-            0
-        } else {
-            self.premium_cents()
-        }
+        payer_split(
+            self.premium_cents(),
+            self.platform_fee_cents,
+            self.agency_pays_premium,
+        )
+        .0
     }
 
     /// What the organization pays: the platform fee, plus the premium under Agency Pay.
     pub fn agency_pays_cents(&self) -> i64 {
-        self.platform_fee_cents + self.premium_cents() - self.creator_pays_cents()
+        payer_split(
+            self.premium_cents(),
+            self.platform_fee_cents,
+            self.agency_pays_premium,
+        )
+        .1
     }
 
     pub fn line(&self, coverage: CoverageKind) -> Option<&QuoteLine> {
@@ -135,28 +155,7 @@ pub struct Availability {
 impl Availability {
     /// The available kinds as the coverage setting's words, or `None` when nothing is.
     pub fn available_types(&self) -> Option<CoverageTypes> {
-        coverage_types_of(&self.available)
-    }
-}
-
-/// The setting's word for a set of kinds (`None` for none).
-pub fn coverage_types_of(kinds: &[CoverageKind]) -> Option<CoverageTypes> {
-    let general = kinds.contains(&CoverageKind::General);
-    let workers = kinds.contains(&CoverageKind::WorkersComp);
-    match (general, workers) {
-        (true, true) => Some(CoverageTypes::Both),
-        (true, false) => Some(CoverageTypes::General),
-        (false, true) => Some(CoverageTypes::WorkersComp),
-        (false, false) => None,
-    }
-}
-
-/// The kinds a coverage setting includes, in [`CoverageKind::ALL`] order.
-pub fn kinds_of(types: CoverageTypes) -> Vec<CoverageKind> {
-    match types {
-        CoverageTypes::Both => CoverageKind::ALL.to_vec(),
-        CoverageTypes::General => vec![CoverageKind::General],
-        CoverageTypes::WorkersComp => vec![CoverageKind::WorkersComp],
+        CoverageTypes::of_kinds(&self.available)
     }
 }
 
@@ -354,7 +353,7 @@ impl RatingTable {
         home_state: Option<UsState>,
     ) -> Availability {
         let mut out = Availability::default();
-        for kind in kinds_of(required) {
+        for &kind in required.kinds() {
             let refusal = self.unavailable.iter().find_map(|u| {
                 let state = if u.by_work_state {
                     Some(work_state)

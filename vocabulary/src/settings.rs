@@ -1,5 +1,7 @@
 //! An organization's settings words.
 
+use crate::CoverageKind;
+
 /// The insurance an organization requires its creators to carry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,33 +48,39 @@ impl CoverageTypes {
         }
     }
 
-    /// Each kind of cover it includes, in words.
-    pub fn kinds(self) -> &'static [&'static str] {
+    /// Each kind of cover it includes, in [`CoverageKind::ALL`] order.
+    pub const fn kinds(self) -> &'static [CoverageKind] {
         match self {
-            CoverageTypes::WorkersComp => &["Workers' compensation"],
-            CoverageTypes::General => &["General liability"],
-            CoverageTypes::Both => &["General liability", "Workers' compensation"],
+            CoverageTypes::WorkersComp => &[CoverageKind::WorkersComp],
+            CoverageTypes::General => &[CoverageKind::General],
+            CoverageTypes::Both => &[CoverageKind::General, CoverageKind::WorkersComp],
         }
     }
 
-    /// Reads `general`, `workers-comp` or both, comma-separated in any order.
-    pub fn parse(s: &str) -> Option<CoverageTypes> {
-        let mut general = false;
-        let mut workers = false;
-        for part in s.split(',').map(|p| p.trim().to_ascii_lowercase()) {
-            match part.as_str() {
-                "general" => general = true,
-                "workers-comp" => workers = true,
-                "" => {}
-                _ => return None,
-            }
-        }
+    /// The choice that includes exactly `kinds` (`None` for none).
+    pub fn of_kinds(kinds: &[CoverageKind]) -> Option<CoverageTypes> {
+        let general = kinds.contains(&CoverageKind::General);
+        let workers = kinds.contains(&CoverageKind::WorkersComp);
         match (general, workers) {
             (true, true) => Some(CoverageTypes::Both),
             (true, false) => Some(CoverageTypes::General),
             (false, true) => Some(CoverageTypes::WorkersComp),
             (false, false) => None,
         }
+    }
+
+    /// Reads `general`, `workers-comp` or both, comma-separated in any order.
+    pub fn parse(s: &str) -> Option<CoverageTypes> {
+        let mut kinds = Vec::new();
+        for part in s.split(',').map(|p| p.trim().to_ascii_lowercase()) {
+            match part.as_str() {
+                "general" => kinds.push(CoverageKind::General),
+                "workers-comp" => kinds.push(CoverageKind::WorkersComp),
+                "" => {}
+                _ => return None,
+            }
+        }
+        CoverageTypes::of_kinds(&kinds)
     }
 }
 

@@ -140,11 +140,7 @@ impl Estimate {
     /// (creator pays, organization pays): the creator pays the premium unless `agency_pay`;
     /// the organization always pays the platform fee.
     pub fn split(&self, agency_pay: bool) -> (i64, i64) {
-        if agency_pay {
-            (0, self.premium_cents() + self.platform_fee_cents)
-        } else {
-            (self.premium_cents(), self.platform_fee_cents)
-        }
+        crate::rating::payer_split(self.premium_cents(), self.platform_fee_cents, agency_pay)
     }
 }
 

@@ -135,7 +135,9 @@ pub(super) async fn save_step(
     if usable.is_none() {
         return Ok(StepSaved::Expired);
     }
-    ensure(&mut tx, link, now).await?;
+    if by_link(&mut tx, link.id).await?.is_none() {
+        ensure(&mut tx, link, now).await?;
+    }
     // Posting a step is acting on the page: the link counts as opened.
     sqlx::query(
         "UPDATE application_links SET state = $1, opened_at = $2 WHERE id = $3 AND state = $4",
