@@ -268,3 +268,16 @@ export async function openAs(browser, page, url, who, path) {
   await page.goto(`${url}${path}`);
   await hydrated(page);
 }
+
+/**
+ * Checks a downloaded PDF as a reader would get it: `qpdf --check` finds it valid, poppler's
+ * pdftotext reads its text, and page 1 is rendered to `screenshots/<name>-page1.png` to be
+ * looked at. Returns the text.
+ */
+export function checkPdf(path, name) {
+  const check = execFileSync('qpdf', ['--check', path], { encoding: 'utf8' });
+  if (/WARNING/.test(check)) throw new Error(`qpdf --check ${name}: ${check}`);
+  const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
+  execFileSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', path, join(screenshotDir, `${name}-page1`)]);
+  return text;
+}

@@ -51,6 +51,14 @@ if [ ! -x "$root_dir/tools/node_modules/.bin/wasm-opt" ] || [ ! -x "$root_dir/to
 fi
 
 if [ "${1:-}" = browser ]; then
+  # The tests check every PDF the product makes (certificates, invoices) with qpdf, read it
+  # back with poppler's pdftotext and render pages with pdftoppm, in URW's Helvetica-metric
+  # fonts as a PDF viewer would.
+  if ! command -v qpdf >/dev/null || ! command -v pdftotext >/dev/null || [ ! -d /usr/share/fonts/opentype/urw-base35 ]; then
+    say "Installing qpdf, poppler-utils and the URW base fonts (the tests check the PDFs)"
+    need_root apt-get update -qq
+    need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qpdf poppler-utils fonts-urw-base35
+  fi
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     say "Installing Chromium for the browser tests"
     need_root apt-get update -qq

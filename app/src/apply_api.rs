@@ -64,6 +64,12 @@ pub struct ApplyView {
     pub declarations_sha256: String,
     pub signed: Option<String>,
     pub decline_reason: Option<String>,
+    /// The policies issued once the application completed ("GL-000042 · General liability").
+    pub policies: Vec<String>,
+    /// "Active", "Scheduled", … for the cover issued.
+    pub cover_status: Option<String>,
+    /// Where the creator downloads their certificate of insurance.
+    pub certificate_url: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -202,6 +208,12 @@ mod server {
             .map(|w| w.message.clone())
             .collect();
         let draft = application.as_ref().and_then(|a| a.draft.clone());
+        let cover = ctx
+            .store
+            .link_cover(found.link.id)
+            .await
+            .context("loading the cover")?;
+        let today = chrono::Utc::now().date_naive();
         let view = ApplyView {
             token: found.link.token.expose().to_string(),
             // A link submitted before applications had steps has nothing more to do.
@@ -248,6 +260,16 @@ mod server {
                 })
             }),
             decline_reason: application.as_ref().and_then(|a| a.decline_reason.clone()),
+            policies: cover
+                .iter()
+                .flat_map(|v| &v.policies)
+                .map(|p| format!("{} · {}", p.number(), p.coverage.label()))
+                .collect(),
+            cover_status: cover.as_ref().map(|v| v.status(today).label().to_string()),
+            certificate_url: cover
+                .as_ref()
+                .filter(|v| v.cancelled_at.is_none())
+                .map(|_| format!("/apply/{}/certificate.pdf", found.link.token.expose())),
         };
         Ok(Loaded {
             found,
@@ -383,7 +405,13 @@ pub async fn apply_step(
     let submitted_without_steps = loaded.application.is_none()
         && loaded.found.link.state == domain::links::LinkState::Submitted;
     let change = plan_step(loaded.application.as_ref(), &form, &step_ctx)
-        .filter(|_| !submitted_without_steps);
+        .filter(|_| !submitted_without_steps)
+        .map(|mut change| {
+            if change.to == ApplicationStep::ApplicationComplete {
+                change.issue = issue_for(&loaded, &change, &ctx);
+            }
+            change
+        });
     if let Some(change) = change {
         let saved = ctx
             .store
@@ -404,4 +432,26 @@ pub async fn apply_step(
     }
     leptos_axum::redirect(&page);
     Ok(())
+}
+
+/// The cover a completing step issues: the quote the creator accepted, on the row as it is now.
+#[cfg(feature = "ssr")]
+fn issue_for(
+    loaded: &server::Loaded,
+    change: &domain::application::StepChange,
+    ctx: &crate::ssr::ServerContext,
+) -> Option<domain::cover::Issue> {
+    let quote = change
+        .quote
+        .or_else(|| loaded.application.as_ref().and_then(|a| a.quote))?;
+    match domain::cover::plan_issue(&quote, &loaded.found.contractor, ctx.engine.rating()) {
+        Ok(issue) => Some(issue),
+        Err(why) => {
+            tracing::warn!(
+                contractor = loaded.found.contractor.id.0,
+                "application complete, {why}"
+            );
+            None
+        }
+    }
 }

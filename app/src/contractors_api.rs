@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 pub use vocabulary::{
-    ApplicationState, ApplicationStep, ContactStep, ContractorSort, ContractorStatus, LinkOrigin,
-    LinkState, RetireReason, RunState, StatusCounts,
+    ApplicationState, ApplicationStep, ContactStep, ContractorSort, ContractorStatus, CoverState,
+    LinkOrigin, LinkState, PolicyStatus, RetireReason, RunState, StatusCounts,
 };
 
 /// Rows per page of the list.
@@ -34,6 +34,8 @@ pub struct ListParams {
     pub contact: Option<ContactStep>,
     /// Where the row's application stands.
     pub application: Option<ApplicationState>,
+    /// How the row's cover reads today.
+    pub coverage: Option<CoverState>,
     pub q: String,
     pub sort: ContractorSort,
     pub desc: bool,
@@ -49,6 +51,7 @@ impl Default for ListParams {
             rule: None,
             contact: None,
             application: None,
+            coverage: None,
             q: String::new(),
             sort: ContractorSort::Name,
             desc: false,
@@ -71,6 +74,7 @@ impl ListParams {
                 .filter(|r| is_code(r)),
             contact: get("contact").and_then(|c| ContactStep::parse(c.trim())),
             application: get("application").and_then(|c| ApplicationState::parse(c.trim())),
+            coverage: get("coverage").and_then(|c| CoverState::parse(c.trim())),
             q: get("q").map(|q| q.trim().to_string()).unwrap_or_default(),
             sort,
             desc: get("dir").as_deref() == Some("desc"),
@@ -88,6 +92,7 @@ impl ListParams {
             || self.rule.is_some()
             || self.contact.is_some()
             || self.application.is_some()
+            || self.coverage.is_some()
             || !self.q.is_empty()
     }
 
@@ -108,6 +113,9 @@ impl ListParams {
         }
         if let Some(application) = self.application {
             parts.push(format!("application={application}"));
+        }
+        if let Some(coverage) = self.coverage {
+            parts.push(format!("coverage={coverage}"));
         }
         if !self.q.is_empty() {
             parts.push(format!("q={}", encode(&self.q)));
@@ -238,6 +246,9 @@ pub struct RowView {
     /// Where the row's application stands, and the step reached when in progress.
     pub application: Option<ApplicationState>,
     pub application_step: Option<String>,
+    /// How the row's cover reads today, and in words ("Covered until Dec 31, 2026").
+    pub cover: CoverState,
+    pub cover_detail: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -355,6 +366,41 @@ pub struct ContractorInfo {
     pub example_rates: bool,
     /// Every application made through the row's links, newest first.
     pub applications: Vec<ApplicationRow>,
+    /// The covers issued for the row (or covering it), newest first.
+    pub covers: Vec<CoverView>,
+}
+
+/// One cover on the contractor page: its policies, window, money and certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverView {
+    pub id: i64,
+    pub status: PolicyStatus,
+    /// "Dec 10 – Dec 31, 2026".
+    pub window: String,
+    pub policies: Vec<PolicyView>,
+    pub premium: String,
+    pub platform_fee: String,
+    /// "Agency pays the premium" / "Creator pays the premium".
+    pub payer: String,
+    pub po_number: Option<String>,
+    pub issued: String,
+    /// Issued for another row of the same creator (a repeat creator's cover).
+    pub other_row: Option<i64>,
+    /// "Cancelled by ada@… on …: reason".
+    pub cancelled: Option<String>,
+    /// An admin may cancel it now (it has not started).
+    pub can_cancel: bool,
+    pub certificate_url: String,
+}
+
+/// One policy of a cover.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub number: String,
+    pub coverage: String,
+    pub premium: String,
+    /// "Each occurrence $1,000,000".
+    pub limits: Vec<String>,
 }
 
 /// One application on the contractor page.
@@ -488,6 +534,59 @@ pub mod server {
             rule: params.rule.clone(),
             contact: params.contact,
             application: params.application,
+            coverage: params.coverage.map(|state| domain::store::CoverFilter {
+                state,
+                today: today(),
+            }),
+        }
+    }
+
+    /// The day cover is read on: the calendar date in UTC.
+    pub fn today() -> chrono::NaiveDate {
+        Utc::now().date_naive()
+    }
+
+    /// A cover as the contractor page shows it.
+    pub fn cover_view(
+        c: &domain::cover::Cover,
+        row: domain::store::ContractorId,
+        today: chrono::NaiveDate,
+    ) -> CoverView {
+        CoverView {
+            id: c.id.0,
+            status: c.status(today),
+            window: domain::cover::date_range(c.starts_on, c.ends_on),
+            policies: c
+                .policies
+                .iter()
+                .map(|p| PolicyView {
+                    number: p.number(),
+                    coverage: p.coverage.label().to_string(),
+                    premium: money(p.premium_cents),
+                    limits: p
+                        .limits
+                        .iter()
+                        .map(|l| format!("{} {}", l.label, l.value))
+                        .collect(),
+                })
+                .collect(),
+            premium: money(c.premium_cents()),
+            platform_fee: money(c.platform_fee_cents),
+            payer: if c.agency_pays {
+                "Agency pays the premium".to_string()
+            } else {
+                "Creator pays the premium".to_string()
+            },
+            po_number: c.po_number.clone(),
+            issued: when(c.issued_at),
+            other_row: (c.contractor_id != row).then_some(c.contractor_id.0),
+            cancelled: c.cancelled_at.map(|at| {
+                let by = c.cancelled_by.clone().unwrap_or_default();
+                let reason = c.cancel_reason.clone().unwrap_or_default();
+                format!("Cancelled by {by} on {}: {reason}", when(at))
+            }),
+            can_cancel: c.can_cancel(today).is_ok(),
+            certificate_url: format!("/contractors/{}/certificate/{}.pdf", row.0, c.id.0),
         }
     }
 
@@ -542,6 +641,7 @@ pub mod server {
 
     pub fn row_view(row: &ContractorListRow, public_base_url: &str) -> RowView {
         let c = &row.contractor;
+        let reading = c.cover_reading(today());
         RowView {
             id: c.id.0,
             name: display_name(c),
@@ -577,6 +677,8 @@ pub mod server {
                 .application_step
                 .filter(|s| !s.is_finished())
                 .map(|s| s.label().to_string()),
+            cover: reading.state,
+            cover_detail: reading.detail,
         }
     }
 
@@ -657,6 +759,7 @@ pub async fn list_contractors(
     page: Option<u32>,
     contact: Option<String>,
     application: Option<String>,
+    coverage: Option<String>,
 ) -> Result<ContractorList, AppError> {
     use domain::store::ContractorFilter;
 
@@ -685,6 +788,7 @@ pub async fn list_contractors(
         "page" => page.map(|p| p.to_string()),
         "contact" => contact.clone(),
         "application" => application.clone(),
+        "coverage" => coverage.clone(),
         _ => None,
     });
     let org = member.org_id;
@@ -964,6 +1068,10 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
         application_step,
         link: current,
     };
+    let covers = store
+        .row_covers(org, contractor.id)
+        .await
+        .map_err(|e| store_error("loading cover", e))?;
     let c = &contractor;
     let rating = ctx.engine.rating();
     Ok(ContractorInfo {
@@ -1046,7 +1154,70 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
             .iter()
             .map(|a| server::application_row(a, current_link == Some(a.link_id)))
             .collect(),
+        covers: covers
+            .iter()
+            .map(|v| server::cover_view(v, c.id, server::today()))
+            .collect(),
     })
+}
+
+/// Cancels a row's cover before it starts (admins only): the creator declined, or the campaign
+/// was dropped. Its policies read "Cancelled" and the row "Cancelled".
+#[server(endpoint = "cancel_cover")]
+pub async fn cancel_cover(id: i64, cover: i64, reason: String) -> Result<(), AppError> {
+    use domain::store::{CancelOutcome, Role};
+
+    let member = crate::ssr::current_member().await?;
+    if member.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::Invalid(
+            "Say why the cover is cancelled: the reason is kept with the policies.".into(),
+        ));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::Invalid(
+            "Keep the reason under 500 characters.".into(),
+        ));
+    }
+    let ctx = crate::ssr::server_context()?;
+    let org = member.org_id;
+    let covers = ctx
+        .store
+        .row_covers(org, domain::store::ContractorId(id))
+        .await
+        .map_err(|e| store_error("loading cover", e))?;
+    if !covers.iter().any(|c| c.id.0 == cover) {
+        return Err(not_found());
+    }
+    let outcome = ctx
+        .store
+        .cancel_cover(
+            org,
+            domain::cover::CoverId(cover),
+            &member.email,
+            reason,
+            server::today(),
+        )
+        .await
+        .map_err(|e| store_error("cancelling cover", e))?;
+    match outcome {
+        CancelOutcome::NotFound => Err(not_found()),
+        CancelOutcome::Refused(why) => Err(AppError::Invalid(why)),
+        CancelOutcome::Cancelled(done) => {
+            tracing::info!(member = member.id.0, cover, "cover cancelled");
+            crate::ssr::record(
+                ctx.store.as_ref(),
+                crate::ssr::audit_by(&member, domain::store::AuditAction::CoverCancelled)
+                    .subject(format!("contractor #{id}"))
+                    .detail(format!("policies {}: {reason}", done.policy_numbers())),
+            )
+            .await;
+            Ok(())
+        }
+    }
 }
 
 /// Replaces a synced row's application link (admins only); the old link stops working.

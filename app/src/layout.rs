@@ -23,6 +23,7 @@ pub fn Shell() -> impl IntoView {
                     {move || Suspend::new(async move {
                         member.await.ok().filter(|m| m.is_admin).map(|_| view! {
                             <A href="/members">"Members"</A>
+                            <A href="/invoices">"Invoices"</A>
                             <A href="/audit">"Audit log"</A>
                         })
                     })}

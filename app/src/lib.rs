@@ -8,6 +8,7 @@ pub mod auth;
 mod components;
 pub mod contractors_api;
 pub mod error;
+pub mod invoices_api;
 mod layout;
 pub mod members_api;
 pub mod outreach_api;
@@ -76,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/webhooks") view=pages::webhooks::WebhooksPage/>
                     <Route path=path!("/members") view=pages::members::MembersPage/>
                     <Route path=path!("/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/invoices") view=pages::invoices::InvoicesPage/>
                     <Route path=path!("/account") view=pages::account::AccountPage/>
                 </ParentRoute>
             </Routes>

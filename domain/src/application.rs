@@ -153,6 +153,9 @@ pub struct StepChange {
     pub refused: Option<(Draft, String)>,
     /// The application is submitted (complete or to manual review): the link is too.
     pub submits: bool,
+    /// The cover a completing step issues, in the same transaction (set by the caller, who
+    /// holds the rating table, once the change goes to `application_complete`).
+    pub issue: Option<crate::cover::Issue>,
 }
 
 impl StepChange {
@@ -165,6 +168,7 @@ impl StepChange {
             signature: None,
             refused: None,
             submits: false,
+            issue: None,
         }
     }
 

@@ -9,9 +9,11 @@
 pub mod alerts;
 pub mod application;
 pub mod auth;
+pub mod cover;
 pub mod creatoriq;
 pub mod crypto;
 pub mod documents;
+pub mod invoice;
 pub mod links;
 pub mod mapping;
 pub mod outreach;

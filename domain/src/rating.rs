@@ -69,6 +69,13 @@ pub struct Unavailable {
     pub reason: String,
 }
 
+/// One limit a policy states, as the certificate prints it: "Each occurrence", "$1,000,000".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limit {
+    pub label: String,
+    pub value: String,
+}
+
 /// A loaded rating table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RatingTable {
@@ -77,6 +84,9 @@ pub struct RatingTable {
     pub platform_fee_basis_points: u32,
     rates: BTreeMap<CoverageKind, KindRates>,
     unavailable: Vec<Unavailable>,
+    /// Who issues the policies, as certificates and invoices name them.
+    insurer: String,
+    limits: BTreeMap<CoverageKind, Vec<Limit>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,12 +329,41 @@ impl RatingTable {
             });
         }
 
+        let Some(raw_insurer) = &raw.insurer else {
+            return Err(at(
+                text.len(),
+                "the table has no [insurer] section: name = \"...\" is printed on certificates \
+                 and invoices"
+                    .into(),
+            ));
+        };
+        let insurer = raw_insurer.get_ref().name.trim().to_string();
+        if insurer.is_empty() {
+            return Err(at(
+                raw_insurer.span().start,
+                "[insurer] needs a name, as certificates and invoices print it".into(),
+            ));
+        }
+        let limits = read_limits(&raw.limits, &at)?;
+
         Ok(RatingTable {
             origin,
             platform_fee_basis_points,
             rates,
             unavailable,
+            insurer,
+            limits,
         })
+    }
+
+    /// Who issues the policies.
+    pub fn insurer(&self) -> &str {
+        &self.insurer
+    }
+
+    /// The limits a policy of `coverage` states.
+    pub fn limits(&self, coverage: CoverageKind) -> &[Limit] {
+        self.limits.get(&coverage).map_or(&[], Vec::as_slice)
     }
 
     /// Whether pages must say "example rates".
@@ -415,6 +454,117 @@ struct RawTable {
     rates: BTreeMap<Spanned<String>, Spanned<RawRates>>,
     #[serde(default)]
     unavailable: Vec<Spanned<RawUnavailable>>,
+    // Optional to serde so that a table's rates are checked first; required below.
+    insurer: Option<Spanned<RawInsurer>>,
+    #[serde(default)]
+    limits: BTreeMap<Spanned<String>, Spanned<RawRates>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInsurer {
+    name: String,
+}
+
+/// The limits each coverage type states, their keys in the table and their printed labels.
+/// Workers' compensation itself is statutory (set by the state), so it has no amount.
+const LIMIT_KEYS: [(CoverageKind, &[(&str, &str)]); 2] = [
+    (
+        CoverageKind::General,
+        &[
+            ("each_occurrence", "Each occurrence"),
+            ("aggregate", "General aggregate"),
+        ],
+    ),
+    (
+        CoverageKind::WorkersComp,
+        &[(
+            "employers_liability_each_accident",
+            "Employer's liability, each accident",
+        )],
+    ),
+];
+
+/// Reads `[limits.<type>]`: whole dollars for each of the type's keys, every type present.
+fn read_limits(
+    raw: &BTreeMap<Spanned<String>, Spanned<RawRates>>,
+    at: &dyn Fn(usize, String) -> RatesError,
+) -> Result<BTreeMap<CoverageKind, Vec<Limit>>, RatesError> {
+    let mut out = BTreeMap::new();
+    for (name, table) in raw {
+        let kind = CoverageKind::from_policy_name(name.get_ref()).ok_or_else(|| {
+            at(
+                name.span().start,
+                format!(
+                    "[limits.{}] is not a coverage type: use [limits.general] or \
+                     [limits.workers-comp]",
+                    name.get_ref()
+                ),
+            )
+        })?;
+        let keys = LIMIT_KEYS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&[][..], |(_, keys)| *keys);
+        let mut limits = Vec::new();
+        if kind == CoverageKind::WorkersComp {
+            limits.push(Limit {
+                label: "Workers' compensation".into(),
+                value: "Statutory".into(),
+            });
+        }
+        for key in table.get_ref().keys() {
+            if !keys.iter().any(|(k, _)| *k == key.get_ref()) {
+                let known: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+                return Err(at(
+                    key.span().start,
+                    format!(
+                        "{} is not a limit of [limits.{}]; it takes {}",
+                        key.get_ref(),
+                        name.get_ref(),
+                        known.join(" and ")
+                    ),
+                ));
+            }
+        }
+        for (key, label) in keys {
+            let found = table.get_ref().iter().find(|(k, _)| k.get_ref() == key);
+            let (_, value) = found.ok_or_else(|| {
+                at(
+                    name.span().start,
+                    format!("[limits.{}] has no `{key}`", name.get_ref()),
+                )
+            })?;
+            let dollars = value
+                .get_ref()
+                .as_integer()
+                .filter(|d| (1..=1_000_000_000).contains(d))
+                .ok_or_else(|| {
+                    at(
+                        value.span().start,
+                        format!("{key} must be a whole number of dollars, e.g. 1000000"),
+                    )
+                })?;
+            let shown = Money::from_cents(dollars * 100).to_string();
+            limits.push(Limit {
+                label: (*label).to_string(),
+                value: shown.trim_end_matches(".00").to_string(),
+            });
+        }
+        out.insert(kind, limits);
+    }
+    for kind in CoverageKind::ALL {
+        if !out.contains_key(&kind) {
+            return Err(at(
+                usize::MAX,
+                format!(
+                    "the table has no [limits.{}] section; every coverage type needs its limits",
+                    kind.policy_name()
+                ),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// One coverage type's rates: `default` and two-letter state codes, each with its line.

@@ -80,6 +80,9 @@ pub enum Command {
     /// Applications waiting for an underwriter (a recent claim, a refused policy): list them,
     /// approve one, or decline one with the reason the creator is told.
     Review(ReviewArgs),
+    /// An organization's invoices: list them, or record that one was paid (payment is
+    /// collected outside the dashboard).
+    Invoices(InvoicesArgs),
     /// Copy everything from the SQLite database (DATABASE_URL) into an empty PostgreSQL
     /// database, then point DATABASE_URL at it. Stop the server first; members sign in again.
     MigrateToPostgres {
@@ -110,6 +113,23 @@ pub struct ReviewArgs {
     reason: Option<String>,
     /// Who decides, for the audit log.
     #[arg(long, default_value = "underwriter (command line)")]
+    by: String,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["list", "mark_paid"])))]
+pub struct InvoicesArgs {
+    /// The organization's slug, e.g. `demo`.
+    #[arg(long)]
+    org: String,
+    /// List the invoices, newest first, with their state and total.
+    #[arg(long)]
+    list: bool,
+    /// Record that the invoice with this number (e.g. INV-202612-000007) was paid.
+    #[arg(long, value_name = "NUMBER")]
+    mark_paid: Option<String>,
+    /// Who records it, for the audit log.
+    #[arg(long, default_value = "billing (command line)")]
     by: String,
 }
 
@@ -203,6 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             master_key_file,
         } => send_links(&config, &org, &master_key_file).await,
         Command::Review(args) => review(&config, &args).await,
+        Command::Invoices(args) => invoices(&config, &args).await,
         Command::MigrateToPostgres { to } => migrate_to_postgres(&config, &to).await,
     }
 }
@@ -244,7 +265,14 @@ async fn review(config: &Config, args: &ReviewArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let (id, verdict) = match (args.approve, args.decline) {
-        (Some(id), None) => (id, Verdict::Approve),
+        (Some(id), None) => (
+            id,
+            Verdict::Approve(
+                approval_issue(store.as_ref(), organization.id, ApplicationId(id), config)
+                    .await?
+                    .map(Box::new),
+            ),
+        ),
         (None, Some(id)) => {
             let reason = args.reason.clone().unwrap_or_default();
             if reason.trim().is_empty() {
@@ -267,7 +295,13 @@ async fn review(config: &Config, args: &ReviewArgs) -> anyhow::Result<()> {
         ),
         ReviewOutcome::Decided(application) => {
             let (action, said) = match &verdict {
-                Verdict::Approve => (AuditAction::ApplicationApproved, "approved".to_string()),
+                Verdict::Approve(Some(_)) => (
+                    AuditAction::ApplicationApproved,
+                    "approved; its policies are issued".to_string(),
+                ),
+                Verdict::Approve(None) => {
+                    (AuditAction::ApplicationApproved, "approved".to_string())
+                }
                 Verdict::Decline(reason) => (
                     AuditAction::ApplicationDeclined,
                     format!("declined ({reason})"),
@@ -281,6 +315,119 @@ async fn review(config: &Config, args: &ReviewArgs) -> anyhow::Result<()> {
             record_audit_or_log(store.as_ref(), event).await;
             println!("Application {id} {said}.");
             Ok(())
+        }
+    }
+}
+
+async fn invoices(config: &Config, args: &InvoicesArgs) -> anyhow::Result<()> {
+    use domain::invoice::{parse_invoice_number, PaidOutcome};
+    use domain::store::{record_audit_or_log, Actor, AuditAction, NewAuditEvent};
+
+    let store = open_store(config).await?;
+    let slug = &args.org;
+    let organization = store
+        .organization_by_slug(slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organization with slug {slug:?}"))?;
+    let money = domain::documents::money;
+    if args.list {
+        store.collect_waiting_lines(organization.id).await?;
+        let all = store.invoices(organization.id, None).await?;
+        if all.is_empty() {
+            println!("{slug} has no invoice yet.");
+        }
+        for i in &all {
+            println!(
+                "{}\t{}\t{}\tPO # {}\t{}\t{}\t{} line(s)\t{}",
+                i.number(),
+                i.state.label(),
+                i.payer.label(),
+                i.po_number.as_deref().unwrap_or("-"),
+                domain::invoice::month_label(&i.month),
+                i.bill_to_email,
+                i.lines,
+                money(i.total_cents()),
+            );
+        }
+        let waiting = store.waiting_lines(organization.id).await?;
+        if !waiting.is_empty() {
+            println!(
+                "{} line(s) wait for a PO # in CreatorIQ ({}).",
+                waiting.len(),
+                money(waiting.iter().map(|l| l.total_cents()).sum())
+            );
+        }
+        return Ok(());
+    }
+    let number = args.mark_paid.clone().unwrap_or_default();
+    let unknown =
+        || anyhow::anyhow!("{slug} has no invoice {number} (see invoices --org {slug} --list)");
+    let (month, id) = parse_invoice_number(&number).ok_or_else(unknown)?;
+    match store.invoice(organization.id, id).await? {
+        Some(invoice) if invoice.summary.month == month => {}
+        _ => return Err(unknown()),
+    }
+    match store
+        .mark_invoice_paid(organization.id, id, &args.by)
+        .await?
+    {
+        PaidOutcome::NotFound => Err(unknown()),
+        PaidOutcome::Refused(state) => anyhow::bail!(
+            "invoice {number} is {}: only open or sent invoices can be paid",
+            state.label().to_lowercase()
+        ),
+        PaidOutcome::Paid(paid) => {
+            record_audit_or_log(
+                store.as_ref(),
+                NewAuditEvent::new(
+                    organization.id,
+                    Actor::system(&args.by),
+                    AuditAction::InvoicePaid,
+                )
+                .subject(format!("invoice {}", paid.number()))
+                .detail(money(paid.total_cents())),
+            )
+            .await;
+            println!(
+                "Invoice {} is paid ({}).",
+                paid.number(),
+                money(paid.total_cents())
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The cover approving application `id` issues, when it is waiting for review and its row
+/// holds what a policy states (a row without it is approved with nothing issued, and says why).
+async fn approval_issue(
+    store: &dyn domain::store::Store,
+    org: domain::store::OrgId,
+    id: domain::application::ApplicationId,
+    config: &Config,
+) -> anyhow::Result<Option<domain::cover::Issue>> {
+    let Some(item) = store
+        .applications_in_review(org)
+        .await?
+        .into_iter()
+        .find(|item| item.id == id)
+    else {
+        return Ok(None);
+    };
+    let application = store
+        .row_applications(org, item.contractor_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id);
+    let row = store.contractor(org, item.contractor_id).await?;
+    let (Some(quote), Some(row)) = (application.and_then(|a| a.quote), row) else {
+        return Ok(None);
+    };
+    match domain::cover::plan_issue(&quote, &row, &config.rating) {
+        Ok(issue) => Ok(Some(issue)),
+        Err(why) => {
+            eprintln!("Application {} is approved, but {why}.", id.0);
+            Ok(None)
         }
     }
 }

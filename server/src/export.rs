@@ -411,6 +411,7 @@ async fn contractors_csv(
                 "Agency pays",
                 "Platform fee",
                 "Application",
+                "Coverage",
             ])?;
             let mut rows = 0usize;
             let base_url = state.public_base_url.clone();
@@ -468,6 +469,7 @@ async fn contractors_csv(
                         &agency,
                         &fee,
                         &application,
+                        &v.cover_detail,
                     ])
                 },
             )

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+mod documents;
 mod export;
 mod guard;
 mod outreach;
@@ -268,6 +269,7 @@ async fn router(
     // The sign-in guard and the CSV exports work from the same context as the server functions.
     let guard_state = context.clone();
     let export_routes = export::routes(context.clone());
+    let document_routes = documents::routes(context.clone());
     let provide = move || provide_context(context.clone());
 
     let router = Router::new()
@@ -279,6 +281,7 @@ async fn router(
             }
         })
         .merge(export_routes)
+        .merge(document_routes)
         .fallback(leptos_axum::file_and_error_handler(|options| {
             security::set_page_csp();
             shell(options)

@@ -5,122 +5,14 @@
 
 mod common;
 
+use common::apply::*;
 use common::*;
 use domain::application::ApplicationStep;
-use domain::store::{ContractorId, Store};
 use reqwest::StatusCode;
-use std::sync::Arc;
 
 const CLEAN: i64 = 5_700_001;
 const MESSY: i64 = 5_700_026;
 const OHIO: i64 = 5_700_032;
-
-/// A server on `backend` connected to a tiny sandbox, synced; its admin.
-async fn synced(backend: Backend) -> (ciq_sandbox::RunningSandbox, TestServer, reqwest::Client) {
-    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
-        .await
-        .unwrap();
-    let server = TestServer::build()
-        .backend(backend)
-        .creatoriq_environments(&[&sandbox.base_url])
-        .connected("acme", &sandbox.base_url)
-        .start()
-        .await;
-    let admin = server.sign_in(EMAIL, PASSWORD).await;
-    let run = server.call(&admin, "start_sync", &[]).await;
-    server.wait_for_run(&admin, &run).await;
-    (sandbox, server, admin)
-}
-
-/// The row of a scenario creator on the upcoming campaign, and its current link's token.
-async fn row_and_token(
-    store: &Arc<dyn Store>,
-    org: domain::store::OrgId,
-    publisher: i64,
-) -> (ContractorId, String) {
-    let rows = store
-        .contractors_for_publisher(org, publisher)
-        .await
-        .unwrap();
-    let row = rows.first().expect("the scenario row");
-    let link = store
-        .current_link(org, row.id)
-        .await
-        .unwrap()
-        .expect("a synced row has a link");
-    (row.id, link.token.expose().to_string())
-}
-
-/// A creator's browser: no session.
-struct Creator {
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Creator {
-    fn new(token: &str) -> Creator {
-        Creator {
-            client: TestServer::client(),
-            token: token.to_string(),
-        }
-    }
-
-    async fn page(&self, server: &TestServer) -> (StatusCode, String) {
-        server
-            .get(&self.client, &format!("/apply/{}", self.token))
-            .await
-    }
-
-    /// Posts a step as the hydrated page does (JSON answer).
-    async fn post(
-        &self,
-        server: &TestServer,
-        step: &str,
-        fields: &[(&str, &str)],
-    ) -> (StatusCode, String) {
-        let mut form = vec![("token", self.token.as_str()), ("step", step)];
-        form.extend_from_slice(fields);
-        server.try_call(&self.client, "apply_step", &form).await
-    }
-
-    /// Posts a step as a browser without JavaScript does: a plain form, answered with a
-    /// redirect back to the page.
-    async fn post_plain(
-        &self,
-        server: &TestServer,
-        step: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let mut form = vec![("token", self.token.as_str()), ("step", step)];
-        form.extend_from_slice(fields);
-        self.client
-            .post(format!("{}/api/apply_step", server.base))
-            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn ok(&self, server: &TestServer, step: &str, fields: &[(&str, &str)]) {
-        let (status, body) = self.post(server, step, fields).await;
-        assert!(status.is_success(), "{step}: {status} {body}");
-    }
-}
-
-fn declarations_sha(html: &str) -> String {
-    html.split("name=\"text_sha256\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the esignature form carries the hash of what it shows")
-        .to_string()
-}
-
-const ANSWERS_CLEAN: [(&str, &str); 3] = [
-    ("recent_claims", "no"),
-    ("refused_policy", "no"),
-    ("employs_others", "yes"),
-];
 
 #[tokio::test]
 async fn a_creator_applies_step_by_step_resumes_goes_back_and_is_told_what_is_wrong() {
@@ -339,12 +231,12 @@ async fn a_creator_applies_step_by_step_resumes_goes_back_and_is_told_what_is_wr
         .await;
     assert!(
         csv.lines().next().unwrap().ends_with(
-            r#""Estimated premium","Creator pays","Agency pays","Platform fee","Application""#
+            r#""Estimated premium","Creator pays","Agency pays","Platform fee","Application","Coverage""#
         ),
         "{csv}"
     );
     assert!(
-        csv.contains(r#""$83.25","$83.25","$112.50","$112.50","Complete""#),
+        csv.contains(r#""$83.25","$83.25","$112.50","$112.50","Complete","Scheduled from"#),
         "{csv}"
     );
 
@@ -410,54 +302,6 @@ async fn a_replaced_link_expires_mid_application_and_carries_answers_only_for_th
         html.contains("General liability") && !html.contains("General liability and"),
         "{html}"
     );
-}
-
-fn review(server: &TestServer, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dashboard"))
-        .arg("review")
-        .args(["--org", "acme"])
-        .args(args)
-        .env("DATABASE_URL", &server.db)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-/// Walks a creator to the final review with these answers.
-async fn to_final_review(server: &TestServer, creator: &Creator, name: &str, claims: &str) {
-    creator.ok(server, "verify_info", &[]).await;
-    creator
-        .ok(
-            server,
-            "application_questions",
-            &[
-                ("recent_claims", claims),
-                ("refused_policy", "no"),
-                ("employs_others", "no"),
-            ],
-        )
-        .await;
-    creator.ok(server, "quote", &[]).await;
-    let sha = declarations_sha(&creator.page(server).await.1);
-    creator
-        .ok(
-            server,
-            "esignature",
-            &[
-                ("legal_name", name),
-                ("consent", "yes"),
-                ("text_sha256", &sha),
-            ],
-        )
-        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -544,6 +388,10 @@ async fn two_tabs_submit_once(backend: Backend) {
         link.submitted_at, apps[0].submitted_at,
         "submitted once, at one time"
     );
+    // One cover, with one policy per coverage type, whichever tab won.
+    let covers = store.row_covers(server.org, row).await.unwrap();
+    assert_eq!(covers.len(), 1, "{covers:?}");
+    assert_eq!(covers[0].policies.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

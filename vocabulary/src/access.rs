@@ -42,6 +42,14 @@ words! {
         ApplicationApproved = "application_approved", "Application approved";
         /// An underwriter declined an application in manual review.
         ApplicationDeclined = "application_declined", "Application declined";
+        /// An admin cancelled a creator's cover before it started.
+        CoverCancelled = "cover_cancelled", "Cover cancelled";
+        /// Every certificate of a campaign downloaded as one ZIP.
+        CertificatesDownloaded = "certificates_downloaded", "Certificates downloaded";
+        /// An invoice emailed to whom it is addressed.
+        InvoiceSent = "invoice_sent", "Invoice sent";
+        /// The insurer's staff recorded an invoice's payment.
+        InvoicePaid = "invoice_paid", "Invoice marked paid";
     }
 }
 

@@ -11,6 +11,7 @@ mod macros;
 mod access;
 mod application;
 mod contractors;
+mod cover;
 mod deliveries;
 mod links;
 mod outreach;
@@ -21,6 +22,7 @@ mod settings;
 pub use access::{AlertCondition, AuditAction, Role};
 pub use application::{ApplicationState, ApplicationStep, CoverageKind};
 pub use contractors::{ContractorSort, ContractorStatus, StatusCounts};
+pub use cover::{CoverState, InvoiceState, Payer, PolicyStatus};
 pub use deliveries::{DeliveryState, Verification};
 pub use links::{LinkOrigin, LinkState, RetireReason};
 pub use outreach::{Channel, ChannelChoice, ContactStep, MessageKind, MessageState, StopReason};
@@ -47,6 +49,15 @@ ids! {
     MessageId;
     /// One creator's application, made through one link.
     ApplicationId;
+    /// The cover a completed application bought: one creator on one campaign, one policy per
+    /// coverage type.
+    CoverId;
+    /// One policy: one coverage type of a cover.
+    PolicyId;
+    /// One invoice: an organization's per purchase order and month, or a creator's premium.
+    InvoiceId;
+    /// One line of an invoice (or waiting for one): a cover's premium and fee for one payer.
+    InvoiceLineId;
 }
 
 #[cfg(test)]

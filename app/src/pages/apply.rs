@@ -116,6 +116,7 @@ fn Application(v: ApplyView, step: ServerAction<ApplyStep>) -> AnyView {
                 "Thank you. Your application was accepted; there is nothing more to do here. "
                 "Your cover runs " {v.window.clone()} "."
             </p>
+            <Policies v=v.clone()/>
             <Summary v=v.clone()/>
             <QuoteTable v=v.clone()/>
         }
@@ -380,4 +381,28 @@ fn FinalReview(v: ApplyView, step: ServerAction<ApplyStep>) -> impl IntoView {
         </ActionForm>
         {back}
     }
+}
+
+/// The policies issued and the certificate, once the application completed.
+#[component]
+fn Policies(v: ApplyView) -> AnyView {
+    if v.policies.is_empty() {
+        return view! {
+            <p class="muted">"Your policy documents will be ready here shortly."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <section class="policies" aria-labelledby="policies-title">
+            <h2 id="policies-title">
+                "Your policies"
+                {v.cover_status.clone().map(|s| view! { " " <span class="badge">{s}</span> })}
+            </h2>
+            <ul>{v.policies.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
+            {v.certificate_url.clone().map(|url| view! {
+                <p><a class="button primary" href=url download="">"Download your certificate of insurance (PDF)"</a></p>
+            })}
+        </section>
+    }
+    .into_any()
 }

@@ -8,7 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{CopyLink, StatusBadge};
 use crate::contractors_api::{
-    contractor_detail, ContractorInfo, ContractorStatus, RegenerateLink, ResyncContractor, RowView,
+    contractor_detail, CancelCover, ContractorInfo, ContractorStatus, CoverView, PolicyStatus,
+    RegenerateLink, ResyncContractor, RowView,
 };
 use crate::error::AppError;
 use crate::outreach_api::SendLinks;
@@ -66,10 +67,12 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
     let resync = ServerAction::<ResyncContractor>::new();
     let regenerate = ServerAction::<RegenerateLink>::new();
     let send = ServerAction::<SendLinks>::new();
+    let cancel = ServerAction::<CancelCover>::new();
     Effect::new(move |_| {
         if matches!(resync.value().get(), Some(Ok(_)))
             || matches!(regenerate.value().get(), Some(Ok(_)))
             || matches!(send.value().get(), Some(Ok(_)))
+            || matches!(cancel.value().get(), Some(Ok(_)))
         {
             refetch.run(());
         }
@@ -189,6 +192,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
         </section>
 
         <CoverCard d=d.clone() row=row.clone()/>
+        <PoliciesCard id covers=d.covers.clone() row=row.clone() is_admin cancel/>
 
         <section class="card" id="messages">
             <h2>"Messages to the creator"</h2>
@@ -349,6 +353,89 @@ fn CoverCard(d: ContractorInfo, row: RowView) -> AnyView {
                 </table>
             })}
         </section>
+    }
+    .into_any()
+}
+
+/// The row's cover: how it reads today, each cover's policies and limits, its certificate, and
+/// (admins, before the start) cancelling it.
+#[component]
+fn PoliciesCard(
+    id: i64,
+    covers: Vec<CoverView>,
+    row: RowView,
+    is_admin: bool,
+    cancel: ServerAction<CancelCover>,
+) -> AnyView {
+    view! {
+        <section class="card" id="policies">
+            <h2>"Policies and certificate"</h2>
+            <p class="cover-state">
+                "Coverage: " <strong class=format!("cover {}", row.cover.as_str())>{row.cover_detail.clone()}</strong>
+            </p>
+            {covers.is_empty().then(|| view! {
+                <p class="muted">"No policy yet: policies are issued when the creator completes the application."</p>
+            })}
+            {covers.into_iter().map(|c| view! { <CoverBlock id c is_admin cancel/> }).collect_view()}
+            {move || cancel.value().get().and_then(|r| r.err()).map(|e| view! {
+                <p class="error" role="alert">{e.to_string()}</p>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn CoverBlock(id: i64, c: CoverView, is_admin: bool, cancel: ServerAction<CancelCover>) -> AnyView {
+    let status_class = format!("badge policy-{}", c.status.as_str());
+    view! {
+        <div class="cover-block">
+            <h3>
+                {format!("{} ", c.window)}
+                <span class=status_class>{c.status.label()}</span>
+            </h3>
+            {c.other_row.map(|other| view! {
+                <p class="muted">"Issued for this creator on another row: "
+                    <a href=format!("/contractors/{other}")>"see that row"</a>"."</p>
+            })}
+            <table class="policies">
+                <thead><tr>
+                    <th scope="col">"Policy"</th><th scope="col">"Coverage"</th>
+                    <th scope="col">"Limits"</th><th scope="col" class="num">"Premium"</th>
+                </tr></thead>
+                <tbody>
+                    {c.policies.iter().map(|p| view! {
+                        <tr>
+                            <td><code>{p.number.clone()}</code></td>
+                            <td>{p.coverage.clone()}</td>
+                            <td>{p.limits.iter().map(|l| view! { <div>{l.clone()}</div> }).collect_view()}</td>
+                            <td class="num">{p.premium.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="split">
+                {format!("Premium {} · {} · Platform fee {} (organization)", c.premium, c.payer, c.platform_fee)}
+                {c.po_number.clone().map(|po| format!(" · PO # {po}"))}
+            </p>
+            <p class="muted">"Issued " {c.issued.clone()}</p>
+            {c.cancelled.clone().map(|x| view! { <p class="muted">{x}</p> })}
+            {(c.status != PolicyStatus::Cancelled).then(|| view! {
+                <p><a class="button" href=c.certificate_url.clone() download="">"Download certificate (PDF)"</a></p>
+            })}
+            {(is_admin && c.can_cancel).then(|| view! {
+                <ActionForm action=cancel attr:class="cancel-cover">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <input type="hidden" name="cover" value=c.id.to_string()/>
+                    <label>"Reason for cancelling"
+                        <input type="text" name="reason" required maxlength="500"
+                            placeholder="The creator withdrew from the campaign"/>
+                    </label>
+                    <button type="submit" class="danger" disabled=move || cancel.pending().get()>"Cancel cover"</button>
+                    <span class="muted">" Possible until the cover starts; its policies end and the row reads Cancelled."</span>
+                </ActionForm>
+            })}
+        </div>
     }
     .into_any()
 }

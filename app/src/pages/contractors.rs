@@ -11,7 +11,8 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{CopyButton, StatusBadge};
 use crate::contractors_api::{
     list_contractors, sync_progress, ApplicationState, ContactStep, ContractorList, ContractorSort,
-    ListParams, ResyncContractor, ResyncSelected, RowView, RunProgress, RunState, StartSync,
+    CoverState, ListParams, ResyncContractor, ResyncSelected, RowView, RunProgress, RunState,
+    StartSync,
 };
 use crate::outreach_api::{send_progress, SendLinks, SendNeverSent, SendResult, SendState};
 
@@ -32,6 +33,7 @@ pub fn ContractorsPage() -> AnyView {
                 Some(p.page),
                 p.contact.map(|c| c.as_str().to_string()),
                 p.application.map(|c| c.as_str().to_string()),
+                p.coverage.map(|c| c.as_str().to_string()),
             )
         },
     );
@@ -372,6 +374,19 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
                 </select>
             </label>
             <label>
+                "Coverage "
+                <select name="coverage">
+                    <option value="" selected=params.coverage.is_none()>"Any"</option>
+                    {CoverState::ALL
+                        .into_iter()
+                        .map(|state| {
+                            let selected = params.coverage == Some(state);
+                            view! { <option value=state.as_str() selected=selected>{state.label()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
                 "Search "
                 <input type="search" name="q" value=params.q.clone() placeholder="Name or email"/>
             </label>
@@ -446,6 +461,7 @@ fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>
                     <col class="c-premium"/>
                     <col class="c-agency"/>
                     <col class="c-status"/>
+                    <col class="c-coverage"/>
                     <col class="c-problems"/>
                     <col class="c-link"/>
                     <col class="c-contact"/>
@@ -468,6 +484,7 @@ fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>
                         </th>
                         <th scope="col">"Agency pay"</th>
                         <th scope="col">"Status"</th>
+                        <th scope="col">"Coverage"</th>
                         <th scope="col">"Problems"</th>
                         <th scope="col">"Application link"</th>
                         <th scope="col">"Contacted"</th>
@@ -761,6 +778,7 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
                 }}
             </td>
             <td><StatusBadge status/></td>
+            <td class=format!("coverage cover-{}", row.cover.as_str())>{row.cover_detail.clone()}</td>
             <td class="messages">
                 {has_problems.then(|| view! { <ul class="problems">{problems}</ul> })}
                 {row.error.clone().map(|e| view! {

@@ -3,6 +3,7 @@ pub mod apply;
 pub mod audit;
 pub mod contractor_detail;
 pub mod contractors;
+pub mod invoices;
 pub mod login;
 pub mod members;
 pub mod messages_settings;

@@ -42,7 +42,7 @@ pub enum EmailError {
     Build(String),
 }
 
-fn mailbox(name: &str, address: &str) -> Option<Mailbox> {
+pub(crate) fn mailbox(name: &str, address: &str) -> Option<Mailbox> {
     let address: Address = address.trim().parse().ok()?;
     // A display name is one line; lettre encodes what is left.
     let name: String = name

@@ -103,7 +103,10 @@ fn refused(text: &str) -> RatesError {
 
 const GOOD: &str = "platform_fee_percent = 3\n\
                     [rates.general]\ndefault = 70\n\
-                    [rates.workers-comp]\ndefault = 110\nTX = 90\n";
+                    [rates.workers-comp]\ndefault = 110\nTX = 90\n\
+                    [insurer]\nname = \"Lone Star Casualty\"\n\
+                    [limits.general]\neach_occurrence = 500000\naggregate = 1000000\n\
+                    [limits.workers-comp]\nemployers_liability_each_accident = 500000\n";
 
 #[test]
 fn an_insurer_table_replaces_the_example() {
@@ -154,11 +157,78 @@ fn a_malformed_table_is_refused_naming_the_line() {
     let e = refused(&format!(
         "{GOOD}[[unavailable]]\ncoverage = \"workers-comp\"\nby = \"work_state\"\nstates = [\"Ohio\"]\nreason = \"x\"\n"
     ));
-    assert_eq!(e.line, 7, "{e}");
+    assert_eq!(e.line, GOOD.lines().count() + 1, "{e}");
     assert!(e.message.contains("\"Ohio\""), "{e}");
 
     let e = refused(&format!("{GOOD}surcharge = 4\n"));
     assert!(e.message.contains("surcharge"), "{e}");
+}
+
+#[test]
+fn limits_and_the_insurer_are_read_for_certificates() {
+    let table = RatingTable::parse(GOOD, RatesOrigin::File("rates.toml".into())).unwrap();
+    assert_eq!(table.insurer(), "Lone Star Casualty");
+    let general: Vec<(&str, &str)> = table
+        .limits(CoverageKind::General)
+        .iter()
+        .map(|l| (l.label.as_str(), l.value.as_str()))
+        .collect();
+    assert_eq!(
+        general,
+        [
+            ("Each occurrence", "$500,000"),
+            ("General aggregate", "$1,000,000")
+        ]
+    );
+    let wc: Vec<(&str, &str)> = table
+        .limits(CoverageKind::WorkersComp)
+        .iter()
+        .map(|l| (l.label.as_str(), l.value.as_str()))
+        .collect();
+    assert_eq!(
+        wc,
+        [
+            ("Workers' compensation", "Statutory"),
+            ("Employer's liability, each accident", "$500,000")
+        ]
+    );
+    let example = RatingTable::example();
+    assert_eq!(example.insurer(), "Example Mutual Insurance Company");
+    assert_eq!(example.limits(CoverageKind::General)[0].value, "$1,000,000");
+}
+
+#[test]
+fn limits_that_cannot_be_printed_are_refused_naming_the_line() {
+    let line_of = |needle: &str| GOOD.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let e = refused(&GOOD.replace("aggregate = 1000000", "aggregate = \"lots\""));
+    assert_eq!(e.line, line_of("aggregate"), "{e}");
+    assert!(e.message.contains("whole number of dollars"), "{e}");
+
+    let e = refused(&GOOD.replace("aggregate = 1000000", "products = 1000000"));
+    assert!(e.message.contains("products is not a limit"), "{e}");
+    assert!(e.message.contains("each_occurrence and aggregate"), "{e}");
+
+    let e = refused(&GOOD.replace("aggregate = 1000000\n", ""));
+    assert!(
+        e.message.contains("[limits.general] has no `aggregate`"),
+        "{e}"
+    );
+
+    let without_insurer = GOOD.replace("[insurer]\nname = \"Lone Star Casualty\"\n", "");
+    assert!(refused(&without_insurer)
+        .message
+        .contains("no [insurer] section"));
+
+    let without_wc = &GOOD[..GOOD.find("[limits.workers-comp]").unwrap()];
+    let e = refused(without_wc);
+    assert!(
+        e.message.contains("no [limits.workers-comp] section"),
+        "{e}"
+    );
+
+    let e = refused(&GOOD.replace("name = \"Lone Star Casualty\"", "name = \" \""));
+    assert_eq!(e.line, line_of("[insurer]"), "{e}");
+    assert!(e.message.contains("[insurer] needs a name"), "{e}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 25] = [
     "organizations",
     "members",
     "invitations",
@@ -28,6 +28,11 @@ const TABLES: [&str; 21] = [
     "contractor_events",
     "application_links",
     "applications",
+    // contractors.cover_id refers to covers: checked at commit (migration 0024).
+    "covers",
+    "policies",
+    "invoices",
+    "invoice_lines",
     "outreach_messages",
     "outreach_settings",
     "login_failures",

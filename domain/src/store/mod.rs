@@ -290,6 +290,8 @@ store_of_roles!(
     ContractorReads,
     Links,
     Applications,
+    Covers,
+    Invoices,
     Outbox,
     Counts,
 );
@@ -309,6 +311,15 @@ pub struct ContractorFilter {
     pub contact: Option<ContactStep>,
     /// Rows whose application is in this state ([`crate::application::row_state`]).
     pub application: Option<vocabulary::ApplicationState>,
+    /// Rows whose cover reads this state on a day ([`crate::cover::read_cover`]).
+    pub coverage: Option<CoverFilter>,
+}
+
+/// Rows whose cover reads `state` on `today`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoverFilter {
+    pub state: vocabulary::CoverState,
+    pub today: chrono::NaiveDate,
 }
 
 /// Rows of one campaign and status carrying one problem (a rule or warning code).

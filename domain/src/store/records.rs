@@ -91,6 +91,16 @@ pub struct ContractorUpdate {
     /// What a `synced` row's cover is estimated to cost. Part of the content hash, so a new
     /// rating table rewrites the estimates at the next sync.
     pub estimate: Option<Estimate>,
+    /// The purchase order CreatorIQ holds for the row (invoices are addressed from it).
+    pub po: PurchaseOrder,
+}
+
+/// A row's purchase order (migration 0024): CustomField3, 4 and 5, as understood.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOrder {
+    pub number: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_name: Option<String>,
 }
 
 /// A synced row's cover and its estimated price (migration 0023), from the rating table at its
@@ -188,6 +198,7 @@ impl ContractorUpdate {
             fields: Vec::new(),
             fingerprint: None,
             estimate: None,
+            po: PurchaseOrder::default(),
         }
     }
 }
@@ -253,6 +264,9 @@ pub struct Contractor {
     pub fields: Vec<FieldSummary>,
     pub error: Option<SyncFailure>,
     pub estimate: Option<Estimate>,
+    pub po: PurchaseOrder,
+    /// The cover the row has (issued for it, or a repeat creator's), if any.
+    pub cover: Option<crate::cover::RowCover>,
     pub first_seen_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_synced_at: Option<DateTime<Utc>>,
@@ -278,6 +292,9 @@ impl Contractor {
             warnings: self.warnings.clone(),
             error: self.error.clone(),
             estimate: self.estimate,
+            coverage_start: self.coverage_start,
+            coverage_end: self.coverage_end,
+            cover: self.cover,
             last_synced_at: self.last_synced_at,
         }
     }
@@ -302,7 +319,18 @@ pub struct ContractorListItem {
     pub warnings: Vec<RuleWarning>,
     pub error: Option<SyncFailure>,
     pub estimate: Option<Estimate>,
+    /// The row's window now, against which its cover is read (a gap when CreatorIQ moved it).
+    pub coverage_start: Option<NaiveDate>,
+    pub coverage_end: Option<NaiveDate>,
+    pub cover: Option<crate::cover::RowCover>,
     pub last_synced_at: Option<DateTime<Utc>>,
+}
+
+impl ContractorListItem {
+    /// How the row's cover reads on `today`.
+    pub fn cover_reading(&self, today: NaiveDate) -> crate::cover::CoverReading {
+        crate::cover::read_cover(self.cover, (self.coverage_start, self.coverage_end), today)
+    }
 }
 
 /// One entry of a row's sync history.
@@ -810,9 +838,19 @@ pub struct ReviewItem {
 /// An underwriter's decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    Approve,
+    /// With the cover it issues (`None` when the row lacks what a policy states).
+    Approve(Option<Box<crate::cover::Issue>>),
     /// With the reason the creator is told.
     Decline(String),
+}
+
+/// What cancelling a cover did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    Cancelled(Box<crate::cover::Cover>),
+    /// Not cancellable, with why (it started, or it is already cancelled).
+    Refused(String),
+    NotFound,
 }
 
 /// What a review did.

@@ -445,6 +445,84 @@ pub trait Applications: Send + Sync {
     ) -> StoreResult<Vec<Application>>;
 }
 
+/// Cover issued from completed applications: covers and their policies.
+/// Implemented in `store/sql/covers.rs`; issuing happens in the transaction that completes or
+/// approves the application ([`Applications`]).
+#[async_trait]
+pub trait Covers: Send + Sync {
+    /// The covers issued for a row, and the one that covers it if another row's (a repeat
+    /// creator's), most recent first.
+    async fn row_covers(
+        &self,
+        org: OrgId,
+        contractor: ContractorId,
+    ) -> StoreResult<Vec<crate::cover::Cover>>;
+    async fn cover(
+        &self,
+        org: OrgId,
+        id: crate::cover::CoverId,
+    ) -> StoreResult<Option<crate::cover::Cover>>;
+    /// The cover the application made through `link` issued.
+    async fn link_cover(&self, link: LinkId) -> StoreResult<Option<crate::cover::Cover>>;
+    /// A campaign's covers that are not cancelled, by insured name.
+    async fn campaign_covers(
+        &self,
+        org: OrgId,
+        ciq_campaign_id: i64,
+    ) -> StoreResult<Vec<crate::cover::Cover>>;
+    /// Cancels a cover that has not started on `today` (its policies and the rows it covers).
+    async fn cancel_cover(
+        &self,
+        org: OrgId,
+        id: crate::cover::CoverId,
+        by: &str,
+        reason: &str,
+        today: chrono::NaiveDate,
+    ) -> StoreResult<CancelOutcome>;
+}
+
+/// Invoices and their lines (placed when a cover is issued, voided when it is cancelled).
+/// Implemented in `store/sql/invoices.rs`.
+#[async_trait]
+pub trait Invoices: Send + Sync {
+    /// The organization's invoices (in `state`, or all), newest first, with their totals.
+    async fn invoices(
+        &self,
+        org: OrgId,
+        state: Option<crate::invoice::InvoiceState>,
+    ) -> StoreResult<Vec<crate::invoice::InvoiceSummary>>;
+    /// One invoice with every line on it.
+    async fn invoice(
+        &self,
+        org: OrgId,
+        id: crate::invoice::InvoiceId,
+    ) -> StoreResult<Option<crate::invoice::Invoice>>;
+    /// Agency Pay lines waiting for a PO #.
+    async fn waiting_lines(&self, org: OrgId) -> StoreResult<Vec<crate::invoice::InvoiceLine>>;
+    /// A cover's lines, wherever they are.
+    async fn cover_lines(
+        &self,
+        org: OrgId,
+        cover: crate::cover::CoverId,
+    ) -> StoreResult<Vec<crate::invoice::InvoiceLine>>;
+    /// Places waiting lines whose row now has a PO # on that PO's invoice; how many.
+    async fn collect_waiting_lines(&self, org: OrgId) -> StoreResult<u64>;
+    /// Records that an open (or sent) invoice was emailed to `to`; `None` when it is not one.
+    async fn mark_invoice_sent(
+        &self,
+        org: OrgId,
+        id: crate::invoice::InvoiceId,
+        to: &str,
+    ) -> StoreResult<Option<crate::invoice::InvoiceSummary>>;
+    /// Records an open or sent invoice's payment.
+    async fn mark_invoice_paid(
+        &self,
+        org: OrgId,
+        id: crate::invoice::InvoiceId,
+        by: &str,
+    ) -> StoreResult<crate::invoice::PaidOutcome>;
+}
+
 /// The figures the database keeps by trigger (per campaign and status, per organization and
 /// status, per problem) and the status the store copies into narrow tables, against the rows
 /// they summarise (migrations/README.md).

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use crate::creatoriq::model::{Campaign, CampaignPublisher, CampaignPublishers};
 use crate::mapping::{map_contractor, ContactInfo, MappedContractor};
 use crate::rules::{coverage_fingerprint, decide, Decision, Terms};
-use crate::store::{CampaignRecord, CampaignSync, ContractorUpdate, Estimate, SyncFailure};
+use crate::store::{
+    CampaignRecord, CampaignSync, ContractorUpdate, Estimate, PurchaseOrder, SyncFailure,
+};
 
 /// The campaign as stored, or `None` when CreatorIQ sent no id.
 pub fn campaign_record(campaign: &Campaign) -> Option<CampaignRecord> {
@@ -79,6 +81,11 @@ fn shape_row(mapped: &MappedContractor, decision: &Decision) -> Option<Contracto
         fields: mapped.field_summaries(),
         fingerprint,
         estimate,
+        po: PurchaseOrder {
+            number: mapped.po_number.ok().cloned(),
+            contact_email: mapped.po_contact_email.ok().map(|e| e.as_str().to_string()),
+            contact_name: mapped.po_contact_name.ok().cloned(),
+        },
     })
 }
 

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod apply;
+
 use std::net::SocketAddr;
 
 use std::sync::Arc;

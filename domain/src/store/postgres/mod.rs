@@ -29,6 +29,10 @@ mod claims;
 mod contractors;
 #[path = "../sql/counts.rs"]
 mod counts;
+#[path = "../sql/covers.rs"]
+mod covers;
+#[path = "../sql/invoices.rs"]
+mod invoices;
 #[path = "../sql/links.rs"]
 mod links;
 #[path = "../sql/members.rs"]

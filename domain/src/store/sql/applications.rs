@@ -234,6 +234,20 @@ async fn write_change(
         super::outreach::cancel_link_messages(&mut *conn, &link.token, StopReason::Submitted)
             .await?;
     }
+    if let (ApplicationStep::ApplicationComplete, Some(issue)) = (change.to, &change.issue) {
+        let application = by_link(conn, link.id)
+            .await?
+            .ok_or(StoreError::NotFound("application"))?;
+        super::covers::issue(
+            conn,
+            link.org_id,
+            link.contractor_id,
+            application.id,
+            issue,
+            now,
+        )
+        .await?;
+    }
     Ok(true)
 }
 
@@ -277,6 +291,10 @@ pub(super) async fn review(
     by: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<ReviewOutcome> {
+    let issue = match verdict {
+        Verdict::Approve(issue) => issue.as_deref(),
+        Verdict::Decline(_) => None,
+    };
     let mut tx = ThisStore::begin(pool).await?;
     let sql = format!("{APPLICATION_SELECT} WHERE id = $1 AND org_id = $2");
     let Some(current) = sqlx::query(&sql)
@@ -292,7 +310,7 @@ pub(super) async fn review(
         return Ok(ReviewOutcome::NotInReview(current.step));
     }
     let (to, reason) = match verdict {
-        Verdict::Approve => (ApplicationStep::ApplicationComplete, None),
+        Verdict::Approve(_) => (ApplicationStep::ApplicationComplete, None),
         Verdict::Decline(reason) => (ApplicationStep::Declined, Some(reason.clone())),
     };
     sqlx::query(
@@ -312,6 +330,9 @@ pub(super) async fn review(
         .bind(current.link_id.0)
         .execute(&mut *tx)
         .await?;
+    if let Some(issue) = issue {
+        super::covers::issue(&mut tx, org, current.contractor_id, id, issue, now).await?;
+    }
     let after = by_link(&mut tx, current.link_id)
         .await?
         .ok_or(StoreError::NotFound("application"))?;

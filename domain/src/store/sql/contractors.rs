@@ -9,7 +9,7 @@ use super::{from_json_text, status_of, Db, DbRow, Dialect, Pool, ThisStore};
 
 use super::super::*;
 use crate::store::compact::StoredFields;
-use vocabulary::{ApplicationState, ApplicationStep};
+use vocabulary::{ApplicationState, ApplicationStep, CoverState};
 
 const CONTRACTOR_SELECT: &str =
     "SELECT k.id, k.org_id, k.ciq_campaign_id, c.name AS campaign_name, \
@@ -17,7 +17,9 @@ const CONTRACTOR_SELECT: &str =
     k.home_state, k.base_pay_cents, k.payment_amount_cents, k.agency_pay, k.coverage_start, \
     k.coverage_end, k.failures, k.warnings, k.fields, k.error_code, k.error_message, \
     k.coverage_types, k.premium_general_cents, k.premium_workers_comp_cents, \
-    k.platform_fee_cents, k.first_seen_at, k.updated_at, s.last_synced_at, s.last_run_id \
+    k.platform_fee_cents, k.po_number, k.po_contact_email, k.po_contact_name, k.cover_id, \
+    k.covered_from, k.covered_to, k.cover_cancelled, k.first_seen_at, k.updated_at, \
+    s.last_synced_at, s.last_run_id \
     FROM contractors k LEFT JOIN campaigns c \
     ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
     LEFT JOIN contractor_seen s ON s.contractor_id = k.id";
@@ -42,6 +44,16 @@ fn estimate_of(r: &DbRow) -> Option<Estimate> {
     )
 }
 
+/// The row's copy of its cover (migration 0024).
+fn row_cover_of(r: &DbRow) -> Option<crate::cover::RowCover> {
+    Some(crate::cover::RowCover {
+        cover_id: crate::cover::CoverId(r.get::<Option<i64>, _>("cover_id")?),
+        from: r.get::<Option<chrono::NaiveDate>, _>("covered_from")?,
+        to: r.get::<Option<chrono::NaiveDate>, _>("covered_to")?,
+        cancelled: r.get("cover_cancelled"),
+    })
+}
+
 fn list_item_from_row(r: &DbRow) -> StoreResult<ContractorListItem> {
     Ok(ContractorListItem {
         id: ContractorId(r.get("id")),
@@ -59,6 +71,9 @@ fn list_item_from_row(r: &DbRow) -> StoreResult<ContractorListItem> {
         warnings: ThisStore::from_json(r.get("warnings"), "warnings")?,
         error: error_of(r),
         estimate: estimate_of(r),
+        coverage_start: r.get("coverage_start"),
+        coverage_end: r.get("coverage_end"),
+        cover: row_cover_of(r),
         last_synced_at: r.get("last_synced_at"),
     })
 }
@@ -87,6 +102,12 @@ pub(super) fn contractor_from_row(r: &DbRow) -> StoreResult<Contractor> {
         fields: from_json_text::<StoredFields>(r.get("fields"), "fields")?.0,
         error,
         estimate: estimate_of(r),
+        po: PurchaseOrder {
+            number: r.get("po_number"),
+            contact_email: r.get("po_contact_email"),
+            contact_name: r.get("po_contact_name"),
+        },
+        cover: row_cover_of(r),
         first_seen_at: r.get("first_seen_at"),
         updated_at: r.get("updated_at"),
         last_synced_at: r.get("last_synced_at"),
@@ -192,7 +213,31 @@ fn has_search(filter: &ContractorFilter) -> bool {
 
 /// Whether the filter's rows are counted by a query (no kept count follows them).
 fn counted_by_query(filter: &ContractorFilter) -> bool {
-    has_search(filter) || filter.contact.is_some() || filter.application.is_some()
+    has_search(filter)
+        || filter.contact.is_some()
+        || filter.application.is_some()
+        || filter.coverage.is_some()
+}
+
+/// The condition for rows whose cover reads `state` on the day bound at `$n`, as
+/// [`crate::cover::read_cover`] decides it: cancelled, then a gap, then the calendar.
+fn coverage_condition(state: CoverState, n: usize) -> String {
+    // Both ends known (as `gaps` needs), so the condition is never NULL.
+    let gap = "(k.coverage_start IS NOT NULL AND k.coverage_end IS NOT NULL AND \
+        (k.coverage_start < k.covered_from OR k.coverage_end > k.covered_to))";
+    let live = format!("k.cover_id IS NOT NULL AND k.cover_cancelled = FALSE AND NOT {gap}");
+    match state {
+        CoverState::NotCovered => " AND k.cover_id IS NULL".to_string(),
+        CoverState::Cancelled => " AND k.cover_id IS NOT NULL AND k.cover_cancelled = TRUE".into(),
+        CoverState::Gap => {
+            format!(" AND k.cover_id IS NOT NULL AND k.cover_cancelled = FALSE AND {gap}")
+        }
+        CoverState::Scheduled => format!(" AND {live} AND k.covered_from > ${n}"),
+        CoverState::Covered => {
+            format!(" AND {live} AND k.covered_from <= ${n} AND k.covered_to >= ${n}")
+        }
+        CoverState::Expired => format!(" AND {live} AND k.covered_to < ${n}"),
+    }
 }
 
 /// The latest application step of a row's links that are no longer current.
@@ -355,6 +400,7 @@ async fn stored_counts(
 enum Arg {
     Int(i64),
     Text(String),
+    Date(chrono::NaiveDate),
 }
 
 /// `FROM ... WHERE ...` for `filter` (with or without its status), and the values it binds,
@@ -377,6 +423,7 @@ fn from_where(
         && filter.rule.is_none()
         && filter.contact.is_none()
         && filter.application.is_none()
+        && filter.coverage.is_none()
         && !searching;
     let mut from = String::from(match (by_seen, seen_only) {
         (true, true) => "contractor_seen s",
@@ -412,6 +459,10 @@ fn from_where(
     }
     if let Some(state) = filter.application {
         sql.push_str(&application_condition(state));
+    }
+    if let Some(CoverFilter { state, today }) = filter.coverage {
+        args.push(Arg::Date(today));
+        sql.push_str(&coverage_condition(state, args.len()));
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
         if !search.is_empty() {
@@ -486,6 +537,7 @@ fn bind_all<'q>(
         query = match arg {
             Arg::Int(n) => query.bind(*n),
             Arg::Text(s) => query.bind(s.as_str()),
+            Arg::Date(d) => query.bind(*d),
         };
     }
     query
@@ -584,7 +636,8 @@ pub(super) async fn contractor_page(
          k.ciq_publisher_id, k.status, k.creator_name, k.email, k.work_state, \
          k.base_pay_cents, k.agency_pay, k.failures, k.warnings, k.error_code, \
          k.error_message, s.last_synced_at, k.coverage_types, k.premium_general_cents, \
-         k.premium_workers_comp_cents, k.platform_fee_cents, \
+         k.premium_workers_comp_cents, k.platform_fee_cents, k.coverage_start, \
+         k.coverage_end, k.cover_id, k.covered_from, k.covered_to, k.cover_cancelled, \
          l.token AS link_token, l.state AS link_state, l.opened_at AS link_opened_at, \
          l.submitted_at AS link_submitted_at, l.application_step, \
          {EARLIER_STEP} AS earlier_step \

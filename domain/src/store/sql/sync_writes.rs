@@ -477,7 +477,8 @@ async fn put_rows_in(
              ciq_status, work_state, home_state, base_pay_cents, payment_amount_cents, agency_pay, \
              coverage_start, coverage_end, failures, warnings, fields, content_hash, updated_at, \
              coverage_types, premium_general_cents, premium_workers_comp_cents, \
-             platform_fee_cents, org_id, ciq_campaign_id, ciq_publisher_id, first_seen_at) ",
+             platform_fee_cents, po_number, po_contact_email, po_contact_name, org_id, \
+             ciq_campaign_id, ciq_publisher_id, first_seen_at) ",
         );
         let mut encoded = Vec::with_capacity(chunk.len());
         for (update, _) in chunk {
@@ -513,6 +514,9 @@ async fn put_rows_in(
                     .push_bind(update.estimate.and_then(|e| e.general_cents))
                     .push_bind(update.estimate.and_then(|e| e.workers_comp_cents))
                     .push_bind(update.estimate.map(|e| e.platform_fee_cents))
+                    .push_bind(update.po.number.clone())
+                    .push_bind(update.po.contact_email.clone())
+                    .push_bind(update.po.contact_name.clone())
                     .push_bind(w.org.0)
                     .push_bind(update.ciq_campaign_id)
                     .push_bind(update.ciq_publisher_id)
@@ -534,7 +538,9 @@ async fn put_rows_in(
              updated_at = excluded.updated_at, coverage_types = excluded.coverage_types, \
              premium_general_cents = excluded.premium_general_cents, \
              premium_workers_comp_cents = excluded.premium_workers_comp_cents, \
-             platform_fee_cents = excluded.platform_fee_cents \
+             platform_fee_cents = excluded.platform_fee_cents, \
+             po_number = excluded.po_number, po_contact_email = excluded.po_contact_email, \
+             po_contact_name = excluded.po_contact_name \
              RETURNING id, ciq_publisher_id",
         );
         let ids = q.build().fetch_all(&mut *conn).await?;

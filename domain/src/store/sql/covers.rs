@@ -1,0 +1,280 @@
+//! Cover (migration 0024): what a completed application issues, one cover per application with
+//! a policy per coverage type, written in the transaction that completes the application (or
+//! approves it). The row keeps a copy of its cover (`contractors.cover_id`, `covered_from`,
+//! `covered_to`, `cover_cancelled`) so the list reads and filters it from the row alone.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+use super::super::*;
+use super::{corrupt, from_json_text, json_text, Db, DbRow, Dialect, Pool, ThisStore};
+use crate::cover::{Cover, CoverId, Issue, Policy, PolicyId};
+use crate::rating::Limit;
+use vocabulary::{ApplicationId, CoverageKind, LinkId};
+
+type Conn = <Db as sqlx::Database>::Connection;
+
+const COVER_SELECT: &str = "SELECT v.id, v.org_id, v.contractor_id, v.application_id, \
+    v.insured_name, v.insured_email, v.work_state, v.ciq_campaign_id, v.campaign_name, \
+    v.starts_on, v.ends_on, v.agency_pays, v.platform_fee_cents, v.po_number, \
+    v.po_contact_email, v.po_contact_name, v.example_rates, v.issued_at, v.cancelled_at, \
+    v.cancelled_by, v.cancel_reason FROM covers v";
+
+fn cover_from_row(r: &DbRow) -> Cover {
+    Cover {
+        id: CoverId(r.get("id")),
+        org_id: OrgId(r.get("org_id")),
+        contractor_id: ContractorId(r.get("contractor_id")),
+        application_id: ApplicationId(r.get("application_id")),
+        insured_name: r.get("insured_name"),
+        insured_email: r.get("insured_email"),
+        work_state: r.get("work_state"),
+        ciq_campaign_id: r.get("ciq_campaign_id"),
+        campaign_name: r.get("campaign_name"),
+        starts_on: r.get("starts_on"),
+        ends_on: r.get("ends_on"),
+        agency_pays: r.get("agency_pays"),
+        platform_fee_cents: r.get("platform_fee_cents"),
+        po_number: r.get("po_number"),
+        po_contact_email: r.get("po_contact_email"),
+        po_contact_name: r.get("po_contact_name"),
+        example_rates: r.get("example_rates"),
+        issued_at: r.get("issued_at"),
+        cancelled_at: r.get("cancelled_at"),
+        cancelled_by: r.get("cancelled_by"),
+        cancel_reason: r.get("cancel_reason"),
+        policies: Vec::new(),
+    }
+}
+
+/// Loads covers by a `WHERE …` (binding `$1`, `$2` as given) with their policies.
+async fn load(
+    conn: &mut Conn,
+    condition: &str,
+    binds: (i64, Option<i64>),
+) -> StoreResult<Vec<Cover>> {
+    let sql = format!("{COVER_SELECT} {condition}");
+    let mut q = sqlx::query(&sql).bind(binds.0);
+    if let Some(second) = binds.1 {
+        q = q.bind(second);
+    }
+    let mut covers: Vec<Cover> = q
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(cover_from_row)
+        .collect();
+    if covers.is_empty() {
+        return Ok(covers);
+    }
+    let mut q = sqlx::QueryBuilder::<Db>::new(
+        "SELECT id, cover_id, coverage, premium_cents, limits FROM policies WHERE cover_id IN (",
+    );
+    let mut ids = q.separated(", ");
+    for c in &covers {
+        ids.push_bind(c.id.0);
+    }
+    q.push(") ORDER BY id");
+    for r in q.build().fetch_all(&mut *conn).await? {
+        let cover_id: i64 = r.get("cover_id");
+        let raw: String = r.get("coverage");
+        let policy = Policy {
+            id: PolicyId(r.get("id")),
+            coverage: CoverageKind::parse(&raw)
+                .ok_or_else(|| corrupt(format!("policy coverage {raw}")))?,
+            premium_cents: r.get("premium_cents"),
+            limits: from_json_text::<Vec<Limit>>(r.get("limits"), "limits")?,
+        };
+        if let Some(c) = covers.iter_mut().find(|c| c.id.0 == cover_id) {
+            c.policies.push(policy);
+        }
+    }
+    Ok(covers)
+}
+
+/// Issues `issue` for `application` of `contractor`, once: a second call for the same
+/// application finds it issued and writes nothing. The row's copy follows.
+pub(super) async fn issue(
+    conn: &mut Conn,
+    org: OrgId,
+    contractor: ContractorId,
+    application: ApplicationId,
+    issue: &Issue,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<CoverId>> {
+    let inserted = sqlx::query(
+        "INSERT INTO covers (org_id, contractor_id, application_id, insured_name, insured_email, \
+         work_state, ciq_campaign_id, campaign_name, starts_on, ends_on, agency_pays, \
+         platform_fee_cents, po_number, po_contact_email, po_contact_name, example_rates, \
+         issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16, $17) ON CONFLICT (application_id) DO NOTHING RETURNING id",
+    )
+    .bind(org.0)
+    .bind(contractor.0)
+    .bind(application.0)
+    .bind(&issue.insured_name)
+    .bind(&issue.insured_email)
+    .bind(&issue.work_state)
+    .bind(issue.ciq_campaign_id)
+    .bind(&issue.campaign_name)
+    .bind(issue.starts_on)
+    .bind(issue.ends_on)
+    .bind(issue.agency_pays)
+    .bind(issue.platform_fee_cents)
+    .bind(&issue.po_number)
+    .bind(&issue.po_contact_email)
+    .bind(&issue.po_contact_name)
+    .bind(issue.example_rates)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = inserted else {
+        return Ok(None);
+    };
+    let id = CoverId(row.get(0));
+    for p in &issue.policies {
+        sqlx::query(
+            "INSERT INTO policies (cover_id, coverage, premium_cents, limits) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.0)
+        .bind(p.coverage.as_str())
+        .bind(p.premium_cents)
+        .bind(json_text(&p.limits)?)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let month = crate::invoice::month_of(now);
+    for line in crate::invoice::lines_for(issue) {
+        super::invoices::place(conn, org, id, &line, &month, now).await?;
+    }
+    copy_to_row(conn, contractor, id, issue.starts_on, issue.ends_on, false).await?;
+    Ok(Some(id))
+}
+
+async fn copy_to_row(
+    conn: &mut Conn,
+    contractor: ContractorId,
+    cover: CoverId,
+    from: NaiveDate,
+    to: NaiveDate,
+    cancelled: bool,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE contractors SET cover_id = $1, covered_from = $2, covered_to = $3, \
+         cover_cancelled = $4 WHERE id = $5",
+    )
+    .bind(cover.0)
+    .bind(from)
+    .bind(to)
+    .bind(cancelled)
+    .bind(contractor.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn cancel(
+    pool: &Pool,
+    org: OrgId,
+    id: CoverId,
+    by: &str,
+    reason: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoreResult<CancelOutcome> {
+    let mut tx = ThisStore::begin(pool).await?;
+    let Some(current) = load(
+        &mut tx,
+        "WHERE v.id = $1 AND v.org_id = $2",
+        (id.0, Some(org.0)),
+    )
+    .await?
+    .pop() else {
+        return Ok(CancelOutcome::NotFound);
+    };
+    if let Err(why) = current.can_cancel(today) {
+        return Ok(CancelOutcome::Refused(why));
+    }
+    sqlx::query(
+        "UPDATE covers SET cancelled_at = $1, cancelled_by = $2, cancel_reason = $3 \
+         WHERE id = $4 AND cancelled_at IS NULL",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(reason)
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await?;
+    super::invoices::void_cover_lines(&mut tx, id, now).await?;
+    // Every row this cover covers reads "Cancelled" now.
+    sqlx::query("UPDATE contractors SET cover_cancelled = $1 WHERE cover_id = $2")
+        .bind(true)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    let after = load(&mut tx, "WHERE v.id = $1", (id.0, None))
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound("cover"))?;
+    tx.commit().await?;
+    Ok(CancelOutcome::Cancelled(Box::new(after)))
+}
+
+#[async_trait::async_trait]
+impl Covers for ThisStore {
+    async fn row_covers(&self, org: OrgId, contractor: ContractorId) -> StoreResult<Vec<Cover>> {
+        let mut conn = self.pool.acquire().await?;
+        load(
+            &mut conn,
+            "WHERE v.org_id = $1 AND (v.contractor_id = $2 OR v.id = (SELECT cover_id FROM \
+             contractors WHERE id = $2)) ORDER BY v.id DESC",
+            (org.0, Some(contractor.0)),
+        )
+        .await
+    }
+
+    async fn cover(&self, org: OrgId, id: CoverId) -> StoreResult<Option<Cover>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(load(
+            &mut conn,
+            "WHERE v.id = $1 AND v.org_id = $2",
+            (id.0, Some(org.0)),
+        )
+        .await?
+        .pop())
+    }
+
+    async fn link_cover(&self, link: LinkId) -> StoreResult<Option<Cover>> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(load(
+            &mut conn,
+            "JOIN applications a ON a.id = v.application_id WHERE a.link_id = $1",
+            (link.0, None),
+        )
+        .await?
+        .pop())
+    }
+
+    async fn campaign_covers(&self, org: OrgId, ciq_campaign_id: i64) -> StoreResult<Vec<Cover>> {
+        let mut conn = self.pool.acquire().await?;
+        load(
+            &mut conn,
+            "WHERE v.org_id = $1 AND v.ciq_campaign_id = $2 AND v.cancelled_at IS NULL \
+             ORDER BY v.insured_name, v.id",
+            (org.0, Some(ciq_campaign_id)),
+        )
+        .await
+    }
+
+    async fn cancel_cover(
+        &self,
+        org: OrgId,
+        id: CoverId,
+        by: &str,
+        reason: &str,
+        today: NaiveDate,
+    ) -> StoreResult<CancelOutcome> {
+        cancel(&self.pool, org, id, by, reason, today, Utc::now()).await
+    }
+}
