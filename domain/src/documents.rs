@@ -911,38 +911,63 @@ fn line_table_header(canvas: &mut Canvas, top: f32) -> f32 {
     top - LINE_HEADER_HEIGHT
 }
 
-fn line_row(canvas: &mut Canvas, top: f32, line: &InvoiceLineDoc, striped: bool) -> f32 {
-    let bottom = top - LINE_HEIGHT;
-    if striped {
-        canvas.fill(LEFT, bottom, RIGHT - LEFT, LINE_HEIGHT, STRIPE);
-    }
-    let y = bottom + 5.0;
+/// Lines of text a column's cell may take before the rest is cut with "…".
+const CELL_LINES: usize = 3;
+/// The leading of a wrapped cell.
+const CELL_LEADING: f32 = 11.0;
+
+/// A line's creator, campaign and coverage, each wrapped to its column.
+fn line_cells(line: &InvoiceLineDoc) -> [Vec<String>; 3] {
     let face = regular(9.0);
     let cell = |from: f32, to: f32| to - from - 2.0 * PAD;
-    canvas.text_fit(
-        LINE_CREATOR_X + PAD,
-        y,
-        cell(LINE_CREATOR_X, LINE_CAMPAIGN_X),
-        face,
-        TEXT,
-        &line.creator,
-    );
-    canvas.text_fit(
-        LINE_CAMPAIGN_X + PAD,
-        y,
-        cell(LINE_CAMPAIGN_X, LINE_COVERAGE_X),
-        face,
-        TEXT,
-        &line.campaign,
-    );
-    canvas.text_fit(
-        LINE_COVERAGE_X + PAD,
-        y,
-        cell(LINE_COVERAGE_X, LINE_PREMIUM_X),
-        face,
-        TEXT,
-        &line.coverage,
-    );
+    [
+        face.wrap(
+            &line.creator,
+            cell(LINE_CREATOR_X, LINE_CAMPAIGN_X),
+            CELL_LINES,
+        ),
+        face.wrap(
+            &line.campaign,
+            cell(LINE_CAMPAIGN_X, LINE_COVERAGE_X),
+            CELL_LINES,
+        ),
+        face.wrap(
+            &line.coverage,
+            cell(LINE_COVERAGE_X, LINE_PREMIUM_X),
+            CELL_LINES,
+        ),
+    ]
+}
+
+/// How tall a line's row is: one line of text, and more when a name wraps.
+fn line_row_height(line: &InvoiceLineDoc) -> f32 {
+    let most = line_cells(line)
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    LINE_HEIGHT + CELL_LEADING * (most as f32 - 1.0)
+}
+
+fn line_row(canvas: &mut Canvas, top: f32, line: &InvoiceLineDoc, striped: bool) -> f32 {
+    let height = line_row_height(line);
+    let bottom = top - height;
+    if striped {
+        canvas.fill(LEFT, bottom, RIGHT - LEFT, height, STRIPE);
+    }
+    // The first line of text sits where a one-line row's does; wrapped lines go down from it.
+    let y = top - LINE_HEIGHT + 5.0;
+    let face = regular(9.0);
+    let cell = |from: f32, to: f32| to - from - 2.0 * PAD;
+    for (x, lines) in [LINE_CREATOR_X, LINE_CAMPAIGN_X, LINE_COVERAGE_X]
+        .into_iter()
+        .zip(line_cells(line))
+    {
+        for (n, text) in lines.iter().enumerate() {
+            canvas.text(x + PAD, y - CELL_LEADING * n as f32, face, TEXT, text);
+        }
+    }
     canvas.amount_right(
         LINE_FEE_X - PAD,
         y,
@@ -1050,9 +1075,9 @@ pub fn invoice_pdf(doc: &InvoiceDoc) -> Vec<u8> {
         // The last line keeps the totals company: it moves to a new page rather than leave them
         // alone on one.
         let needed = if index + 1 == doc.lines.len() {
-            LINE_HEIGHT + TOTALS_HEIGHT
+            line_row_height(line) + TOTALS_HEIGHT
         } else {
-            LINE_HEIGHT
+            line_row_height(line)
         };
         if y - needed < BODY_BOTTOM {
             let mut canvas = Canvas::new();
