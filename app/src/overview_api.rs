@@ -90,6 +90,35 @@ pub fn funnel_href(
     .href()
 }
 
+/// A campaign's (or every campaign's) cover and money.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverLine {
+    pub name: String,
+    /// "Dec 19 – Jan 18, 2027", or empty when the rows have no dates.
+    pub window: String,
+    pub running: bool,
+    pub creators: u64,
+    pub covered: u64,
+    /// The campaign's rows that are not covered (none for the total line).
+    pub not_covered_href: Option<String>,
+    pub creator_premium: String,
+    pub organization_premium: String,
+    pub fees: String,
+    pub invoiced: String,
+    pub paid: String,
+    pub open: String,
+    pub waiting: String,
+}
+
+/// "N of M creators on running campaigns are covered", and the money per campaign.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverOverview {
+    pub running_creators: u64,
+    pub running_covered: u64,
+    /// The total first, then each campaign, running ones first.
+    pub lines: Vec<CoverLine>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverviewData {
     /// The stored key's last four characters, `None` while no key is stored.
@@ -115,6 +144,7 @@ pub struct OverviewData {
     pub funnel: Vec<FunnelLine>,
     /// Premiums are priced with the shipped example rating table.
     pub example_rates: bool,
+    pub cover: CoverOverview,
 }
 
 /// The contractors list URL for rows with `code` (and on `campaign`) in `status`.
@@ -329,7 +359,16 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         ));
     }
 
+    let cover = {
+        let campaigns = store
+            .campaign_cover(org)
+            .await
+            .context("reading cover and money")?;
+        cover_overview(&campaigns, chrono::Utc::now().date_naive(), &campaign_name)
+    };
+
     Ok(OverviewData {
+        cover,
         example_rates: ctx.engine.rating().is_example(),
         key_last4: settings
             .api_key
@@ -353,4 +392,76 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         chart,
         funnel,
     })
+}
+
+/// The overview's cover card from the store's per-campaign figures, on `today`.
+#[cfg(feature = "ssr")]
+fn cover_overview(
+    campaigns: &[domain::store::CampaignCover],
+    today: chrono::NaiveDate,
+    campaign_name: &dyn Fn(i64) -> String,
+) -> CoverOverview {
+    use crate::contractors_api::{money, CoverState};
+    use domain::store::CampaignCover;
+
+    let running = |c: &CampaignCover| matches!((c.starts_on, c.ends_on), (Some(s), Some(e)) if s <= today && today <= e);
+    let line = |name: String, c: &CampaignCover, campaign: Option<i64>| CoverLine {
+        name,
+        window: match (c.starts_on, c.ends_on) {
+            (Some(s), Some(e)) if campaign.is_some() => domain::cover::date_range(s, e),
+            _ => String::new(),
+        },
+        running: running(c),
+        creators: c.creators,
+        covered: c.covered,
+        not_covered_href: campaign.filter(|_| c.covered < c.creators).map(|id| {
+            ListParams {
+                campaign: Some(id),
+                coverage: Some(CoverState::NotCovered),
+                ..ListParams::default()
+            }
+            .href()
+        }),
+        creator_premium: money(c.creator_premium_cents),
+        organization_premium: money(c.organization_premium_cents),
+        fees: money(c.fee_cents),
+        invoiced: money(c.invoiced_cents),
+        paid: money(c.paid_cents),
+        open: money(c.open_cents),
+        waiting: money(c.waiting_cents),
+    };
+    let mut total = CampaignCover::default();
+    let (mut running_creators, mut running_covered) = (0, 0);
+    for c in campaigns {
+        if running(c) {
+            running_creators += c.creators;
+            running_covered += c.covered;
+        }
+        total.creators += c.creators;
+        total.covered += c.covered;
+        total.creator_premium_cents += c.creator_premium_cents;
+        total.organization_premium_cents += c.organization_premium_cents;
+        total.fee_cents += c.fee_cents;
+        total.invoiced_cents += c.invoiced_cents;
+        total.paid_cents += c.paid_cents;
+        total.open_cents += c.open_cents;
+        total.waiting_cents += c.waiting_cents;
+    }
+    let mut ordered: Vec<&CampaignCover> = campaigns.iter().collect();
+    // Running campaigns first, then the soonest to start; the campaign id breaks ties.
+    ordered.sort_by_key(|c| (!running(c), c.starts_on, c.ciq_campaign_id));
+    let mut lines = Vec::with_capacity(ordered.len() + 1);
+    if !ordered.is_empty() {
+        lines.push(line("Every campaign".to_string(), &total, None));
+    }
+    lines.extend(
+        ordered
+            .into_iter()
+            .map(|c| line(campaign_name(c.ciq_campaign_id), c, Some(c.ciq_campaign_id))),
+    );
+    CoverOverview {
+        running_creators,
+        running_covered,
+        lines,
+    }
 }

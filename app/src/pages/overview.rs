@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::contractors_api::ListParams;
-use crate::overview_api::{get_overview, ChartRun, FixGroup, FunnelLine, OverviewData};
+use crate::overview_api::{
+    get_overview, ChartRun, CoverOverview, FixGroup, FunnelLine, OverviewData,
+};
 use crate::pages::sync_runs::StateBadge;
 
 /// Campaigns listed under a rule before "and N more".
@@ -52,6 +54,7 @@ fn Body(o: OverviewData) -> impl IntoView {
             </div>
         </div>
         <FunnelCard funnel=o.funnel example_rates=o.example_rates/>
+        <CoverCard cover=o.cover/>
     }
 }
 
@@ -280,6 +283,79 @@ fn FunnelCard(funnel: Vec<FunnelLine>, example_rates: bool) -> impl IntoView {
                     {format!("And {more} more campaign{}: ", if more == 1 { "" } else { "s" })}
                     <a href="/contractors?status=synced&contact=not_sent">"every Synced row whose link was not sent"</a>
                 </p>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+/// Who is covered on each campaign, and what the cover bills: by payer, invoiced, paid, open
+/// and waiting for a PO #.
+#[component]
+fn CoverCard(cover: CoverOverview) -> impl IntoView {
+    if cover.lines.is_empty() {
+        return ().into_any();
+    }
+    let more = cover.lines.len().saturating_sub(1 + FUNNEL_CAMPAIGNS);
+    let lines: Vec<_> = cover.lines.into_iter().take(1 + FUNNEL_CAMPAIGNS).collect();
+    let headline = if cover.running_creators == 0 {
+        "No campaign is running today.".to_string()
+    } else {
+        format!(
+            "{} of {} creators on running campaigns are covered.",
+            cover.running_covered, cover.running_creators
+        )
+    };
+    view! {
+        <section class="card cover-money" aria-labelledby="cover-heading">
+            <h2 id="cover-heading">"Cover and money"</h2>
+            <p class="headline"><strong>{headline}</strong></p>
+            <p class="muted small">
+                "Covered: issued, not cancelled, and covering the campaign's dates. Money is what "
+                "issued cover bills; payment is recorded by the insurer. "
+                <a href="/invoices">"Invoices"</a>
+            </p>
+            <div class="table-wrap">
+                <table class="compact cover-table">
+                    <thead><tr>
+                        <th scope="col">"Campaign"</th>
+                        <th scope="col" class="num">"Covered"</th>
+                        <th scope="col" class="num">"Premium (creators)"</th>
+                        <th scope="col" class="num">"Premium (agency)"</th>
+                        <th scope="col" class="num">"Platform fee"</th>
+                        <th scope="col" class="num">"Invoiced"</th>
+                        <th scope="col" class="num">"Paid"</th>
+                        <th scope="col" class="num">"Open"</th>
+                        <th scope="col" class="num">"Needs PO #"</th>
+                    </tr></thead>
+                    <tbody>
+                        {lines.into_iter().enumerate().map(|(i, l)| view! {
+                            <tr class:total=i == 0>
+                                <th scope="row">
+                                    {l.name.clone()}
+                                    {l.running.then(|| view! { " " <span class="badge policy-active">"Running"</span> })}
+                                    {(!l.window.is_empty()).then(|| view! { <div class="muted small">{l.window.clone()}</div> })}
+                                </th>
+                                <td class="num">
+                                    {format!("{} of {}", l.covered, l.creators)}
+                                    {l.not_covered_href.clone().map(|href| view! {
+                                        <div class="small"><a href=href>{format!("{} not covered", l.creators - l.covered)}</a></div>
+                                    })}
+                                </td>
+                                <td class="num">{l.creator_premium.clone()}</td>
+                                <td class="num">{l.organization_premium.clone()}</td>
+                                <td class="num">{l.fees.clone()}</td>
+                                <td class="num">{l.invoiced.clone()}</td>
+                                <td class="num">{l.paid.clone()}</td>
+                                <td class="num">{l.open.clone()}</td>
+                                <td class="num">{l.waiting.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            {(more > 0).then(|| view! {
+                <p class="muted">{format!("And {more} more campaign{}.", if more == 1 { "" } else { "s" })}</p>
             })}
         </section>
     }

@@ -844,6 +844,31 @@ pub enum Verdict {
     Decline(String),
 }
 
+/// A campaign's cover and money (the overview): how many of its creators are covered, and
+/// what their cover bills, by payer and by where the bill stands. Whole cents; voided lines
+/// count for nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CampaignCover {
+    pub ciq_campaign_id: i64,
+    pub name: Option<String>,
+    /// The campaign's window, from its rows.
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    /// Rows that need cover: Synced, Needs attention or Error.
+    pub creators: u64,
+    /// Of those, the ones with cover that stands (issued, not cancelled, no gap).
+    pub covered: u64,
+    pub creator_premium_cents: i64,
+    pub organization_premium_cents: i64,
+    pub fee_cents: i64,
+    /// On invoices that are not void; of that, paid, and open or sent.
+    pub invoiced_cents: i64,
+    pub paid_cents: i64,
+    pub open_cents: i64,
+    /// Agency Pay lines waiting for a PO #.
+    pub waiting_cents: i64,
+}
+
 /// What cancelling a cover did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CancelOutcome {

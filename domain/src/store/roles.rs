@@ -470,6 +470,8 @@ pub trait Covers: Send + Sync {
         org: OrgId,
         ciq_campaign_id: i64,
     ) -> StoreResult<Vec<crate::cover::Cover>>;
+    /// Every campaign's cover and money, by campaign id.
+    async fn campaign_cover(&self, org: OrgId) -> StoreResult<Vec<CampaignCover>>;
     /// Cancels a cover that has not started on `today` (its policies and the rows it covers).
     async fn cancel_cover(
         &self,

@@ -10,6 +10,7 @@ use super::super::*;
 use super::{corrupt, from_json_text, json_text, Db, DbRow, Dialect, Pool, ThisStore};
 use crate::cover::{Cover, CoverId, Issue, Policy, PolicyId};
 use crate::rating::Limit;
+use vocabulary::ContractorStatus;
 use vocabulary::{ApplicationId, CoverageKind, LinkId};
 
 type Conn = <Db as sqlx::Database>::Connection;
@@ -221,8 +222,98 @@ pub(super) async fn cancel(
     Ok(CancelOutcome::Cancelled(Box::new(after)))
 }
 
+/// Rows that need cover, and of those the ones whose cover stands (as `read_cover` reads
+/// "covered", "scheduled" or "expired": issued, not cancelled, no gap).
+const CAMPAIGN_ROWS: &str = "SELECT k.ciq_campaign_id, MAX(c.name) AS name, \
+    MIN(k.coverage_start) AS starts_on, MAX(k.coverage_end) AS ends_on, COUNT(*) AS creators, \
+    SUM(CASE WHEN k.cover_id IS NOT NULL AND k.cover_cancelled = FALSE AND NOT \
+    (k.coverage_start IS NOT NULL AND k.coverage_end IS NOT NULL AND \
+    (k.coverage_start < k.covered_from OR k.coverage_end > k.covered_to)) THEN 1 ELSE 0 END) \
+    AS covered \
+    FROM contractors k LEFT JOIN campaigns c \
+    ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
+    WHERE k.org_id = $1 AND k.status IN ($2, $3, $4) GROUP BY k.ciq_campaign_id";
+
+const CAMPAIGN_MONEY: &str = "SELECT v.ciq_campaign_id, \
+    CAST(SUM(CASE WHEN l.payer = $2 THEN l.premium_cents ELSE 0 END) AS BIGINT) AS creator, \
+    CAST(SUM(CASE WHEN l.payer = $3 THEN l.premium_cents ELSE 0 END) AS BIGINT) AS organization, \
+    CAST(SUM(l.fee_cents) AS BIGINT) AS fee, \
+    CAST(SUM(CASE WHEN i.id IS NOT NULL AND i.state <> $4 \
+    THEN l.premium_cents + l.fee_cents ELSE 0 END) AS BIGINT) AS invoiced, \
+    CAST(SUM(CASE WHEN i.state = $5 THEN l.premium_cents + l.fee_cents ELSE 0 END) AS BIGINT) \
+    AS paid, \
+    CAST(SUM(CASE WHEN i.state IN ($6, $7) THEN l.premium_cents + l.fee_cents ELSE 0 END) \
+    AS BIGINT) AS open, \
+    CAST(SUM(CASE WHEN l.invoice_id IS NULL THEN l.premium_cents + l.fee_cents ELSE 0 END) \
+    AS BIGINT) AS waiting \
+    FROM invoice_lines l JOIN covers v ON v.id = l.cover_id \
+    LEFT JOIN invoices i ON i.id = l.invoice_id \
+    WHERE l.org_id = $1 AND l.voided_at IS NULL GROUP BY v.ciq_campaign_id";
+
+async fn campaign_cover(pool: &Pool, org: OrgId) -> StoreResult<Vec<CampaignCover>> {
+    use crate::invoice::{InvoiceState, Payer};
+    let rows = sqlx::query(CAMPAIGN_ROWS)
+        .bind(org.0)
+        .bind(ContractorStatus::Synced.as_str())
+        .bind(ContractorStatus::NeedsAttention.as_str())
+        .bind(ContractorStatus::Error.as_str())
+        .fetch_all(pool)
+        .await?;
+    let n =
+        |r: &DbRow, c: &str| u64::try_from(r.get::<Option<i64>, _>(c).unwrap_or(0)).unwrap_or(0);
+    let mut out: Vec<CampaignCover> = rows
+        .iter()
+        .map(|r| CampaignCover {
+            ciq_campaign_id: r.get("ciq_campaign_id"),
+            name: r.get("name"),
+            starts_on: r.get("starts_on"),
+            ends_on: r.get("ends_on"),
+            creators: n(r, "creators"),
+            covered: n(r, "covered"),
+            ..CampaignCover::default()
+        })
+        .collect();
+    let money = sqlx::query(CAMPAIGN_MONEY)
+        .bind(org.0)
+        .bind(Payer::Creator.as_str())
+        .bind(Payer::Organization.as_str())
+        .bind(InvoiceState::Void.as_str())
+        .bind(InvoiceState::Paid.as_str())
+        .bind(InvoiceState::Open.as_str())
+        .bind(InvoiceState::Sent.as_str())
+        .fetch_all(pool)
+        .await?;
+    for r in &money {
+        let campaign: i64 = r.get("ciq_campaign_id");
+        let cents = |c: &str| r.get::<Option<i64>, _>(c).unwrap_or(0);
+        let entry = match out.iter_mut().position(|c| c.ciq_campaign_id == campaign) {
+            Some(i) => &mut out[i],
+            None => {
+                out.push(CampaignCover {
+                    ciq_campaign_id: campaign,
+                    ..CampaignCover::default()
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        entry.creator_premium_cents = cents("creator");
+        entry.organization_premium_cents = cents("organization");
+        entry.fee_cents = cents("fee");
+        entry.invoiced_cents = cents("invoiced");
+        entry.paid_cents = cents("paid");
+        entry.open_cents = cents("open");
+        entry.waiting_cents = cents("waiting");
+    }
+    out.sort_by_key(|c| c.ciq_campaign_id);
+    Ok(out)
+}
+
 #[async_trait::async_trait]
 impl Covers for ThisStore {
+    async fn campaign_cover(&self, org: OrgId) -> StoreResult<Vec<CampaignCover>> {
+        campaign_cover(&self.pool, org).await
+    }
+
     async fn row_covers(&self, org: OrgId, contractor: ContractorId) -> StoreResult<Vec<Cover>> {
         let mut conn = self.pool.acquire().await?;
         load(
