@@ -17,6 +17,8 @@ pub struct AlertsView {
     pub webhook_shown: Option<String>,
     /// The server has SMTP settings.
     pub email_available: bool,
+    /// Days before a campaign starts that the coverage deadline alert warns.
+    pub deadline_days: u32,
 }
 
 /// The organization's alert recipients; `None` for members who are not admins.
@@ -37,6 +39,7 @@ pub async fn get_alert_settings() -> Result<Option<AlertsView>, AppError> {
         emails: view.emails.join(", "),
         webhook_shown: view.webhook_shown,
         email_available: view.email_available,
+        deadline_days: view.deadline_days,
     }))
 }
 
@@ -47,6 +50,7 @@ pub async fn save_alert_settings(
     emails: String,
     webhook_url: String,
     remove_webhook: Option<String>,
+    deadline_days: Option<String>,
 ) -> Result<String, AppError> {
     use crate::settings_api::require_admin;
     use crate::ssr::{current_member, server_context};
@@ -66,10 +70,19 @@ pub async fn save_alert_settings(
     } else {
         WebhookChange::Set(webhook_url.trim())
     };
+    let deadline_days = match deadline_days.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(days) => Some(days.parse::<u32>().map_err(|_| {
+            AppError::Invalid(format!(
+                "\"{}\" is not a number of days: enter a whole number such as 5.",
+                days.chars().take(20).collect::<String>()
+            ))
+        })?),
+    };
     let ctx = server_context()?;
     let saved = ctx
         .engine
-        .save_alert_recipients(member.org_id, &emails, change)
+        .save_alert_recipients(member.org_id, &emails, change, deadline_days)
         .await
         .map_err(|e| match e {
             Ok(words) => AppError::Invalid(words),
@@ -99,10 +112,15 @@ pub async fn save_alert_settings(
         ),
     )
     .await;
+    let days = saved.deadline_days;
+    let ahead = format!(
+        "campaigns with creators not covered are flagged {days} day{} before they start",
+        if days == 1 { "" } else { "s" }
+    );
     Ok(if to.is_empty() {
-        "Saved: no alerts will be sent.".to_string()
+        format!("Saved: no alerts will be sent ({ahead}).")
     } else {
-        format!("Saved: alerts go by {}.", to.join(" and "))
+        format!("Saved: alerts go by {}; {ahead}.", to.join(" and "))
     })
 }
 

@@ -187,7 +187,7 @@ pub fn evaluate(
                 }
             }
             // Not about runs: see [`evaluate_deliveries`].
-            AlertCondition::DeliveryFailed => {}
+            AlertCondition::DeliveryFailed | AlertCondition::CoverageDeadline => {}
         }
         if let Some(alert) = raise.filter(|_| !state.active) {
             alerts.push(alert);
@@ -622,6 +622,124 @@ impl Notifier {
     }
 }
 
+/// Whether a campaign's coverage deadline alert stands on `today`: it starts within
+/// `lead_days` (or has started and not ended) and some of its creators are not covered.
+pub fn deadline_holds(
+    c: &crate::store::CampaignCover,
+    today: chrono::NaiveDate,
+    lead_days: u32,
+) -> bool {
+    let Some(starts_on) = c.starts_on else {
+        return false;
+    };
+    let warn_from = starts_on - chrono::Days::new(u64::from(lead_days));
+    c.covered < c.creators && today >= warn_from && c.ends_on.is_none_or(|end| today <= end)
+}
+
+/// What an uncovered creator is waiting for, in a few words: the first of needs attention in
+/// CreatorIQ, no link, declined, manual review, mid-application, link not sent, not opened,
+/// opened but not started; or what happened to their cover.
+pub fn waiting_for(
+    row: &crate::store::ContractorListRow,
+    contact: Option<&crate::store::ContactSummary>,
+    today: chrono::NaiveDate,
+) -> String {
+    use crate::store::ContractorStatus;
+    use vocabulary::{ApplicationState, CoverState, LinkState};
+    let c = &row.contractor;
+    match c.cover_reading(today).state {
+        CoverState::Gap => return "coverage gap: CreatorIQ moved the dates".to_string(),
+        CoverState::Cancelled => return "cover cancelled".to_string(),
+        _ => {}
+    }
+    if matches!(
+        c.status,
+        ContractorStatus::NeedsAttention | ContractorStatus::Error
+    ) {
+        let what = c
+            .failures
+            .first()
+            .map(|f| f.code.label().to_lowercase())
+            .or_else(|| {
+                c.error
+                    .as_ref()
+                    .map(|_| "CreatorIQ could not be read".to_string())
+            })
+            .unwrap_or_else(|| "a problem".to_string());
+        return format!("needs attention in CreatorIQ: {what}");
+    }
+    let Some(link) = &row.link else {
+        return "no application link yet".to_string();
+    };
+    match row.application {
+        Some(ApplicationState::Declined) => return "declined by an underwriter".to_string(),
+        Some(ApplicationState::ManualReview) => return "in manual review".to_string(),
+        Some(ApplicationState::InProgress) => {
+            return match row.application_step {
+                Some(step) => format!("mid-application ({})", step.label().to_lowercase()),
+                None => "mid-application".to_string(),
+            }
+        }
+        _ => {}
+    }
+    let sent = contact.is_some_and(|s| s.sent > 0);
+    match link.state {
+        LinkState::Active if !sent => "link not sent".to_string(),
+        LinkState::Active => "link sent, not opened".to_string(),
+        LinkState::Opened => "opened the link, not started".to_string(),
+        _ => "waiting for the application".to_string(),
+    }
+}
+
+/// The coverage deadline alert for one campaign: when it starts, how many creators are not
+/// covered, and each with what they are waiting for (`waiting`: name and words, at most as
+/// many as were read).
+pub fn deadline_alert(
+    organization: &str,
+    campaign: &str,
+    campaign_id: i64,
+    starts_on: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+    uncovered: u64,
+    waiting: &[(String, String)],
+    dashboard_url: &str,
+) -> Alert {
+    let base = dashboard_url.trim_end_matches('/');
+    let days = (starts_on - today).num_days();
+    let when = match days {
+        d if d < 0 => format!("started {} day{} ago", -d, if d == -1 { "" } else { "s" }),
+        0 => "starts today".to_string(),
+        1 => "starts tomorrow".to_string(),
+        d => format!("starts in {d} days"),
+    };
+    let creators = if uncovered == 1 {
+        "1 of its creators is".to_string()
+    } else {
+        format!("{uncovered} of its creators are")
+    };
+    let mut text = format!(
+        "{campaign} {when} ({}) and {creators} not covered.\n",
+        crate::cover::long_date(starts_on)
+    );
+    for (name, why) in waiting {
+        text.push_str(&format!("- {name}: {why}\n"));
+    }
+    if (waiting.len() as u64) < uncovered {
+        text.push_str(&format!(
+            "- and {} more\n",
+            uncovered - waiting.len() as u64
+        ));
+    }
+    text.push_str(&format!(
+        "Every one of them: {base}/contractors?campaign={campaign_id}&coverage=not_covered"
+    ));
+    Alert {
+        condition: Some(AlertCondition::CoverageDeadline),
+        subject: format!("{organization}: {campaign} {when} and {creators} not covered"),
+        text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -875,6 +993,65 @@ mod tests {
         assert!(
             notifier.allow_test_alert(OrgId(2)),
             "another organization's own"
+        );
+    }
+
+    #[test]
+    fn the_deadline_alert_stands_from_the_lead_time_until_the_end_while_creators_are_uncovered() {
+        use crate::store::CampaignCover;
+        let d = |m: u32, day: u32| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let c = CampaignCover {
+            ciq_campaign_id: 1,
+            starts_on: Some(d(12, 10)),
+            ends_on: Some(d(12, 20)),
+            creators: 12,
+            covered: 3,
+            ..CampaignCover::default()
+        };
+        assert!(!deadline_holds(&c, d(12, 4), 5), "six days ahead");
+        assert!(deadline_holds(&c, d(12, 5), 5), "five days ahead");
+        assert!(deadline_holds(&c, d(12, 15), 5), "running");
+        assert!(!deadline_holds(&c, d(12, 21), 5), "ended");
+        let all = CampaignCover {
+            covered: 12,
+            ..c.clone()
+        };
+        assert!(!deadline_holds(&all, d(12, 8), 5), "everyone covered");
+        let undated = CampaignCover {
+            starts_on: None,
+            ..c
+        };
+        assert!(!deadline_holds(&undated, d(12, 8), 5));
+
+        let waiting = vec![("Ava".to_string(), "link not sent".to_string())];
+        let alert = deadline_alert(
+            "Acme",
+            "Launch",
+            7,
+            d(12, 10),
+            d(12, 5),
+            9,
+            &waiting,
+            "https://cover.example/",
+        );
+        assert_eq!(
+            alert.subject,
+            "Acme: Launch starts in 5 days and 9 of its creators are not covered"
+        );
+        assert!(
+            alert.text.contains("- Ava: link not sent\n- and 8 more"),
+            "{}",
+            alert.text
+        );
+        assert!(alert
+            .text
+            .contains("https://cover.example/contractors?campaign=7&coverage=not_covered"));
+        let late = deadline_alert("Acme", "Launch", 7, d(12, 10), d(12, 12), 1, &[], "");
+        assert!(
+            late.subject
+                .contains("started 2 days ago and 1 of its creators is not covered"),
+            "{}",
+            late.subject
         );
     }
 }

@@ -322,6 +322,7 @@ async fn a_refused_address_fails_for_good_and_a_busy_relay_is_tried_again() {
             env.org.id,
             "ops@agency.test",
             domain::sync::WebhookChange::Keep,
+            None,
         )
         .await
         .unwrap();

@@ -323,3 +323,160 @@ async fn approving_an_application_in_review_issues_its_policies_on_postgres() {
     let (_, html) = creator.page(&server).await;
     assert!(html.contains(&covers[0].policies[0].number()), "{html}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_campaign_starting_with_creators_not_covered_alerts_once_until_it_clears() {
+    let sink = domain::testing::MailSink::start().await;
+    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
+        .await
+        .unwrap();
+    let server = TestServer::build()
+        .creatoriq_environments(&[&sandbox.base_url])
+        .connected("acme", &sandbox.base_url)
+        .env("SMTP_HOST", "127.0.0.1")
+        .env("SMTP_PORT", &sink.port().to_string())
+        .env("SMTP_TLS", "none")
+        .env("SMTP_FROM", "Cover <cover@cover.test>")
+        .start()
+        .await;
+    let admin = server.sign_in(EMAIL, PASSWORD).await;
+    // A lead time that is not a number of days is refused in words; 5 is saved.
+    let (status, body) = server
+        .try_call(
+            &admin,
+            "alerts/save",
+            &[
+                ("emails", "ops@acme.example"),
+                ("webhook_url", ""),
+                ("deadline_days", "90"),
+            ],
+        )
+        .await;
+    assert!(
+        !status.is_success() && body.contains("between 1 and 60"),
+        "{body}"
+    );
+    let said = server
+        .call(
+            &admin,
+            "alerts/save",
+            &[
+                ("emails", "ops@acme.example"),
+                ("webhook_url", ""),
+                ("deadline_days", "5"),
+            ],
+        )
+        .await;
+    assert!(said.contains("5 days before they start"), "{said}");
+    let sync = || async {
+        let run = server.call(&admin, "start_sync", &[]).await;
+        server.wait_for_run(&admin, &run).await;
+    };
+    let deadline_mail = |campaign: &str| {
+        sink.received()
+            .into_iter()
+            .filter(|m| {
+                m.header("subject")
+                    .is_some_and(|s| s.contains(campaign) && s.contains("not covered"))
+            })
+            .collect::<Vec<_>>()
+    };
+    let settle = || async {
+        for _ in 0..100 {
+            if !deadline_mail("Starts Tomorrow").is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+
+    sync().await;
+    settle().await;
+    // Tomorrow's campaign: one alert naming each creator and what they wait for.
+    let mail = deadline_mail("Starts Tomorrow");
+    assert_eq!(mail.len(), 1, "{:?}", sink.received());
+    let subject = mail[0].header("subject").unwrap();
+    assert!(subject.contains("starts tomorrow"), "{subject}");
+    assert!(
+        mail[0]
+            .data
+            .contains("Scenario Campaign Start Tomorrow: link not sent"),
+        "{}",
+        mail[0].data
+    );
+    assert!(mail[0]
+        .data
+        .contains("Scenario Two Campaigns: link not sent"));
+    assert!(mail[0].data.contains("not_covered"));
+    // The campaign in 14 days is outside the lead time.
+    assert!(deadline_mail("Upcoming").is_empty());
+
+    // Another run says nothing new while it stands.
+    sync().await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(deadline_mail("Starts Tomorrow").len(), 1);
+
+    // Both creators covered: it clears (and would alert again only if it came back).
+    let store = server.any_store().await;
+    for (publisher, name) in [
+        (5_700_029, "Scenario Campaign Start Tomorrow"),
+        (5_700_024, "Scenario Two Campaigns"),
+    ] {
+        let rows = store
+            .contractors_for_publisher(server.org, publisher)
+            .await
+            .unwrap();
+        let row = rows
+            .iter()
+            .find(|r| {
+                r.ciq_campaign_id == i64::from(ciq_sandbox::scenarios::CAMPAIGN_STARTS_TOMORROW.id)
+            })
+            .unwrap();
+        let link = store
+            .current_link(server.org, row.id)
+            .await
+            .unwrap()
+            .unwrap();
+        let creator = Creator::new(link.token.expose());
+        to_final_review(&server, &creator, name, "no").await;
+        creator.ok(&server, "final_review", &[]).await;
+    }
+    let tomorrow = i64::from(ciq_sandbox::scenarios::CAMPAIGN_STARTS_TOMORROW.id);
+    assert!(store
+        .raised_deadlines(server.org)
+        .await
+        .unwrap()
+        .contains(&tomorrow));
+    sync().await;
+    assert!(!store
+        .raised_deadlines(server.org)
+        .await
+        .unwrap()
+        .contains(&tomorrow));
+
+    // A longer lead time reaches the campaign in 14 days.
+    server
+        .call(
+            &admin,
+            "alerts/save",
+            &[
+                ("emails", "ops@acme.example"),
+                ("webhook_url", ""),
+                ("deadline_days", "20"),
+            ],
+        )
+        .await;
+    sync().await;
+    for _ in 0..100 {
+        if !deadline_mail("Upcoming").is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let upcoming = deadline_mail("Upcoming");
+    assert_eq!(upcoming.len(), 1);
+    assert!(upcoming[0]
+        .header("subject")
+        .unwrap()
+        .contains("starts in 14 days"));
+}

@@ -64,5 +64,8 @@ words! {
         AttentionRising = "attention_rising", "More rows need attention";
         /// Messages to creators could not be delivered.
         DeliveryFailed = "delivery_failed", "Messages to creators could not be delivered";
+        /// A campaign starts soon (or has started) with creators not covered; kept per
+        /// campaign, not in the conditions' table.
+        CoverageDeadline = "coverage_deadline", "A campaign starts with creators not covered";
     }
 }

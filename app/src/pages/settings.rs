@@ -444,8 +444,9 @@ fn AlertsSection(
             <h2 id="alerts-heading">"Alerts"</h2>
             <p class="hint">
                 "Tells you when a sync run fails, CreatorIQ refuses the API key, more rows "
-                "need attention than after the previous run, or messages to creators could not "
-                "be delivered: once when it starts, not again until it has cleared."
+                "need attention than after the previous run, messages to creators could not "
+                "be delivered, or a campaign is about to start with creators not covered: once "
+                "when it starts, not again until it has cleared."
             </p>
                             <ActionForm action=save attr:class="stack alerts-form">
                                 <label for="alert_emails">"Email addresses"</label>
@@ -489,6 +490,21 @@ fn AlertsSection(
                                         <label for="remove_webhook">"Remove the saved webhook"</label>
                                     </div>
                                 })}
+                                <label for="deadline_days">"Days before a campaign starts to flag creators not covered"</label>
+                                <input
+                                    id="deadline_days"
+                                    name="deadline_days"
+                                    type="number"
+                                    min="1"
+                                    max="60"
+                                    step="1"
+                                    required
+                                    value=a.deadline_days.to_string()
+                                    aria-describedby="deadline_days_hint"
+                                />
+                                <p id="deadline_days_hint" class="hint">
+                                    "One alert per campaign, with each creator who is not covered and what they are waiting for."
+                                </p>
                                 <div class="actions">
                                     <button type="submit" class="primary" disabled=move || save.pending().get()>
                                         {move || if save.pending().get() { "Saving…" } else { "Save alerts" }}

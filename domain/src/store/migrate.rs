@@ -14,7 +14,7 @@ use sqlx::{Row, SqlitePool};
 use super::{PgStore, SqliteStore, StoreError, StoreResult};
 
 /// The tables copied, parents before children.
-const TABLES: [&str; 25] = [
+const TABLES: [&str; 26] = [
     "organizations",
     "members",
     "invitations",
@@ -40,6 +40,7 @@ const TABLES: [&str; 25] = [
     "webhook_deliveries",
     "alert_settings",
     "alert_conditions",
+    "deadline_alerts",
     "sign_in_links",
     "audit_events",
 ];

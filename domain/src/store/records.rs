@@ -573,7 +573,7 @@ pub struct ScheduleDue {
 // ---------------------------------------------------------------------------------------------
 
 /// Where an organization's alerts go. Empty: no alerts.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlertSettings {
     /// Email recipients, as entered (validated before they are stored).
     pub emails: Vec<String>,
@@ -581,6 +581,24 @@ pub struct AlertSettings {
     pub webhook_url: Option<EncryptedSecret>,
     /// The webhook URL's scheme and host, e.g. `https://hooks.slack.com`: all the page shows.
     pub webhook_url_shown: Option<String>,
+    /// How many days before a campaign starts the coverage deadline alert warns.
+    pub deadline_days: u32,
+}
+
+/// Warned this many days ahead unless an admin chose otherwise.
+pub const DEFAULT_DEADLINE_DAYS: u32 = 5;
+/// The lead times an admin may choose.
+pub const DEADLINE_DAYS: std::ops::RangeInclusive<u32> = 1..=60;
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            emails: Vec::new(),
+            webhook_url: None,
+            webhook_url_shown: None,
+            deadline_days: DEFAULT_DEADLINE_DAYS,
+        }
+    }
 }
 
 /// Where one alert condition stands for an organization.

@@ -271,6 +271,10 @@ pub trait AlertRecords: Send + Sync {
         condition: AlertCondition,
         state: &AlertState,
     ) -> StoreResult<()>;
+    /// The campaigns whose coverage deadline alert is raised and not cleared.
+    async fn raised_deadlines(&self, org: OrgId) -> StoreResult<Vec<i64>>;
+    /// Raises the deadline alert of `raise`'s campaigns and clears `clear`'s.
+    async fn save_deadlines(&self, org: OrgId, raise: &[i64], clear: &[i64]) -> StoreResult<()>;
 }
 
 /// Sync runs and the organization's lease: one run at a time across instances.

@@ -17,6 +17,8 @@ use super::{SyncEngine, SyncError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertRecipientsView {
     pub emails: Vec<String>,
+    /// Days before a campaign starts that the coverage deadline alert warns.
+    pub deadline_days: u32,
     /// Scheme and host of the stored webhook URL.
     pub webhook_shown: Option<String>,
     /// Whether this server can send email.
@@ -45,6 +47,7 @@ impl SyncEngine {
         let settings = self.inner.store.alert_settings(org).await?;
         Ok(AlertRecipientsView {
             emails: settings.emails,
+            deadline_days: settings.deadline_days,
             webhook_shown: settings.webhook_url_shown,
             email_available: self.inner.notifier.email_available(),
         })
@@ -56,8 +59,16 @@ impl SyncEngine {
         org: OrgId,
         emails: &str,
         webhook: WebhookChange<'_>,
+        deadline_days: Option<u32>,
     ) -> Result<AlertRecipientsView, Result<String, SyncError>> {
         let emails = parse_emails(emails).map_err(Ok)?;
+        if let Some(days) = deadline_days.filter(|d| !crate::store::DEADLINE_DAYS.contains(d)) {
+            return Err(Ok(format!(
+                "Warn between {} and {} days before a campaign starts, not {days}.",
+                crate::store::DEADLINE_DAYS.start(),
+                crate::store::DEADLINE_DAYS.end()
+            )));
+        }
         if !emails.is_empty() && !self.inner.notifier.email_available() {
             return Err(Ok(
                 "This server has no SMTP settings, so it cannot send email \
@@ -91,6 +102,7 @@ impl SyncEngine {
             emails,
             webhook_url,
             webhook_url_shown,
+            deadline_days: deadline_days.unwrap_or(stored.deadline_days),
         };
         self.inner
             .store
@@ -99,6 +111,7 @@ impl SyncEngine {
             .map_err(|e| Err(e.into()))?;
         Ok(AlertRecipientsView {
             emails: settings.emails,
+            deadline_days: settings.deadline_days,
             webhook_shown: settings.webhook_url_shown,
             email_available: self.inner.notifier.email_available(),
         })
@@ -118,7 +131,9 @@ impl SyncEngine {
             subject: format!("{name}: test alert from CreatorIQ Cover"),
             text: format!(
                 "This is a test. {name}'s alerts come here when a sync run fails, CreatorIQ \
-                 refuses the API key, or more contractor rows need attention than before."
+                 refuses the API key, more contractor rows need attention than before, messages \
+                 to creators could not be delivered, or a campaign is about to start with \
+                 creators not covered."
             ),
         };
         Ok(self.inner.notifier.send(&to, &alert).await)
@@ -194,6 +209,101 @@ impl SyncEngine {
         }
     }
 
+    /// Raises the coverage deadline alert of each campaign that starts within the organization's
+    /// lead time with creators not covered (once, until it clears), and clears the others.
+    async fn deadline_alerts(
+        &self,
+        org: OrgId,
+        organization: &str,
+        base: &str,
+    ) -> Result<Vec<Alert>, SyncError> {
+        use crate::alerts::{deadline_alert, deadline_holds, waiting_for};
+        use crate::store::{ContractorFilter, ContractorPageRequest, CoverFilter};
+        use vocabulary::CoverState;
+
+        let store = &self.inner.store;
+        let today = chrono::Utc::now().date_naive();
+        let lead = store.alert_settings(org).await?.deadline_days;
+        let raised = store.raised_deadlines(org).await?;
+        let campaigns = store.campaign_cover(org).await?;
+        let mut raise = Vec::new();
+        let mut clear = Vec::new();
+        let mut alerts = Vec::new();
+        for c in &campaigns {
+            let holds = deadline_holds(c, today, lead);
+            let was = raised.contains(&c.ciq_campaign_id);
+            if holds && !was {
+                // Who is not covered, and what each is waiting for (the first few of each kind).
+                let mut rows = Vec::new();
+                for state in [
+                    CoverState::NotCovered,
+                    CoverState::Gap,
+                    CoverState::Cancelled,
+                ] {
+                    let request = ContractorPageRequest {
+                        filter: ContractorFilter {
+                            campaign: Some(c.ciq_campaign_id),
+                            coverage: Some(CoverFilter { state, today }),
+                            ..ContractorFilter::default()
+                        },
+                        limit: Some(25),
+                        ..ContractorPageRequest::default()
+                    };
+                    rows.extend(store.contractor_page(org, &request).await?.rows);
+                }
+                rows.retain(|r| {
+                    matches!(
+                        r.contractor.status,
+                        crate::store::ContractorStatus::Synced
+                            | crate::store::ContractorStatus::NeedsAttention
+                            | crate::store::ContractorStatus::Error
+                    )
+                });
+                rows.truncate(25);
+                let ids: Vec<_> = rows.iter().map(|r| r.contractor.id).collect();
+                let contact = store.contact_summaries(org, &ids).await?;
+                let waiting: Vec<(String, String)> = rows
+                    .iter()
+                    .map(|r| {
+                        let name = r.contractor.creator_name.clone().unwrap_or_else(|| {
+                            format!("Creator {}", r.contractor.ciq_publisher_id)
+                        });
+                        (name, waiting_for(r, contact.get(&r.contractor.id), today))
+                    })
+                    .collect();
+                let name = c
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("Campaign {}", c.ciq_campaign_id));
+                if let Some(starts_on) = c.starts_on {
+                    alerts.push(deadline_alert(
+                        organization,
+                        &name,
+                        c.ciq_campaign_id,
+                        starts_on,
+                        today,
+                        c.creators - c.covered,
+                        &waiting,
+                        base,
+                    ));
+                }
+                raise.push(c.ciq_campaign_id);
+            } else if !holds && was {
+                clear.push(c.ciq_campaign_id);
+            }
+        }
+        // A campaign gone from the organization clears too.
+        for id in &raised {
+            if !campaigns.iter().any(|c| c.ciq_campaign_id == *id) {
+                clear.push(*id);
+            }
+        }
+        if !raise.is_empty() || !clear.is_empty() {
+            store.save_deadlines(org, &raise, &clear).await?;
+        }
+        Ok(alerts)
+    }
+
     /// After a run: updates the alert conditions and sends the alerts that started. Never fails
     /// the run: problems are logged.
     pub(super) async fn alert_after_run(&self, org: OrgId, run: &SyncRun, key_refused: bool) {
@@ -234,9 +344,12 @@ impl SyncEngine {
             .public_base_url
             .clone()
             .unwrap_or_default();
-        let (changes, alerts) = evaluate(&states, &observation, &name, &base);
+        let (changes, mut alerts) = evaluate(&states, &observation, &name, &base);
         for (condition, state) in &changes {
             store.save_alert_state(org, *condition, state).await?;
+        }
+        if !failed {
+            alerts.extend(self.deadline_alerts(org, &name, &base).await?);
         }
         if alerts.is_empty() {
             return Ok(());

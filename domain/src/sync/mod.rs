@@ -581,6 +581,10 @@ impl SyncEngine {
             rows = run.totals.statuses.total(),
             "sync run finished"
         );
+        // Agency Pay lines whose row has a PO # by now join their invoice.
+        if let Err(err) = self.inner.store.collect_waiting_lines(org).await {
+            tracing::warn!(error = %err, "placing invoice lines that waited for a PO # failed");
+        }
         self.alert_after_run(org, &run, key_refused).await;
         Ok(RunSummary { run, joined: false })
     }

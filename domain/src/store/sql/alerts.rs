@@ -13,8 +13,8 @@ fn i(n: u64) -> i64 {
 
 pub(super) async fn alert_settings(pool: &Pool, org: OrgId) -> StoreResult<AlertSettings> {
     let row = sqlx::query(
-        "SELECT emails, webhook_url_encrypted, webhook_url_shown FROM alert_settings \
-         WHERE org_id = $1",
+        "SELECT emails, webhook_url_encrypted, webhook_url_shown, deadline_days \
+         FROM alert_settings WHERE org_id = $1",
     )
     .bind(org.0)
     .fetch_optional(pool)
@@ -34,6 +34,8 @@ pub(super) async fn alert_settings(pool: &Pool, org: OrgId) -> StoreResult<Alert
             .get::<Option<Vec<u8>>, _>("webhook_url_encrypted")
             .map(EncryptedSecret),
         webhook_url_shown: r.get("webhook_url_shown"),
+        deadline_days: u32::try_from(r.get::<i64, _>("deadline_days"))
+            .unwrap_or(DEFAULT_DEADLINE_DAYS),
     }))
 }
 
@@ -45,16 +47,18 @@ pub(super) async fn save_alert_settings(
     let emails = (!settings.emails.is_empty()).then(|| settings.emails.join(", "));
     sqlx::query(
         "INSERT INTO alert_settings (org_id, emails, webhook_url_encrypted, webhook_url_shown, \
-         updated_at) VALUES ($1, $2, $3, $4, $5) \
+         updated_at, deadline_days) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (org_id) DO UPDATE SET emails = excluded.emails, \
          webhook_url_encrypted = excluded.webhook_url_encrypted, \
-         webhook_url_shown = excluded.webhook_url_shown, updated_at = excluded.updated_at",
+         webhook_url_shown = excluded.webhook_url_shown, updated_at = excluded.updated_at, \
+         deadline_days = excluded.deadline_days",
     )
     .bind(org.0)
     .bind(emails)
     .bind(settings.webhook_url.as_ref().map(|s| s.0.clone()))
     .bind(&settings.webhook_url_shown)
     .bind(Utc::now())
+    .bind(i64::from(settings.deadline_days))
     .execute(pool)
     .await?;
     Ok(())
@@ -112,8 +116,50 @@ pub(super) async fn save_alert_state(
     Ok(())
 }
 
+async fn raised_deadlines(pool: &Pool, org: OrgId) -> StoreResult<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT ciq_campaign_id FROM deadline_alerts WHERE org_id = $1 ORDER BY ciq_campaign_id",
+    )
+    .bind(org.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
+}
+
+async fn save_deadlines(pool: &Pool, org: OrgId, raise: &[i64], clear: &[i64]) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for campaign in raise {
+        sqlx::query(
+            "INSERT INTO deadline_alerts (org_id, ciq_campaign_id, raised_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (org_id, ciq_campaign_id) DO NOTHING",
+        )
+        .bind(org.0)
+        .bind(campaign)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+    }
+    for campaign in clear {
+        sqlx::query("DELETE FROM deadline_alerts WHERE org_id = $1 AND ciq_campaign_id = $2")
+            .bind(org.0)
+            .bind(campaign)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl AlertRecords for ThisStore {
+    async fn raised_deadlines(&self, org: OrgId) -> StoreResult<Vec<i64>> {
+        raised_deadlines(&self.pool, org).await
+    }
+
+    async fn save_deadlines(&self, org: OrgId, raise: &[i64], clear: &[i64]) -> StoreResult<()> {
+        save_deadlines(&self.pool, org, raise, clear).await
+    }
+
     async fn alert_settings(&self, org: OrgId) -> StoreResult<AlertSettings> {
         alert_settings(&self.pool, org).await
     }
