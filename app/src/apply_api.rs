@@ -70,6 +70,9 @@ pub struct ApplyView {
     pub cover_status: Option<String>,
     /// Where the creator downloads their certificate of insurance.
     pub certificate_url: Option<String>,
+    /// Said when the creator is covered already and this application buys the days CreatorIQ's
+    /// new dates added.
+    pub difference: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -128,7 +131,10 @@ mod server {
             .await
             .context("loading the application")?;
         let rating = ctx.engine.rating();
-        let estimate: Option<Estimate> = row_estimate(c, settings.coverage_types, rating);
+        // A creator whose cover CreatorIQ's new dates outgrew buys the days it misses.
+        let difference = domain::cover::difference(c.cover, (c.coverage_start, c.coverage_end));
+        let estimate: Option<Estimate> = row_estimate(c, settings.coverage_types, rating)
+            .map(|e| difference.map_or(e, |d| domain::cover::prorate(e, &d)));
         let agency_pay = c.agency_pay.unwrap_or(false);
         let quote = estimate.map(|estimate| AcceptedQuote {
             estimate,
@@ -145,8 +151,9 @@ mod server {
             _ => "To be confirmed".to_string(),
         };
         let short = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%b %-d, %Y").to_string());
-        let short_window = match (short(c.coverage_start), short(c.coverage_end)) {
-            (Some(s), Some(e)) => format!("{s} – {e}"),
+        let short_window = match (difference, short(c.coverage_start), short(c.coverage_end)) {
+            (Some(d), _, _) => domain::cover::date_range(d.from, d.to),
+            (None, Some(s), Some(e)) => format!("{s} – {e}"),
             _ => "To be confirmed".to_string(),
         };
         let payer_for = |cents: i64| {
@@ -270,6 +277,15 @@ mod server {
                 .as_ref()
                 .filter(|v| v.cancelled_at.is_none())
                 .map(|_| format!("/apply/{}/certificate.pdf", found.link.token.expose())),
+            difference: difference.map(|d| {
+                format!(
+                    "You are covered already; the campaign's dates changed, so this covers the {} \
+                     day{} your cover misses ({}), at their share of the price.",
+                    d.days,
+                    if d.days == 1 { "" } else { "s" },
+                    domain::cover::date_range(d.from, d.to)
+                )
+            }),
         };
         Ok(Loaded {
             found,

@@ -42,6 +42,62 @@ pub struct NewPolicy {
     pub limits: Vec<Limit>,
 }
 
+/// The days a row's cover misses once CreatorIQ moved its dates, which a new application buys:
+/// from the first uncovered day to the last, `days` of the row's `of_days`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Difference {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub days: i64,
+    pub of_days: i64,
+}
+
+/// The difference a row with cover still needs: `None` without cover that stands, or when it
+/// covers the whole window.
+pub fn difference(
+    cover: Option<RowCover>,
+    window: (Option<NaiveDate>, Option<NaiveDate>),
+) -> Option<Difference> {
+    let c = cover.filter(|c| !c.cancelled)?;
+    let (Some(start), Some(end)) = window else {
+        return None;
+    };
+    let uncovered = gaps(window, (c.from, c.to));
+    let from = uncovered.iter().map(|g| g.0).min()?;
+    let to = uncovered.iter().map(|g| g.1).max()?;
+    let days = uncovered
+        .iter()
+        .map(|(a, b)| (*b - *a).num_days() + 1)
+        .sum();
+    Some(Difference {
+        from,
+        to,
+        days,
+        of_days: (end - start).num_days() + 1,
+    })
+}
+
+/// `estimate` for the difference only: each amount times `days / of_days`, to the nearest cent
+/// with halves up (premiums follow the days covered).
+pub fn prorate(estimate: crate::store::Estimate, d: &Difference) -> crate::store::Estimate {
+    let share = |cents: i64| {
+        if d.of_days <= 0 {
+            return cents;
+        }
+        let (n, of) = (
+            i128::from(cents) * i128::from(d.days),
+            i128::from(d.of_days),
+        );
+        i64::try_from((2 * n + of) / (2 * of)).unwrap_or(cents)
+    };
+    crate::store::Estimate {
+        coverage: estimate.coverage,
+        general_cents: estimate.general_cents.map(share),
+        workers_comp_cents: estimate.workers_comp_cents.map(share),
+        platform_fee_cents: share(estimate.platform_fee_cents),
+    }
+}
+
 /// Why a completed application issued nothing (the row lacks what a policy states).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("no policy can be issued: {0}")]
@@ -56,10 +112,17 @@ pub fn plan_issue(
     rating: &RatingTable,
 ) -> Result<Issue, NotIssuable> {
     let missing = |what: &str| NotIssuable(format!("the row has no {what}"));
-    let (starts_on, ends_on) = match (row.coverage_start, row.coverage_end) {
+    let (mut starts_on, mut ends_on) = match (row.coverage_start, row.coverage_end) {
         (Some(s), Some(e)) if s <= e => (s, e),
         _ => return Err(missing("coverage window")),
     };
+    // A row with cover that stands buys only the days CreatorIQ added since.
+    if row.cover.is_some_and(|c| !c.cancelled) {
+        let d = difference(row.cover, (row.coverage_start, row.coverage_end)).ok_or_else(|| {
+            NotIssuable("the row's cover already covers its whole window".to_string())
+        })?;
+        (starts_on, ends_on) = (d.from, d.to);
+    }
     let estimate = &quote.estimate;
     let policies: Vec<NewPolicy> = estimate
         .coverage

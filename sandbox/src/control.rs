@@ -1,5 +1,6 @@
 //! Control endpoints under `/_sandbox/` (not part of CreatorIQ; no API key): faults, counters,
-//! reset, rate limit, scenario list, creator inspection and edits, webhook delivery log.
+//! reset, rate limit, scenario list, creator inspection and edits, campaign dates, webhook
+//! delivery log.
 //! Creators are named by their internal integer id (`Id`, the `PublisherId` of the campaign
 //! endpoints and of webhooks), never by the external `PublisherId` string.
 
@@ -37,6 +38,10 @@ pub(crate) fn routes(st: Arc<AppState>) -> Router {
         .route(
             "/_sandbox/creators/{publisherId}",
             get(get_creator).patch(patch_creator),
+        )
+        .route(
+            "/_sandbox/campaigns/{campaignId}",
+            axum::routing::patch(patch_campaign),
         )
         .route("/_sandbox/webhooks/deliveries", get(deliveries))
         .route("/_sandbox/messages", get(crate::messages::inbox))
@@ -287,4 +292,62 @@ async fn patch_creator(
 async fn deliveries(State(st): State<Arc<AppState>>) -> Response {
     let list: Vec<_> = lock(&st.deliveries).iter().cloned().collect();
     Json(list).into_response()
+}
+
+/// Sets a campaign's dates, each `YYYY-MM-DD` or `None` for blank.
+pub(crate) fn set_campaign_dates(
+    st: &AppState,
+    campaign_id: u32,
+    start_date: Option<&str>,
+    end_date: Option<&str>,
+) -> Result<(), String> {
+    for d in [start_date, end_date].into_iter().flatten() {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| format!("{d:?} is not a date (YYYY-MM-DD)"))?;
+    }
+    let mut data = write(&st.data);
+    let campaign = data
+        .partners
+        .iter_mut()
+        .find_map(|p| p.campaign_mut(campaign_id))
+        .ok_or_else(|| format!("no campaign {campaign_id}"))?;
+    campaign.start_date = start_date.map(str::to_string);
+    campaign.end_date = end_date.map(str::to_string);
+    Ok(())
+}
+
+/// `PATCH /_sandbox/campaigns/{id}` with `{"start_date": "2027-01-05", "end_date": null}`:
+/// moves the campaign's dates (a key left out stays as it is).
+async fn patch_campaign(
+    State(st): State<Arc<AppState>>,
+    Path(campaign_id): Path<u32>,
+    Json(body): Json<Value>,
+) -> Response {
+    let current = {
+        let data = read(&st.data);
+        data.partners
+            .iter()
+            .find_map(|p| p.campaign(campaign_id))
+            .map(|c| (c.start_date.clone(), c.end_date.clone()))
+    };
+    let Some((start, end)) = current else {
+        return error(StatusCode::NOT_FOUND, format!("no campaign {campaign_id}"));
+    };
+    let pick = |key: &str, was: Option<String>| -> Result<Option<String>, String> {
+        match body.get(key) {
+            None => Ok(was),
+            Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("{key} must be a date string or null")),
+        }
+    };
+    let (start, end) = match (pick("start_date", start), pick("end_date", end)) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(m), _) | (_, Err(m)) => return error(StatusCode::BAD_REQUEST, m),
+    };
+    match set_campaign_dates(&st, campaign_id, start.as_deref(), end.as_deref()) {
+        Ok(()) => Json(json!({"campaign_id": campaign_id, "start_date": start, "end_date": end}))
+            .into_response(),
+        Err(m) => error(StatusCode::BAD_REQUEST, m),
+    }
 }

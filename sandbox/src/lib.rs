@@ -343,6 +343,18 @@ impl SandboxHandle {
         edit::apply(&self.state, partner, publisher_id, edit).map_err(|e| e.message())
     }
 
+    /// Moves a campaign's dates (`YYYY-MM-DD`; `None` blanks one), like
+    /// `PATCH /_sandbox/campaigns/{id}`. CreatorIQ sends no webhook for a campaign's dates: the
+    /// next sync reads them.
+    pub fn set_campaign_dates(
+        &self,
+        campaign_id: u32,
+        start_date: Option<&str>,
+        end_date: Option<&str>,
+    ) -> Result<(), String> {
+        control::set_campaign_dates(&self.state, campaign_id, start_date, end_date)
+    }
+
     /// Messages creators received so far, oldest first (`GET /_sandbox/messages`).
     pub fn messages(&self) -> Vec<SentMessage> {
         lock(&self.state.inbox).iter().cloned().collect()

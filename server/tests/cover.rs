@@ -480,3 +480,72 @@ async fn a_campaign_starting_with_creators_not_covered_alerts_once_until_it_clea
         .unwrap()
         .contains("starts in 14 days"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dates_moved_after_issue_show_a_gap_and_a_new_link_buys_the_difference() {
+    let (sandbox, server, admin) = synced(Backend::Sqlite).await;
+    let store = server.any_store().await;
+    let (row, token) = row_and_token(&store, server.org, CLEAN).await;
+    let first = Creator::new(&token);
+    to_final_review(&server, &first, "Scenario Clean", "no").await;
+    first.ok(&server, "final_review", &[]).await;
+    let before = store.contractor(server.org, row).await.unwrap().unwrap();
+    let (start, end) = (before.coverage_start.unwrap(), before.coverage_end.unwrap());
+    let issued = store.row_covers(server.org, row).await.unwrap().remove(0);
+
+    // CreatorIQ moves the campaign's end four days later; the next sync reads it.
+    let new_end = end + chrono::Days::new(4);
+    sandbox
+        .handle
+        .set_campaign_dates(
+            ciq_sandbox::scenarios::CAMPAIGN_UPCOMING.id,
+            Some(&start.to_string()),
+            Some(&new_end.to_string()),
+        )
+        .unwrap();
+    let run = server.call(&admin, "start_sync", &[]).await;
+    server.wait_for_run(&admin, &run).await;
+
+    let d = detail(&server, &admin, row.0).await;
+    let reading = d["row"]["cover_detail"].as_str().unwrap().to_string();
+    let gap = domain::cover::date_range(end + chrono::Days::new(1), new_end);
+    assert_eq!(reading, format!("Coverage gap: not covered {gap}"), "{d}");
+    assert!(listed(&server, &admin, "gap").await.contains(&row.0));
+    // The creator has a new link; the one they applied with is replaced.
+    let (_, new_token) = row_and_token(&store, server.org, CLEAN).await;
+    assert_ne!(new_token, token);
+
+    // The new link's quote is for the four days the cover misses, at their share of the price.
+    let second = Creator::new(&new_token);
+    second.ok(&server, "verify_info", &[]).await;
+    second
+        .ok(&server, "application_questions", &ANSWERS_CLEAN)
+        .await;
+    let (_, html) = second.page(&server).await;
+    assert!(html.contains("You are covered already"), "{html}");
+    assert!(html.contains(&gap), "{html}");
+    let days = (new_end - start).num_days() + 1;
+    let share = |cents: i64| (2 * cents * 4 + days) / (2 * days);
+    let expected_premium = share(issued.policies[0].premium_cents);
+    assert!(
+        html.contains(&domain::documents::money(expected_premium)),
+        "{} in {html}",
+        domain::documents::money(expected_premium)
+    );
+    to_final_review_from_quote(&server, &second, "Scenario Clean").await;
+    second.ok(&server, "final_review", &[]).await;
+
+    let covers = store.row_covers(server.org, row).await.unwrap();
+    assert_eq!(covers.len(), 2, "{covers:?}");
+    let difference = &covers[0];
+    assert_eq!(
+        (difference.starts_on, difference.ends_on),
+        (end + chrono::Days::new(1), new_end)
+    );
+    assert_eq!(difference.policies[0].premium_cents, expected_premium);
+    // The row is whole again: scheduled from the campaign's start.
+    let d = detail(&server, &admin, row.0).await;
+    let reading = d["row"]["cover_detail"].as_str().unwrap();
+    assert!(reading.starts_with("Scheduled from"), "{reading}");
+    assert!(!listed(&server, &admin, "gap").await.contains(&row.0));
+}

@@ -302,6 +302,7 @@ fn QuoteStep(v: ApplyView, step: ServerAction<ApplyStep>) -> impl IntoView {
     view! {
         <h1>"Your quote"</h1>
         <p>"The premium is worked out from your pay for this campaign."</p>
+        {v.difference.clone().map(|d| view! { <p class="notice" role="note">{d}</p> })}
         <QuoteTable v=v.clone()/>
         <ActionForm action=step>
             <StepFields token=token.clone() step=at/>

@@ -154,3 +154,43 @@ fn only_scheduled_cover_can_be_cancelled() {
         .unwrap_err()
         .contains("already cancelled"));
 }
+
+#[test]
+fn a_moved_window_is_bought_for_the_days_not_covered_at_their_share_of_the_price() {
+    use crate::store::Estimate;
+    use vocabulary::CoverageTypes;
+    let c = cover(d(2026, 12, 10), d(2026, 12, 31), false);
+    // Extended by four days at the end: 4 of 26 days.
+    let diff = difference(c, (Some(d(2026, 12, 10)), Some(d(2027, 1, 4)))).unwrap();
+    assert_eq!(
+        (diff.from, diff.to, diff.days, diff.of_days),
+        (d(2027, 1, 1), d(2027, 1, 4), 4, 26)
+    );
+    let full = Estimate {
+        coverage: CoverageTypes::Both,
+        general_cents: Some(2_925),
+        workers_comp_cents: Some(5_400),
+        platform_fee_cents: 11_250,
+    };
+    let part = prorate(full, &diff);
+    // 2,925 x 4/26 = 450 exactly; 5,400 x 4/26 = 830.77 -> 831; 11,250 x 4/26 = 1,730.77 -> 1,731.
+    assert_eq!(part.general_cents, Some(450));
+    assert_eq!(part.workers_comp_cents, Some(831));
+    assert_eq!(part.platform_fee_cents, 1_731);
+    // Covered whole, cancelled, or no cover: nothing to buy as a difference.
+    assert_eq!(
+        difference(c, (Some(d(2026, 12, 12)), Some(d(2026, 12, 20)))),
+        None
+    );
+    assert_eq!(
+        difference(
+            cover(d(2026, 12, 10), d(2026, 12, 31), true),
+            (Some(d(2027, 1, 1)), Some(d(2027, 1, 9)))
+        ),
+        None
+    );
+    assert_eq!(
+        difference(None, (Some(d(2027, 1, 1)), Some(d(2027, 1, 9)))),
+        None
+    );
+}

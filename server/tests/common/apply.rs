@@ -164,3 +164,20 @@ pub fn review(server: &TestServer, args: &[&str]) -> (bool, String) {
         ),
     )
 }
+
+/// From the quote step on: accepts the quote and signs as `name`, up to the final review.
+pub async fn to_final_review_from_quote(server: &TestServer, creator: &Creator, name: &str) {
+    creator.ok(server, "quote", &[]).await;
+    let sha = declarations_sha(&creator.page(server).await.1);
+    creator
+        .ok(
+            server,
+            "esignature",
+            &[
+                ("legal_name", name),
+                ("consent", "yes"),
+                ("text_sha256", &sha),
+            ],
+        )
+        .await;
+}

@@ -149,7 +149,24 @@ pub(super) async fn issue(
     for line in crate::invoice::lines_for(issue) {
         super::invoices::place(conn, org, id, &line, &month, now).await?;
     }
-    copy_to_row(conn, contractor, id, issue.starts_on, issue.ends_on, false).await?;
+    // A row that had cover keeps its days: its copy spans both covers.
+    let had = sqlx::query(
+        "SELECT covered_from, covered_to FROM contractors \
+         WHERE id = $1 AND cover_id IS NOT NULL AND cover_cancelled = FALSE",
+    )
+    .bind(contractor.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (mut from, mut to) = (issue.starts_on, issue.ends_on);
+    if let Some(r) = had {
+        if let (Some(a), Some(b)) = (
+            r.get::<Option<NaiveDate>, _>("covered_from"),
+            r.get::<Option<NaiveDate>, _>("covered_to"),
+        ) {
+            (from, to) = (from.min(a), to.max(b));
+        }
+    }
+    copy_to_row(conn, contractor, id, from, to, false).await?;
     Ok(Some(id))
 }
 
