@@ -73,6 +73,9 @@ pub struct ApplyView {
     /// Said when the creator is covered already and this application buys the days CreatorIQ's
     /// new dates added.
     pub difference: Option<String>,
+    /// Said when a policy the creator holds covers this campaign (a repeat creator): there is
+    /// nothing to apply for.
+    pub covered_by: Option<String>,
 }
 
 #[cfg(feature = "ssr")]
@@ -132,7 +135,8 @@ mod server {
             .context("loading the application")?;
         let rating = ctx.engine.rating();
         // A creator whose cover CreatorIQ's new dates outgrew buys the days it misses.
-        let difference = domain::cover::difference(c.cover, (c.coverage_start, c.coverage_end));
+        let difference =
+            domain::cover::difference(c.cover.as_ref(), (c.coverage_start, c.coverage_end));
         let estimate: Option<Estimate> = row_estimate(c, settings.coverage_types, rating)
             .map(|e| difference.map_or(e, |d| domain::cover::prorate(e, &d)));
         let agency_pay = c.agency_pay.unwrap_or(false);
@@ -215,11 +219,27 @@ mod server {
             .map(|w| w.message.clone())
             .collect();
         let draft = application.as_ref().and_then(|a| a.draft.clone());
-        let cover = ctx
+        let cover = match ctx
             .store
             .link_cover(found.link.id)
             .await
-            .context("loading the cover")?;
+            .context("loading the cover")?
+        {
+            Some(own) => Some(own),
+            // A repeat creator's row: the policy they already hold.
+            None => match c
+                .cover
+                .as_ref()
+                .filter(|r| r.by_policy.is_some() && !r.cancelled)
+            {
+                Some(r) => ctx
+                    .store
+                    .cover(c.org_id, r.cover_id)
+                    .await
+                    .context("loading the cover")?,
+                None => None,
+            },
+        };
         let today = chrono::Utc::now().date_naive();
         let view = ApplyView {
             token: found.link.token.expose().to_string(),
@@ -277,6 +297,18 @@ mod server {
                 .as_ref()
                 .filter(|v| v.cancelled_at.is_none())
                 .map(|_| format!("/apply/{}/certificate.pdf", found.link.token.expose())),
+            covered_by: c
+                .cover
+                .as_ref()
+                .filter(|r| !r.cancelled)
+                .and_then(|r| r.by_policy.as_ref().map(|p| (r, p)))
+                .map(|(r, p)| {
+                    format!(
+                        "Policy {p}, which you hold already, covers this campaign ({}). There is \
+                         nothing to apply for.",
+                        domain::cover::date_range(r.from, r.to)
+                    )
+                }),
             difference: difference.map(|d| {
                 format!(
                     "You are covered already; the campaign's dates changed, so this covers the {} \
@@ -388,6 +420,9 @@ pub async fn apply_step(
         ));
     };
     let loaded = server::load(&ctx, found).await?;
+    if let Some(covered) = &loaded.view.covered_by {
+        return Err(AppError::Invalid(covered.clone()));
+    }
     let mut form = StepForm::new(
         step,
         if go.as_deref() == Some("back") {

@@ -55,7 +55,7 @@ pub struct Difference {
 /// The difference a row with cover still needs: `None` without cover that stands, or when it
 /// covers the whole window.
 pub fn difference(
-    cover: Option<RowCover>,
+    cover: Option<&RowCover>,
     window: (Option<NaiveDate>, Option<NaiveDate>),
 ) -> Option<Difference> {
     let c = cover.filter(|c| !c.cancelled)?;
@@ -117,10 +117,10 @@ pub fn plan_issue(
         _ => return Err(missing("coverage window")),
     };
     // A row with cover that stands buys only the days CreatorIQ added since.
-    if row.cover.is_some_and(|c| !c.cancelled) {
-        let d = difference(row.cover, (row.coverage_start, row.coverage_end)).ok_or_else(|| {
-            NotIssuable("the row's cover already covers its whole window".to_string())
-        })?;
+    if row.cover.as_ref().is_some_and(|c| !c.cancelled) {
+        let d = difference(row.cover.as_ref(), (row.coverage_start, row.coverage_end)).ok_or_else(
+            || NotIssuable("the row's cover already covers its whole window".to_string()),
+        )?;
         (starts_on, ends_on) = (d.from, d.to);
     }
     let estimate = &quote.estimate;
@@ -280,12 +280,14 @@ pub fn policy_status(
 }
 
 /// The cover a row has, copied onto the row when a cover is issued or cancelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowCover {
     pub cover_id: CoverId,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub cancelled: bool,
+    /// Another row's cover (a repeat creator): its policy numbers.
+    pub by_policy: Option<String>,
 }
 
 /// How a row's cover reads on `today`: the state the list filters by, and the words it shows.
@@ -301,7 +303,7 @@ pub struct CoverReading {
 /// Reads a row's cover against the row's current window (CreatorIQ may have moved it since the
 /// cover was issued) on `today`. Cancelled wins; then a gap; then the calendar.
 pub fn read_cover(
-    cover: Option<RowCover>,
+    cover: Option<&RowCover>,
     window: (Option<NaiveDate>, Option<NaiveDate>),
     today: NaiveDate,
 ) -> CoverReading {
@@ -325,14 +327,19 @@ pub fn read_cover(
             uncovered,
         };
     }
+    let by = c
+        .by_policy
+        .as_ref()
+        .map(|p| format!(" by policy {p}"))
+        .unwrap_or_default();
     match policy_status(c.from, c.to, false, today) {
         PolicyStatus::Scheduled => reading(
             CoverState::Scheduled,
-            format!("Scheduled from {}", long_date(c.from)),
+            format!("Scheduled{by} from {}", long_date(c.from)),
         ),
         PolicyStatus::Active => reading(
             CoverState::Covered,
-            format!("Covered until {}", long_date(c.to)),
+            format!("Covered{by} until {}", long_date(c.to)),
         ),
         _ => reading(CoverState::Expired, format!("Expired {}", long_date(c.to))),
     }

@@ -58,3 +58,6 @@ ALTER TABLE contractors ADD COLUMN cover_id BIGINT REFERENCES covers(id) ON DELE
 ALTER TABLE contractors ADD COLUMN covered_from DATE;
 ALTER TABLE contractors ADD COLUMN covered_to DATE;
 ALTER TABLE contractors ADD COLUMN cover_cancelled BOOLEAN NOT NULL DEFAULT FALSE;
+-- The policy numbers when the cover is another row's (a repeat creator: matched by email, the
+-- same work state, every coverage type and the whole window); NULL for the row's own.
+ALTER TABLE contractors ADD COLUMN covered_by_policy TEXT;

@@ -163,10 +163,23 @@ async fn own_certificate(State(ctx): State<ServerContext>, Path(token): Path<Str
         Ok(None) => return unknown(),
         Err(e) => return failed("looking up an application link", e),
     };
-    let cover = match ctx.store.link_cover(found.link.id).await {
-        Ok(Some(cover)) if cover.cancelled_at.is_none() => cover,
-        Ok(_) => return not_found("No certificate has been issued for this application."),
+    let own = match ctx.store.link_cover(found.link.id).await {
+        Ok(own) => own,
         Err(e) => return failed("loading the cover", e),
+    };
+    // A repeat creator's row: the policy they already hold.
+    let held = match (&own, &found.contractor.cover) {
+        (None, Some(r)) if r.by_policy.is_some() => {
+            match ctx.store.cover(found.link.org_id, r.cover_id).await {
+                Ok(held) => held,
+                Err(e) => return failed("loading the cover", e),
+            }
+        }
+        _ => None,
+    };
+    let cover = match own.or(held) {
+        Some(cover) if cover.cancelled_at.is_none() => cover,
+        _ => return not_found("No certificate has been issued for this application."),
     };
     match render(&ctx, found.link.org_id, &cover).await {
         Ok(pdf) => attachment(

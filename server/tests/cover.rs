@@ -549,3 +549,118 @@ async fn dates_moved_after_issue_show_a_gap_and_a_new_link_buys_the_difference()
     assert!(reading.starts_with("Scheduled from"), "{reading}");
     assert!(!listed(&server, &admin, "gap").await.contains(&row.0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_creator_covered_by_a_policy_they_hold_needs_no_new_application() {
+    // The creator is on two campaigns; the second runs inside the first's dates.
+    let sandbox = ciq_sandbox::spawn(ciq_sandbox::SandboxConfig::tiny())
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let inner = (today + chrono::Days::new(5), today + chrono::Days::new(20));
+    sandbox
+        .handle
+        .set_campaign_dates(
+            ciq_sandbox::scenarios::CAMPAIGN_UPCOMING.id,
+            Some(&inner.0.to_string()),
+            Some(&inner.1.to_string()),
+        )
+        .unwrap();
+    let server = TestServer::build()
+        .creatoriq_environments(&[&sandbox.base_url])
+        .connected("acme", &sandbox.base_url)
+        .start()
+        .await;
+    let admin = server.sign_in(EMAIL, PASSWORD).await;
+    let run = server.call(&admin, "start_sync", &[]).await;
+    server.wait_for_run(&admin, &run).await;
+    let store = server.any_store().await;
+    let rows = store
+        .contractors_for_publisher(server.org, 5_700_024)
+        .await
+        .unwrap();
+    let on = |campaign: u32| {
+        rows.iter()
+            .find(|r| r.ciq_campaign_id == i64::from(campaign))
+            .unwrap()
+            .id
+    };
+    let outer = on(ciq_sandbox::scenarios::CAMPAIGN_STARTS_TOMORROW.id);
+    let repeat = on(ciq_sandbox::scenarios::CAMPAIGN_UPCOMING.id);
+    let repeat_link = store
+        .current_link(server.org, repeat)
+        .await
+        .unwrap()
+        .unwrap();
+
+    // They apply once, on the campaign that spans the other.
+    let link = store
+        .current_link(server.org, outer)
+        .await
+        .unwrap()
+        .unwrap();
+    let creator = Creator::new(link.token.expose());
+    to_final_review(&server, &creator, "Scenario Two Campaigns", "no").await;
+    creator.ok(&server, "final_review", &[]).await;
+    let held = store.row_covers(server.org, outer).await.unwrap().remove(0);
+
+    // The other row is covered by that policy, with no application of its own.
+    let d = detail(&server, &admin, repeat.0).await;
+    let reading = d["row"]["cover_detail"].as_str().unwrap();
+    assert!(
+        reading.starts_with(&format!(
+            "Scheduled by policy {}",
+            held.policies[0].number()
+        )),
+        "{reading}"
+    );
+    assert_eq!(d["covers"][0]["other_row"], outer.0, "{d}");
+    assert!(store
+        .row_applications(server.org, repeat)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(listed(&server, &admin, "scheduled")
+        .await
+        .contains(&repeat.0));
+    // Its link says so, offers the certificate, and takes no application.
+    let other = Creator::new(repeat_link.token.expose());
+    let (_, html) = other.page(&server).await;
+    assert!(html.contains("You are covered already"), "{html}");
+    assert!(html.contains(&held.policies[0].number()), "{html}");
+    let (status, body) = other.post(&server, "verify_info", &[]).await;
+    assert!(
+        !status.is_success() && body.contains("nothing to apply for"),
+        "{body}"
+    );
+    let pdf = other
+        .client
+        .get(format!(
+            "{}/apply/{}/certificate.pdf",
+            server.base,
+            repeat_link.token.expose()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert!(checked_pdf_text(&pdf.bytes().await.unwrap()).contains(&held.policies[0].number()));
+
+    // Cancelling the policy leaves the other row not covered: it needs an application again.
+    let cancel = server
+        .try_call(
+            &admin,
+            "cancel_cover",
+            &[
+                ("id", &outer.0.to_string()),
+                ("cover", &held.id.0.to_string()),
+                ("reason", "The creator withdrew"),
+            ],
+        )
+        .await;
+    assert!(cancel.0.is_success(), "{cancel:?}");
+    let d = detail(&server, &admin, repeat.0).await;
+    assert_eq!(d["row"]["cover_detail"], "Not covered");
+    let (_, html) = other.page(&server).await;
+    assert!(!html.contains("You are covered already"), "{html}");
+}

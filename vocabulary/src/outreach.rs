@@ -47,6 +47,8 @@ words! {
         LeftSynced = "left_synced", "No longer synced";
         /// The creator used the "stop reminders" link.
         OptedOut = "opted_out", "Creator asked to stop";
+        /// The creator holds a policy that covers this campaign already (a repeat creator).
+        Covered = "covered", "Already covered by a policy";
     }
 }
 

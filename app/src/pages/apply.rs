@@ -105,6 +105,14 @@ fn Application(v: ApplyView, step: ServerAction<ApplyStep>) -> AnyView {
     };
     let current = v.step;
     let body = match current {
+        // A repeat creator: a policy they hold covers this campaign already.
+        _ if v.covered_by.is_some() && !current.is_finished() => view! {
+            <h1>"You are covered already"</h1>
+            <p role="status">{v.covered_by.clone()}</p>
+            <Policies v=v.clone()/>
+            <Summary v=v.clone()/>
+        }
+        .into_any(),
         ApplicationStep::VerifyInfo => view! { <VerifyInfo v=v.clone() step/> }.into_any(),
         ApplicationStep::ApplicationQuestions => view! { <Questions v=v.clone() step/> }.into_any(),
         ApplicationStep::Quote => view! { <QuoteStep v=v.clone() step/> }.into_any(),

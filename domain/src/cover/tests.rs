@@ -10,6 +10,7 @@ fn cover(from: NaiveDate, to: NaiveDate, cancelled: bool) -> Option<RowCover> {
         from,
         to,
         cancelled,
+        by_policy: None,
     })
 }
 
@@ -31,7 +32,7 @@ fn a_policy_follows_the_calendar_with_both_ends_inside() {
 fn a_row_reads_its_cover_on_a_fixed_day() {
     let window = (Some(d(2026, 12, 10)), Some(d(2026, 12, 31)));
     let c = cover(d(2026, 12, 10), d(2026, 12, 31), false);
-    let on = |today| read_cover(c, window, today);
+    let on = |today| read_cover(c.as_ref(), window, today);
     let r = on(d(2026, 12, 4));
     assert_eq!(r.state, CoverState::Scheduled);
     assert_eq!(r.detail, "Scheduled from Dec 10, 2026");
@@ -45,7 +46,7 @@ fn a_row_reads_its_cover_on_a_fixed_day() {
     let none = read_cover(None, window, d(2026, 12, 4));
     assert_eq!(none.state, CoverState::NotCovered);
     let cancelled = read_cover(
-        cover(d(2026, 12, 10), d(2026, 12, 31), true),
+        cover(d(2026, 12, 10), d(2026, 12, 31), true).as_ref(),
         window,
         d(2026, 12, 4),
     );
@@ -57,7 +58,7 @@ fn dates_moved_after_issue_leave_a_gap_naming_the_days() {
     let c = cover(d(2026, 12, 10), d(2026, 12, 31), false);
     // CreatorIQ moved the end to Jan 4: four days are not covered.
     let later = read_cover(
-        c,
+        c.as_ref(),
         (Some(d(2026, 12, 10)), Some(d(2027, 1, 4))),
         d(2026, 12, 4),
     );
@@ -69,7 +70,7 @@ fn dates_moved_after_issue_leave_a_gap_naming_the_days() {
     );
     // Moved earlier by a day and later by a day: two ranges.
     let both = read_cover(
-        c,
+        c.as_ref(),
         (Some(d(2026, 12, 9)), Some(d(2027, 1, 1))),
         d(2026, 12, 4),
     );
@@ -92,14 +93,14 @@ fn dates_moved_after_issue_leave_a_gap_naming_the_days() {
     assert_eq!(moved, vec![(d(2027, 2, 1), d(2027, 2, 28))]);
     // Shortened: still covered.
     let shorter = read_cover(
-        c,
+        c.as_ref(),
         (Some(d(2026, 12, 12)), Some(d(2026, 12, 20))),
         d(2026, 12, 15),
     );
     assert_eq!(shorter.state, CoverState::Covered);
     // A cancelled cover is cancelled, not a gap.
     let cancelled = read_cover(
-        cover(d(2026, 12, 10), d(2026, 12, 31), true),
+        cover(d(2026, 12, 10), d(2026, 12, 31), true).as_ref(),
         (Some(d(2026, 12, 10)), Some(d(2027, 1, 4))),
         d(2026, 12, 4),
     );
@@ -161,7 +162,7 @@ fn a_moved_window_is_bought_for_the_days_not_covered_at_their_share_of_the_price
     use vocabulary::CoverageTypes;
     let c = cover(d(2026, 12, 10), d(2026, 12, 31), false);
     // Extended by four days at the end: 4 of 26 days.
-    let diff = difference(c, (Some(d(2026, 12, 10)), Some(d(2027, 1, 4)))).unwrap();
+    let diff = difference(c.as_ref(), (Some(d(2026, 12, 10)), Some(d(2027, 1, 4)))).unwrap();
     assert_eq!(
         (diff.from, diff.to, diff.days, diff.of_days),
         (d(2027, 1, 1), d(2027, 1, 4), 4, 26)
@@ -179,12 +180,12 @@ fn a_moved_window_is_bought_for_the_days_not_covered_at_their_share_of_the_price
     assert_eq!(part.platform_fee_cents, 1_731);
     // Covered whole, cancelled, or no cover: nothing to buy as a difference.
     assert_eq!(
-        difference(c, (Some(d(2026, 12, 12)), Some(d(2026, 12, 20)))),
+        difference(c.as_ref(), (Some(d(2026, 12, 12)), Some(d(2026, 12, 20)))),
         None
     );
     assert_eq!(
         difference(
-            cover(d(2026, 12, 10), d(2026, 12, 31), true),
+            cover(d(2026, 12, 10), d(2026, 12, 31), true).as_ref(),
             (Some(d(2027, 1, 1)), Some(d(2027, 1, 9)))
         ),
         None

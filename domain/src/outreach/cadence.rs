@@ -88,9 +88,12 @@ pub fn stop_reason(
     link: LinkState,
     link_is_current: bool,
     opted_out: bool,
+    covered: bool,
 ) -> Option<StopReason> {
     if opted_out {
         Some(StopReason::OptedOut)
+    } else if covered && link != LinkState::Submitted {
+        Some(StopReason::Covered)
     } else if link == LinkState::Submitted {
         Some(StopReason::Submitted)
     } else if !link_is_current {
@@ -165,7 +168,7 @@ mod tests {
         use ContractorStatus::*;
         let live = (Synced, LinkState::Opened, true, false);
         let stop = |(row, link, current, opted): (ContractorStatus, LinkState, bool, bool)| {
-            stop_reason(row, link, current, opted)
+            stop_reason(row, link, current, opted, false)
         };
         assert_eq!(stop(live), None);
         assert_eq!(stop((Synced, LinkState::Active, true, false)), None);
@@ -184,6 +187,11 @@ mod tests {
         assert_eq!(
             stop((NeedsAttention, LinkState::Active, true, false)),
             Some(StopReason::LeftSynced)
+        );
+        assert_eq!(
+            stop_reason(Synced, LinkState::Active, true, false, true),
+            Some(StopReason::Covered),
+            "a repeat creator's link is not sent"
         );
         assert_eq!(
             stop((Synced, LinkState::Active, true, true)),

@@ -294,7 +294,7 @@ impl Contractor {
             estimate: self.estimate,
             coverage_start: self.coverage_start,
             coverage_end: self.coverage_end,
-            cover: self.cover,
+            cover: self.cover.clone(),
             last_synced_at: self.last_synced_at,
         }
     }
@@ -329,7 +329,11 @@ pub struct ContractorListItem {
 impl ContractorListItem {
     /// How the row's cover reads on `today`.
     pub fn cover_reading(&self, today: NaiveDate) -> crate::cover::CoverReading {
-        crate::cover::read_cover(self.cover, (self.coverage_start, self.coverage_end), today)
+        crate::cover::read_cover(
+            self.cover.as_ref(),
+            (self.coverage_start, self.coverage_end),
+            today,
+        )
     }
 }
 
@@ -807,6 +811,9 @@ pub struct MessageContext {
     pub first_sent_at: Option<DateTime<Utc>>,
     /// Reminders about the link on this channel sent so far.
     pub reminders_sent: u64,
+    /// The row is covered by a policy issued for another row of the creator (no application
+    /// needed).
+    pub covered: bool,
 }
 
 /// An organization's outreach settings as stored; `None` fields have not been set (the

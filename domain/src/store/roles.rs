@@ -474,6 +474,9 @@ pub trait Covers: Send + Sync {
         org: OrgId,
         ciq_campaign_id: i64,
     ) -> StoreResult<Vec<crate::cover::Cover>>;
+    /// Covers Synced rows without cover with a policy their creator already holds for the
+    /// same work state, coverage types and window (repeat creators); how many rows.
+    async fn apply_repeat_cover(&self, org: OrgId) -> StoreResult<u64>;
     /// Every campaign's cover and money, by campaign id.
     async fn campaign_cover(&self, org: OrgId) -> StoreResult<Vec<CampaignCover>>;
     /// Cancels a cover that has not started on `today` (its policies and the rows it covers).

@@ -488,9 +488,13 @@ impl SyncEngine {
         ctx: &MessageContext,
     ) -> (Attempt, Option<OutreachSettings>) {
         let opted_out = ctx.reminders_stopped && message.requested_by.is_none();
-        if let Some(reason) =
-            stop_reason(ctx.status, ctx.link_state, ctx.link_is_current, opted_out)
-        {
+        if let Some(reason) = stop_reason(
+            ctx.status,
+            ctx.link_state,
+            ctx.link_is_current,
+            opted_out,
+            ctx.covered,
+        ) {
             return (Attempt::NotNeeded(reason), None);
         }
         let Some(base_url) = self.inner.config.public_base_url.as_deref() else {

@@ -585,6 +585,12 @@ impl SyncEngine {
         if let Err(err) = self.inner.store.collect_waiting_lines(org).await {
             tracing::warn!(error = %err, "placing invoice lines that waited for a PO # failed");
         }
+        // New rows of creators who hold a policy that covers them need no application.
+        match self.inner.store.apply_repeat_cover(org).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "rows covered by a policy their creator holds"),
+            Err(err) => tracing::warn!(error = %err, "covering repeat creators' rows failed"),
+        }
         self.alert_after_run(org, &run, key_refused).await;
         Ok(RunSummary { run, joined: false })
     }

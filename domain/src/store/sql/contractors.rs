@@ -18,7 +18,8 @@ const CONTRACTOR_SELECT: &str =
     k.coverage_end, k.failures, k.warnings, k.fields, k.error_code, k.error_message, \
     k.coverage_types, k.premium_general_cents, k.premium_workers_comp_cents, \
     k.platform_fee_cents, k.po_number, k.po_contact_email, k.po_contact_name, k.cover_id, \
-    k.covered_from, k.covered_to, k.cover_cancelled, k.first_seen_at, k.updated_at, \
+    k.covered_from, k.covered_to, k.cover_cancelled, k.covered_by_policy, k.first_seen_at, \
+    k.updated_at, \
     s.last_synced_at, s.last_run_id \
     FROM contractors k LEFT JOIN campaigns c \
     ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
@@ -51,6 +52,7 @@ fn row_cover_of(r: &DbRow) -> Option<crate::cover::RowCover> {
         from: r.get::<Option<chrono::NaiveDate>, _>("covered_from")?,
         to: r.get::<Option<chrono::NaiveDate>, _>("covered_to")?,
         cancelled: r.get("cover_cancelled"),
+        by_policy: r.get("covered_by_policy"),
     })
 }
 
@@ -638,7 +640,7 @@ pub(super) async fn contractor_page(
          k.error_message, s.last_synced_at, k.coverage_types, k.premium_general_cents, \
          k.premium_workers_comp_cents, k.platform_fee_cents, k.coverage_start, \
          k.coverage_end, k.cover_id, k.covered_from, k.covered_to, k.cover_cancelled, \
-         l.token AS link_token, l.state AS link_state, l.opened_at AS link_opened_at, \
+         k.covered_by_policy, l.token AS link_token, l.state AS link_state, l.opened_at AS link_opened_at, \
          l.submitted_at AS link_submitted_at, l.application_step, \
          {EARLIER_STEP} AS earlier_step \
          FROM page CROSS JOIN contractors k \

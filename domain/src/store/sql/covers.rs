@@ -167,6 +167,8 @@ pub(super) async fn issue(
         }
     }
     copy_to_row(conn, contractor, id, from, to, false).await?;
+    // The creator's other rows this cover covers need no application.
+    repeat_cover(conn, org, Some(&issue.insured_email)).await?;
     Ok(Some(id))
 }
 
@@ -180,7 +182,7 @@ async fn copy_to_row(
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE contractors SET cover_id = $1, covered_from = $2, covered_to = $3, \
-         cover_cancelled = $4 WHERE id = $5",
+         cover_cancelled = $4, covered_by_policy = NULL WHERE id = $5",
     )
     .bind(cover.0)
     .bind(from)
@@ -225,7 +227,15 @@ pub(super) async fn cancel(
     .execute(&mut *tx)
     .await?;
     super::invoices::void_cover_lines(&mut tx, id, now).await?;
-    // Every row this cover covers reads "Cancelled" now.
+    // The creator's other rows it covered are not covered any more: they need an application.
+    sqlx::query(
+        "UPDATE contractors SET cover_id = NULL, covered_from = NULL, covered_to = NULL, \
+         covered_by_policy = NULL WHERE cover_id = $1 AND covered_by_policy IS NOT NULL",
+    )
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await?;
+    // The row it was issued for reads "Cancelled" now.
     sqlx::query("UPDATE contractors SET cover_cancelled = $1 WHERE cover_id = $2")
         .bind(true)
         .bind(id.0)
@@ -325,8 +335,99 @@ async fn campaign_cover(pool: &Pool, org: OrgId) -> StoreResult<Vec<CampaignCove
     Ok(out)
 }
 
+/// Covers the creator's Synced rows that have no cover yet with a policy they already hold
+/// (1099Policy's repeat contractors): the same email and work state, every coverage type the
+/// row needs, and a window that holds the row's. Only `email`'s rows when given. How many.
+pub(super) async fn repeat_cover(
+    conn: &mut Conn,
+    org: OrgId,
+    email: Option<&str>,
+) -> StoreResult<u64> {
+    use vocabulary::CoverageTypes;
+    let only = if email.is_some() {
+        " AND v.insured_email = $3"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT k.id AS row_id, k.coverage_types, v.id AS cover_id, v.starts_on, v.ends_on \
+         FROM covers v JOIN contractors k ON k.org_id = v.org_id AND k.email = v.insured_email \
+         AND k.work_state = v.work_state AND k.id <> v.contractor_id \
+         WHERE v.org_id = $1 AND v.cancelled_at IS NULL AND k.status = $2 \
+         AND k.cover_id IS NULL AND v.starts_on <= k.coverage_start \
+         AND v.ends_on >= k.coverage_end{only} ORDER BY k.id, v.id"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(org.0)
+        .bind(ContractorStatus::Synced.as_str());
+    if let Some(email) = email {
+        q = q.bind(email);
+    }
+    let candidates = q.fetch_all(&mut *conn).await?;
+    let mut covered_rows = std::collections::HashSet::new();
+    for r in &candidates {
+        let row: i64 = r.get("row_id");
+        if covered_rows.contains(&row) {
+            continue;
+        }
+        let cover = CoverId(r.get("cover_id"));
+        let Some(needed) = r
+            .get::<Option<String>, _>("coverage_types")
+            .and_then(|t| CoverageTypes::parse(&t))
+        else {
+            continue;
+        };
+        let policies = sqlx::query("SELECT id, coverage FROM policies WHERE cover_id = $1")
+            .bind(cover.0)
+            .fetch_all(&mut *conn)
+            .await?;
+        let held: Vec<Policy> = policies
+            .iter()
+            .filter_map(|p| {
+                Some(Policy {
+                    id: PolicyId(p.get("id")),
+                    coverage: CoverageKind::parse(p.get("coverage"))?,
+                    premium_cents: 0,
+                    limits: Vec::new(),
+                })
+            })
+            .collect();
+        if !needed
+            .kinds()
+            .iter()
+            .all(|k| held.iter().any(|p| p.coverage == *k))
+        {
+            continue;
+        }
+        let numbers: Vec<String> = held.iter().map(Policy::number).collect();
+        let updated = sqlx::query(
+            "UPDATE contractors SET cover_id = $1, covered_from = $2, covered_to = $3, \
+             cover_cancelled = FALSE, covered_by_policy = $4 WHERE id = $5 AND cover_id IS NULL",
+        )
+        .bind(cover.0)
+        .bind(r.get::<NaiveDate, _>("starts_on"))
+        .bind(r.get::<NaiveDate, _>("ends_on"))
+        .bind(numbers.join(", "))
+        .bind(row)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if updated > 0 {
+            covered_rows.insert(row);
+        }
+    }
+    Ok(covered_rows.len() as u64)
+}
+
 #[async_trait::async_trait]
 impl Covers for ThisStore {
+    async fn apply_repeat_cover(&self, org: OrgId) -> StoreResult<u64> {
+        let mut tx = ThisStore::begin(&self.pool).await?;
+        let n = repeat_cover(&mut tx, org, None).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     async fn campaign_cover(&self, org: OrgId) -> StoreResult<Vec<CampaignCover>> {
         campaign_cover(&self.pool, org).await
     }

@@ -359,6 +359,7 @@ pub(super) async fn message_context(
          c.name AS campaign, k.coverage_start, k.coverage_end, l.token, l.state AS link_state, \
          l.retired_at IS NULL AS link_is_current, \
          l.reminders_stopped_at IS NOT NULL AS reminders_stopped, \
+         (k.covered_by_policy IS NOT NULL AND k.cover_cancelled = FALSE) AS covered, \
          (SELECT MIN(m.sent_at) FROM outreach_messages m WHERE m.link_id = l.id \
           AND m.channel = $4 AND m.kind = $5 AND m.state = $7) AS first_sent_at, \
          (SELECT COUNT(*) FROM outreach_messages m WHERE m.link_id = l.id \
@@ -398,6 +399,7 @@ pub(super) async fn message_context(
         reminders_stopped: r.get("reminders_stopped"),
         first_sent_at: r.get("first_sent_at"),
         reminders_sent: super::u(&r, "reminders_sent"),
+        covered: r.get("covered"),
     }))
 }
 
