@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
 use crate::contractors_api::money;
 use crate::error::AppError;
 pub use vocabulary::{InvoiceState, Payer};

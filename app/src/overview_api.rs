@@ -448,8 +448,15 @@ fn cover_overview(
         total.waiting_cents += c.waiting_cents;
     }
     let mut ordered: Vec<&CampaignCover> = campaigns.iter().collect();
-    // Running campaigns first, then the soonest to start; the campaign id breaks ties.
-    ordered.sort_by_key(|c| (!running(c), c.starts_on, c.ciq_campaign_id));
+    // Running campaigns first, then the soonest to start, undated last; the id breaks ties.
+    ordered.sort_by_key(|c| {
+        (
+            !running(c),
+            c.starts_on.is_none(),
+            c.starts_on,
+            c.ciq_campaign_id,
+        )
+    });
     let mut lines = Vec::with_capacity(ordered.len() + 1);
     if !ordered.is_empty() {
         lines.push(line("Every campaign".to_string(), &total, None));

@@ -97,6 +97,33 @@ test('a row goes from Synced to Covered through the application, with policies a
   assert.match(pdfText, new RegExp(number));
   assert.match(pdfText, /Acme Agency/);
   assert.match(pdfText, /Certificate of insurance/i);
+
+  // The Invoices page: the creator's own invoice for the premium, the organization's for the fee.
+  await page.goto(`${dash.url}/invoices`);
+  await hydrated(page);
+  const open = page.locator('table.invoices tbody tr');
+  await open.first().waitFor();
+  assert.equal(await open.count(), 2);
+  const mine = open.filter({ hasText: 'scenario.start-today@example.com' });
+  assert.match(await mine.innerText(), /Creator/);
+  assert.match(await page.locator('nav.tabs').innerText(), /Open\s*2/);
+  await screenshotsAtLaptopSizes(page, 'invoices');
+  const invoiceProblems = await accessibilityProblems(page);
+  assert.deepEqual(invoiceProblems, [], invoiceProblems.join('\n'));
+  const invoicePdf = await download(page, mine.getByRole('link', { name: 'PDF' }), 'invoice.pdf');
+  const invoiceText = checkPdf(invoicePdf, 'invoice');
+  assert.match(invoiceText, /Invoice/);
+  assert.match(invoiceText, /Amount due/);
+  assert.match(invoiceText, /Scenario Campaign Start/);
+  // Without an SMTP relay, Send says why it cannot be used.
+  assert.equal(await mine.getByRole('button', { name: 'Send' }).isDisabled(), true);
+  // The overview counts the creator as covered on a running campaign.
+  await page.goto(`${dash.url}/`);
+  await hydrated(page);
+  const money = page.locator('section.cover-money');
+  assert.match(await money.innerText(), /1 of \d+ creators on running campaigns are covered/);
+  await money.scrollIntoViewIfNeeded();
+  await screenshotsAtLaptopSizes(page, 'overview-cover');
 });
 
 test('an admin cancels cover that has not started; the row reads Cancelled', async () => {

@@ -78,6 +78,8 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("connecting the demo organization to the sandbox: {e}"))?;
 
+    let rating = config.rating.clone();
+    let applying = store.clone();
     tokio::spawn(async move {
         let trigger = Trigger::new(TriggerKind::Manual, Some("demo start-up".to_owned()));
         match engine.sync_organization(org, trigger).await {
@@ -87,6 +89,10 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
                 "demo sync finished"
             ),
             Err(e) => tracing::warn!(error = %e, "demo sync failed"),
+        }
+        match demo_applications(applying.as_ref(), org, &rating).await {
+            Ok(n) => tracing::info!(covered = n, "demo creators completed their applications"),
+            Err(e) => tracing::warn!(error = %e, "demo applications failed"),
         }
     });
 
@@ -109,6 +115,12 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
         }
     );
     println!(
+        "  Cover: after the sync, {DEMO_APPLICANTS} demo creators (among them an Agency Pay one \
+         with PO # PO-2002) complete their applications as a creator would, so the Contractors \
+         list's Coverage column, their policies and certificates, the Invoices page and the \
+         overview's money have something to show."
+    );
+    println!(
         "  Webhooks: fix a creator in the sandbox and watch the row (and the Webhooks page):\n    \
          curl -X PATCH {sandbox_url}/_sandbox/creators/{} -H 'content-type: application/json' \
          -d '{{\"email\":\"fixed@example.com\"}}'",
@@ -116,6 +128,90 @@ pub async fn run(mut config: Config) -> anyhow::Result<()> {
     );
     println!();
     serve(config).await
+}
+
+/// How many demo creators complete their application at start-up.
+const DEMO_APPLICANTS: usize = 12;
+
+/// Completes the applications of a few Synced creators (the Agency Pay one with a PO # first)
+/// as a creator would have: answers, the quote shown, a signature, and the policies, invoice
+/// lines and certificate that follow. Rows that have an application already are left alone;
+/// how many were covered.
+async fn demo_applications(
+    store: &dyn Store,
+    org: domain::store::OrgId,
+    rating: &domain::rating::RatingTable,
+) -> anyhow::Result<usize> {
+    use domain::application::{
+        row_estimate, text_sha256, AcceptedQuote, Answers, ApplicationStep, Signature, StepChange,
+    };
+    use domain::store::{ContractorPageRequest, ContractorStatus};
+
+    let required = store.ciq_settings(org).await?.coverage_types;
+    let mut rows = store
+        .contractor_page(
+            org,
+            &ContractorPageRequest::in_status(ContractorStatus::Synced, Some(200)),
+        )
+        .await?
+        .rows;
+    // The Agency Pay creator with a PO # first, so the demo has an invoice to a PO contact.
+    let agency = ciq_sandbox::scenarios::AGENCY_PAY_COMPLETE.publisher_id;
+    rows.sort_by_key(|r| i64::from(r.contractor.ciq_publisher_id != i64::from(agency)));
+    let mut covered = 0;
+    for listed in rows {
+        if covered == DEMO_APPLICANTS {
+            break;
+        }
+        let Some(row) = store.contractor(org, listed.contractor.id).await? else {
+            continue;
+        };
+        if !store.row_applications(org, row.id).await?.is_empty() {
+            continue;
+        }
+        let (Some(link), Some(estimate)) = (
+            store.current_link(org, row.id).await?,
+            row_estimate(&row, required, rating),
+        ) else {
+            continue;
+        };
+        let quote = AcceptedQuote {
+            estimate,
+            agency_pay: row.agency_pay.unwrap_or(false),
+            example_rates: rating.is_example(),
+        };
+        let Ok(issue) = domain::cover::plan_issue(&quote, &row, rating) else {
+            continue;
+        };
+        let name = row.creator_name.clone().unwrap_or_default();
+        let now = chrono::Utc::now();
+        let change = StepChange {
+            from: ApplicationStep::VerifyInfo,
+            to: ApplicationStep::ApplicationComplete,
+            answers: Some(Answers {
+                recent_claims: Some(false),
+                refused_policy: Some(false),
+                employs_others: Some(false),
+            }),
+            quote: Some(quote),
+            signature: Some(Some(Signature {
+                text_sha256: text_sha256(&format!("Demo application of {name}")),
+                name,
+                at: now,
+                address: None,
+                user_agent: Some("dashboard demo".to_string()),
+            })),
+            refused: None,
+            submits: true,
+            issue: Some(issue),
+        };
+        if let domain::store::StepSaved::Saved(_) =
+            store.save_application_step(&link, &change, now).await?
+        {
+            covered += 1;
+        }
+    }
+    Ok(covered)
 }
 
 async fn ensure_demo_org(store: &dyn Store) -> anyhow::Result<domain::store::OrgId> {
