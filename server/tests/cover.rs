@@ -333,10 +333,7 @@ async fn a_campaign_starting_with_creators_not_covered_alerts_once_until_it_clea
     let server = TestServer::build()
         .creatoriq_environments(&[&sandbox.base_url])
         .connected("acme", &sandbox.base_url)
-        .env("SMTP_HOST", "127.0.0.1")
-        .env("SMTP_PORT", &sink.port().to_string())
-        .env("SMTP_TLS", "none")
-        .env("SMTP_FROM", "Cover <cover@cover.test>")
+        .smtp(&sink)
         .start()
         .await;
     let admin = server.sign_in(EMAIL, PASSWORD).await;

@@ -41,10 +41,7 @@ async fn billed(
         .backend(backend)
         .creatoriq_environments(&[&sandbox.base_url])
         .connected("acme", &sandbox.base_url)
-        .env("SMTP_HOST", "127.0.0.1")
-        .env("SMTP_PORT", &sink.port().to_string())
-        .env("SMTP_TLS", "none")
-        .env("SMTP_FROM", "Cover <cover@cover.test>")
+        .smtp(&sink)
         .start()
         .await;
     let admin = server.sign_in(EMAIL, PASSWORD).await;
@@ -96,22 +93,7 @@ fn money(cents: i64) -> String {
 }
 
 fn invoices_cli(server: &TestServer, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dashboard"))
-        .arg("invoices")
-        .args(["--org", "acme"])
-        .args(args)
-        .env("DATABASE_URL", &server.db)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    staff_command(server, "invoices", args)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -146,9 +146,16 @@ pub async fn to_final_review(server: &TestServer, creator: &Creator, name: &str,
         .await;
 }
 
+/// `dashboard review --org acme ARGS` on the server's database: whether it succeeded, and what
+/// it printed.
 pub fn review(server: &TestServer, args: &[&str]) -> (bool, String) {
+    staff_command(server, "review", args)
+}
+
+/// `dashboard COMMAND --org acme ARGS` (the insurer's staff commands) on the server's database.
+pub fn staff_command(server: &TestServer, command: &str, args: &[&str]) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dashboard"))
-        .arg("review")
+        .arg(command)
         .args(["--org", "acme"])
         .args(args)
         .env("DATABASE_URL", &server.db)

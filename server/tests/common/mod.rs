@@ -57,6 +57,14 @@ pub struct ServerBuilder {
 }
 
 impl ServerBuilder {
+    /// Sends email through `sink` (a mail server on a loopback port).
+    pub fn smtp(self, sink: &domain::testing::MailSink) -> Self {
+        self.env("SMTP_HOST", "127.0.0.1")
+            .env("SMTP_PORT", &sink.port().to_string())
+            .env("SMTP_TLS", "none")
+            .env("SMTP_FROM", "Cover <cover@cover.test>")
+    }
+
     /// On a fresh PostgreSQL database (dropped with the server) or a SQLite file.
     pub fn backend(mut self, backend: Backend) -> Self {
         self.backend = backend;
