@@ -199,6 +199,46 @@ async fn an_admin_sends_a_link_and_the_creator_can_stop_reminders() {
     let (_, audit) = server.get(&admin, "/audit").await;
     assert!(audit.contains("Application links sent"));
     assert!(audit.contains("Message settings changed"));
+
+    // The creator applies: their certificate goes by the channel the link went by (it is not
+    // a reminder, so stopping reminders does not stop it).
+    let creator = common::apply::Creator::new(token);
+    common::apply::to_final_review(&server, &creator, "Scenario Clean", "no").await;
+    creator.ok(&server, "final_review", &[]).await;
+    let certificate = || {
+        sink.received().into_iter().find(|m| {
+            m.header("subject")
+                .is_some_and(|s| s.contains("Your certificate of insurance"))
+        })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(25);
+    while certificate().is_none() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mail = certificate().expect("the certificate email");
+    assert_eq!(mail.to, vec!["scenario.clean@example.com".to_string()]);
+    let body = mail.data.replace("=\r\n", "");
+    assert!(
+        body.contains(&format!("/apply/{token}/certificate.pdf")),
+        "{body}"
+    );
+    let (status, _) = server
+        .get(&anonymous, &format!("/apply/{token}/certificate.pdf"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let detail: Value = serde_json::from_str(
+        &server
+            .call(&admin, "contractor_detail", &[("id", id.as_str())])
+            .await,
+    )
+    .unwrap();
+    let sent = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "Certificate of insurance")
+        .expect("the certificate on the contractor page");
+    assert_eq!(sent["result"], "Sent", "{detail}");
 }
 
 /// `dashboard send-links --org`: every Synced row never sent gets its link now, and the command

@@ -17,6 +17,8 @@ words! {
         First = "first", "Application link";
         /// A reminder of the same link.
         Reminder = "reminder", "Reminder";
+        /// The certificate of insurance, once the application issued cover.
+        Certificate = "certificate", "Certificate of insurance";
     }
 }
 
@@ -49,6 +51,8 @@ words! {
         OptedOut = "opted_out", "Creator asked to stop";
         /// The creator holds a policy that covers this campaign already (a repeat creator).
         Covered = "covered", "Already covered by a policy";
+        /// The cover the certificate was for was cancelled before it went.
+        CoverCancelled = "cover_cancelled", "Cover cancelled";
     }
 }
 

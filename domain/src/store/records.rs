@@ -674,6 +674,26 @@ impl NewMessage {
         }
     }
 
+    /// The certificate of `cover` to the creator who applied through `link`, on `channel`
+    /// (once per cover and channel).
+    pub fn certificate(
+        contractor: ContractorId,
+        link: LinkId,
+        channel: Channel,
+        cover: crate::cover::CoverId,
+        due_at: DateTime<Utc>,
+    ) -> NewMessage {
+        NewMessage {
+            contractor,
+            link,
+            channel,
+            kind: MessageKind::Certificate,
+            dedupe_key: format!("{}:{}:certificate:{}", link.0, channel.as_str(), cover.0),
+            due_at,
+            requested_by: None,
+        }
+    }
+
     /// A member's "Resend" of the link at `at`: another first message, distinct from the ones
     /// before it.
     pub fn resend(
@@ -814,6 +834,8 @@ pub struct MessageContext {
     /// The row is covered by a policy issued for another row of the creator (no application
     /// needed).
     pub covered: bool,
+    /// The row has cover that is not cancelled (a certificate is still worth sending).
+    pub cover_stands: bool,
 }
 
 /// An organization's outreach settings as stored; `None` fields have not been set (the

@@ -131,6 +131,7 @@ fn render(
     let template = match kind {
         MessageKind::First => &settings.first,
         MessageKind::Reminder => &settings.reminder,
+        MessageKind::Certificate => return certificate_message(&values, ctx, base_url),
     };
     let stop_url = format!("{base_url}/apply/{}/stop-reminders", ctx.token.expose());
     let footer = format!("To get no more reminders about this link: {stop_url}");
@@ -143,6 +144,38 @@ fn render(
             template.body.render_html(&values)
         ),
         stop_url,
+    }
+}
+
+/// The certificate message: the product's own wording (the organization's templates are for
+/// the link), with where the creator downloads their certificate.
+fn certificate_message(values: &MessageValues, ctx: &MessageContext, base_url: &str) -> Rendered {
+    let url = format!("{base_url}/apply/{}/certificate.pdf", ctx.token.expose());
+    let text = format!(
+        "Hello {},\n\nYour cover for {} is issued ({}). Your certificate of insurance, with \
+         your policy numbers and limits: {url}\n\n{}",
+        values.creator_name, values.campaign, values.coverage_window, values.organization
+    );
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let html = format!(
+        "<p>Hello {},</p><p>Your cover for {} is issued ({}). \
+         <a href=\"{url}\">Download your certificate of insurance</a> (PDF), with your policy \
+         numbers and limits.</p><p>{}</p>",
+        escape(&values.creator_name),
+        escape(&values.campaign),
+        escape(&values.coverage_window),
+        escape(&values.organization)
+    );
+    Rendered {
+        subject: format!("Your certificate of insurance for {}", values.campaign),
+        text,
+        html,
+        stop_url: format!("{base_url}/apply/{}/stop-reminders", ctx.token.expose()),
     }
 }
 
@@ -461,6 +494,9 @@ impl SyncEngine {
         settings: &OutreachSettings,
         now: DateTime<Utc>,
     ) -> Result<(), SyncError> {
+        if sent.kind == MessageKind::Certificate {
+            return Ok(());
+        }
         let first_sent = ctx.first_sent_at.unwrap_or(now);
         let n = ctx.reminders_sent + u64::from(sent.kind == MessageKind::Reminder);
         let Some(due) = settings.cadence.due(first_sent, n as usize) else {
@@ -488,13 +524,20 @@ impl SyncEngine {
         ctx: &MessageContext,
     ) -> (Attempt, Option<OutreachSettings>) {
         let opted_out = ctx.reminders_stopped && message.requested_by.is_none();
-        if let Some(reason) = stop_reason(
-            ctx.status,
-            ctx.link_state,
-            ctx.link_is_current,
-            opted_out,
-            ctx.covered,
-        ) {
+        // A certificate goes to a creator who finished (and asked for no reminders, which it
+        // is not); only a cancelled cover makes it moot.
+        let stop = if message.kind == MessageKind::Certificate {
+            (!ctx.cover_stands).then_some(StopReason::CoverCancelled)
+        } else {
+            stop_reason(
+                ctx.status,
+                ctx.link_state,
+                ctx.link_is_current,
+                opted_out,
+                ctx.covered,
+            )
+        };
+        if let Some(reason) = stop {
             return (Attempt::NotNeeded(reason), None);
         }
         let Some(base_url) = self.inner.config.public_base_url.as_deref() else {

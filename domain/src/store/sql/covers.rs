@@ -169,7 +169,45 @@ pub(super) async fn issue(
     copy_to_row(conn, contractor, id, from, to, false).await?;
     // The creator's other rows this cover covers need no application.
     repeat_cover(conn, org, Some(&issue.insured_email)).await?;
+    queue_certificate(conn, org, contractor, application, id, now).await?;
     Ok(Some(id))
+}
+
+/// Queues the certificate to the creator on every channel their link was sent by (none when
+/// the link never went: the creator reached the page another way, and downloads it there).
+async fn queue_certificate(
+    conn: &mut Conn,
+    org: OrgId,
+    contractor: ContractorId,
+    application: ApplicationId,
+    cover: CoverId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let sent = sqlx::query(
+        "SELECT DISTINCT m.channel, m.link_id FROM outreach_messages m \
+         JOIN applications a ON a.link_id = m.link_id \
+         WHERE a.id = $1 AND m.kind = $2 AND m.state = $3",
+    )
+    .bind(application.0)
+    .bind(vocabulary::MessageKind::First.as_str())
+    .bind(vocabulary::MessageState::Sent.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut messages = Vec::new();
+    for r in &sent {
+        let raw: String = r.get("channel");
+        let channel = vocabulary::Channel::parse(&raw)
+            .ok_or_else(|| corrupt(format!("message channel {raw}")))?;
+        messages.push(NewMessage::certificate(
+            contractor,
+            LinkId(r.get("link_id")),
+            channel,
+            cover,
+            now,
+        ));
+    }
+    super::outreach::insert_messages(&mut *conn, org, &messages, now).await?;
+    Ok(())
 }
 
 async fn copy_to_row(

@@ -360,6 +360,7 @@ pub(super) async fn message_context(
          l.retired_at IS NULL AS link_is_current, \
          l.reminders_stopped_at IS NOT NULL AS reminders_stopped, \
          (k.covered_by_policy IS NOT NULL AND k.cover_cancelled = FALSE) AS covered, \
+         (k.cover_id IS NOT NULL AND k.cover_cancelled = FALSE) AS cover_stands, \
          (SELECT MIN(m.sent_at) FROM outreach_messages m WHERE m.link_id = l.id \
           AND m.channel = $4 AND m.kind = $5 AND m.state = $7) AS first_sent_at, \
          (SELECT COUNT(*) FROM outreach_messages m WHERE m.link_id = l.id \
@@ -400,6 +401,7 @@ pub(super) async fn message_context(
         first_sent_at: r.get("first_sent_at"),
         reminders_sent: super::u(&r, "reminders_sent"),
         covered: r.get("covered"),
+        cover_stands: r.get("cover_stands"),
     }))
 }
 
