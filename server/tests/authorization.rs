@@ -92,6 +92,17 @@ const FUNCTIONS: &[Entry] = &[
         &[("id", "{contractor}")],
     ),
     ("regenerate_link", Access::Admin, &[("id", "{contractor}")]),
+    (
+        "cancel_cover",
+        Access::Admin,
+        &[
+            ("id", "{contractor}"),
+            ("cover", "1"),
+            ("reason", "dropped"),
+        ],
+    ),
+    ("invoices/list", Access::Admin, &[]),
+    ("invoices/send", Access::Admin, &[("id", "1")]),
     ("outreach/send", Access::Admin, &[("ids", "{contractor}")]),
     ("outreach/send_never_sent", Access::Admin, &[]),
     (
@@ -198,10 +209,19 @@ const PAGES: &[(&str, Access)] = &[
     ("/webhooks", Access::Member),
     ("/members", Access::Admin),
     ("/audit", Access::Admin),
+    ("/invoices", Access::Admin),
     ("/account", Access::Member),
     ("/contractors.csv", Access::Member),
     ("/audit.csv", Access::Admin),
     ("/fix-list.csv", Access::Member),
+    (
+        "/contractors/{contractor}/certificate/1.pdf",
+        Access::Member,
+    ),
+    ("/campaigns/840001/certificates.zip", Access::Member),
+    ("/invoices/INV-202612-000001.pdf", Access::Admin),
+    ("/invoices/INV-202612-000001.csv", Access::Admin),
+    ("/apply/{token}/certificate.pdf", Access::Public),
 ];
 
 struct Ids {
@@ -245,7 +265,7 @@ async fn every_function_and_page_refuses_whom_it_must_and_leaks_nothing_across_o
         .collect();
     let listed_pages: BTreeSet<String> = PAGES
         .iter()
-        .filter(|(p, _)| !p.ends_with(".csv"))
+        .filter(|(p, _)| ![".csv", ".pdf", ".zip"].iter().any(|ext| p.ends_with(ext)))
         .map(|(p, _)| p.replace("{contractor}", "{id}").replace("{run}", "{id}"))
         .collect();
     assert_eq!(
