@@ -545,6 +545,39 @@ async fn dates_moved_after_issue_show_a_gap_and_a_new_link_buys_the_difference()
     let reading = d["row"]["cover_detail"].as_str().unwrap();
     assert!(reading.starts_with("Scheduled from"), "{reading}");
     assert!(!listed(&server, &admin, "gap").await.contains(&row.0));
+
+    // Cancelling the cover for the added days leaves the original: the gap is back.
+    let cancel = server
+        .try_call(
+            &admin,
+            "cancel_cover",
+            &[
+                ("id", &row.0.to_string()),
+                ("cover", &difference.id.0.to_string()),
+                ("reason", "The extension was dropped"),
+            ],
+        )
+        .await;
+    assert!(cancel.0.is_success(), "{cancel:?}");
+    let d = detail(&server, &admin, row.0).await;
+    assert_eq!(
+        d["row"]["cover_detail"],
+        format!("Coverage gap: not covered {gap}")
+    );
+    // Cancelling the original too: the row reads Cancelled.
+    server
+        .call(
+            &admin,
+            "cancel_cover",
+            &[
+                ("id", &row.0.to_string()),
+                ("cover", &issued.id.0.to_string()),
+                ("reason", "The creator withdrew"),
+            ],
+        )
+        .await;
+    let d = detail(&server, &admin, row.0).await;
+    assert_eq!(d["row"]["cover_detail"], "Cancelled");
 }
 
 #[tokio::test(flavor = "multi_thread")]

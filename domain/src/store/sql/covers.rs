@@ -273,12 +273,43 @@ pub(super) async fn cancel(
     .bind(id.0)
     .execute(&mut *tx)
     .await?;
-    // The row it was issued for reads "Cancelled" now.
-    sqlx::query("UPDATE contractors SET cover_cancelled = $1 WHERE cover_id = $2")
-        .bind(true)
-        .bind(id.0)
-        .execute(&mut *tx)
-        .await?;
+    // The row it was issued for keeps the covers of it that still stand (the original when
+    // the one for moved dates is cancelled, or the other way round); with none, it reads
+    // "Cancelled".
+    let standing = sqlx::query(
+        "SELECT id, starts_on, ends_on FROM covers WHERE contractor_id = $1 \
+         AND cancelled_at IS NULL ORDER BY id",
+    )
+    .bind(current.contractor_id.0)
+    .fetch_all(&mut *tx)
+    .await?;
+    match (standing.first(), standing.last()) {
+        (Some(_), Some(newest)) => {
+            let from = standing
+                .iter()
+                .map(|r| r.get::<NaiveDate, _>("starts_on"))
+                .min()
+                .unwrap_or(current.starts_on);
+            let to = standing
+                .iter()
+                .map(|r| r.get::<NaiveDate, _>("ends_on"))
+                .max()
+                .unwrap_or(current.ends_on);
+            let newest = CoverId(newest.get("id"));
+            copy_to_row(&mut tx, current.contractor_id, newest, from, to, false).await?;
+        }
+        _ => {
+            sqlx::query(
+                "UPDATE contractors SET cover_id = $1, cover_cancelled = $2, \
+                 covered_by_policy = NULL WHERE id = $3",
+            )
+            .bind(id.0)
+            .bind(true)
+            .bind(current.contractor_id.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
     let after = load(&mut tx, "WHERE v.id = $1", (id.0, None))
         .await?
         .pop()
