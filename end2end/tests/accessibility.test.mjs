@@ -79,4 +79,8 @@ test('public pages: sign-in, the application page and the one-time link page', a
   await check(paths.apply);
   await check(paths.welcome);
   await check('/apply/not-a-real-link-000000000000000000000000000', null, { controls: false });
+  // The icon every browser asks for is there, signed in or not (no 404 in the console).
+  const icon = await fetch(`${dash.url}/favicon.ico`);
+  assert.equal(icon.status, 200);
+  assert.match(icon.headers.get('content-type') ?? '', /icon/);
 });
