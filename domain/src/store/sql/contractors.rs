@@ -221,13 +221,21 @@ fn counted_by_query(filter: &ContractorFilter) -> bool {
         || filter.coverage.is_some()
 }
 
+/// A row (`k`) whose dates reach past its cover: both ends known (as `cover::gaps` needs), so
+/// the condition is never NULL.
+pub(super) const COVER_GAP: &str = "(k.coverage_start IS NOT NULL AND k.coverage_end IS NOT \
+    NULL AND (k.coverage_start < k.covered_from OR k.coverage_end > k.covered_to))";
+
+/// A row (`k`) whose cover stands: issued, not cancelled, no gap (as `cover::read_cover`).
+pub(super) fn cover_stands() -> String {
+    format!("k.cover_id IS NOT NULL AND k.cover_cancelled = FALSE AND NOT {COVER_GAP}")
+}
+
 /// The condition for rows whose cover reads `state` on the day bound at `$n`, as
 /// [`crate::cover::read_cover`] decides it: cancelled, then a gap, then the calendar.
 fn coverage_condition(state: CoverState, n: usize) -> String {
-    // Both ends known (as `gaps` needs), so the condition is never NULL.
-    let gap = "(k.coverage_start IS NOT NULL AND k.coverage_end IS NOT NULL AND \
-        (k.coverage_start < k.covered_from OR k.coverage_end > k.covered_to))";
-    let live = format!("k.cover_id IS NOT NULL AND k.cover_cancelled = FALSE AND NOT {gap}");
+    let gap = COVER_GAP;
+    let live = cover_stands();
     match state {
         CoverState::NotCovered => " AND k.cover_id IS NULL".to_string(),
         CoverState::Cancelled => " AND k.cover_id IS NOT NULL AND k.cover_cancelled = TRUE".into(),

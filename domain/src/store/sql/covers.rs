@@ -322,10 +322,7 @@ pub(super) async fn cancel(
 /// "covered", "scheduled" or "expired": issued, not cancelled, no gap).
 const CAMPAIGN_ROWS: &str = "SELECT k.ciq_campaign_id, MAX(c.name) AS name, \
     MIN(k.coverage_start) AS starts_on, MAX(k.coverage_end) AS ends_on, COUNT(*) AS creators, \
-    SUM(CASE WHEN k.cover_id IS NOT NULL AND k.cover_cancelled = FALSE AND NOT \
-    (k.coverage_start IS NOT NULL AND k.coverage_end IS NOT NULL AND \
-    (k.coverage_start < k.covered_from OR k.coverage_end > k.covered_to)) THEN 1 ELSE 0 END) \
-    AS covered \
+    SUM(CASE WHEN {stands} THEN 1 ELSE 0 END) AS covered \
     FROM contractors k LEFT JOIN campaigns c \
     ON c.org_id = k.org_id AND c.ciq_campaign_id = k.ciq_campaign_id \
     WHERE k.org_id = $1 AND k.status IN ($2, $3, $4) GROUP BY k.ciq_campaign_id";
@@ -348,7 +345,8 @@ const CAMPAIGN_MONEY: &str = "SELECT v.ciq_campaign_id, \
 
 async fn campaign_cover(pool: &Pool, org: OrgId) -> StoreResult<Vec<CampaignCover>> {
     use crate::invoice::{InvoiceState, Payer};
-    let rows = sqlx::query(CAMPAIGN_ROWS)
+    let sql = CAMPAIGN_ROWS.replace("{stands}", &super::contractors::cover_stands());
+    let rows = sqlx::query(&sql)
         .bind(org.0)
         .bind(ContractorStatus::Synced.as_str())
         .bind(ContractorStatus::NeedsAttention.as_str())
