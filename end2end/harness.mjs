@@ -71,14 +71,14 @@ export async function startSandbox({ size = 'demo', rateLimit = 0, seed = 42 } =
  * Starts the dashboard. `ciqUrls` are CreatorIQ environments (e.g. a sandbox's URL) this server
  * allows besides production.
  */
-export async function startDashboard({ orgs = [], ciqUrls = [] } = {}) {
+export async function startDashboard({ orgs = [], ciqUrls = [], databaseUrl, masterKeyFile } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dashboard-e2e-'));
   const port = await freePort();
   const env = {
     ...process.env,
     DASHBOARD_ADDR: `127.0.0.1:${port}`,
-    DATABASE_URL: `sqlite://${join(dir, 'dashboard.db')}`,
-    MASTER_KEY_FILE: join(dir, 'master.key'),
+    DATABASE_URL: databaseUrl ?? `sqlite://${join(dir, 'dashboard.db')}`,
+    MASTER_KEY_FILE: masterKeyFile ?? join(dir, 'master.key'),
     SITE_ROOT: siteRoot,
     CREATORIQ_BASE_URLS: ['https://apis.creatoriq.com', ...ciqUrls].join(','),
     RUST_LOG: 'warn',
@@ -103,6 +103,22 @@ export async function startDashboard({ orgs = [], ciqUrls = [] } = {}) {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A new, empty PostgreSQL database on the local server (trust auth as `postgres`), for tests
+ * that run several dashboard instances on one database. `drop()` removes it.
+ */
+export function createPostgresDatabase() {
+  const name = `dashboard_e2e_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const psql = (sql) => execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-q', '-c', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+  psql(`CREATE DATABASE ${name}`);
+  return {
+    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    drop() {
+      psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/prereqs.sh
 
 say "Building the dashboard (release)"
-cargo leptos build --release --bin-features demo
+scripts/build.sh --features demo
 
 target_dir=${CARGO_TARGET_DIR:-target}
 say "Starting the demo"

@@ -3,7 +3,6 @@
 # Versions are pinned because cargo-leptos, wasm-bindgen and binaryen must agree with each other
 # and with Cargo.lock; everything comes from crates.io, npm or Debian.
 
-CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -23,11 +22,6 @@ fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "Adding the wasm32 target"
   rustup target add wasm32-unknown-unknown
-fi
-
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 10 minutes, once)"
-  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then

@@ -16,7 +16,7 @@ say "Unit and integration tests"
 cargo test --workspace
 
 say "Release build for the browser tests"
-cargo leptos build --release
+scripts/build.sh
 cargo build --release -p ciq-sandbox
 
 say "Browser tests (headless Chromium)"

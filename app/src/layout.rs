@@ -9,6 +9,7 @@ use crate::auth::{me, Logout};
 pub fn Shell() -> impl IntoView {
     let member = Resource::new(|| (), |_| me());
     let logout = ServerAction::<Logout>::new();
+    crate::live::provide_live();
 
     view! {
         <header class="topbar">
@@ -38,7 +39,12 @@ pub fn Shell() -> impl IntoView {
                         })
                     })}
                 </Suspense>
-                <ActionForm action=logout attr:class="inline">
+                <crate::live::LiveCue/>
+                <ActionForm
+                    action=logout
+                    attr:class="inline"
+                    on:submit=|_| crate::live::close_stream()
+                >
                     <button type="submit" class="link">"Sign out"</button>
                 </ActionForm>
             </div>

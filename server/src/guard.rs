@@ -61,7 +61,8 @@ pub async fn require_session(
     if public {
         return next.run(req).await;
     }
-    if path.starts_with("/api/") {
+    // Server functions and the event stream are read by code, not people: no sign-in page.
+    if path.starts_with("/api/") || path == "/events" {
         (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response()
     } else {
         Redirect::to("/login").into_response()

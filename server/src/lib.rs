@@ -10,6 +10,7 @@ pub mod config;
 mod documents;
 mod export;
 mod guard;
+mod live;
 mod outreach;
 pub mod security;
 mod webhooks;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use app::ssr::ServerContext;
-use app::{shell, App};
+use app::{apply_shell, shell, App};
 use axum::Router;
 use domain::crypto::MasterKey;
 use domain::store::{Database, DatabaseUrl, MemberId, SessionRecords, SessionRow, Store};
@@ -190,13 +191,26 @@ pub async fn launch(
         )
     })?;
     let stop = CancellationToken::new();
-    let (router, workers) = router(&config, database, master_key, stop.clone()).await?;
+    // Cancelled as soon as shutdown begins: open event streams end then, or the graceful
+    // shutdown would wait for them for ever.
+    let draining = CancellationToken::new();
+    let (router, workers) = router(
+        &config,
+        database,
+        master_key,
+        stop.clone(),
+        draining.clone(),
+    )
+    .await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "dashboard listening");
     // The peer address feeds the sign-in throttle.
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            draining.cancel();
+        })
         .await
         .context("serving HTTP");
     stop.cancel();
@@ -221,6 +235,7 @@ async fn router(
     database: Database,
     master_key: MasterKey,
     stop: CancellationToken,
+    draining: CancellationToken,
 ) -> anyhow::Result<(Router, Vec<tokio::task::JoinHandle<()>>)> {
     let session_store = SessionStore(database.sessions());
     let mut workers =
@@ -240,14 +255,35 @@ async fn router(
         .with_secure(config.secure_cookies())
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(12)));
 
-    let leptos_options = LeptosOptions::builder()
+    let mut leptos_options = LeptosOptions::builder()
         .output_name("dashboard")
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .env(Env::PROD)
         .build();
-    let routes = generate_route_list(App);
+    // `scripts/build.sh` names the bundle's files by their content and lists the names in
+    // `hash.txt` (Leptos reads it by a path relative to the binary, which an absolute one
+    // replaces); a site built by `cargo leptos watch` has plain names.
+    let hash_file = std::path::absolute(config.site_root.join("hash.txt"))
+        .context("finding the site's hash.txt")?;
+    let hashed = hash_file.exists();
+    if hashed {
+        leptos_options.hash_files = true;
+        leptos_options.hash_file = hash_file.to_string_lossy().into();
+    }
+    let mut routes = generate_route_list(App);
+    // The creator's application page is served with its own small bundle when the site has
+    // one (`hash-apply.txt`, written by `scripts/build.sh`); otherwise the dashboard's serves.
+    let apply_hash_file = std::path::absolute(config.site_root.join("hash-apply.txt"))
+        .context("finding the site's hash-apply.txt")?;
+    let apply_options = (hashed && apply_hash_file.exists()).then(|| {
+        routes.retain(|r| !r.path().starts_with("/apply"));
+        let mut options = leptos_options.clone();
+        options.output_name = "apply".into();
+        options.hash_file = apply_hash_file.to_string_lossy().into();
+        options
+    });
     let store = database.store();
     let engine = Arc::new(
         SyncEngine::new(store.clone(), master_key, config.sync_config())
@@ -270,9 +306,25 @@ async fn router(
     let guard_state = context.clone();
     let export_routes = export::routes(context.clone());
     let document_routes = documents::routes(context.clone());
+    let live_routes = live::routes(context.clone(), database.sessions(), draining);
     let provide = move || provide_context(context.clone());
 
-    let router = Router::new()
+    // Registered by hand: `leptos_routes_with_context` also mounts every server function,
+    // which the dashboard's routes below already do.
+    let router = match apply_options {
+        Some(apply_options) => Router::new().route(
+            "/apply/{token}",
+            axum::routing::get(leptos_axum::render_app_async_with_context(
+                provide.clone(),
+                move || {
+                    security::set_page_csp();
+                    apply_shell(apply_options.clone())
+                },
+            )),
+        ),
+        None => Router::new(),
+    };
+    let router = router
         .leptos_routes_with_context(&leptos_options, routes, provide, {
             let options = leptos_options.clone();
             move || {
@@ -282,6 +334,8 @@ async fn router(
         })
         .merge(export_routes)
         .merge(document_routes)
+        .merge(live_routes)
+        .nest("/pkg", assets(&config.site_root, hashed))
         .fallback(leptos_axum::file_and_error_handler(|options| {
             security::set_page_csp();
             shell(options)
@@ -315,6 +369,9 @@ async fn router(
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("referrer-policy", "no-referrer"))
         .layer(header("x-frame-options", "DENY"));
+    // Pages and server-function answers compressed as they go (the bundle was compressed when
+    // it was built); not the event streams, which the default predicate leaves alone.
+    let router = router.layer(tower_http::compression::CompressionLayer::new());
     let router = if config.secure_cookies() {
         // Served over https: browsers are told to use nothing else for a year.
         router.layer(header(
@@ -325,6 +382,38 @@ async fn router(
         router
     };
     Ok((router, workers))
+}
+
+/// The bundle under `/pkg/`: its precompressed `.br` or `.gz` copy to browsers that accept one.
+fn assets<S: Clone + Send + Sync + 'static>(
+    site_root: &std::path::Path,
+    hashed: bool,
+) -> Router<S> {
+    let files = tower_http::services::ServeDir::new(site_root.join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn_with_state(hashed, cache_assets))
+}
+
+/// Content-hashed files never change under their name, so browsers keep them for a year
+/// without asking again; plain names (a development build) are checked on every use. Only
+/// files found: a missing one may appear with the next deployment.
+async fn cache_assets(
+    axum::extract::State(hashed): axum::extract::State<bool>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut resp = next.run(req).await;
+    let cache = match (resp.status().is_success(), hashed) {
+        (true, true) => "public, max-age=31536000, immutable",
+        (true, false) => "no-cache",
+        (false, _) => "no-store",
+    };
+    resp.headers_mut()
+        .insert(http::header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    resp
 }
 
 fn header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -18,9 +18,10 @@ use crate::outreach_api::SendLinks;
 pub fn ContractorDetailPage() -> AnyView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
+    let live = crate::live::use_live();
     let detail = Resource::new(
-        move || id.get(),
-        |id| async move {
+        move || (id.get(), live.version(vocabulary::LiveTopic::Contractors)),
+        |(id, _)| async move {
             match id {
                 Some(id) => contractor_detail(id).await,
                 None => Err(crate::contractors_api::not_found()),
@@ -31,7 +32,7 @@ pub fn ContractorDetailPage() -> AnyView {
     view! {
         <Title text="Contractor"/>
         <p class="crumbs"><a href="/contractors">"← Contractors"</a></p>
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => Either::Left(view! { <Detail d refetch=Callback::new(move |_: ()| detail.refetch())/> }),
@@ -57,7 +58,7 @@ pub fn ContractorDetailPage() -> AnyView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
     .into_any()
 }

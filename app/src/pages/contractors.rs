@@ -20,23 +20,7 @@ use crate::outreach_api::{send_progress, SendLinks, SendNeverSent, SendResult, S
 pub fn ContractorsPage() -> AnyView {
     let query = use_query_map();
     let params = Memo::new(move |_| query.with(|q| ListParams::from_query(|k| q.get(k))));
-    let list = Resource::new(
-        move || params.get(),
-        |p| {
-            list_contractors(
-                p.status.map(|s| s.as_str().to_string()),
-                p.campaign,
-                p.rule,
-                Some(p.q).filter(|q| !q.is_empty()),
-                Some(p.sort.as_str().to_string()),
-                Some(if p.desc { "desc" } else { "asc" }.to_string()),
-                Some(p.page),
-                p.contact.map(|c| c.as_str().to_string()),
-                p.application.map(|c| c.as_str().to_string()),
-                p.coverage.map(|c| c.as_str().to_string()),
-            )
-        },
-    );
+    let list = Resource::new(move || params.get(), fetch_list);
     let refresh = Callback::new(move |_: ()| list.refetch());
     // The run the page follows: started by Sync now, by Re-sync selected, or found running.
     let run_id = RwSignal::new(None::<i64>);
@@ -260,20 +244,61 @@ fn RunStatus(p: RunProgress) -> AnyView {
     }
 }
 
+/// One page of the list under `p`.
+async fn fetch_list(p: ListParams) -> Result<ContractorList, crate::error::AppError> {
+    list_contractors(
+        p.status.map(|s| s.as_str().to_string()),
+        p.campaign,
+        p.rule,
+        Some(p.q).filter(|q| !q.is_empty()),
+        Some(p.sort.as_str().to_string()),
+        Some(if p.desc { "desc" } else { "asc" }.to_string()),
+        Some(p.page),
+        p.contact.map(|c| c.as_str().to_string()),
+        p.application.map(|c| c.as_str().to_string()),
+        p.coverage.map(|c| c.as_str().to_string()),
+    )
+    .await
+}
+
+/// The list under one set of filters. When rows change (a webhook, a schedule, someone else),
+/// it reads the same page again and updates in place: the filter form, the selection, the
+/// bulk actions' progress and the scroll stay as they are.
 #[component]
 fn ListBody(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>) -> AnyView {
     if !data.has_any {
         return view! { <EmptyGuide/> }.into_any();
     }
-    let running_note = data.running_run.map(|_| {
-        view! {
-            <p class="notice">"A sync is running; the table refreshes when it ends."</p>
-        }
-    });
+    let form = view! { <FilterForm data=data.clone() params=params.clone()/> };
+    let data = RwSignal::new(data);
+    let live = crate::live::use_live();
+    {
+        let params = params.clone();
+        Effect::new(move |first: Option<()>| {
+            live.version(vocabulary::LiveTopic::Contractors);
+            if first.is_some() {
+                let params = params.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(fresh) = fetch_list(params).await {
+                        data.set(fresh);
+                    }
+                });
+            }
+        });
+    }
+    let running_note = move || {
+        data.with(|d| d.running_run.is_some()).then(|| {
+            view! { <p class="notice">"A sync is running; rows update as it goes."</p> }
+        })
+    };
+    let tabs = {
+        let params = params.clone();
+        move || view! { <StatusTabs data=data.get() params=params.clone()/> }
+    };
     view! {
         {running_note}
-        <StatusTabs data=data.clone() params=params.clone()/>
-        <FilterForm data=data.clone() params=params.clone()/>
+        {tabs}
+        {form}
         <Table data params run_id/>
     }
     .into_any()
@@ -416,88 +441,113 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
     .into_any()
 }
 
+/// A row's identity for the keyed list: the same id with other contents is a new row.
+fn row_key(row: &RowView) -> (i64, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{row:?}").hash(&mut h);
+    (row.id, h.finish())
+}
+
 #[component]
-fn Table(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i64>>) -> AnyView {
-    if data.rows.is_empty() {
-        return view! {
-            <section class="empty-state card">
-                <h2>"No contractors match these filters"</h2>
-                <p>
-                    "Nothing matches the current status, campaign, problem or search. "
-                    <a href="/contractors">"Clear filters"</a>
-                </p>
-            </section>
-        }
-        .into_any();
-    }
-    let first =
-        u64::from(data.page.saturating_sub(1)) * u64::from(crate::contractors_api::PER_PAGE) + 1;
-    let last = first + data.rows.len() as u64 - 1;
-    let page_ids: Vec<i64> = data.rows.iter().map(|r| r.id).collect();
+fn Table(
+    data: RwSignal<ContractorList>,
+    params: ListParams,
+    run_id: RwSignal<Option<i64>>,
+) -> AnyView {
     let selected = RwSignal::new(Vec::<i64>::new());
-    let all_selected = {
-        let page_ids = page_ids.clone();
-        move || selected.with(|s| !page_ids.is_empty() && page_ids.iter().all(|id| s.contains(id)))
+    let page_ids = move || data.with(|d| d.rows.iter().map(|r| r.id).collect::<Vec<_>>());
+    let all_selected = move || {
+        let ids = page_ids();
+        selected.with(|s| !ids.is_empty() && ids.iter().all(|id| s.contains(id)))
     };
     let toggle_all = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
-        selected.set(if on { page_ids.clone() } else { Vec::new() });
+        selected.set(if on { page_ids() } else { Vec::new() });
     };
-    let can_send = data.can_send;
+    let range = move || {
+        data.with(|d| {
+            let first = u64::from(d.page.saturating_sub(1))
+                * u64::from(crate::contractors_api::PER_PAGE)
+                + 1;
+            let last = first + d.rows.len() as u64 - 1;
+            format!("Showing {first}–{last} of {}", d.total)
+        })
+    };
+    let empty = move || data.with(|d| d.rows.is_empty());
+    let can_send = data.with_untracked(|d| d.can_send);
+    let example_rates = move || data.with(|d| d.example_rates);
+    let pager = move || {
+        let (page, pages) = data.with(|d| (d.page, d.pages));
+        view! { <Pager page pages params=params.clone()/> }
+    };
     view! {
-        <div class="list-bar">
-            <p class="muted range">{format!("Showing {first}–{last} of {}", data.total)}</p>
-            <BulkResync selected run_id/>
-            {can_send.then(|| view! { <BulkSend selected/> })}
+        <section class="empty-state card" hidden=move || !empty()>
+            <h2>"No contractors match these filters"</h2>
+            <p>
+                "Nothing matches the current status, campaign, problem or search. "
+                <a href="/contractors">"Clear filters"</a>
+            </p>
+        </section>
+        <div hidden=empty>
+            <div class="list-bar">
+                <p class="muted range">{range}</p>
+                <BulkResync selected run_id/>
+                {can_send.then(|| view! { <BulkSend selected/> })}
+            </div>
+            <div class="table-wrap list-wrap">
+                <table class="contractors">
+                    <colgroup>
+                        <col class="c-select"/>
+                        <col class="c-creator"/>
+                        <col class="c-campaign"/>
+                        <col class="c-state"/>
+                        <col class="c-pay"/>
+                        <col class="c-premium"/>
+                        <col class="c-agency"/>
+                        <col class="c-status"/>
+                        <col class="c-coverage"/>
+                        <col class="c-problems"/>
+                        <col class="c-link"/>
+                        <col class="c-contact"/>
+                        <col class="c-when"/>
+                        <col class="c-actions"/>
+                    </colgroup>
+                    <thead>
+                        <tr>
+                            <th scope="col" class="select">
+                                <input type="checkbox" aria-label="Select every row on this page"
+                                    prop:checked=all_selected on:change=toggle_all/>
+                            </th>
+                            <th scope="col">"Creator"</th>
+                            <th scope="col">"Campaign"</th>
+                            <th scope="col">"Work state"</th>
+                            <th scope="col" class="num">"Base pay"</th>
+                            <th scope="col" class="num">
+                                "Premium"
+                                {move || example_rates().then(|| view! { <span class="rates-note">"example rates"</span> })}
+                            </th>
+                            <th scope="col">"Agency pay"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Coverage"</th>
+                            <th scope="col">"Problems"</th>
+                            <th scope="col">"Application link"</th>
+                            <th scope="col">"Contacted"</th>
+                            <th scope="col">"Last synced"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || data.with(|d| d.rows.clone())
+                            key=row_key
+                            children=move |row| view! { <Row row selected/> }
+                        />
+                    </tbody>
+                </table>
+            </div>
+            {pager}
         </div>
-        <div class="table-wrap list-wrap">
-            <table class="contractors">
-                <colgroup>
-                    <col class="c-select"/>
-                    <col class="c-creator"/>
-                    <col class="c-campaign"/>
-                    <col class="c-state"/>
-                    <col class="c-pay"/>
-                    <col class="c-premium"/>
-                    <col class="c-agency"/>
-                    <col class="c-status"/>
-                    <col class="c-coverage"/>
-                    <col class="c-problems"/>
-                    <col class="c-link"/>
-                    <col class="c-contact"/>
-                    <col class="c-when"/>
-                    <col class="c-actions"/>
-                </colgroup>
-                <thead>
-                    <tr>
-                        <th scope="col" class="select">
-                            <input type="checkbox" aria-label="Select every row on this page"
-                                prop:checked=all_selected on:change=toggle_all/>
-                        </th>
-                        <th scope="col">"Creator"</th>
-                        <th scope="col">"Campaign"</th>
-                        <th scope="col">"Work state"</th>
-                        <th scope="col" class="num">"Base pay"</th>
-                        <th scope="col" class="num">
-                            "Premium"
-                            {data.example_rates.then(|| view! { <span class="rates-note">"example rates"</span> })}
-                        </th>
-                        <th scope="col">"Agency pay"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Coverage"</th>
-                        <th scope="col">"Problems"</th>
-                        <th scope="col">"Application link"</th>
-                        <th scope="col">"Contacted"</th>
-                        <th scope="col">"Last synced"</th>
-                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {data.rows.into_iter().map(|row| view! { <Row row selected/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pager page=data.page pages=data.pages params/>
     }
     .into_any()
 }

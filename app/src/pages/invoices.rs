@@ -13,9 +13,16 @@ pub fn InvoicesPage() -> impl IntoView {
     let query = use_query_map();
     let tab = move || query.read().get("tab");
     let send = ServerAction::<SendInvoice>::new();
+    let live = crate::live::use_live();
     let page = Resource::new(
-        move || (tab(), send.version().get()),
-        |(tab, _)| list_invoices(tab),
+        move || {
+            (
+                tab(),
+                send.version().get(),
+                live.version(vocabulary::LiveTopic::Invoices),
+            )
+        },
+        |(tab, _, _)| list_invoices(tab),
     );
     view! {
         <Title text="Invoices"/>

@@ -19,7 +19,16 @@ const FUNNEL_CAMPAIGNS: usize = 8;
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_overview());
+    let live = crate::live::use_live();
+    // Counts follow rows, runs and money.
+    let data = Resource::new(
+        move || {
+            live.version(vocabulary::LiveTopic::Contractors)
+                + live.version(vocabulary::LiveTopic::Runs)
+                + live.version(vocabulary::LiveTopic::Invoices)
+        },
+        |_| get_overview(),
+    );
     view! {
         <Title text="Overview"/>
         <div class="page-head">
@@ -31,14 +40,14 @@ pub fn OverviewPage() -> impl IntoView {
                 </a>
             </div>
         </div>
-        <Suspense fallback=|| view! { <p class="muted">"Loading the overview…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading the overview…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(o) => Either::Left(view! { <Body o/> }),
                     Err(e) => Either::Right(view! { <p class="error" role="alert">{e.to_string()}</p> }),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

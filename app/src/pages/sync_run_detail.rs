@@ -15,8 +15,9 @@ pub fn SyncRunDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
     let tick = RwSignal::new(0u64);
+    let live = crate::live::use_live();
     let run = Resource::new(
-        move || (id(), tick.get()),
+        move || (id(), tick.get() + live.version(vocabulary::LiveTopic::Runs)),
         |(id, _)| async move {
             match id {
                 Some(id) => get_sync_run(id).await,

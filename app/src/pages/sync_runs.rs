@@ -46,7 +46,11 @@ pub fn SyncRunsPage() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<i64>().ok())
     };
-    let runs = Resource::new(before, list_sync_runs);
+    let live = crate::live::use_live();
+    let runs = Resource::new(
+        move || (before(), live.version(vocabulary::LiveTopic::Runs)),
+        |(before, _)| list_sync_runs(before),
+    );
 
     view! {
         <Title text="Sync runs"/>

@@ -27,8 +27,15 @@ pub fn WebhooksPage() -> impl IntoView {
     };
     let reprocess = ServerAction::<ReprocessDelivery>::new();
     let tick = RwSignal::new(0u64);
+    let live = crate::live::use_live();
     let deliveries = Resource::new(
-        move || (page(), tick.get(), reprocess.version().get()),
+        move || {
+            (
+                page(),
+                tick.get() + live.version(vocabulary::LiveTopic::Webhooks),
+                reprocess.version().get(),
+            )
+        },
         |(page, _, _)| list_webhook_deliveries(page),
     );
     // Refresh while something is waiting or being processed; stops by itself afterwards.

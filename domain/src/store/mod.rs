@@ -2,6 +2,7 @@
 //! PostgreSQL implementation can sit next to the SQLite one without touching callers.
 
 mod compact;
+pub mod live;
 pub mod migrate;
 // Both backends compile the same SQL modules (`store/sql/`) against their own pool, connection
 // and row types: one source for the queries, loaded once per backend on purpose.
@@ -26,7 +27,7 @@ pub use records::*;
 pub use roles::*;
 pub use sessions::{SessionRecords, SessionRow};
 pub use sqlite::SqliteStore;
-pub use vocabulary::{ContractorSort, MemberId, OrgId, Role};
+pub use vocabulary::{ContractorSort, LiveTopic, MemberId, OrgId, Role};
 pub use write_plan::{RowRef, StoredLink, StoredRow, Write, WritePlan};
 
 use crate::crypto::EncryptedSecret;
@@ -276,6 +277,7 @@ macro_rules! store_of_roles {
 }
 
 store_of_roles!(
+    LiveChanges,
     Organizations,
     Members,
     Invitations,

@@ -628,3 +628,10 @@ pub trait Counts: Send + Sync {
     /// differed before.
     async fn recount(&self, org: OrgId) -> StoreResult<Vec<CountDrift>>;
 }
+
+/// Implemented next to each backend (`store/sqlite/mod.rs`, `store/postgres/mod.rs`): see
+/// [`super::live`].
+pub trait LiveChanges: Send + Sync {
+    /// Every change committed from now on, by any writer (on PostgreSQL, by any instance).
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<super::live::Change>;
+}

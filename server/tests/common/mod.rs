@@ -299,6 +299,11 @@ impl TestServer {
         panic!("{} did not start", self.base);
     }
 
+    /// The master key file of a server that made its own (not started on another's database).
+    pub fn own_master_key_file(&self) -> String {
+        self._dir.path().join("master.key").display().to_string()
+    }
+
     /// The SQLite file's store (servers started on SQLite).
     pub async fn store(&self) -> SqliteStore {
         SqliteStore::open(&self.db).await.unwrap()

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
+use std::sync::{Arc, OnceLock};
 
 use super::sql_support::{
     conflict, corrupt, from_json_text, json_text, status_of, subject_key, u, Dialect,
@@ -120,6 +121,18 @@ impl Dialect for PgStore {
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    feed: live::ChangeFeed,
+    /// Set once the listener runs (on the first follower).
+    listening: Arc<OnceLock<()>>,
+}
+
+impl LiveChanges for PgStore {
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<live::Change> {
+        let receiver = self.feed.subscribe();
+        self.listening
+            .get_or_init(|| live::spawn_pg_listener(self.pool.clone(), self.feed.clone()));
+        receiver
+    }
 }
 
 impl PgStore {
@@ -133,7 +146,11 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            feed: live::ChangeFeed::default(),
+            listening: Arc::default(),
+        })
     }
 
     /// The pool, for components that keep their own tables next to ours (the session store).

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::mpsc;
 
 use super::sql_support::{
     conflict, corrupt, from_json_text, json_text, status_of, subject_key, u, Dialect,
@@ -126,6 +128,18 @@ impl Dialect for SqliteStore {
     }
 }
 
+impl LiveChanges for SqliteStore {
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<live::Change> {
+        let receiver = self.feed.subscribe();
+        self.commits.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            live::spawn_sqlite_resolver(self.pool.clone(), self.feed.clone(), rx);
+            tx
+        });
+        receiver
+    }
+}
+
 /// Search index rowids per organization (2^32): see migration 0018.
 const ORG_ROWID_SPAN: i64 = 1 << 32;
 
@@ -133,6 +147,9 @@ const ORG_ROWID_SPAN: i64 = 1 << 32;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    feed: live::ChangeFeed,
+    /// Where the connections' hooks send their commits, once someone follows changes.
+    commits: Arc<OnceLock<mpsc::UnboundedSender<live::Pending>>>,
 }
 
 impl SqliteStore {
@@ -166,12 +183,25 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        let commits: Arc<OnceLock<mpsc::UnboundedSender<live::Pending>>> = Arc::default();
+        let hooks = commits.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .after_connect(move |conn, _| {
+                let hooks = hooks.clone();
+                Box::pin(async move {
+                    live::watch_sqlite(&mut conn.lock_handle().await?, hooks);
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            feed: live::ChangeFeed::default(),
+            commits,
+        })
     }
 
     /// The pool, for components that keep their own tables next to ours (the session store).
