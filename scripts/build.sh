@@ -3,7 +3,7 @@
 #   - the server binary (`dashboard`, features `ssr` through its `app` dependency);
 #   - the site: the hydrate wasm (`frontend` with `hydrate`, profile `wasm-release`), its JS glue
 #     from `wasm-bindgen --target web`, shrunk by `wasm-opt -Oz`, the stylesheet and `public/`.
-# Usage: scripts/build.sh [--profile release|dev] [--features demo] [--site-root DIR]
+# Usage: scripts/build.sh [--profile release|dev] [--features demo] [--site-root DIR] [--site-only]
 # The server is built with the given cargo profile (release by default); the wasm is always built
 # size-optimised, as it is what a creator's phone downloads. `cargo leptos watch` builds the same
 # site from `[workspace.metadata.leptos]` for live reload while developing.
@@ -14,11 +14,13 @@ root_dir=$PWD
 profile=release
 features=
 site_root=${SITE_ROOT:-$root_dir/target/site}
+server=yes
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) profile=$2; shift 2 ;;
     --features) features=$2; shift 2 ;;
     --site-root) site_root=$2; shift 2 ;;
+    --site-only) server=no; shift ;;
     *) echo "scripts/build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -29,10 +31,12 @@ case "$target_dir" in /*) ;; *) target_dir=$root_dir/$target_dir ;; esac
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 elapsed() { printf '    %s in %ds\n' "$1" "$((SECONDS - $2))"; }
 
-t=$SECONDS
-step "Server ($profile${features:+, features $features})"
-cargo build --profile "$profile" -p dashboard ${features:+--features "$features"}
-elapsed "server" "$t"
+if [ "$server" = yes ]; then
+  t=$SECONDS
+  step "Server ($profile${features:+, features $features})"
+  cargo build --profile "$profile" -p dashboard ${features:+--features "$features"}
+  elapsed "server" "$t"
+fi
 
 t=$SECONDS
 step "Browser bundles (wasm, hydrate): the dashboard's, and the creator's application page's"

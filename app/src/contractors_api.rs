@@ -167,6 +167,16 @@ impl ListParams {
         }
     }
 
+    /// Sorted by `sort`: ascending first, the other way when it is already the order.
+    pub fn sorted_by(&self, sort: ContractorSort) -> ListParams {
+        ListParams {
+            sort,
+            desc: self.sort == sort && !self.desc,
+            page: 1,
+            ..self.clone()
+        }
+    }
+
     pub fn with_page(&self, page: u32) -> ListParams {
         ListParams {
             page,
@@ -277,6 +287,9 @@ pub struct ContractorList {
     pub can_send: bool,
     /// Premiums are priced with the shipped example rating table.
     pub example_rates: bool,
+    /// What the page did with input it could not use as given (a search too long, a page past
+    /// the last, an unknown problem), shown above the list; the list still shows.
+    pub notices: Vec<String>,
 }
 
 /// A sync run's progress, then its outcome.
@@ -470,6 +483,36 @@ pub mod server {
     };
 
     use super::*;
+
+    /// A history entry's stored summary (`needs_attention: missing_email, no_payment`,
+    /// `error: …`, `synced`) in the words the rest of the page uses.
+    pub fn history_text(summary: &str) -> String {
+        let (head, rest) = summary
+            .split_once(": ")
+            .map_or((summary, ""), |(h, r)| (h, r));
+        match ContractorStatus::parse(head) {
+            Some(ContractorStatus::NeedsAttention) if !rest.is_empty() => rest
+                .split(", ")
+                .map(|code| {
+                    vocabulary::RuleCode::parse(code)
+                        .map_or(code.to_string(), |r| r.label().to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            Some(ContractorStatus::Error) if !rest.is_empty() => {
+                format!("Could not be read: {rest}")
+            }
+            Some(ContractorStatus::Removed) if !rest.is_empty() => {
+                let mut text = rest.to_string();
+                if let Some(first) = text.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                text
+            }
+            Some(status) if rest.is_empty() => status.label().to_string(),
+            _ => summary.to_string(),
+        }
+    }
 
     pub fn when(at: DateTime<Utc>) -> String {
         at.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -765,20 +808,38 @@ pub async fn list_contractors(
 
     let member = crate::ssr::current_member().await?;
     let ctx = crate::ssr::server_context()?;
-    if q.as_deref()
-        .is_some_and(|q| q.trim().chars().count() > MAX_SEARCH_CHARS)
-    {
-        return Err(AppError::Invalid(format!(
-            "Search for at most {MAX_SEARCH_CHARS} characters: a name, an email or part of one."
-        )));
-    }
-    if page.is_some_and(|p| p > MAX_PAGE) {
-        return Err(AppError::Invalid(format!(
-            "There is no page {}: pages go up to {MAX_PAGE}.",
-            page.unwrap_or_default()
-        )));
-    }
-    let params = ListParams::from_query(|key| match key {
+    // Input the list cannot use as given is corrected, and the page says how: the filters and
+    // the rows stay on screen.
+    let mut notices = Vec::new();
+    let q = q.map(|q| {
+        let q = q.trim();
+        if q.chars().count() > MAX_SEARCH_CHARS {
+            notices.push(format!(
+                "A search is at most {MAX_SEARCH_CHARS} characters (a name, an email or part of \
+                 one): this one was cut to its first {MAX_SEARCH_CHARS}."
+            ));
+            q.chars().take(MAX_SEARCH_CHARS).collect()
+        } else {
+            q.to_string()
+        }
+    });
+    let rule = rule.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    let rule = match rule {
+        Some(r)
+            if vocabulary::RuleCode::parse(&r).is_none()
+                && vocabulary::WarningCode::parse(&r).is_none() =>
+        {
+            let shown: String = r.chars().take(40).collect();
+            notices.push(format!(
+                "There is no problem called \u{201c}{shown}\u{201d}: the list shows rows with any \
+                 problem or none. Choose one under Problem."
+            ));
+            None
+        }
+        other => other,
+    };
+    let page = page.map(|p| p.min(MAX_PAGE));
+    let mut params = ListParams::from_query(|key| match key {
         "status" => status.clone(),
         "campaign" => campaign.map(|c| c.to_string()),
         "rule" => rule.clone(),
@@ -794,10 +855,29 @@ pub async fn list_contractors(
     let org = member.org_id;
     let store = ctx.store.as_ref();
 
-    let page_data = store
+    let mut page_data = store
         .contractor_page(org, &server::request_of(&params, Some(PER_PAGE)))
         .await
         .map_err(|e| store_error("listing contractors", e))?;
+    let last_page = u32::try_from(page_data.total.div_ceil(u64::from(PER_PAGE)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    if params.page > last_page {
+        notices.push(format!(
+            "There is no page {}: {}, so this is the last.",
+            params.page,
+            if last_page == 1 {
+                "the list has one page".to_string()
+            } else {
+                format!("the list has {last_page} pages")
+            }
+        ));
+        params.page = last_page;
+        page_data = store
+            .contractor_page(org, &server::request_of(&params, Some(PER_PAGE)))
+            .await
+            .map_err(|e| store_error("listing contractors", e))?;
+    }
     let tab_counts = store
         .contractor_filter_counts(org, &server::filter_of(&params))
         .await
@@ -852,6 +932,7 @@ pub async fn list_contractors(
         running_run,
         can_send: member.role == domain::store::Role::Admin,
         example_rates: ctx.engine.rating().is_example(),
+        notices,
     })
 }
 
@@ -1098,7 +1179,7 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
                 run_id: e.run_id.map(|r| r.0),
                 status: e.status,
                 previous_status: e.previous_status,
-                summary: e.summary,
+                summary: server::history_text(&e.summary),
             })
             .collect(),
         links: links

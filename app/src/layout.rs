@@ -12,6 +12,7 @@ pub fn Shell() -> impl IntoView {
     crate::live::provide_live();
 
     view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
             <a class="brand" href="/">"CreatorIQ Cover"</a>
             <nav aria-label="Main">
@@ -49,7 +50,7 @@ pub fn Shell() -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
-        <main class="page">
+        <main class="page" id="main" tabindex="-1">
             <Outlet/>
         </main>
     }

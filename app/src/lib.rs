@@ -126,7 +126,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contractors") view=pages::contractors::ContractorsPage ssr=SsrMode::Async/>
                     <Route path=path!("/contractors/:id") view=pages::contractor_detail::ContractorDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/sync-runs") view=pages::sync_runs::SyncRunsPage/>
-                    <Route path=path!("/sync-runs/:id") view=pages::sync_run_detail::SyncRunDetailPage/>
+                    <Route path=path!("/sync-runs/:id") view=pages::sync_run_detail::SyncRunDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=pages::settings::SettingsPage/>
                     <Route path=path!("/webhooks") view=pages::webhooks::WebhooksPage/>
                     <Route path=path!("/members") view=pages::members::MembersPage/>

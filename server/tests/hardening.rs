@@ -36,21 +36,39 @@ async fn oversized_and_malformed_requests_get_a_clear_4xx() {
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     let admin = server.sign_in(EMAIL, PASSWORD).await;
-    // A 60,000-character search: 400 and a sentence, from the server function and the page.
+    // Input the list cannot use as given is corrected and said, with the filters and the list
+    // still on the page: a 60,000-character search is cut to 200 characters...
     let long = "a".repeat(60_000);
     let (status, body) = server
         .try_call(&admin, "list_contractors", &[("q", long.as_str())])
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.contains("at most 200 characters"), "{body}");
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("cut to its first 200"), "{body}");
     let (status, html) = server.get(&admin, &format!("/contractors?q={long}")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(html.contains("at most 200 characters"));
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("cut to its first 200"));
+    // ... a page past the last shows the last ...
     let (status, body) = server
-        .try_call(&admin, "list_contractors", &[("page", "200000")])
+        .try_call(&admin, "list_contractors", &[("page", "999999")])
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.contains("There is no page 200000"), "{body}");
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("There is no page 100000: the list has one page, so this is the last"),
+        "{body}"
+    );
+    // ... and an unknown problem is named and left out.
+    let (status, html) = server.get(&admin, "/contractors?rule=nope").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("There is no problem called \u{201c}nope\u{201d}"),
+        "{html}"
+    );
+    // An unknown sync run is a 404, as an unknown contractor is.
+    let (status, html) = server.get(&admin, "/sync-runs/424242").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Sync run not found"));
+    let (status, _) = server.get(&admin, "/contractors/424242").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Arguments that are not what the function takes: 400, not 500.
     let (status, _) = server

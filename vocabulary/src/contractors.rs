@@ -28,7 +28,8 @@ words! {
         Name = "name", "Name";
         /// CreatorIQ campaign id (rows of a campaign stay together), then name.
         Campaign = "campaign", "Campaign";
-        /// Status, then name.
+        /// Status, problems first (needs attention, could not be read, synced, not accepted,
+        /// exempt, removed), then name.
         Status = "status", "Status";
         /// Last successful read from CreatorIQ, never-synced rows first.
         LastSynced = "last_synced", "Last synced";

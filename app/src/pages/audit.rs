@@ -102,7 +102,7 @@ fn AuditView(p: AuditPage, q: AuditQuery) -> impl IntoView {
                                         <td><time datetime=e.at_iso>{e.at}</time></td>
                                         <td>{e.actor}</td>
                                         <td>{e.action_label}</td>
-                                        <td>{e.subject.unwrap_or_default()}</td>
+                                        <td>{linked_subject(&e.subject.unwrap_or_default())}</td>
                                         <td class="muted">{e.detail.unwrap_or_default()}</td>
                                     </tr>
                                 })
@@ -123,5 +123,90 @@ fn AuditView(p: AuditPage, q: AuditQuery) -> impl IntoView {
                 None => Either::Right(view! { <span class="muted">"Older →"</span> }),
             }}
         </nav>
+    }
+}
+
+/// A piece of an audit subject: words, or a reference to open.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Link { href: String, text: String },
+}
+
+/// Splits a subject such as "run #5 (contractor #37)" into words and the references in it
+/// ("contractor #37" opens the row, "run #5" the sync run).
+fn pieces(subject: &str) -> Vec<Piece> {
+    const KINDS: [(&str, &str); 2] = [("contractor #", "/contractors/"), ("run #", "/sync-runs/")];
+    let mut out = Vec::new();
+    let mut rest = subject;
+    loop {
+        let next = KINDS
+            .iter()
+            .filter_map(|(word, path)| rest.find(word).map(|at| (at, *word, *path)))
+            .min_by_key(|(at, _, _)| *at);
+        let Some((at, word, path)) = next else { break };
+        let digits = rest[at + word.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .count();
+        let end = at + word.len() + digits;
+        if at > 0 {
+            out.push(Piece::Text(rest[..at].to_string()));
+        }
+        if digits == 0 {
+            out.push(Piece::Text(rest[at..end].to_string()));
+        } else {
+            out.push(Piece::Link {
+                href: format!("{path}{}", &rest[at + word.len()..end]),
+                text: rest[at..end].to_string(),
+            });
+        }
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest.to_string()));
+    }
+    out
+}
+
+fn linked_subject(subject: &str) -> impl IntoView {
+    pieces(subject)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => Either::Left(t),
+            Piece::Link { href, text } => Either::Right(view! { <a href=href>{text}</a> }),
+        })
+        .collect_view()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_in_a_subject_become_links() {
+        assert_eq!(
+            pieces("run #5 (contractor #37)"),
+            vec![
+                Piece::Link {
+                    href: "/sync-runs/5".into(),
+                    text: "run #5".into()
+                },
+                Piece::Text(" (".into()),
+                Piece::Link {
+                    href: "/contractors/37".into(),
+                    text: "contractor #37".into()
+                },
+                Piece::Text(")".into()),
+            ]
+        );
+        assert_eq!(
+            pieces("ops@acme.example"),
+            vec![Piece::Text("ops@acme.example".into())]
+        );
+        assert_eq!(
+            pieces("contractor #"),
+            vec![Piece::Text("contractor #".into())]
+        );
     }
 }

@@ -94,8 +94,8 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
         _ => view! {
             <ul class="messages">
                 {row.failures.iter().map(|f| view! {
-                    <li class="failure">
-                        <code>{f.code.clone()}</code>" "
+                    <li class="failure" data-code=f.code.clone()>
+                        <strong class="label">{f.label.clone()}</strong>" "
                         <span class="message">{f.message.clone()}</span>
                         <span class="hint">{f.hint.clone()}</span>
                     </li>
@@ -146,7 +146,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
             })}
         </section>
 
-        <section class="card">
+        <section class="card link-card">
             <h2>"Application link"</h2>
             {match current_link {
                 Some(l) => Either::Left(view! {
@@ -162,17 +162,16 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                 }),
             }}
             {(is_admin && status == ContractorStatus::Synced).then(|| view! {
-                <ActionForm action=regenerate attr:class="inline">
-                    <input type="hidden" name="id" value=id.to_string()/>
-                    <button type="submit" disabled=move || regenerate.pending().get()>"Regenerate link"</button>
-                    <span class="muted">" The current link stops working."</span>
-                </ActionForm>
+                <RegenerateLinkConfirm id link=d.links.iter().find(|l| l.current).cloned() regenerate/>
             })}
             {move || regenerate.value().get().and_then(|r| r.err()).map(|e| view! {
                 <p class="error" role="alert">{e.to_string()}</p>
             })}
             <h3>"Link history"</h3>
-            <table class="compact">
+            {d.links.is_empty().then(|| view! {
+                <p class="muted">"No link was issued for this row yet."</p>
+            })}
+            <table class="compact" hidden=d.links.is_empty()>
                 <thead><tr>
                     <th scope="col">"Issued"</th><th scope="col">"Why"</th><th scope="col">"State"</th>
                     <th scope="col">"Opened"</th><th scope="col">"Submitted"</th><th scope="col">"Replaced"</th>
@@ -255,7 +254,19 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                             <th scope="row">{f.label.clone()}</th>
                             <td>
                                 {f.value.clone().unwrap_or_else(|| "—".into())}
-                                {f.raw.clone().map(|r| view! { <div class="muted">"CreatorIQ sent: " <code>{r}</code></div> })}
+                                {f.raw.clone().map(|r| {
+                                    let blank = r.trim().is_empty();
+                                    view! {
+                                        <div class="muted">
+                                            "CreatorIQ sent: "
+                                            {if blank {
+                                                Either::Left(view! { <em>"a blank value"</em> })
+                                            } else {
+                                                Either::Right(view! { <code>{r}</code> })
+                                            }}
+                                        </div>
+                                    }
+                                })}
                             </td>
                             <td>{f.source.clone()}</td>
                             <td>
@@ -287,6 +298,64 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                 </tbody>
             </table>
         </section>
+    }
+    .into_any()
+}
+
+/// "Regenerate link…" opens a confirmation that says what the creator's current link will show
+/// afterwards (and that an application made with it is left behind); the second button
+/// regenerates. A `<details>`, so it opens before the page's script has loaded too.
+#[component]
+fn RegenerateLinkConfirm(
+    id: i64,
+    link: Option<crate::contractors_api::LinkView>,
+    regenerate: ServerAction<RegenerateLink>,
+) -> AnyView {
+    let details = NodeRef::<leptos::html::Details>::new();
+    let close = move || {
+        if let Some(d) = details.get_untracked() {
+            d.set_open(false);
+        }
+    };
+    Effect::new(move |_| {
+        if matches!(regenerate.value().get(), Some(Ok(_))) {
+            close();
+        }
+    });
+    let before = match &link {
+        Some(l) if l.submitted.is_some() => format!(
+            "The creator submitted an application with the current link ({}). ",
+            l.submitted.clone().unwrap_or_default()
+        ),
+        Some(l) if l.opened.is_some() => format!(
+            "The creator opened the current link ({}) but has not submitted it. ",
+            l.opened.clone().unwrap_or_default()
+        ),
+        Some(_) => "The creator has not opened the current link yet. ".to_string(),
+        None => String::new(),
+    };
+    view! {
+        <details class="confirm regenerate" node_ref=details>
+            <summary class="button">"Regenerate link…"</summary>
+            <div class="confirm-body" role="group" aria-label="Confirm regenerating the link">
+                <p>
+                    {before}
+                    "Once a new link is made, the current one shows the creator \u{201c}This link has \
+                     expired\u{201d} and asks them for a new link"
+                    {link.as_ref().is_some_and(|l| l.submitted.is_some()).then_some(
+                        "; they start the application again with the new one",
+                    )}
+                    ". Send them the new link afterwards."
+                </p>
+                <ActionForm action=regenerate attr:class="inline">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <button type="submit" class="danger" disabled=move || regenerate.pending().get()>
+                        "Regenerate link"
+                    </button>
+                    <button type="button" on:click=move |_| close()>"Keep the current link"</button>
+                </ActionForm>
+            </div>
+        </details>
     }
     .into_any()
 }

@@ -5,7 +5,6 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{CopyButton, StatusBadge};
@@ -286,6 +285,14 @@ fn ListBody(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i6
             }
         });
     }
+    let notices = move || {
+        data.with(|d| {
+            d.notices
+                .iter()
+                .map(|n| view! { <p class="notice" role="status">{n.clone()}</p> })
+                .collect_view()
+        })
+    };
     let running_note = move || {
         data.with(|d| d.running_run.is_some()).then(|| {
             view! { <p class="notice">"A sync is running; rows update as it goes."</p> }
@@ -296,6 +303,7 @@ fn ListBody(data: ContractorList, params: ListParams, run_id: RwSignal<Option<i6
         move || view! { <StatusTabs data=data.get() params=params.clone()/> }
     };
     view! {
+        {notices}
         {running_note}
         {tabs}
         {form}
@@ -341,8 +349,77 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
     let campaign = params.campaign;
     let rule = params.rule.clone();
     let sort = params.sort;
+    let form = NodeRef::<leptos::html::Form>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    // Filters apply as they change: a choice at once, a search once typing pauses (or on
+    // Enter). The URL is the list's own (defaults left out), and the control that changed
+    // keeps the focus once the list has been read again. A plain GET form before the script.
+    let apply = move |changed: Option<String>| {
+        let Some(el) = form.get_untracked() else {
+            return;
+        };
+        let Ok(data) = leptos::web_sys::FormData::new_with_form(&el) else {
+            return;
+        };
+        let params = ListParams::from_query(|k| data.get(k).as_string());
+        REFOCUS.with(|r| *r.borrow_mut() = changed);
+        navigate(&params.with_page(1).href(), Default::default());
+    };
+    let pending = StoredValue::new(None::<leptos::prelude::TimeoutHandle>);
+    let on_submit = {
+        let apply = apply.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            apply(None);
+        }
+    };
+    let on_change = {
+        let apply = apply.clone();
+        move |ev: leptos::ev::Event| {
+            let name = event_target::<leptos::web_sys::HtmlElement>(&ev)
+                .get_attribute("name")
+                .unwrap_or_default();
+            // The search applies on pause (input), not when it loses the focus.
+            if name != "q" {
+                apply(Some(name));
+            }
+        }
+    };
+    let on_input = move |_| {
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let apply = apply.clone();
+        pending.set_value(
+            set_timeout_with_handle(
+                move || apply(Some("q".to_string())),
+                std::time::Duration::from_millis(500),
+            )
+            .ok(),
+        );
+    };
+    // Back on the control that changed, with the caret at the end of a search.
+    Effect::new(move |_| {
+        let Some(el) = form.get() else {
+            return;
+        };
+        let Some(name) = REFOCUS.with(|r| r.borrow_mut().take()) else {
+            return;
+        };
+        if let Ok(Some(target)) = el.query_selector(&format!("[name=\"{name}\"]")) {
+            use leptos::wasm_bindgen::JsCast;
+            if let Some(input) = target.dyn_ref::<leptos::web_sys::HtmlInputElement>() {
+                let _ = input.focus();
+                let end = input.value().chars().count() as u32;
+                let _ = input.set_selection_range(end, end);
+            } else if let Some(el) = target.dyn_ref::<leptos::web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    });
     view! {
-        <Form method="GET" action="/contractors" attr:class="filters" attr:role="search">
+        <form method="get" action="/contractors" class="filters" role="search" node_ref=form
+            on:submit=on_submit on:change=on_change on:input=on_input>
             {params.status.map(|s| view! { <input type="hidden" name="status" value=s.as_str()/> })}
             <label>
                 "Campaign "
@@ -413,7 +490,8 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
             </label>
             <label>
                 "Search "
-                <input type="search" name="q" value=params.q.clone() placeholder="Name or email"/>
+                <input type="search" name="q" value=params.q.clone() maxlength=crate::contractors_api::MAX_SEARCH_CHARS
+                    placeholder="Name or email"/>
             </label>
             <label>
                 "Sort by "
@@ -436,9 +514,43 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
             </label>
             <button type="submit">"Apply"</button>
             {params.is_filtered().then(|| view! { <a href="/contractors">"Clear filters"</a> })}
-        </Form>
+        </form>
     }
     .into_any()
+}
+
+thread_local! {
+    /// The filter that changed, to give the focus back to once the list is read again.
+    static REFOCUS: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A column header that sorts the list by its column (again: the other way), saying how the
+/// list is sorted now (`aria-sort`).
+#[component]
+fn SortHeader(label: &'static str, sort: ContractorSort, params: ListParams) -> impl IntoView {
+    let current = params.sort == sort;
+    let aria = current.then_some(if params.desc {
+        "descending"
+    } else {
+        "ascending"
+    });
+    let arrow = match (current, params.desc) {
+        (false, _) => "",
+        (true, false) => " ▲",
+        (true, true) => " ▼",
+    };
+    let title = match (current, params.desc) {
+        (true, false) => format!(
+            "Sorted by {}, ascending: sort descending",
+            label.to_lowercase()
+        ),
+        _ => format!("Sort by {}", label.to_lowercase()),
+    };
+    view! {
+        <th scope="col" aria-sort=aria class="sortable">
+            <a href=params.sorted_by(sort).href() title=title>{label}<span aria-hidden="true">{arrow}</span></a>
+        </th>
+    }
 }
 
 /// A row's identity for the keyed list: the same id with other contents is a new row.
@@ -477,9 +589,12 @@ fn Table(
     let empty = move || data.with(|d| d.rows.is_empty());
     let can_send = data.with_untracked(|d| d.can_send);
     let example_rates = move || data.with(|d| d.example_rates);
-    let pager = move || {
-        let (page, pages) = data.with(|d| (d.page, d.pages));
-        view! { <Pager page pages params=params.clone()/> }
+    let pager = {
+        let params = params.clone();
+        move || {
+            let (page, pages) = data.with(|d| (d.page, d.pages));
+            view! { <Pager page pages params=params.clone()/> }
+        }
     };
     view! {
         <section class="empty-state card" hidden=move || !empty()>
@@ -519,8 +634,8 @@ fn Table(
                                 <input type="checkbox" aria-label="Select every row on this page"
                                     prop:checked=all_selected on:change=toggle_all/>
                             </th>
-                            <th scope="col">"Creator"</th>
-                            <th scope="col">"Campaign"</th>
+                            <SortHeader label="Creator" sort=ContractorSort::Name params=params.clone()/>
+                            <SortHeader label="Campaign" sort=ContractorSort::Campaign params=params.clone()/>
                             <th scope="col">"Work state"</th>
                             <th scope="col" class="num">"Base pay"</th>
                             <th scope="col" class="num">
@@ -528,12 +643,12 @@ fn Table(
                                 {move || example_rates().then(|| view! { <span class="rates-note">"example rates"</span> })}
                             </th>
                             <th scope="col">"Agency pay"</th>
-                            <th scope="col">"Status"</th>
+                            <SortHeader label="Status" sort=ContractorSort::Status params=params.clone()/>
                             <th scope="col">"Coverage"</th>
                             <th scope="col">"Problems"</th>
                             <th scope="col">"Application link"</th>
                             <th scope="col">"Contacted"</th>
-                            <th scope="col">"Last synced"</th>
+                            <SortHeader label="Last synced" sort=ContractorSort::LastSynced params=params.clone()/>
                             <th scope="col"><span class="sr-only">"Actions"</span></th>
                         </tr>
                     </thead>

@@ -46,11 +46,18 @@ pub fn SyncRunDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match run.await {
                     Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(None) => view! {
+                    Ok(None) => {
+                        // Like an unknown contractor: the page says so, and so does the status.
+                        #[cfg(feature = "ssr")]
+                        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+                            resp.set_status(http::StatusCode::NOT_FOUND);
+                        }
+                        view! {
                         <h1>"Sync run not found"</h1>
                         <p>"There is no sync run with this number in your organization. " <a href="/sync-runs">"See all sync runs"</a></p>
                     }
-                    .into_any(),
+                    .into_any()
+                    }
                     Ok(Some(run)) => view! { <RunDetail run/> }.into_any(),
                 }
             })}

@@ -113,14 +113,16 @@ pub async fn sqlite_to_postgres(
     Ok(report)
 }
 
-/// The target table's columns and their PostgreSQL types, in table order.
+/// The target table's columns and their PostgreSQL types, in table order; not the generated
+/// ones (PostgreSQL computes them).
 async fn target_columns(
     conn: &mut sqlx::PgConnection,
     table: &str,
 ) -> StoreResult<Vec<(String, String)>> {
     let rows = sqlx::query(
         "SELECT column_name, data_type FROM information_schema.columns \
-         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+         WHERE table_schema = current_schema() AND table_name = $1 \
+         AND is_generated = 'NEVER' ORDER BY ordinal_position",
     )
     .bind(table)
     .fetch_all(&mut *conn)

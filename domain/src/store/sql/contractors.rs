@@ -523,7 +523,7 @@ fn order_by(sort: ContractorSort, descending: bool) -> String {
     let columns: &[&str] = match sort {
         ContractorSort::Name => &["k.sort_name", "k.id"],
         ContractorSort::Campaign => &["k.ciq_campaign_id", "k.sort_name", "k.id"],
-        ContractorSort::Status => &["k.status", "k.sort_name", "k.id"],
+        ContractorSort::Status => &["k.status_rank", "k.sort_name", "k.id"],
         ContractorSort::LastSynced => &["s.last_synced_at", "s.contractor_id"],
     };
     columns

@@ -1,0 +1,14 @@
+-- Sorting the contractors list by status puts the rows that need someone first: needs
+-- attention, then could not be read, then synced, not accepted, exempt and removed. The rank is
+-- computed from the status by SQLite (a virtual column), and indexed like the other orders.
+ALTER TABLE contractors ADD COLUMN status_rank INTEGER GENERATED ALWAYS AS (
+    CASE status
+        WHEN 'needs_attention' THEN 0
+        WHEN 'error' THEN 1
+        WHEN 'synced' THEN 2
+        WHEN 'not_accepted' THEN 3
+        WHEN 'exempt' THEN 4
+        ELSE 5
+    END
+) VIRTUAL;
+CREATE INDEX contractors_org_rank_name ON contractors(org_id, status_rank, sort_name, id);
