@@ -12,7 +12,16 @@ pub fn Shell() -> impl IntoView {
     crate::live::provide_live();
 
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        // The router would treat the fragment as a navigation; the focus moves itself.
+        <a class="skip-link" href="#main" on:click=|ev| {
+            ev.prevent_default();
+            if let Some(main) = document().get_element_by_id("main") {
+                use leptos::wasm_bindgen::JsCast;
+                if let Some(main) = main.dyn_ref::<leptos::web_sys::HtmlElement>() {
+                    let _ = main.focus();
+                }
+            }
+        }>"Skip to content"</a>
         <header class="topbar">
             <a class="brand" href="/">"CreatorIQ Cover"</a>
             <nav aria-label="Main">

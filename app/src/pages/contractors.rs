@@ -350,6 +350,12 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
     let rule = params.rule.clone();
     let sort = params.sort;
     let form = NodeRef::<leptos::html::Form>::new();
+    // A search longer than the field takes was cut to it by the server too (and said so).
+    let search_shown: String = params
+        .q
+        .chars()
+        .take(crate::contractors_api::MAX_SEARCH_CHARS)
+        .collect();
     let navigate = leptos_router::hooks::use_navigate();
     // Filters apply as they change: a choice at once, a search once typing pauses (or on
     // Enter). The URL is the list's own (defaults left out), and the control that changed
@@ -490,7 +496,8 @@ fn FilterForm(data: ContractorList, params: ListParams) -> AnyView {
             </label>
             <label>
                 "Search "
-                <input type="search" name="q" value=params.q.clone() maxlength=crate::contractors_api::MAX_SEARCH_CHARS
+                <input type="search" name="q" maxlength=crate::contractors_api::MAX_SEARCH_CHARS
+                    value=search_shown
                     placeholder="Name or email"/>
             </label>
             <label>

@@ -1,0 +1,155 @@
+// What an operator ran into on a first day, each fixed and checked in the browser: Regenerate
+// asks first and says what the creator's old link will show; the list's filters apply as they
+// change, with a clean URL and the focus kept; headers sort, problems first; bad input is
+// corrected and said with the list still there; problems read as words on the contractor page;
+// the audit log links what it names; a skip link is the first Tab stop.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startDashboard, startSandbox, launchBrowser, hydrated, screenshot, openAs, accessibilityProblems,
+} from '../harness.mjs';
+
+const admin = { slug: 'acme', name: 'Acme Agency', email: 'ops@acme.example', password: 'correct horse battery' };
+let dash;
+let sandbox;
+let browser;
+let page;
+
+before(async () => {
+  sandbox = await startSandbox({ size: 'tiny', rateLimit: 0 });
+  dash = await startDashboard({ orgs: [admin], ciqUrls: [sandbox.url] });
+  dash.cli(['sync', '--org', admin.slug, '--base-url', sandbox.url], { CIQ_API_KEY: sandbox.key });
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await openAs(browser, page, dash.url, admin, '/contractors');
+});
+
+after(async () => {
+  await browser?.close();
+  await dash?.stop();
+  await sandbox?.stop();
+});
+
+const rowOf = (name) => page.locator('tr[data-status]', { has: page.getByRole('link', { name, exact: true }) });
+
+test('Regenerate link asks first, says what the old link will show, and can be kept', async () => {
+  await page.goto(`${dash.url}/contractors?q=scenario%20clean`);
+  await hydrated(page);
+  await rowOf('Scenario Clean').getByRole('link', { name: 'Scenario Clean', exact: true }).click();
+  await page.waitForURL(/\/contractors\/\d+$/);
+  await hydrated(page);
+  const before = await page.locator('.link-card .link-field').first().inputValue();
+
+  await page.getByText('Regenerate link…').click();
+  const confirm = page.getByRole('group', { name: 'Confirm regenerating the link' });
+  assert.match(await confirm.innerText(), /has not opened the current link yet/);
+  assert.match(await confirm.innerText(), /This link has\s+expired/);
+  await screenshot(page, 'regenerate-confirm-1280');
+  await confirm.getByRole('button', { name: 'Keep the current link' }).click();
+  await confirm.waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('.link-card .link-field').first().inputValue(), before, 'nothing changed');
+
+  // The creator opens the link: the confirmation says so.
+  const creator = await browser.context.newPage();
+  await creator.goto(before);
+  await creator.close();
+  await page.reload();
+  await hydrated(page);
+  await page.getByText('Regenerate link…').click();
+  assert.match(await confirm.innerText(), /opened the current link/);
+  await confirm.getByRole('button', { name: 'Regenerate link' }).click();
+  await page.waitForFunction((old) => {
+    const f = document.querySelector('.link-card .link-field');
+    return f && f.value !== old;
+  }, before);
+  const old = await fetch(before);
+  assert.equal(old.status, 410);
+  assert.match(await old.text(), /This link has expired/);
+});
+
+test('the contractor page names problems in words and says when CreatorIQ sent a blank', async () => {
+  await page.goto(`${dash.url}/contractors?q=scenario%20missing%20email`);
+  await hydrated(page);
+  await rowOf('Scenario Missing Email').getByRole('link', { name: 'Scenario Missing Email', exact: true }).click();
+  await page.waitForURL(/\/contractors\/\d+$/);
+  const checks = await page.locator('section', { has: page.getByRole('heading', { name: 'Checks' }) }).innerText();
+  assert.match(checks, /Email missing/);
+  assert.doesNotMatch(checks, /missing_email/);
+  const history = await page.locator('section', { has: page.getByRole('heading', { name: 'Sync history' }) }).innerText();
+  assert.match(history, /Email missing/);
+  assert.doesNotMatch(history, /needs_attention|missing_email/);
+  const fields = await page.locator('table.fields').innerText();
+  assert.doesNotMatch(fields, /CreatorIQ sent:\s*\n/, 'never "CreatorIQ sent:" followed by nothing');
+  await screenshot(page, 'contractor-problems-1280');
+});
+
+test('filters apply as they change, keep the focus, and leave a clean URL; headers sort, problems first', async () => {
+  await page.goto(`${dash.url}/contractors`);
+  await hydrated(page);
+  await page.getByLabel('Problem').selectOption({ label: 'Email missing' });
+  await page.waitForURL(/rule=missing_email/);
+  assert.doesNotMatch(page.url(), /&=|=&|campaign=&/);
+  await page.locator('tr[data-status]').first().waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'rule', 'the focus stays on the filter');
+  await page.getByLabel('Problem').selectOption({ label: 'Any problem or none' });
+  await page.waitForURL((u) => !u.search.includes('rule='));
+
+  // A search applies once typing pauses; the caret stays in the field.
+  await page.getByLabel('Search').pressSequentially('scenario zero');
+  await page.waitForURL(/q=scenario\+zero|q=scenario%20zero/);
+  await rowOf('Scenario Zero Payout').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'q');
+  await page.getByLabel('Search').fill('');
+  await page.getByLabel('Search').press('Enter');
+  await page.waitForURL((u) => !u.search.includes('q='));
+
+  // Status sorts problems first; the header says how the list is sorted.
+  await page.getByRole('link', { name: 'Status' }).click();
+  await page.waitForURL(/sort=status/);
+  await page.locator('tr[data-status]').first().waitFor();
+  assert.equal(await page.locator('tr[data-status]').first().getAttribute('data-status'), 'needs_attention');
+  assert.equal(await page.locator('th[aria-sort]').innerText(), 'Status ▲');
+  await page.getByRole('link', { name: /^Status/ }).click();
+  await page.waitForURL(/sort=status&dir=desc|dir=desc.*sort=status/);
+  await page.waitForFunction(() => document.querySelector('th[aria-sort]')?.getAttribute('aria-sort') === 'descending');
+  await screenshot(page, 'contractors-sorted-1280');
+});
+
+test('bad list input is corrected and said, with the filters and rows still there', async () => {
+  await page.goto(`${dash.url}/contractors?q=${'x'.repeat(300)}`);
+  await page.getByText(/cut to its first 200/).waitFor();
+  assert.equal(await page.getByLabel('Search').getAttribute('maxlength'), '200');
+  assert.equal((await page.getByLabel('Search').inputValue()).length, 200);
+  await page.goto(`${dash.url}/contractors?page=999999`);
+  await page.getByText(/There is no page 100000: the list has 1 pages?|There is no page 100000: the list has one page/).waitFor();
+  assert.ok(await page.locator('tr[data-status]').count() > 0, 'the last page shows its rows');
+  await page.goto(`${dash.url}/contractors?rule=nope`);
+  await page.getByText(/There is no problem called .nope./).waitFor();
+  assert.ok(await page.locator('tr[data-status]').count() > 0);
+  await screenshot(page, 'contractors-bad-input-1280');
+  const unknownRun = await page.goto(`${dash.url}/sync-runs/999999`);
+  assert.equal(unknownRun.status(), 404);
+});
+
+test('the audit log links the rows and runs it names; a skip link is the first Tab stop', async () => {
+  await page.goto(`${dash.url}/audit`);
+  await hydrated(page);
+  const link = page.locator('table.audit a[href^="/contractors/"]').first();
+  await link.waitFor();
+  assert.match(await link.innerText(), /^contractor #\d+$/);
+  await link.click();
+  await page.waitForURL(/\/contractors\/\d+$/);
+
+  await page.goto(`${dash.url}/contractors`);
+  await hydrated(page);
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => ({ text: document.activeElement?.innerText, href: document.activeElement?.getAttribute('href') }));
+  assert.deepEqual(first, { text: 'Skip to content', href: '#main' });
+  await screenshot(page, 'skip-link-1280');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  const next = await page.evaluate(() => document.activeElement?.closest('main') !== null);
+  assert.ok(next, 'after the skip link, Tab goes into the page, not the navigation');
+  assert.deepEqual(await accessibilityProblems(page), []);
+});
