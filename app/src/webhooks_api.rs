@@ -57,6 +57,9 @@ pub struct DeliveryView {
     /// `Publisher/update`, or "—" when the body could not be read.
     pub event: String,
     pub creator: Option<i64>,
+    /// The creator's name and first row, when the organization has rows of them.
+    pub creator_name: Option<String>,
+    pub creator_row: Option<i64>,
     pub campaign: Option<i64>,
     pub verification: Verification,
     pub state: DeliveryState,
@@ -115,6 +118,8 @@ pub(crate) mod server {
             received_iso: d.received_at.to_rfc3339(),
             event,
             creator: d.ciq_publisher_id,
+            creator_name: None,
+            creator_row: None,
             campaign: d.ciq_campaign_id,
             verification: d.verification,
             state: d.state,
@@ -309,13 +314,27 @@ pub async fn list_webhook_deliveries(page: u64) -> Result<DeliveriesPage, AppErr
     let is_admin = member.role == domain::store::Role::Admin;
     let page = page.clamp(1, 1_000_000);
     let per = u64::from(DELIVERIES_PER_PAGE);
-    let (rows, total) = server_context()?
-        .store
+    let store = server_context()?.store;
+    let (rows, total) = store
         .webhook_deliveries(member.org_id, (page - 1) * per, DELIVERIES_PER_PAGE)
         .await
         .context("loading webhook deliveries")?;
+    let mut publishers: Vec<i64> = rows.iter().filter_map(|d| d.ciq_publisher_id).collect();
+    publishers.sort_unstable();
+    publishers.dedup();
+    let names = store
+        .creators_named(member.org_id, &publishers)
+        .await
+        .context("naming the deliveries' creators")?;
+    let mut deliveries: Vec<DeliveryView> = rows.iter().map(|d| server::view(d, is_admin)).collect();
+    for d in &mut deliveries {
+        if let Some(n) = names.iter().find(|n| Some(n.ciq_publisher_id) == d.creator) {
+            d.creator_name = n.name.clone();
+            d.creator_row = Some(n.first_row.0);
+        }
+    }
     Ok(DeliveriesPage {
-        deliveries: rows.iter().map(|d| server::view(d, is_admin)).collect(),
+        deliveries,
         total,
         page,
         pages: total.div_ceil(per).max(1),

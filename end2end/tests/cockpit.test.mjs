@@ -42,10 +42,10 @@ test('the overview shows health, rows per status, a chart and what to fix, each 
   const health = page.getByRole('region', { name: 'Health' });
   await health.getByText('Connected').waitFor();
   await health.getByText('Succeeded').waitFor();
-  assert.match(await health.innerText(), /Command line/);
+  assert.match(await health.innerText(), /started by the command line/);
   assert.match(await health.innerText(), /Every 6 hours|Scheduled syncs are off/);
   // Two full runs: a bar per run, each status a segment with its count in words.
-  const chart = page.getByRole('img', { name: /Rows per status over the last 2 full syncs/ });
+  const chart = page.getByRole('img', { name: /Contractors per status over the last 2 full syncs/ });
   await chart.waitFor();
   assert.equal(await page.locator('.status-chart g').count(), 2);
 

@@ -121,7 +121,7 @@ test('a row goes from Synced to Covered through the application, with policies a
   await page.goto(`${dash.url}/`);
   await hydrated(page);
   const money = page.locator('section.cover-money');
-  assert.match(await money.innerText(), /1 of \d+ creators on running campaigns are covered/);
+  assert.match(await money.innerText(), /1 of \d+ contractors on running campaigns are covered/);
   await money.scrollIntoViewIfNeeded();
   await screenshotsAtLaptopSizes(page, 'overview-cover');
 });

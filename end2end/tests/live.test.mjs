@@ -1,8 +1,8 @@
 // Pages that keep themselves current: a fix made in CreatorIQ arrives as a webhook and every
 // open page (the contractors list, the contractor's page, the overview, the webhooks log)
-// changes in place, with no reload, keeping the list's filters, selection, typed search and
-// scroll. Then two dashboard instances on one PostgreSQL database: a webhook processed by A
-// updates a page served by B within 2 s of A's own page.
+// changes in place, with no reload, keeping the list's filters, selection and scroll. Then two
+// dashboard instances on one PostgreSQL database: a webhook processed by A updates a page served
+// by B within 2 s of A's own page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -48,8 +48,7 @@ test('a fix made in CreatorIQ updates every open page in place', async () => {
   try {
     dash.cli(['sync', '--org', admin.slug, '--base-url', sandbox.url], { CIQ_API_KEY: sandbox.key });
 
-    // The list of rows needing attention, one of them selected, a search typed but not run,
-    // and scrolled down a little.
+    // The list of rows needing attention, one of them selected, scrolled down a little.
     const list = await browser.newPage();
     await list.setViewportSize({ width: 1280, height: 700 });
     await openAs(browser, list, dash.url, admin, '/contractors?status=needs_attention');
@@ -59,7 +58,6 @@ test('a fix made in CreatorIQ updates every open page in place', async () => {
     const keep = list.locator('tr[data-status]', { hasNot: list.getByRole('link', { name: 'Scenario Missing Email', exact: true }) }).first();
     const keptName = await keep.locator('td a').first().innerText();
     await keep.getByRole('checkbox').check();
-    await list.getByLabel('Search').fill('typed but not applied');
     await list.evaluate(() => window.scrollTo(0, 120));
     await list.getByText('Live', { exact: true }).waitFor();
     await mark(list);
@@ -112,7 +110,6 @@ test('a fix made in CreatorIQ updates every open page in place', async () => {
       await stillTheSamePage(p, what);
     }
     assert.equal(await list.locator('tr[data-status]').count(), rowsBefore - 1);
-    assert.equal(await list.getByLabel('Search').inputValue(), 'typed but not applied');
     const kept = list.locator('tr[data-status]', { has: list.getByRole('link', { name: keptName, exact: true }) });
     assert.equal(await kept.getByRole('checkbox').isChecked(), true, 'the selection is kept');
     assert.match(await list.getByRole('group', { name: 'Selected rows' }).innerText(), /1 row selected/);

@@ -121,7 +121,9 @@ test('a fix made in CreatorIQ arrives as a webhook; refusals are logged; an admi
   await processed.waitFor();
   const text = await processed.innerText();
   assert.match(text, /Publisher\/update/);
-  assert.match(text, new RegExp(`Creator ${missingEmail}`));
+  assert.match(text, /Scenario Missing Email/);
+  assert.match(text, new RegExp(`CreatorIQ creator ${missingEmail}`));
+  assert.ok(await processed.getByRole('link', { name: 'Scenario Missing Email' }).count() === 1, 'the creator links to their row');
   assert.match(text, /Verified/);
   assert.match(text, /Processed\s+run #\d+/);
   const rejected = page.locator('tr[data-state="rejected"]');

@@ -93,7 +93,7 @@ fn Health(o: OverviewData) -> impl IntoView {
                     <StateBadge run=run.clone()/>
                     " "
                     <a href=format!("/sync-runs/{}", run.id)>{format!("Run #{}", run.id)}</a>
-                    <span class="muted">{format!(" · {}", run.trigger.label())}</span>
+                    <span class="muted">{format!(" · started by {}", started_by(run.trigger))}</span>
                 </p>
                 <p class="muted small">{when}</p>
             })
@@ -137,6 +137,18 @@ fn Health(o: OverviewData) -> impl IntoView {
     }
 }
 
+/// Who or what started a run, as the end of "started by …".
+fn started_by(trigger: vocabulary::TriggerKind) -> &'static str {
+    use vocabulary::TriggerKind;
+    match trigger {
+        TriggerKind::Manual => "the Sync now button",
+        TriggerKind::Cli => "the command line",
+        TriggerKind::Webhook => "a CreatorIQ webhook",
+        TriggerKind::Row => "a re-sync of chosen rows",
+        TriggerKind::Scheduled => "the schedule",
+    }
+}
+
 /// "6 hours", "30 minutes", "day".
 fn every(minutes: u32) -> String {
     match minutes {
@@ -164,14 +176,22 @@ fn FixList(o: OverviewData) -> impl IntoView {
         }
         .into_any();
     }
+    let problems: u64 = o.fixes.iter().map(|g| g.rows).sum();
+    let why_more = if problems > o.needs_attention {
+        format!(
+            " A contractor can have more than one problem, so the groups below count {problems}."
+        )
+    } else {
+        String::new()
+    };
     let intro = format!(
-        "{} {} attention. Change these fields in CreatorIQ, then sync again; each group opens \
-         its rows in the contractors list.",
+        "{} {} attention.{why_more} Change these fields in CreatorIQ, then sync again; each \
+         group opens its contractors in the list.",
         o.needs_attention,
         if o.needs_attention == 1 {
-            "row needs"
+            "contractor needs"
         } else {
-            "rows need"
+            "contractors need"
         }
     );
     view! {
@@ -222,11 +242,13 @@ fn Group(g: FixGroup) -> impl IntoView {
     }
 }
 
+/// "1 contractor", "3 contractors": a contractor is one creator on one campaign, a row of the
+/// contractors list.
 fn rows_text(n: u64) -> String {
     if n == 1 {
-        "1 row".to_string()
+        "1 contractor".to_string()
     } else {
-        format!("{n} rows")
+        format!("{n} contractors")
     }
 }
 
@@ -311,7 +333,7 @@ fn CoverCard(cover: CoverOverview) -> impl IntoView {
         "No campaign is running today.".to_string()
     } else {
         format!(
-            "{} of {} creators on running campaigns are covered.",
+            "{} of {} contractors on running campaigns are covered.",
             cover.running_covered, cover.running_creators
         )
     };
@@ -375,7 +397,8 @@ fn CoverCard(cover: CoverOverview) -> impl IntoView {
 fn StatusCard(o: OverviewData) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="status-heading">
-            <h2 id="status-heading">"Rows by status"</h2>
+            <h2 id="status-heading">"Contractors by status"</h2>
+            <p class="muted small">"A contractor is one creator on one campaign."</p>
             <ul class="status-counts">
                 {o.counts
                     .entries()
@@ -390,7 +413,7 @@ fn StatusCard(o: OverviewData) -> impl IntoView {
                     .collect_view()}
                 <li class="total">
                     <span class="swatch" aria-hidden="true"></span>
-                    <a href="/contractors">"All rows"</a>
+                    <a href="/contractors">"All contractors"</a>
                     <span class="num">{o.total_rows.to_string()}</span>
                 </li>
             </ul>
@@ -462,7 +485,7 @@ fn StatusChart(runs: Vec<ChartRun>) -> impl IntoView {
         <figure class="status-chart">
             <svg viewBox=format!("0 0 {W} {H}") role="img" aria-labelledby="chart-title chart-desc"
                 preserveAspectRatio="none">
-                <title id="chart-title">{format!("Rows per status over the last {} full syncs", runs.len())}</title>
+                <title id="chart-title">{format!("Contractors per status over the last {} full syncs", runs.len())}</title>
                 <desc id="chart-desc">{format!("Latest: {summary}.")}</desc>
                 {bars}
             </svg>
@@ -505,7 +528,7 @@ fn RepCard(o: OverviewData) -> impl IntoView {
                             .collect_view()}
                     </ul>
                     <p class="small">
-                        <a href=o.rep_href.clone()>{format!("All {} in the contractors list", rows_text(o.rep_total))}</a>
+                        <a href=o.rep_href.clone()>{format!("All {} in the list", rows_text(o.rep_total))}</a>
                     </p>
                 })
             }}

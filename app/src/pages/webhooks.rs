@@ -138,17 +138,28 @@ fn DeliveryRow(
 ) -> impl IntoView {
     let id = d.id;
     let verified = d.verification == Verification::Verified;
-    let subject = match (d.creator, d.campaign) {
-        (Some(c), Some(k)) => format!("Creator {c} · campaign {k}"),
-        (Some(c), None) => format!("Creator {c}"),
-        (None, Some(k)) => format!("Campaign {k}"),
-        (None, None) => "—".to_string(),
-    };
+    // The creator by name, linking to their row, with CreatorIQ's id beside it.
+    let creator = d.creator.map(|c| {
+        let name = d.creator_name.clone().unwrap_or_else(|| format!("Creator {c}"));
+        let id = format!("CreatorIQ creator {c}");
+        match d.creator_row {
+            Some(row) => Either::Left(view! {
+                <a href=format!("/contractors/{row}")>{name}</a>
+                <div class="muted small">{id}</div>
+            }),
+            None => Either::Right(view! {
+                <span>{name}</span>
+                <div class="muted small">{id}" · no row here"</div>
+            }),
+        }
+    });
+    let campaign = d.campaign.map(|k| view! { <div class="muted small">{format!("CreatorIQ campaign {k}")}</div> });
+    let nothing = (d.creator.is_none() && d.campaign.is_none()).then_some("—");
     view! {
         <tr data-delivery=id data-state=d.state.as_str()>
             <td><time datetime=d.received_iso.clone()>{d.received.clone()}</time></td>
             <td><code>{d.event.clone()}</code></td>
-            <td>{subject}</td>
+            <td>{creator}{campaign}{nothing}</td>
             <td>
                 <span class=if verified { "badge state-succeeded" } else { "badge state-failed" }>
                     {d.verification.label()}
@@ -167,7 +178,8 @@ fn DeliveryRow(
                     {d.can_reprocess.then(|| view! {
                         <ActionForm action=reprocess attr:class="inline">
                             <input type="hidden" name="id" value=id/>
-                            <button type="submit" class="secondary" aria-label=format!("Reprocess delivery {id}")>
+                            <button type="submit" class="link small" aria-label=format!("Reprocess delivery {id}")
+                                title="Queue this delivery again: its rows are read from CreatorIQ once more">
                                 "Reprocess"
                             </button>
                         </ActionForm>

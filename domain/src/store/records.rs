@@ -300,6 +300,16 @@ impl Contractor {
     }
 }
 
+/// A CreatorIQ creator as the organization's rows name them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatorName {
+    pub ciq_publisher_id: i64,
+    /// Their first row (by id): where a page links to.
+    pub first_row: ContractorId,
+    /// As last read from CreatorIQ (any of their rows); `None` when CreatorIQ gave none.
+    pub name: Option<String>,
+}
+
 /// A contractor row as the contractors list (and its CSV export) shows it: no mapped-field
 /// table, dates or history, which only the contractor page reads.
 #[derive(Clone, Debug, PartialEq)]

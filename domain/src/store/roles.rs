@@ -355,6 +355,13 @@ pub trait ContractorReads: Send + Sync {
         ciq_campaign_id: i64,
         ciq_publisher_id: i64,
     ) -> StoreResult<Option<Contractor>>;
+    /// For each of these CreatorIQ creators the organization has rows of: their name (as last
+    /// read) and their first row, e.g. to name the creators of webhook deliveries.
+    async fn creators_named(
+        &self,
+        org: OrgId,
+        ciq_publisher_ids: &[i64],
+    ) -> StoreResult<Vec<CreatorName>>;
     /// Every row of one creator (all campaigns), e.g. for a webhook naming them.
     async fn contractors_for_publisher(
         &self,

@@ -166,6 +166,35 @@ pub(super) async fn contractors_for_publisher(
     rows.iter().map(contractor_from_row).collect()
 }
 
+pub(super) async fn creators_named(
+    pool: &Pool,
+    org: OrgId,
+    publishers: &[i64],
+) -> StoreResult<Vec<CreatorName>> {
+    if publishers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::QueryBuilder::<Db>::new(
+        "SELECT ciq_publisher_id, MIN(id) AS first_row, MAX(creator_name) AS name \
+         FROM contractors WHERE org_id = ",
+    );
+    q.push_bind(org.0).push(" AND ciq_publisher_id IN (");
+    let mut list = q.separated(", ");
+    for p in publishers {
+        list.push_bind(*p);
+    }
+    q.push(") GROUP BY ciq_publisher_id");
+    let rows = q.build().fetch_all(pool).await?;
+    Ok(rows
+        .iter()
+        .map(|r| CreatorName {
+            ciq_publisher_id: r.get("ciq_publisher_id"),
+            first_row: ContractorId(r.get("first_row")),
+            name: r.get("name"),
+        })
+        .collect())
+}
+
 pub(super) async fn contractor_status_counts(pool: &Pool, org: OrgId) -> StoreResult<StatusCounts> {
     stored_counts(pool, org, None).await
 }
@@ -799,6 +828,14 @@ pub(super) async fn problem_counts(pool: &Pool, org: OrgId) -> StoreResult<Vec<P
 impl ContractorReads for ThisStore {
     async fn contractor(&self, org: OrgId, id: ContractorId) -> StoreResult<Option<Contractor>> {
         contractor(&self.pool, org, id).await
+    }
+
+    async fn creators_named(
+        &self,
+        org: OrgId,
+        ciq_publisher_ids: &[i64],
+    ) -> StoreResult<Vec<CreatorName>> {
+        creators_named(&self.pool, org, ciq_publisher_ids).await
     }
 
     async fn contractor_by_ciq_ids(
