@@ -326,7 +326,8 @@ pub async fn list_webhook_deliveries(page: u64) -> Result<DeliveriesPage, AppErr
         .creators_named(member.org_id, &publishers)
         .await
         .context("naming the deliveries' creators")?;
-    let mut deliveries: Vec<DeliveryView> = rows.iter().map(|d| server::view(d, is_admin)).collect();
+    let mut deliveries: Vec<DeliveryView> =
+        rows.iter().map(|d| server::view(d, is_admin)).collect();
     for d in &mut deliveries {
         if let Some(n) = names.iter().find(|n| Some(n.ciq_publisher_id) == d.creator) {
             d.creator_name = n.name.clone();

@@ -153,3 +153,31 @@ test('the audit log links the rows and runs it names; a skip link is the first T
   assert.ok(next, 'after the skip link, Tab goes into the page, not the navigation');
   assert.deepEqual(await accessibilityProblems(page), []);
 });
+
+test('the contractors list reads well from 1024 px up: nothing clipped, nothing broken mid-word', async () => {
+  for (const width of [1024, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`${dash.url}/contractors?status=needs_attention`);
+    await hydrated(page);
+    await page.locator('tr[data-status]').first().waitFor();
+    const report = await page.evaluate(() => {
+      const wrap = document.querySelector('.list-wrap');
+      const clipped = [...document.querySelectorAll('table.contractors .badge, table.contractors td.num, table.contractors th')]
+        .filter((el) => el.getClientRects().length > 0 && el.scrollWidth > el.clientWidth + 1)
+        .map((el) => el.innerText);
+      const navLines = [...document.querySelectorAll('.topbar nav a')]
+        .filter((a) => a.getClientRects().length > 1 || a.getBoundingClientRect().height > 40)
+        .map((a) => a.innerText);
+      const emails = [...document.querySelectorAll('table.contractors .email')]
+        .filter((el) => el.getBoundingClientRect().height > 24)
+        .map((el) => el.innerText);
+      return { overflow: wrap.scrollWidth - wrap.clientWidth, clipped, navLines, emails };
+    });
+    assert.ok(report.overflow <= 1, `${width} px: the table fits its box (${report.overflow} px over)`);
+    assert.deepEqual(report.clipped, [], `${width} px: no badge or amount is cut off`);
+    assert.deepEqual(report.navLines, [], `${width} px: no navigation item breaks over two lines`);
+    assert.deepEqual(report.emails, [], `${width} px: emails keep to one line`);
+    await screenshot(page, `contractors-${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+});

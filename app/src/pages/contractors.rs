@@ -653,7 +653,7 @@ fn Table(
                             <SortHeader label="Status" sort=ContractorSort::Status params=params.clone()/>
                             <th scope="col">"Coverage"</th>
                             <th scope="col">"Problems"</th>
-                            <th scope="col">"Application link"</th>
+                            <th scope="col">"Link"</th>
                             <th scope="col">"Contacted"</th>
                             <SortHeader label="Last synced" sort=ContractorSort::LastSynced params=params.clone()/>
                             <th scope="col"><span class="sr-only">"Actions"</span></th>
@@ -928,7 +928,7 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
             </td>
             <td>
                 <a href=format!("/contractors/{id}") class="name">{row.name.clone()}</a>
-                <div class="muted email">{row.email.clone().unwrap_or_else(|| "No email".into())}</div>
+                <div class="muted email" title=row.email.clone()>{row.email.clone().unwrap_or_else(|| "No email".into())}</div>
             </td>
             <td>{row.campaign.clone()}</td>
             <td>{row.work_state.clone().unwrap_or_else(|| "—".into())}</td>

@@ -140,7 +140,10 @@ fn DeliveryRow(
     let verified = d.verification == Verification::Verified;
     // The creator by name, linking to their row, with CreatorIQ's id beside it.
     let creator = d.creator.map(|c| {
-        let name = d.creator_name.clone().unwrap_or_else(|| format!("Creator {c}"));
+        let name = d
+            .creator_name
+            .clone()
+            .unwrap_or_else(|| format!("Creator {c}"));
         let id = format!("CreatorIQ creator {c}");
         match d.creator_row {
             Some(row) => Either::Left(view! {
@@ -153,7 +156,9 @@ fn DeliveryRow(
             }),
         }
     });
-    let campaign = d.campaign.map(|k| view! { <div class="muted small">{format!("CreatorIQ campaign {k}")}</div> });
+    let campaign = d
+        .campaign
+        .map(|k| view! { <div class="muted small">{format!("CreatorIQ campaign {k}")}</div> });
     let nothing = (d.creator.is_none() && d.campaign.is_none()).then_some("—");
     view! {
         <tr data-delivery=id data-state=d.state.as_str()>
