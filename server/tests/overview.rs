@@ -150,12 +150,19 @@ async fn the_overview_groups_match_the_filtered_list_and_the_fix_list() {
         rep["total"].as_u64().unwrap().min(10)
     );
 
-    // A rule the product does not know matches nothing; a malformed one is ignored.
-    assert_eq!(
-        list(&server, &admin, &[("rule", "no_such_rule")]).await["total"],
-        0
-    );
+    // A rule the product does not know is left out, and the answer says so (the list does not
+    // pretend nothing matches); a malformed one likewise.
     let all = list(&server, &admin, &[]).await;
+    let unknown = list(&server, &admin, &[("rule", "no_such_rule")]).await;
+    assert_eq!(unknown["total"], all["total"]);
+    assert!(
+        unknown["notices"][0]
+            .as_str()
+            .unwrap()
+            .contains("There is no problem called \u{201c}no_such_rule\u{201d}"),
+        "{unknown}"
+    );
+    assert!(all["notices"].as_array().unwrap().is_empty());
     assert_eq!(
         list(&server, &admin, &[("rule", "x' OR 1=1 --")]).await["total"],
         all["total"]
