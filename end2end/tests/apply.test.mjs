@@ -80,7 +80,11 @@ test('a creator opens the application link and submits; the dashboard shows it; 
   await row.getByRole('link', { name: 'Scenario Clean' }).click();
   await page.waitForURL(/\/contractors\/\d+$/);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Regenerate link' }).click();
+  // It asks first, saying the creator submitted with the current link.
+  await page.getByText('Regenerate link…').click();
+  const confirm = page.getByRole('group', { name: 'Confirm regenerating the link' });
+  assert.match(await confirm.innerText(), /submitted an application with the current link/);
+  await confirm.getByRole('button', { name: 'Regenerate link' }).click();
   await page.waitForFunction((old) => document.querySelector('.copy-link input')?.value !== old, link);
   const expired = await applyPage.goto(link);
   assert.equal(expired.status(), 410);

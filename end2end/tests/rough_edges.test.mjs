@@ -181,3 +181,32 @@ test('the contractors list reads well from 1024 px up: nothing clipped, nothing 
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 });
+
+test("times read in the viewer's own time zone, with UTC on hover", async () => {
+  const p = await browser.newPage();
+  const cdp = await p.context().newCDPSession(p);
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'America/New_York' });
+  await p.goto(`${dash.url}/audit`);
+  await hydrated(p);
+  const first = p.locator('table.audit time').first();
+  await first.waitFor();
+  const utc = await first.getAttribute('title');
+  const iso = await first.getAttribute('datetime');
+  assert.match(utc, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC$/);
+  // What the browser itself says for that moment, in its language and the emulated zone.
+  const expected = await p.evaluate((at) => new Date(at).toLocaleString(undefined, {
+    year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
+  }), iso);
+  assert.equal(await p.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), 'America/New_York');
+  assert.notEqual(expected.replace(/\D/g, ''), utc.replace(/\D/g, ''), 'New York is not UTC');
+  await p.waitForFunction((want) => document.querySelector('table.audit time')?.innerText === want, expected);
+  // The contractors list's Last synced, too.
+  await p.goto(`${dash.url}/contractors`);
+  await hydrated(p);
+  const synced = p.locator('td.when time').first();
+  await synced.waitFor();
+  assert.match(await synced.getAttribute('title'), / UTC$/);
+  assert.doesNotMatch(await synced.innerText(), /UTC/);
+  await screenshot(p, 'local-times-1280');
+  await p.close();
+});

@@ -80,3 +80,83 @@ async fn copy_to_clipboard(text: &str) -> bool {
 async fn copy_to_clipboard(_text: &str) -> bool {
     false
 }
+
+/// A moment the server wrote as "2026-12-05 12:10 UTC", shown in the viewer's own time zone
+/// once the page runs ("Dec 5, 2026, 7:10 AM"), with the UTC time on hover and in `datetime`.
+/// The server renders the UTC text, and so does hydration, then the browser's clock takes over:
+/// without the script, the page still reads right, in UTC. Text that is not such a moment
+/// ("never") is shown as it is.
+#[component]
+pub fn When(#[prop(into)] at: String) -> impl IntoView {
+    let iso = utc_iso(&at);
+    let text = RwSignal::new(at.clone());
+    #[cfg(feature = "hydrate")]
+    if let Some(iso) = iso.clone() {
+        Effect::new(move |_| {
+            if let Some(local) = local_text(&iso) {
+                text.set(local);
+            }
+        });
+    }
+    let title = iso.is_some().then(|| at.clone());
+    view! { <time datetime=iso title=title>{move || text.get()}</time> }
+}
+
+/// "2026-12-05 12:10 UTC" (or with seconds) as "2026-12-05T12:10:00Z"; `None` for anything
+/// else.
+pub fn utc_iso(at: &str) -> Option<String> {
+    let rest = at.strip_suffix(" UTC")?;
+    let (date, time) = rest.split_once(' ')?;
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let d: Vec<&str> = date.split('-').collect();
+    let t: Vec<&str> = time.split(':').collect();
+    let ok = d.len() == 3
+        && digits(d[0], 4)
+        && digits(d[1], 2)
+        && digits(d[2], 2)
+        && (t.len() == 2 || t.len() == 3)
+        && t.iter().all(|part| digits(part, 2));
+    let seconds = if t.len() == 2 { ":00" } else { "" };
+    ok.then(|| format!("{date}T{time}{seconds}Z"))
+}
+
+/// The moment in the browser's time zone and language, e.g. "Dec 5, 2026, 7:10 AM".
+#[cfg(feature = "hydrate")]
+fn local_text(iso: &str) -> Option<String> {
+    use wasm_bindgen::JsValue;
+    let date = js_sys::Date::new(&JsValue::from_str(iso));
+    if date.get_time().is_nan() {
+        return None;
+    }
+    let options = js_sys::Object::new();
+    for (k, v) in [
+        ("year", "numeric"),
+        ("month", "short"),
+        ("day", "numeric"),
+        ("hour", "numeric"),
+        ("minute", "2-digit"),
+    ] {
+        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    date.to_locale_string("default", &options).as_string()
+}
+
+#[cfg(test)]
+mod when_tests {
+    use super::utc_iso;
+
+    #[test]
+    fn server_times_are_read_and_anything_else_is_left() {
+        assert_eq!(
+            utc_iso("2026-12-05 12:10 UTC").as_deref(),
+            Some("2026-12-05T12:10:00Z")
+        );
+        assert_eq!(
+            utc_iso("2026-12-05 12:10:42 UTC").as_deref(),
+            Some("2026-12-05T12:10:42Z")
+        );
+        assert_eq!(utc_iso("never"), None);
+        assert_eq!(utc_iso("2026-12-05 12:10"), None);
+        assert_eq!(utc_iso("2026-12-5 12:10 UTC"), None);
+    }
+}

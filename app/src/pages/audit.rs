@@ -3,6 +3,8 @@
 
 use leptos::either::Either;
 use leptos::prelude::*;
+
+use crate::components::When;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -99,7 +101,7 @@ fn AuditView(p: AuditPage, q: AuditQuery) -> impl IntoView {
                                 .into_iter()
                                 .map(|e| view! {
                                     <tr data-action=e.action.clone()>
-                                        <td><time datetime=e.at_iso>{e.at}</time></td>
+                                        <td><When at=e.at/></td>
                                         <td>{e.actor}</td>
                                         <td>{e.action_label}</td>
                                         <td>{linked_subject(&e.subject.unwrap_or_default())}</td>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{CopyLink, StatusBadge};
+use crate::components::{CopyLink, StatusBadge, When};
 use crate::contractors_api::{
     contractor_detail, CancelCover, ContractorInfo, ContractorStatus, CoverView, PolicyStatus,
     RegenerateLink, ResyncContractor, RowView,
@@ -127,7 +127,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
             " · " {row.campaign.clone()}
             {format!(" · CreatorIQ campaign {}, creator {}", d.ciq_campaign_id, d.ciq_publisher_id)}
             {d.coverage.clone().map(|c| format!(" · Coverage {c}"))}
-            " · Last synced " {row.last_synced.clone().unwrap_or_else(|| "never".into())}
+            " · Last synced " <When at=row.last_synced.clone().unwrap_or_else(|| "never".into())/>
         </p>
 
         <section class="card">
@@ -179,12 +179,14 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                 <tbody>
                     {d.links.iter().map(|l| view! {
                         <tr class:current=l.current>
-                            <td>{l.created.clone()}</td>
+                            <td><When at=l.created.clone()/></td>
                             <td>{l.created_reason.label()}</td>
                             <td>{l.state.label()}</td>
-                            <td>{l.opened.clone().unwrap_or_default()}</td>
-                            <td>{l.submitted.clone().unwrap_or_default()}</td>
-                            <td>{l.retired.clone().map(|r| format!("{r} ({})", l.retired_reason.map_or("", |r| r.label()))).unwrap_or_default()}</td>
+                            <td>{l.opened.clone().map(|at| view! { <When at/> })}</td>
+                            <td>{l.submitted.clone().map(|at| view! { <When at/> })}</td>
+                            <td>{l.retired.clone().map(|at| view! {
+                                <When at/>{format!(" ({})", l.retired_reason.map_or("", |r| r.label()))}
+                            })}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -229,7 +231,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                         <tbody>
                             {d.messages.iter().map(|m| view! {
                                 <tr class=format!("message-{}", m.state) class:old-link=!m.current_link>
-                                    <td>{m.when.clone()}</td>
+                                    <td><When at=m.when.clone()/></td>
                                     <td>{m.kind.clone()}{(!m.current_link).then_some(" (earlier link)")}</td>
                                     <td>{m.channel.clone()}</td>
                                     <td>{m.result.clone()}</td>
@@ -286,7 +288,7 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                 <tbody>
                     {d.history.iter().map(|e| view! {
                         <tr>
-                            <td>{e.at.clone()}</td>
+                            <td><When at=e.at.clone()/></td>
                             <td>
                                 {e.previous_status.map(|p| format!("{} → ", p.label()))}
                                 {e.status.label()}

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{CopyButton, StatusBadge};
+use crate::components::{CopyButton, StatusBadge, When};
 use crate::contractors_api::{
     list_contractors, sync_progress, ApplicationState, ContactStep, ContractorList, ContractorSort,
     CoverState, ListParams, ResyncContractor, ResyncSelected, RowView, RunProgress, RunState,
@@ -985,7 +985,7 @@ fn Row(row: RowView, selected: RwSignal<Vec<i64>>) -> AnyView {
                     Either::Right(view! { <span>{row.contact.clone()}</span> })
                 }}
             </td>
-            <td class="when">{row.last_synced.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td class="when"><When at=row.last_synced.clone().unwrap_or_else(|| "Never".into())/></td>
             <td>
                 <ActionForm action=resync attr:class="inline">
                     <input type="hidden" name="id" value=id.to_string()/>

@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+
+use crate::components::When;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -90,7 +92,7 @@ fn RunDetail(run: RunView) -> impl IntoView {
                 <dt>"Trigger"</dt>
                 <dd>{run.trigger.label()} {run.by.clone().map(|b| format!(" by {b}"))}</dd>
                 <dt>"Started"</dt>
-                <dd><time datetime=run.started_iso.clone()>{run.started.clone()}</time></dd>
+                <dd><When at=run.started.clone()/></dd>
                 <dt>"Duration"</dt>
                 <dd>{run.duration.clone().unwrap_or_else(|| "still running".to_string())}</dd>
                 <dt>"Campaigns"</dt>

@@ -1,6 +1,8 @@
 //! Sync runs: the organization's history, newest first, paged with `?before=<id>`.
 
 use leptos::prelude::*;
+
+use crate::components::When;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -112,7 +114,7 @@ fn RunRow(run: RunView) -> impl IntoView {
                 {run.trigger.label()}
                 {run.by.clone().map(|by| view! { <div class="muted small">{by}</div> })}
             </td>
-            <td><time datetime=run.started_iso.clone()>{run.started.clone()}</time></td>
+            <td><When at=run.started.clone()/></td>
             <td>{run.duration.clone().unwrap_or_else(|| "still running".to_string())}</td>
             <td><StateBadge run=run.clone()/></td>
             <td><CountBadges run=run.clone()/></td>

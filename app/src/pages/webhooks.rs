@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use leptos::either::Either;
 use leptos::prelude::*;
+
+use crate::components::When;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -162,7 +164,7 @@ fn DeliveryRow(
     let nothing = (d.creator.is_none() && d.campaign.is_none()).then_some("—");
     view! {
         <tr data-delivery=id data-state=d.state.as_str()>
-            <td><time datetime=d.received_iso.clone()>{d.received.clone()}</time></td>
+            <td><When at=d.received.clone()/></td>
             <td><code>{d.event.clone()}</code></td>
             <td>{creator}{campaign}{nothing}</td>
             <td>
