@@ -14,7 +14,6 @@ pub const ENTRIES_PER_PAGE: u32 = 50;
 pub struct AuditEntryView {
     pub id: i64,
     pub at: String,
-    pub at_iso: String,
     pub actor: String,
     pub action: String,
     pub action_label: String,
@@ -99,7 +98,6 @@ pub mod server {
         AuditEntryView {
             id: e.id,
             at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            at_iso: e.at.to_rfc3339(),
             actor: e.actor.name.clone(),
             action: e.action.as_str().to_string(),
             action_label: e.action.label().to_string(),

@@ -114,15 +114,13 @@ mod browser {
         let Ok(source) = web_sys::EventSource::new("/events") else {
             return;
         };
-        let mut reconnecting = false;
         let on_open = Closure::<dyn FnMut()>::new(move || {
-            if reconnecting || live.state.get_untracked() == LiveState::Reconnecting {
+            if live.state.get_untracked() == LiveState::Reconnecting {
                 // Changes may have passed while the stream was down.
                 for topic in LiveTopic::ALL {
                     live.bump(topic);
                 }
             }
-            reconnecting = false;
             live.state.set(LiveState::Connected);
         });
         let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(

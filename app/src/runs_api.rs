@@ -29,8 +29,6 @@ pub struct RunView {
     pub by: Option<String>,
     pub state: RunState,
     pub started: String,
-    /// ISO 8601, for `<time datetime>`.
-    pub started_iso: String,
     /// "12.3 s", or `None` while running.
     pub duration: Option<String>,
     pub counts: StatusCounts,
@@ -82,7 +80,6 @@ pub(crate) fn view_of(run: &domain::store::SyncRun, with_errors: bool) -> RunVie
         by: run.trigger.by.clone(),
         state: run.state,
         started: run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        started_iso: run.started_at.to_rfc3339(),
         duration,
         counts: t.statuses,
         campaigns_total: t.progress.campaigns_total,

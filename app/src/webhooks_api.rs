@@ -53,7 +53,6 @@ pub struct AutomaticView {
 pub struct DeliveryView {
     pub id: i64,
     pub received: String,
-    pub received_iso: String,
     /// `Publisher/update`, or "—" when the body could not be read.
     pub event: String,
     pub creator: Option<i64>,
@@ -115,7 +114,6 @@ pub(crate) mod server {
         DeliveryView {
             id: d.id.0,
             received: when(d.received_at),
-            received_iso: d.received_at.to_rfc3339(),
             event,
             creator: d.ciq_publisher_id,
             creator_name: None,

@@ -7,26 +7,10 @@ mod store_support;
 use std::time::Duration;
 
 use domain::store::live::Change;
-use domain::store::{LiveTopic, NewDelivery, OrgId, PgStore, Store, Verification};
+use domain::store::{LiveTopic, OrgId, PgStore, Store, Verification};
 use domain::sync::write_path;
-use store_support::{begin_run, campaign_sync, synced};
+use store_support::{begin_run, campaign_sync, delivery, synced};
 use tokio::sync::broadcast::Receiver;
-
-fn delivery(org: OrgId, request_id: &str) -> NewDelivery {
-    NewDelivery {
-        org_id: org,
-        received_at: chrono::Utc::now(),
-        request_id: Some(request_id.to_string()),
-        entity_type: Some("Publisher".into()),
-        action_type: Some("update".into()),
-        entity_id: Some(7),
-        ciq_campaign_id: None,
-        ciq_publisher_id: Some(7),
-        verification: Verification::Verified,
-        detail: None,
-        body: Some(serde_json::json!({"requestId": request_id})),
-    }
-}
 
 /// The changes told within `wait`, for one organization (and `None`, "everyone").
 async fn told(feed: &mut Receiver<Change>, org: OrgId, wait: Duration) -> Vec<LiveTopic> {
@@ -81,7 +65,7 @@ async fn commits_are_told_with_their_organization_and_topic() {
 
     // A webhook delivery: the webhooks topic, for its organization only.
     store
-        .record_webhook_delivery(&delivery(other.id, "r-1"))
+        .record_webhook_delivery(&delivery(other.id, "r-1", Verification::Verified))
         .await
         .unwrap();
     let topics = told(&mut feed, other.id, Duration::from_secs(2)).await;
@@ -104,7 +88,7 @@ async fn postgres_changes_reach_every_instance() {
     drain(&mut on_b).await;
 
     let started = std::time::Instant::now();
-    a.record_webhook_delivery(&delivery(acme.id, "r-1"))
+    a.record_webhook_delivery(&delivery(acme.id, "r-1", Verification::Verified))
         .await
         .unwrap();
     let change = tokio::time::timeout(Duration::from_secs(2), on_b.recv())

@@ -29,7 +29,7 @@ fn trigger() -> Trigger {
     Trigger::new(TriggerKind::Cli, "test".to_string())
 }
 
-use store_support::{campaign_sync, synced};
+use store_support::{campaign_sync, delivery, synced};
 
 async fn begin(store: &dyn Store, org: OrgId) -> SyncRunId {
     store_support::begin_run(store, org, "me").await
@@ -429,22 +429,6 @@ async fn concurrent_writers_wait_for_each_other_instead_of_failing(db: TestStore
         store.contractor_status_counts(org.id).await.unwrap().synced,
         1_200
     );
-}
-
-fn delivery(org: OrgId, request_id: &str, verification: Verification) -> NewDelivery {
-    NewDelivery {
-        org_id: org,
-        received_at: chrono::Utc::now(),
-        request_id: Some(request_id.to_string()),
-        entity_type: Some("Publisher".into()),
-        action_type: Some("update".into()),
-        entity_id: Some(7),
-        ciq_campaign_id: None,
-        ciq_publisher_id: Some(7),
-        verification,
-        detail: None,
-        body: Some(serde_json::json!({"requestId": request_id, "payload": {"Email": "a@b.co"}})),
-    }
 }
 
 async fn webhook_deliveries_are_queued_once_and_claimed_by_one_worker(db: TestStore) {

@@ -15,16 +15,26 @@ words! {
 }
 
 impl LiveTopic {
+    /// The tables pages follow live, each with its topic (PostgreSQL's triggers, migration
+    /// 0027, name the same tables).
+    pub const TABLES: [(&'static str, LiveTopic); 9] = [
+        ("contractors", LiveTopic::Contractors),
+        ("application_links", LiveTopic::Contractors),
+        ("applications", LiveTopic::Contractors),
+        ("outreach_messages", LiveTopic::Contractors),
+        ("covers", LiveTopic::Contractors),
+        ("sync_runs", LiveTopic::Runs),
+        ("webhook_deliveries", LiveTopic::Webhooks),
+        ("invoices", LiveTopic::Invoices),
+        ("invoice_lines", LiveTopic::Invoices),
+    ];
+
     /// The topic a table's changes belong to; `None` for tables no page follows live.
     pub fn of_table(table: &str) -> Option<LiveTopic> {
-        Some(match table {
-            "contractors" | "application_links" | "applications" | "outreach_messages"
-            | "covers" => LiveTopic::Contractors,
-            "sync_runs" => LiveTopic::Runs,
-            "webhook_deliveries" => LiveTopic::Webhooks,
-            "invoices" | "invoice_lines" => LiveTopic::Invoices,
-            _ => return None,
-        })
+        Self::TABLES
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map(|(_, topic)| *topic)
     }
 }
 

@@ -116,20 +116,12 @@ impl Touched {
 /// What a SQLite connection's open transaction has touched, per followed table.
 pub(crate) type Pending = HashMap<&'static str, Touched>;
 
-/// The followed tables, as `'static` names (the update hook lends its table name).
+/// A followed table's name as `'static` (the update hook only lends its table name).
 fn followed(table: &str) -> Option<&'static str> {
-    const TABLES: [&str; 9] = [
-        "contractors",
-        "application_links",
-        "applications",
-        "outreach_messages",
-        "covers",
-        "sync_runs",
-        "webhook_deliveries",
-        "invoices",
-        "invoice_lines",
-    ];
-    TABLES.into_iter().find(|t| *t == table)
+    LiveTopic::TABLES
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(t, _)| *t)
 }
 
 /// Installs the hooks on one SQLite connection: rows touched by inserts and updates are

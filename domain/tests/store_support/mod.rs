@@ -9,7 +9,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use domain::store::{
     BeginRun, CampaignRecord, CampaignSync, ContractorStatus, ContractorUpdate, LeaseRequest,
-    OrgId, PgStore, SessionRecords, SqliteStore, Store, SyncRunId, Trigger, TriggerKind,
+    NewDelivery, OrgId, PgStore, SessionRecords, SqliteStore, Store, SyncRunId, Trigger,
+    TriggerKind, Verification,
 };
 use domain::testing::TestDatabase;
 
@@ -25,6 +26,23 @@ pub fn synced(publisher: i64, work_state: &str) -> ContractorUpdate {
         coverage_end: NaiveDate::from_ymd_opt(2030, 7, 1),
         fingerprint: Some(format!("v1|work_state={work_state}")),
         ..ContractorUpdate::unreadable(77, publisher)
+    }
+}
+
+/// A webhook delivery about creator 7 (`Publisher/update`) received now.
+pub fn delivery(org: OrgId, request_id: &str, verification: Verification) -> NewDelivery {
+    NewDelivery {
+        org_id: org,
+        received_at: chrono::Utc::now(),
+        request_id: Some(request_id.to_string()),
+        entity_type: Some("Publisher".into()),
+        action_type: Some("update".into()),
+        entity_id: Some(7),
+        ciq_campaign_id: None,
+        ciq_publisher_id: Some(7),
+        verification,
+        detail: None,
+        body: Some(serde_json::json!({"requestId": request_id, "payload": {"Email": "a@b.co"}})),
     }
 }
 
