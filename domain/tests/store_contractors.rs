@@ -480,6 +480,52 @@ async fn filters_sort_and_scope(backend: Backend) {
         .unwrap();
     assert_eq!(wildcard.total, 0);
 
+    // A campaign's name finds its rows, in either sort (sorted by last synced the rows are
+    // read through another table); a CreatorIQ creator id finds that creator, in this
+    // organization only (the other one has creators 5000000..5000009 too); digits also match
+    // names.
+    let search = |term: &str, sort: ContractorSort| {
+        page(
+            ContractorFilter {
+                search: Some(term.into()),
+                ..Default::default()
+            },
+            sort,
+            false,
+            0,
+        )
+    };
+    let in_campaign = (0..n_rows).filter(|n| n % seeded.campaigns == 345).count() as u64;
+    for sort in [ContractorSort::Name, ContractorSort::LastSynced] {
+        let found = store
+            .contractor_page(big, &search("campaign 0345", sort))
+            .await
+            .unwrap();
+        assert_eq!(found.total, in_campaign, "{sort:?}");
+        assert!(found
+            .rows
+            .iter()
+            .all(|r| r.contractor.campaign_name.as_deref() == Some("Campaign 0345")));
+    }
+    for term in ["5000003", "#5000003", " 5000003 "] {
+        let found = store
+            .contractor_page(big, &search(term, ContractorSort::Name))
+            .await
+            .unwrap();
+        assert_eq!(found.total, 1, "{term:?}");
+        assert_eq!(found.rows[0].contractor.ciq_publisher_id, 5_000_003);
+        assert_eq!(found.rows[0].contractor.org_id, big);
+    }
+    let by_digits = store
+        .contractor_page(big, &search("012345", ContractorSort::Name))
+        .await
+        .unwrap();
+    assert_eq!(by_digits.total, 1);
+    assert_eq!(
+        by_digits.rows[0].contractor.creator_name.as_deref(),
+        Some("Creator 012345")
+    );
+
     // Pages follow each other without overlap, in both directions.
     let first = store
         .contractor_page(

@@ -33,8 +33,8 @@ pub(super) trait Dialect {
         conn: &mut <Self::Db as Database>::Connection,
         org: OrgId,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The contractors search: the condition (with `$param`; `$1` is the organization) and the
-    /// value to bind.
+    /// The contractors search by name and email: a `SELECT` of the organization's (`$1`)
+    /// matching row ids (with `$param`), and the value to bind.
     fn search_condition(search: &str, param: usize) -> SearchCondition;
     /// A value for a JSON column.
     fn json<T: serde::Serialize>(value: &T) -> StoreResult<Self::JsonColumn>;
@@ -90,11 +90,10 @@ pub(super) fn conflict(err: sqlx::Error, what: &'static str) -> StoreError {
     }
 }
 
-/// How a backend finds the rows a search names: the condition (and the table to drive the
-/// query from, when its text index should lead), with the value bound to its parameter.
+/// How a backend finds the rows whose name or email holds a search term, through its text
+/// index, with the value bound to its parameter.
 pub(crate) struct SearchCondition {
-    /// Replaces `contractors k` in `FROM`, e.g. the full-text table joined to the rows.
-    pub from: Option<String>,
-    pub condition: String,
+    /// `SELECT <id> AS id FROM ...`: the matching rows of the organization `$1`.
+    pub ids: String,
     pub value: String,
 }

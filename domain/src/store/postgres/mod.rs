@@ -98,12 +98,14 @@ impl Dialect for PgStore {
         Ok(())
     }
 
-    /// `LIKE '%term%'`, served by the pg_trgm index of migration 0004.
+    /// `LIKE '%term%'`, served by the pg_trgm GIN index of migration 0004 for terms of three
+    /// characters or more.
     fn search_condition(search: &str, param: usize) -> SearchCondition {
-        // The pg_trgm GIN index answers LIKE '%term%' for terms of three characters or more.
         SearchCondition {
-            from: None,
-            condition: format!("k.search_text LIKE ${param} ESCAPE '\\'"),
+            ids: format!(
+                "SELECT id FROM contractors WHERE org_id = $1 \
+                 AND search_text LIKE ${param} ESCAPE '\\'"
+            ),
             value: contractors::like_pattern(search),
         }
     }

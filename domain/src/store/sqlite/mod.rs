@@ -94,26 +94,25 @@ impl Dialect for SqliteStore {
     /// quoted phrase of trigrams is exactly a substring; a scan for shorter terms.
     fn search_condition(search: &str, param: usize) -> SearchCondition {
         if search.chars().count() >= 3 {
-            // Driven from the FTS5 trigram table's matches (a CROSS JOIN keeps that order), so a
-            // search costs what it finds, not the organization's size. An entry's rowid is its
-            // organization's id times 2^32 plus the row's id: the rowid range reads this
-            // organization's matches only, not every organization's.
+            // The FTS5 table's matches, so a search costs what it finds, not the
+            // organization's size. An entry's rowid is its organization's id times 2^32 plus
+            // the row's id: the rowid range reads this organization's matches only.
             SearchCondition {
-                from: Some(format!(
-                    "contractor_search CROSS JOIN contractors k \
-                     ON k.id = contractor_search.rowid - $1 * {ORG_ROWID_SPAN}"
-                )),
-                condition: format!(
-                    "contractor_search MATCH ${param} AND contractor_search.rowid \
-                     BETWEEN $1 * {ORG_ROWID_SPAN} AND $1 * {ORG_ROWID_SPAN} + {}",
+                ids: format!(
+                    "SELECT contractor_search.rowid - $1 * {ORG_ROWID_SPAN} AS id \
+                     FROM contractor_search WHERE contractor_search MATCH ${param} \
+                     AND contractor_search.rowid BETWEEN $1 * {ORG_ROWID_SPAN} \
+                     AND $1 * {ORG_ROWID_SPAN} + {}",
                     ORG_ROWID_SPAN - 1
                 ),
                 value: format!("\"{}\"", search.replace('"', "\"\"")),
             }
         } else {
             SearchCondition {
-                from: None,
-                condition: format!("k.search_text LIKE ${param} ESCAPE '\\'"),
+                ids: format!(
+                    "SELECT id FROM contractors WHERE org_id = $1 \
+                     AND search_text LIKE ${param} ESCAPE '\\'"
+                ),
                 value: contractors::like_pattern(search),
             }
         }
