@@ -361,6 +361,8 @@ pub struct ContractorInfo {
     pub row: RowView,
     pub ciq_campaign_id: i64,
     pub ciq_publisher_id: i64,
+    /// "Open in CreatorIQ": the organization's address template filled in for this row.
+    pub ciq_app_link: Option<String>,
     pub coverage: Option<String>,
     pub fields: Vec<FieldView>,
     pub history: Vec<EventView>,
@@ -1154,11 +1156,20 @@ pub async fn contractor_detail(id: i64) -> Result<ContractorInfo, AppError> {
         .await
         .map_err(|e| store_error("loading cover", e))?;
     let c = &contractor;
+    // Saved templates were checked when saved; one that no longer passes gives no link.
+    let ciq_app_link = store
+        .ciq_settings(org)
+        .await
+        .map_err(|e| store_error("loading settings", e))?
+        .app_link_template
+        .and_then(|t| domain::creatoriq::AppLinkTemplate::parse(&t).ok())
+        .map(|t| t.link(c.ciq_campaign_id, c.ciq_publisher_id));
     let rating = ctx.engine.rating();
     Ok(ContractorInfo {
         row: server::row_view(&list_row, &ctx.public_base_url),
         ciq_campaign_id: c.ciq_campaign_id,
         ciq_publisher_id: c.ciq_publisher_id,
+        ciq_app_link,
         coverage,
         fields: c
             .fields

@@ -36,6 +36,8 @@ pub struct SettingsView {
     pub requests_today: Option<(u64, u64)>,
     /// The required coverage.
     pub coverage: CoverageTypes,
+    /// The "Open in CreatorIQ" address template, if one was saved.
+    pub app_link_template: Option<String>,
 }
 
 impl SettingsView {
@@ -225,6 +227,7 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
         environments: envs.iter().map(view).collect(),
         requests_today,
         coverage: settings.coverage_types,
+        app_link_template: settings.app_link_template,
     })
 }
 
@@ -364,6 +367,45 @@ pub async fn save_coverage(coverage: String) -> Result<String, AppError> {
         .await;
     }
     Ok("Required coverage saved. Application links issued from the next sync use it.".to_string())
+}
+
+/// Saves (or, blank, removes) the address template of the contractor page's "Open in
+/// CreatorIQ" link, checked first.
+#[server(endpoint = "settings/save_app_link")]
+pub async fn save_app_link(template: String) -> Result<String, AppError> {
+    use crate::ssr::{current_member, server_context};
+    use domain::creatoriq::AppLinkTemplate;
+
+    let member = current_member().await?;
+    server::require_admin(&member)?;
+    let checked = match template.trim() {
+        "" => None,
+        raw => Some(AppLinkTemplate::parse(raw).map_err(|e| AppError::Invalid(e.to_string()))?),
+    };
+    let store = server_context()?.store;
+    let before = store
+        .ciq_settings(member.org_id)
+        .await
+        .context("loading settings")?
+        .app_link_template;
+    let after = checked.as_ref().map(|t| t.as_str().to_string());
+    store
+        .save_app_link_template(member.org_id, after.as_deref())
+        .await
+        .context("saving the Open in CreatorIQ address")?;
+    if before != after {
+        crate::ssr::record(
+            store.as_ref(),
+            crate::ssr::audit_by(&member, domain::store::AuditAction::AppLinkChanged)
+                .detail(after.clone().unwrap_or_else(|| "removed".to_string())),
+        )
+        .await;
+    }
+    Ok(match after {
+        Some(_) => "Saved. Each contractor's page now links to its creator in CreatorIQ.",
+        None => "Removed. Contractor pages show the CreatorIQ ids instead of a link.",
+    }
+    .to_string())
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -210,3 +210,74 @@ test("times read in the viewer's own time zone, with UTC on hover", async () => 
   await screenshot(p, 'local-times-1280');
   await p.close();
 });
+
+test('search finds a campaign by name and a creator by CreatorIQ id', async () => {
+  await page.goto(`${dash.url}/contractors?q=scenario%20clean`);
+  await hydrated(page);
+  await rowOf('Scenario Clean').getByRole('link', { name: 'Scenario Clean', exact: true }).click();
+  await page.waitForURL(/\/contractors\/\d+$/);
+  const ids = (await page.locator('main p.muted').first().innerText()).match(/CreatorIQ campaign (\d+), creator (\d+)/);
+  assert.ok(ids, 'the page names the CreatorIQ ids');
+  const campaign = (await page.locator('main p.muted').first().innerText()).split(' · ')[1];
+
+  await page.goto(`${dash.url}/contractors`);
+  await hydrated(page);
+  await page.getByLabel('Search').fill(ids[2]);
+  await page.getByLabel('Search').press('Enter');
+  await page.waitForURL(new RegExp(`q=${ids[2]}`));
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-status]').length === 1);
+  assert.match(await page.locator('tr[data-status]').innerText(), /Scenario Clean/);
+
+  // Every row of the campaign, and only its rows (the tiny sandbox has several campaigns).
+  await page.getByLabel('Search').fill(campaign.toLowerCase());
+  await page.getByLabel('Search').press('Enter');
+  await page.waitForURL((u) => u.searchParams.get('q') === campaign.toLowerCase());
+  await page.waitForFunction((name) => {
+    const rows = [...document.querySelectorAll('tr[data-status]')];
+    return rows.length > 1 && rows.every((r) => r.innerText.includes(name));
+  }, campaign);
+  await screenshot(page, 'contractors-search-campaign-1280');
+});
+
+test('"Open in CreatorIQ" follows the address an admin writes on Settings', async () => {
+  await page.goto(`${dash.url}/contractors?q=scenario%20missing%20email`);
+  await hydrated(page);
+  await rowOf('Scenario Missing Email').getByRole('link', { name: 'Scenario Missing Email', exact: true }).click();
+  await page.waitForURL(/\/contractors\/\d+$/);
+  const detail = page.url();
+  const [, campaignId, creatorId] = (await page.locator('main p.muted').first().innerText())
+    .match(/CreatorIQ campaign (\d+), creator (\d+)/);
+  // No address yet: where to look in CreatorIQ, and where to add the address.
+  assert.match(await page.getByTestId('find-in-ciq').innerText(), new RegExp(`campaign ${campaignId} .*creator ${creatorId}`));
+  assert.equal(await page.getByTestId('open-in-ciq').count(), 0);
+
+  await page.goto(`${dash.url}/settings`);
+  await hydrated(page);
+  const field = page.getByLabel("Address of a creator's page in CreatorIQ");
+  await field.fill('https://app.creatoriq.com/dashboard/#campaign/{campaign}');
+  await field.press('Enter');
+  await page.getByText(/\{campaign\} is not one of them/).waitFor();
+  assert.equal(await field.inputValue(), 'https://app.creatoriq.com/dashboard/#campaign/{campaign}', 'what was typed is kept');
+  await field.fill('https://app.creatoriq.com/dashboard/#campaign/{campaign_id}/creator/{creator_id}');
+  await field.press('Enter');
+  await page.getByText(/Saved\. Each contractor's page now links/).waitFor();
+  await screenshot(page, 'settings-app-link-1280');
+
+  await page.goto(detail);
+  await hydrated(page);
+  const open = page.getByTestId('open-in-ciq');
+  assert.equal(await open.getAttribute('href'), `https://app.creatoriq.com/dashboard/#campaign/${campaignId}/creator/${creatorId}`);
+  assert.equal(await open.getAttribute('target'), '_blank');
+  assert.equal(await open.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await page.getByTestId('find-in-ciq').count(), 0);
+  await screenshot(page, 'contractor-open-in-ciq-1280');
+
+  // Emptied, the page goes back to naming the ids.
+  await page.goto(`${dash.url}/settings`);
+  await hydrated(page);
+  await field.fill('');
+  await field.press('Enter');
+  await page.getByText(/Removed\./).waitFor();
+  await page.goto(detail);
+  await page.getByTestId('find-in-ciq').waitFor();
+});

@@ -22,6 +22,8 @@ words! {
         KeyRemoved = "key_removed", "CreatorIQ key removed";
         EnvironmentChanged = "environment_changed", "CreatorIQ environment changed";
         CoverageChanged = "coverage_changed", "Required coverage changed";
+        /// The "Open in CreatorIQ" address was written, changed or removed.
+        AppLinkChanged = "app_link_changed", "Open in CreatorIQ address changed";
         SubscriptionsChanged = "subscriptions_changed", "Webhook subscriptions changed";
         WebhookAddressReplaced = "webhook_address_replaced", "Webhook address replaced";
         ScheduleChanged = "schedule_changed", "Sync schedule changed";

@@ -117,6 +117,12 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
                         {move || if resync.pending().get() { "Re-syncing…" } else { "Re-sync" }}
                     </button>
                 </ActionForm>
+                {d.ciq_app_link.clone().map(|href| view! {
+                    <a class="button" href=href target="_blank" rel="noopener noreferrer" data-testid="open-in-ciq"
+                        title="Opens this creator in CreatorIQ, in a new tab">
+                        "Open in CreatorIQ ↗"
+                    </a>
+                })}
             </div>
         </div>
         {move || resync.value().get().and_then(|r| r.err()).map(|e| view! {
@@ -134,6 +140,18 @@ fn Detail(d: ContractorInfo, refetch: Callback<()>) -> AnyView {
             <h2>"Checks"</h2>
             {rules}
             {row.error.clone().map(|e| view! { <p class="error">"CreatorIQ could not be read: " {e}</p> })}
+            {(d.ciq_app_link.is_none() && (!row.failures.is_empty() || row.error.is_some())).then(|| view! {
+                <p class="hint" data-testid="find-in-ciq">
+                    {format!(
+                        "Fix it in CreatorIQ: campaign {} ({}), creator {}.",
+                        d.ciq_campaign_id, row.campaign, d.ciq_publisher_id
+                    )}
+                    {is_admin.then(|| view! {
+                        " "<a href="/settings#app-link-heading">"Add the address of CreatorIQ's pages"</a>
+                        " to link straight there."
+                    })}
+                </p>
+            })}
             {(!row.warnings.is_empty()).then(|| view! {
                 <ul class="messages">
                     {row.warnings.iter().map(|w| view! {

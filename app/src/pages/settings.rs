@@ -7,7 +7,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::alerts_api::{get_alert_settings, AlertsView, SaveAlertSettings, SendTestAlert};
 use crate::error::AppError;
 use crate::settings_api::{
-    get_settings, CoverageTypes, SaveApiKey, SaveCoverage, SettingsView, TestConnection,
+    get_settings, CoverageTypes, SaveApiKey, SaveAppLink, SaveCoverage, SettingsView,
+    TestConnection,
 };
 use crate::webhooks_api::{
     get_automatic_sync, AutomaticView, ReplaceWebhookAddress, SaveSyncInterval, SubscribeWebhooks,
@@ -30,6 +31,8 @@ pub fn SettingsPage() -> impl IntoView {
     let save_key = ServerAction::<SaveApiKey>::new();
     let test = ServerAction::<TestConnection>::new();
     let save_coverage = ServerAction::<SaveCoverage>::new();
+    // Not among the settings' sources: a saved or refused address keeps what was typed.
+    let save_app_link = ServerAction::<SaveAppLink>::new();
     let settings = Resource::new(
         move || {
             (
@@ -95,6 +98,11 @@ pub fn SettingsPage() -> impl IntoView {
                     Err(e) => view! { <p class="notice error" role="alert">{e.to_string()}</p> }
                         .into_any(),
                 }
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                settings.await.ok().map(|s| view! { <AppLinkSection settings=s save_app_link/> })
             })}
         </Transition>
         <AutomaticSection automatic subscribe replace_address save_interval/>
@@ -220,6 +228,52 @@ fn ConnectionSection(
             {settings.usage_line().map(|line| view! {
                 <p class="muted request-usage" data-testid="request-usage">{line}</p>
             })}
+        </section>
+    }
+}
+
+/// The address of a contractor's page in CreatorIQ's web app, for "Open in CreatorIQ".
+#[component]
+fn AppLinkSection(
+    settings: SettingsView,
+    save_app_link: ServerAction<SaveAppLink>,
+) -> impl IntoView {
+    let saved = settings.app_link_template.clone().unwrap_or_default();
+    view! {
+        <section class="card" aria-labelledby="app-link-heading" data-testid="app-link">
+            <h2 id="app-link-heading">"Open in CreatorIQ"</h2>
+            <p class="hint">
+                "Each contractor's page can link to where its fix is made in CreatorIQ. CreatorIQ "
+                "does not publish its web app's page addresses, so copy one from your browser "
+                "while looking at a creator in CreatorIQ, and put "<code>"{campaign_id}"</code>
+                " and "<code>"{creator_id}"</code>" where its ids are."
+            </p>
+            {if settings.is_admin {
+                view! {
+                    <ActionForm action=save_app_link attr:class="stack">
+                        <label for="app-link-template">"Address of a creator's page in CreatorIQ"</label>
+                        <input type="text" id="app-link-template" name="template"
+                            inputmode="url" maxlength="500" autocomplete="off" spellcheck="false"
+                            placeholder="https://app.creatoriq.com/dashboard/#campaign/{campaign_id}/creator/{creator_id}"
+                            value=saved/>
+                        <p class="hint">"Leave it empty to show the ids instead of a link."</p>
+                        <div class="actions">
+                            <button type="submit" class="primary" disabled=move || save_app_link.pending().get()>
+                                {move || if save_app_link.pending().get() { "Saving…" } else { "Save address" }}
+                            </button>
+                        </div>
+                    </ActionForm>
+                    {move || outcome(save_app_link.value().get(), |m| m)}
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p data-testid="app-link-template">
+                        {if saved.is_empty() { "No address is set.".to_string() } else { saved }}
+                    </p>
+                }
+                .into_any()
+            }}
         </section>
     }
 }

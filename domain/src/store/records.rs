@@ -38,6 +38,8 @@ pub struct CiqSettings {
     pub sync_interval_minutes: Option<u32>,
     /// When the next scheduled sync is due (set by the scheduler).
     pub next_scheduled_at: Option<DateTime<Utc>>,
+    /// The "Open in CreatorIQ" address template as an admin saved it (checked then).
+    pub app_link_template: Option<String>,
 }
 
 /// The scheduled full sync's default interval: every 6 hours.

@@ -195,6 +195,8 @@ pub trait CreatorIqSettings: Send + Sync {
     async fn save_coverage_types(&self, org: OrgId, types: CoverageTypes) -> StoreResult<()>;
     /// Minutes between scheduled full syncs (`None`: off).
     async fn save_sync_interval(&self, org: OrgId, minutes: Option<u32>) -> StoreResult<()>;
+    /// The "Open in CreatorIQ" address template, checked by the caller (`None`: no link).
+    async fn save_app_link_template(&self, org: OrgId, template: Option<&str>) -> StoreResult<()>;
 }
 
 /// Scheduled syncs: which organizations are due, claimed by one instance.

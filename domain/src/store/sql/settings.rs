@@ -11,7 +11,8 @@ use crate::creatoriq::DEFAULT_BASE_URL;
 pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSettings> {
     let row = sqlx::query(
         "SELECT base_url, api_key_encrypted, api_key_last4, coverage_types, updated_at, \
-         sync_interval_minutes, next_scheduled_at FROM ciq_settings WHERE org_id = $1",
+         sync_interval_minutes, next_scheduled_at, app_link_template FROM ciq_settings \
+         WHERE org_id = $1",
     )
     .bind(org.0)
     .fetch_optional(pool)
@@ -25,6 +26,7 @@ pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSett
             updated_at: None,
             sync_interval_minutes: Some(DEFAULT_SYNC_INTERVAL_MINUTES),
             next_scheduled_at: None,
+            app_link_template: None,
         });
     };
     let types: String = r.get("coverage_types");
@@ -42,6 +44,7 @@ pub(super) async fn ciq_settings(pool: &Pool, org: OrgId) -> StoreResult<CiqSett
             .and_then(|m| u32::try_from(m).ok())
             .filter(|m| *m > 0),
         next_scheduled_at: r.get("next_scheduled_at"),
+        app_link_template: r.get("app_link_template"),
     })
 }
 
@@ -71,6 +74,8 @@ pub(super) enum SettingUpdate<'a> {
     Coverage(CoverageTypes),
     /// Minutes between scheduled syncs (`None`: off); the next run is scheduled afresh.
     Schedule(Option<u32>),
+    /// The "Open in CreatorIQ" address template (`None`: no link).
+    AppLink(Option<&'a str>),
 }
 
 pub(super) async fn update_settings(
@@ -108,6 +113,10 @@ pub(super) async fn update_settings(
              updated_at = $2 WHERE org_id = $3",
         )
         .bind(minutes.map(i64::from)),
+        SettingUpdate::AppLink(template) => sqlx::query(
+            "UPDATE ciq_settings SET app_link_template = $1, updated_at = $2 WHERE org_id = $3",
+        )
+        .bind(template.map(str::to_string)),
     };
     query.bind(now).bind(org.0).execute(&mut *tx).await?;
     tx.commit().await?;
@@ -218,5 +227,9 @@ impl CreatorIqSettings for ThisStore {
 
     async fn save_sync_interval(&self, org: OrgId, minutes: Option<u32>) -> StoreResult<()> {
         update_settings(&self.pool, org, SettingUpdate::Schedule(minutes)).await
+    }
+
+    async fn save_app_link_template(&self, org: OrgId, template: Option<&str>) -> StoreResult<()> {
+        update_settings(&self.pool, org, SettingUpdate::AppLink(template)).await
     }
 }
