@@ -36,9 +36,14 @@ pub struct FixGroup {
     pub rows: u64,
     /// The contractors list filtered to exactly these rows.
     pub href: String,
-    /// Most rows first.
+    /// The largest campaigns ([`CAMPAIGNS_SHOWN`] at most), most rows first.
     pub campaigns: Vec<CampaignRows>,
+    /// Every campaign with such rows.
+    pub campaign_count: u64,
 }
+
+/// Campaigns shown under each problem on the overview; the rest are "and N more".
+pub const CAMPAIGNS_SHOWN: usize = 5;
 
 /// An agency-pay row whose PO # is blank, for the agency rep.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,8 +165,6 @@ pub fn rows_href(status: Option<ContractorStatus>, code: &str, campaign: Option<
 
 #[server(endpoint = "overview")]
 pub async fn get_overview() -> Result<OverviewData, AppError> {
-    use std::collections::BTreeMap;
-
     use domain::rules::problem_kind;
     use domain::store::TriggerKind;
 
@@ -216,12 +219,14 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         .context("loading the newest webhook delivery")?
         .map(|d| (when(d.received_at), d.state));
 
-    // What to fix: blocking rules on rows that need attention, grouped by rule, then campaign.
+    // What to fix: blocking rules on rows that need attention, grouped by rule, with each
+    // rule's largest campaigns (the store sums them; the overview reads a few rows).
     let problems = store
-        .problem_counts(org)
+        .problem_summary(org, CAMPAIGNS_SHOWN as u32)
         .await
         .context("counting problems")?;
-    let campaign_names: BTreeMap<i64, Option<String>> = store
+    // Names for the campaigns the money and cover lines show.
+    let campaign_names: std::collections::BTreeMap<i64, Option<String>> = store
         .contractor_campaigns(org)
         .await
         .context("listing campaigns")?
@@ -230,38 +235,31 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         .collect();
     let campaign_name =
         |id: i64| campaign_label(id, campaign_names.get(&id).and_then(|n| n.as_deref()));
-    let attention = ContractorStatus::NeedsAttention;
-    let mut fixes: Vec<FixGroup> = Vec::new();
-    for p in problems.iter().filter(|p| p.status == attention) {
-        let Some(kind) = problem_kind(&p.code).filter(|k| k.blocking) else {
-            continue;
-        };
-        let status = Some(attention);
-        if fixes.last().is_none_or(|g| g.code != p.code) {
-            fixes.push(FixGroup {
-                code: p.code.clone(),
+    let status = Some(ContractorStatus::NeedsAttention);
+    let mut fixes: Vec<FixGroup> = problems
+        .into_iter()
+        .filter_map(|p| {
+            let kind = problem_kind(&p.code).filter(|k| k.blocking)?;
+            Some(FixGroup {
                 label: kind.label.to_string(),
                 field: kind.field.to_string(),
                 fix: kind.fix.to_string(),
-                rows: 0,
-                href: rows_href(status, &p.code, None),
-                campaigns: Vec::new(),
-            });
-        }
-        if let Some(group) = fixes.last_mut() {
-            group.rows += p.rows;
-            group.campaigns.push(CampaignRows {
-                name: campaign_name(p.ciq_campaign_id),
                 rows: p.rows,
-                href: rows_href(status, &p.code, Some(p.ciq_campaign_id)),
-            });
-        }
-    }
-    for group in &mut fixes {
-        group
-            .campaigns
-            .sort_by(|a, b| b.rows.cmp(&a.rows).then_with(|| a.name.cmp(&b.name)));
-    }
+                href: rows_href(status, &p.code, None),
+                campaign_count: p.campaigns,
+                campaigns: p
+                    .largest
+                    .iter()
+                    .map(|c| CampaignRows {
+                        name: campaign_label(c.ciq_campaign_id, c.name.as_deref()),
+                        rows: c.rows,
+                        href: rows_href(status, &p.code, Some(c.ciq_campaign_id)),
+                    })
+                    .collect(),
+                code: p.code,
+            })
+        })
+        .collect();
     fixes.sort_by(|a, b| b.rows.cmp(&a.rows).then_with(|| a.code.cmp(&b.code)));
 
     // For the agency rep: agency-pay rows whose PO # is blank (synced or not).
@@ -384,7 +382,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         last_webhook,
         counts,
         total_rows: counts.total(),
-        needs_attention: counts.get(attention),
+        needs_attention: counts.get(ContractorStatus::NeedsAttention),
         fixes,
         rep_rows,
         rep_total: rep_page.total,

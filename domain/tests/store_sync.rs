@@ -11,7 +11,7 @@ use domain::rules::{RuleCode, RuleFailure, RuleWarning, WarningCode};
 use domain::store::{
     BeginRun, ContractorFilter, ContractorPageRequest, ContractorSort, ContractorStatus,
     ContractorUpdate, CoverageTypes, DeliveryId, DeliveryResult, DeliveryState, LeaseRequest,
-    NewDelivery, OrgId, ProblemCount, RecordedDelivery, RunState, RunTotals, Store, StoreError,
+    NewDelivery, OrgId, ProblemSummary, RecordedDelivery, RunState, RunTotals, Store, StoreError,
     SyncRunId, Trigger, TriggerKind, Verification,
 };
 use domain::sync::write_path;
@@ -681,11 +681,8 @@ async fn rule_page(store: &dyn Store, org: OrgId, rule: &str, search: Option<&st
     ids
 }
 
-fn summary(counts: &[ProblemCount]) -> Vec<(String, ContractorStatus, u64)> {
-    counts
-        .iter()
-        .map(|c| (c.code.clone(), c.status, c.rows))
-        .collect()
+fn summary(counts: &[ProblemSummary]) -> Vec<(String, u64)> {
+    counts.iter().map(|c| (c.code.clone(), c.rows)).collect()
 }
 
 async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
@@ -719,21 +716,20 @@ async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
     .await
     .unwrap();
 
-    let na = ContractorStatus::NeedsAttention;
     assert_eq!(
-        summary(&store.problem_counts(org.id).await.unwrap()),
+        summary(&store.problem_summary(org.id, 5).await.unwrap()),
         [
-            ("missing_email".to_string(), na, 1),
-            ("missing_po_contact_email".to_string(), na, 2),
+            ("missing_email".to_string(), 1),
+            ("missing_po_contact_email".to_string(), 2),
         ],
         "rows needing attention only (row 1's warning is on a synced row)"
     );
-    assert!(store
-        .problem_counts(org.id)
-        .await
-        .unwrap()
-        .iter()
-        .all(|c| c.ciq_campaign_id == 77));
+    for problem in store.problem_summary(org.id, 5).await.unwrap() {
+        assert_eq!(problem.campaigns, 1);
+        assert_eq!(problem.largest.len(), 1);
+        assert_eq!(problem.largest[0].ciq_campaign_id, 77);
+        assert_eq!(problem.largest[0].rows, problem.rows);
+    }
     let s = store.as_ref();
     assert_eq!(
         rule_page(s, org.id, "missing_po_contact_email", None).await,
@@ -763,7 +759,7 @@ async fn problems_follow_every_write_and_filter_the_list(db: TestStore) {
     .await
     .unwrap();
     assert_eq!(
-        summary(&store.problem_counts(org.id).await.unwrap()),
+        summary(&store.problem_summary(org.id, 5).await.unwrap()),
         [],
         "a fixed row has no problems left; a removed row needs no fix"
     );

@@ -13,7 +13,6 @@ use crate::overview_api::{
 use crate::pages::sync_runs::StateBadge;
 
 /// Campaigns listed under a rule before "and N more".
-const CAMPAIGNS_SHOWN: usize = 5;
 /// Campaigns in the funnel, most Synced rows first, before "and N more".
 const FUNNEL_CAMPAIGNS: usize = 8;
 
@@ -208,7 +207,7 @@ fn FixList(o: OverviewData) -> impl IntoView {
 
 #[component]
 fn Group(g: FixGroup) -> impl IntoView {
-    let more = g.campaigns.len().saturating_sub(CAMPAIGNS_SHOWN);
+    let more = g.campaign_count.saturating_sub(g.campaigns.len() as u64);
     let rows = rows_text(g.rows);
     view! {
         <li class="fix-group" data-code=g.code.clone()>
@@ -222,7 +221,6 @@ fn Group(g: FixGroup) -> impl IntoView {
             <ul class="fix-campaigns" aria-label=format!("Campaigns with {}", g.label.to_lowercase())>
                 {g.campaigns
                     .into_iter()
-                    .take(CAMPAIGNS_SHOWN)
                     .map(|c| view! {
                         <li>
                             <a href=c.href>{c.name}</a>

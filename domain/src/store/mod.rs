@@ -324,12 +324,22 @@ pub struct CoverFilter {
     pub today: chrono::NaiveDate,
 }
 
-/// Rows of one campaign and status carrying one problem (a rule or warning code).
+/// Rows needing attention that carry one problem (a rule or warning code), by code.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProblemCount {
+pub struct ProblemSummary {
     pub code: String,
+    pub rows: u64,
+    /// Campaigns with at least one such row.
+    pub campaigns: u64,
+    /// The campaigns with the most such rows, most first (then by CreatorIQ id).
+    pub largest: Vec<ProblemCampaign>,
+}
+
+/// One campaign's rows with a problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProblemCampaign {
     pub ciq_campaign_id: i64,
-    pub status: ContractorStatus,
+    pub name: Option<String>,
     pub rows: u64,
 }
 

@@ -394,9 +394,9 @@ pub trait ContractorReads: Send + Sync {
     ) -> StoreResult<StatusCounts>;
     /// The organization's campaigns, by name, for the list's campaign filter.
     async fn contractor_campaigns(&self, org: OrgId) -> StoreResult<Vec<CampaignOption>>;
-    /// Rows needing attention per problem and campaign (synced, removed, exempt and
-    /// not-accepted rows need no fix): the overview's "what to fix".
-    async fn problem_counts(&self, org: OrgId) -> StoreResult<Vec<ProblemCount>>;
+    /// Rows needing attention per problem (synced, removed, exempt and not-accepted rows need
+    /// no fix), with the `largest` campaigns of each: the overview's "what to fix".
+    async fn problem_summary(&self, org: OrgId, largest: u32) -> StoreResult<Vec<ProblemSummary>>;
 }
 
 /// Application links: a row's current link and history, the public lookup by token, opened and submitted.

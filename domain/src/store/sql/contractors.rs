@@ -505,18 +505,33 @@ fn from_where(
     }
     if let Some(search) = filter.search.as_deref().map(str::trim) {
         if !search.is_empty() {
+            // The rows whose name or email holds the term (the backend's text index), those of
+            // the campaigns whose name holds it, and, for a number, the CreatorIQ creator with
+            // that id. They are few: they drive the query, and are then sorted.
             let found = ThisStore::search_condition(search, args.len() + 1);
             args.push(Arg::Text(found.value));
-            if let Some(driving) = found.from {
-                // A search finds few rows: they drive, and are then sorted.
-                from = driving;
-                if by_seen {
-                    from.push_str(" CROSS JOIN contractor_seen s");
-                    sql.push_str(" AND s.contractor_id = k.id");
-                }
+            args.push(Arg::Text(like_pattern(search)));
+            let mut ids = format!(
+                "{} UNION SELECT c.id FROM campaigns m JOIN contractors c \
+                 ON c.org_id = m.org_id AND c.ciq_campaign_id = m.ciq_campaign_id \
+                 WHERE m.org_id = $1 AND lower(m.name) LIKE ${} ESCAPE '\\'",
+                found.ids,
+                args.len()
+            );
+            if let Some(creator) = creator_id(search) {
+                args.push(Arg::Int(creator));
+                ids.push_str(&format!(
+                    " UNION SELECT id FROM contractors WHERE org_id = $1 AND ciq_publisher_id = ${}",
+                    args.len()
+                ));
             }
-            sql.push_str(" AND ");
-            sql.push_str(&found.condition);
+            // SQLite keeps a CROSS JOIN's order; PostgreSQL plans it as any join.
+            from = format!("({ids}) found CROSS JOIN contractors k");
+            sql.push_str(" AND k.id = found.id");
+            if by_seen {
+                from.push_str(" CROSS JOIN contractor_seen s");
+                sql.push_str(" AND s.contractor_id = k.id");
+            }
         }
     }
     FromWhere {
@@ -524,6 +539,15 @@ fn from_where(
         args,
         id: if seen_only { "s.contractor_id" } else { "k.id" },
     }
+}
+
+/// A search term that is a CreatorIQ creator id: digits only (a leading `#` allowed).
+fn creator_id(search: &str) -> Option<i64> {
+    let digits = search.strip_prefix('#').unwrap_or(search);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// A list query's `FROM ... WHERE ...`, its values, and the expression of a row's id in it.
@@ -800,28 +824,72 @@ pub(super) async fn campaigns(pool: &Pool, org: OrgId) -> StoreResult<Vec<Campai
         .collect())
 }
 
-pub(super) async fn problem_counts(pool: &Pool, org: OrgId) -> StoreResult<Vec<ProblemCount>> {
-    let rows = sqlx::query(
-        // Kept per problem, status and campaign by triggers (migration 0014).
-        "SELECT code, ciq_campaign_id, status, CAST(n AS BIGINT) AS n \
-         FROM contractor_problem_counts \
-         WHERE org_id = $1 AND status = $2 AND n > 0 \
-         ORDER BY code, ciq_campaign_id",
+pub(super) async fn problem_summary(
+    pool: &Pool,
+    org: OrgId,
+    largest: u32,
+) -> StoreResult<Vec<ProblemSummary>> {
+    let status = ContractorStatus::NeedsAttention.as_str();
+    // Kept per problem by triggers (migration 0030), from the counts per campaign (0014).
+    let totals = sqlx::query(
+        "SELECT code, CAST(n AS BIGINT) AS n, CAST(campaigns AS BIGINT) AS campaigns \
+         FROM contractor_problem_totals WHERE org_id = $1 AND status = $2 AND n > 0 \
+         ORDER BY code",
     )
     .bind(org.0)
-    .bind(ContractorStatus::NeedsAttention.as_str())
+    .bind(status)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ProblemCount {
-                code: r.get("code"),
-                ciq_campaign_id: r.get("ciq_campaign_id"),
-                status: status_of(r.get("status"))?,
-                rows: u64::try_from(r.get::<i64, _>("n")).unwrap_or(0),
-            })
+    let mut out: Vec<ProblemSummary> = totals
+        .iter()
+        .map(|r| ProblemSummary {
+            code: r.get("code"),
+            rows: u64::try_from(r.get::<i64, _>("n")).unwrap_or(0),
+            campaigns: u64::try_from(r.get::<i64, _>("campaigns")).unwrap_or(0),
+            largest: Vec::new(),
         })
-        .collect()
+        .collect();
+    if out.is_empty() || largest == 0 {
+        return Ok(out);
+    }
+    // Each problem's largest campaigns, read in count order from an index (0030): one
+    // statement, a limited branch per problem.
+    let branches: Vec<String> = (0..out.len())
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT c.code, c.ciq_campaign_id, CAST(c.n AS BIGINT) AS n, \
+                 m.name FROM contractor_problem_counts c LEFT JOIN campaigns m \
+                 ON m.org_id = c.org_id AND m.ciq_campaign_id = c.ciq_campaign_id \
+                 WHERE c.org_id = $1 AND c.status = $2 AND c.code = ${} AND c.n > 0 \
+                 ORDER BY c.n DESC, c.ciq_campaign_id LIMIT {largest}) AS p{i}",
+                i + 3
+            )
+        })
+        .collect();
+    let sql = branches.join(" UNION ALL ");
+    let mut query = sqlx::query(&sql).bind(org.0).bind(status);
+    for summary in &out {
+        query = query.bind(summary.code.as_str());
+    }
+    let rows = query.fetch_all(pool).await?;
+    for r in &rows {
+        let code: String = r.get("code");
+        if let Some(summary) = out.iter_mut().find(|s| s.code == code) {
+            summary.largest.push(ProblemCampaign {
+                ciq_campaign_id: r.get("ciq_campaign_id"),
+                name: r.get("name"),
+                rows: u64::try_from(r.get::<i64, _>("n")).unwrap_or(0),
+            });
+        }
+    }
+    for summary in &mut out {
+        summary.largest.sort_by(|a, b| {
+            b.rows
+                .cmp(&a.rows)
+                .then(a.ciq_campaign_id.cmp(&b.ciq_campaign_id))
+        });
+    }
+    Ok(out)
 }
 
 #[async_trait::async_trait]
@@ -888,7 +956,7 @@ impl ContractorReads for ThisStore {
         campaigns(&self.pool, org).await
     }
 
-    async fn problem_counts(&self, org: OrgId) -> StoreResult<Vec<ProblemCount>> {
-        problem_counts(&self.pool, org).await
+    async fn problem_summary(&self, org: OrgId, largest: u32) -> StoreResult<Vec<ProblemSummary>> {
+        problem_summary(&self.pool, org, largest).await
     }
 }

@@ -19,7 +19,7 @@ struct Kept {
     counted: Option<&'static str>,
 }
 
-const KEPT: [Kept; 5] = [
+const KEPT: [Kept; 7] = [
     Kept {
         what: "contractor_counts",
         stored: "SELECT CAST(ciq_campaign_id AS TEXT) || ' ' || status AS k, \
@@ -48,6 +48,25 @@ const KEPT: [Kept; 5] = [
             "SELECT code || ' ' || status || ' ' || CAST(ciq_campaign_id AS TEXT) AS k, \
                   CAST(COUNT(*) AS BIGINT) AS n FROM contractor_problems WHERE org_id = $1 \
                   GROUP BY code, status, ciq_campaign_id",
+        ),
+    },
+    Kept {
+        what: "contractor_problem_totals",
+        stored: "SELECT status || ' ' || code AS k, CAST(n AS BIGINT) AS n \
+                 FROM contractor_problem_totals WHERE org_id = $1 AND n <> 0",
+        counted: Some(
+            "SELECT status || ' ' || code AS k, CAST(COUNT(*) AS BIGINT) AS n \
+                  FROM contractor_problems WHERE org_id = $1 GROUP BY status, code",
+        ),
+    },
+    Kept {
+        what: "contractor_problem_totals.campaigns",
+        stored: "SELECT status || ' ' || code AS k, CAST(campaigns AS BIGINT) AS n \
+                 FROM contractor_problem_totals WHERE org_id = $1 AND campaigns <> 0",
+        counted: Some(
+            "SELECT status || ' ' || code AS k, \
+                  CAST(COUNT(DISTINCT ciq_campaign_id) AS BIGINT) AS n \
+                  FROM contractor_problems WHERE org_id = $1 GROUP BY status, code",
         ),
     },
     // The status copies: rows whose copy differs from the row's own status, by status pair.
@@ -136,6 +155,11 @@ pub(super) async fn recount(pool: &Pool, org: OrgId) -> StoreResult<Vec<CountDri
         "INSERT INTO contractor_problem_counts (org_id, code, status, ciq_campaign_id, n) \
          SELECT org_id, code, status, ciq_campaign_id, COUNT(*) FROM contractor_problems \
          WHERE org_id = $1 GROUP BY org_id, code, status, ciq_campaign_id",
+        // Followed from contractor_problem_counts by triggers, and rebuilt after it.
+        "DELETE FROM contractor_problem_totals WHERE org_id = $1",
+        "INSERT INTO contractor_problem_totals (org_id, status, code, n, campaigns) \
+         SELECT org_id, status, code, COUNT(*), COUNT(DISTINCT ciq_campaign_id) \
+         FROM contractor_problems WHERE org_id = $1 GROUP BY org_id, status, code",
     ];
     for sql in statements {
         sqlx::query(sql).bind(org.0).execute(&mut *tx).await?;
