@@ -1,5 +1,6 @@
-// Starts a real dashboard (release build) on a free port with its own SQLite file, and a
-// headless Debian Chromium driven by playwright-core. Each test file gets a fresh server.
+// Starts a real dashboard (the binary DASHBOARD_BIN names; scripts/test.sh passes the debug
+// build its tests made) on a free port with its own SQLite file, and a headless Debian Chromium
+// driven by playwright-core. Each test file gets a fresh server.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,7 +14,7 @@ const repo = resolve(here, '..');
 export const screenshotDir = join(here, 'screenshots');
 mkdirSync(screenshotDir, { recursive: true });
 
-const bin = process.env.DASHBOARD_BIN ?? join(repo, 'target/release/dashboard');
+const bin = process.env.DASHBOARD_BIN ?? join(repo, 'target/debug/dashboard');
 const sandboxBin = process.env.SANDBOX_BIN ?? join(dirname(bin), 'ciq-sandbox');
 const siteRoot = process.env.SITE_ROOT ?? join(repo, 'target/site');
 const axePath = join(here, 'node_modules/axe-core/axe.min.js');
@@ -44,7 +45,7 @@ async function waitFor(url, child, what) {
 }
 
 /**
- * Starts the CreatorIQ sandbox (release build) on a free port. Partner 1's key is
+ * Starts the CreatorIQ sandbox (SANDBOX_BIN, beside the dashboard by default) on a free port. Partner 1's key is
  * `sandbox-key-partner-1`; control endpoints live under `${url}/_sandbox/`.
  */
 export async function startSandbox({ size = 'demo', rateLimit = 0, seed = 42 } = {}) {

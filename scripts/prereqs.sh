@@ -1,7 +1,7 @@
 # Installs what building and testing need, skipping anything already present at the right
 # version. Sourced by demo.sh and test.sh: `source scripts/prereqs.sh [browser]`.
-# Versions are pinned because cargo-leptos, wasm-bindgen and binaryen must agree with each other
-# and with Cargo.lock; everything comes from crates.io, npm or Debian.
+# wasm-bindgen's version is pinned because it must match the wasm-bindgen in Cargo.lock;
+# everything comes from crates.io, npm or Debian.
 
 WASM_BINDGEN_VERSION=0.2.130
 
@@ -36,15 +36,13 @@ if ! command -v npm >/dev/null; then
   need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
 fi
 
-# From npm (tools/package.json): wasm-opt, because Debian's binaryen is too old and produces
-# wasm the browser rejects; Stoplight Prism, which mocks CreatorIQ's published OpenAPI documents
-# for the contract test.
-if [ ! -x "$root_dir/tools/node_modules/.bin/wasm-opt" ] || [ ! -x "$root_dir/tools/node_modules/.bin/prism" ]; then
-  say "Installing wasm-opt (npm binaryen) and Prism (npm @stoplight/prism-cli)"
-  (cd "$root_dir/tools" && npm ci --no-audit --no-fund --silent)
-fi
-
 if [ "${1:-}" = browser ]; then
+  # From npm (tools/package.json): Stoplight Prism, which mocks CreatorIQ's published OpenAPI
+  # documents for the contract test.
+  if [ ! -x "$root_dir/tools/node_modules/.bin/prism" ]; then
+    say "Installing Prism (npm @stoplight/prism-cli)"
+    (cd "$root_dir/tools" && npm ci --no-audit --no-fund --silent)
+  fi
   # The tests check every PDF the product makes (certificates, invoices) with qpdf, read it
   # back with poppler's pdftotext and render pages with pdftoppm, in URW's Helvetica-metric
   # fonts as a PDF viewer would.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check: formatting, lints, unit and integration tests, then the browser tests in
-# end2end/ against a release build.
+# end2end/ against the debug build the tests made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prereqs.sh browser
@@ -15,14 +15,19 @@ cargo clippy -p frontend --features hydrate --target wasm32-unknown-unknown -- -
 say "Unit and integration tests"
 cargo test --workspace
 
-say "Release build for the browser tests"
-scripts/build.sh
-cargo build --release -p ciq-sandbox
+# The browser tests run the debug server and sandbox the tests above just built: a release
+# build of the same crates would compile every dependency again for little gain here.
+say "The site for the browser tests"
+scripts/build.sh --site-only
 
 say "Browser tests (headless Chromium)"
 target_dir=${CARGO_TARGET_DIR:-target}
-export DASHBOARD_BIN="$PWD/$target_dir/release/dashboard"
-case "$target_dir" in /*) export DASHBOARD_BIN="$target_dir/release/dashboard" ;; esac
+case "$target_dir" in /*) ;; *) target_dir=$PWD/$target_dir ;; esac
+export DASHBOARD_BIN="$target_dir/debug/dashboard"
+export SANDBOX_BIN="$target_dir/debug/ciq-sandbox"
+for bin in "$DASHBOARD_BIN" "$SANDBOX_BIN"; do
+  [ -x "$bin" ] || { echo "$bin was not built by cargo test" >&2; exit 1; }
+done
 export SITE_ROOT="$PWD/target/site"
 (cd end2end && npm test)
 say "All tests passed"

@@ -246,7 +246,7 @@ async fn list_figures(store: &dyn Store, org: OrgId, rows: u64) -> Vec<(&'static
         (
             "overview: problems per rule and campaign",
             p50(runs, || async {
-                store.problem_counts(org).await.expect("problem counts");
+                store.problem_summary(org, 5).await.expect("problem counts");
             })
             .await,
         ),
@@ -476,6 +476,41 @@ async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
     row
 }
 
+/// The targets at the `bench` size, one line each: "met" or "over".
+const RERUN_TARGET_S: f64 = 2.0;
+const VIEW_TARGET_MS: f64 = 3.0;
+
+fn targets(rows: &[Row], fetches: &[(Size, Duration)]) {
+    let bench: Vec<&Row> = rows.iter().filter(|r| r.size == Size::Bench).collect();
+    if bench.is_empty() {
+        return;
+    }
+    println!("\ntargets at {} rows:", bench[0].creators);
+    let verdict = |ok: bool| if ok { "met" } else { "over" };
+    for r in &bench {
+        let fetch = fetches
+            .iter()
+            .find(|(s, _)| *s == r.size)
+            .map_or(Duration::ZERO, |(_, d)| *d);
+        let ours = r.rerun.saturating_sub(fetch).as_secs_f64();
+        println!(
+            "  {:<9} unchanged re-run, ours {:>6.2} s (target <= {RERUN_TARGET_S} s): {}",
+            r.backend.name(),
+            ours,
+            verdict(ours <= RERUN_TARGET_S)
+        );
+        for (label, ms) in &r.list {
+            println!(
+                "  {:<9} {:<40} {:>6.2} ms (target <= {VIEW_TARGET_MS} ms p50): {}",
+                r.backend.name(),
+                label,
+                ms,
+                verdict(*ms <= VIEW_TARGET_MS)
+            );
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -561,6 +596,7 @@ async fn main() {
         }
         println!();
     }
+    targets(&rows, &fetches);
     println!("\nlargest tables and indexes, bytes per contractor row:");
     for r in &rows {
         let objects: Vec<String> = r

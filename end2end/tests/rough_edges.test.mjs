@@ -216,9 +216,10 @@ test('search finds a campaign by name and a creator by CreatorIQ id', async () =
   await hydrated(page);
   await rowOf('Scenario Clean').getByRole('link', { name: 'Scenario Clean', exact: true }).click();
   await page.waitForURL(/\/contractors\/\d+$/);
-  const ids = (await page.locator('main p.muted').first().innerText()).match(/CreatorIQ campaign (\d+), creator (\d+)/);
+  const head = page.locator('main p.muted', { hasText: /CreatorIQ campaign \d+, creator \d+/ });
+  const ids = (await head.innerText()).match(/CreatorIQ campaign (\d+), creator (\d+)/);
   assert.ok(ids, 'the page names the CreatorIQ ids');
-  const campaign = (await page.locator('main p.muted').first().innerText()).split(' · ')[1];
+  const campaign = (await head.innerText()).split(' · ')[1];
 
   await page.goto(`${dash.url}/contractors`);
   await hydrated(page);
@@ -245,7 +246,8 @@ test('"Open in CreatorIQ" follows the address an admin writes on Settings', asyn
   await rowOf('Scenario Missing Email').getByRole('link', { name: 'Scenario Missing Email', exact: true }).click();
   await page.waitForURL(/\/contractors\/\d+$/);
   const detail = page.url();
-  const [, campaignId, creatorId] = (await page.locator('main p.muted').first().innerText())
+  const [, campaignId, creatorId] = (await page
+    .locator('main p.muted', { hasText: /CreatorIQ campaign \d+, creator \d+/ }).innerText())
     .match(/CreatorIQ campaign (\d+), creator (\d+)/);
   // No address yet: where to look in CreatorIQ, and where to add the address.
   assert.match(await page.getByTestId('find-in-ciq').innerText(), new RegExp(`campaign ${campaignId} .*creator ${creatorId}`));
