@@ -375,19 +375,31 @@ async fn counts_without_search(
     let Some(rule) = &filter.rule else {
         return stored_counts(pool, org, filter.campaign).await;
     };
-    let mut sql = String::from(
-        "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM contractor_problem_counts \
-         WHERE org_id = $1 AND code = $2",
-    );
-    if filter.campaign.is_some() {
-        sql.push_str(" AND ciq_campaign_id = $3");
-    }
-    sql.push_str(" GROUP BY status");
-    let mut query = sqlx::query(&sql).bind(org.0).bind(rule);
-    if let Some(campaign) = filter.campaign {
-        query = query.bind(campaign);
-    }
-    counts_from(&query.fetch_all(pool).await?)
+    let rows = match filter.campaign {
+        // Kept per problem and status by triggers (migration 0030): a row per status.
+        None => {
+            sqlx::query(
+                "SELECT status, CAST(n AS BIGINT) AS n FROM contractor_problem_totals \
+                 WHERE org_id = $1 AND code = $2",
+            )
+            .bind(org.0)
+            .bind(rule)
+            .fetch_all(pool)
+            .await?
+        }
+        Some(campaign) => {
+            sqlx::query(
+                "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM contractor_problem_counts \
+                 WHERE org_id = $1 AND code = $2 AND ciq_campaign_id = $3 GROUP BY status",
+            )
+            .bind(org.0)
+            .bind(rule)
+            .bind(campaign)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    counts_from(&rows)
 }
 
 /// Rows of `status, n` (`n` may be NULL: none) as counts per status.
@@ -763,15 +775,20 @@ async fn campaign_seek(
     {
         return Ok(None);
     }
-    let mut sql = String::from(
-        "SELECT ciq_campaign_id, CAST(SUM(n) AS BIGINT) AS n FROM contractor_counts \
-         WHERE org_id = $1",
-    );
-    if filter.status.is_some() {
-        sql.push_str(" AND status = $2");
-    }
-    sql.push_str(" GROUP BY ciq_campaign_id ORDER BY ciq_campaign_id ");
-    sql.push_str(if descending { "DESC" } else { "ASC" });
+    let dir = if descending { "DESC" } else { "ASC" };
+    // Rows per campaign, in campaign order: kept per campaign (migration 0031), or per campaign
+    // and status (0006); the campaign holding the offset is the one to seek in.
+    let sql = if filter.status.is_some() {
+        format!(
+            "SELECT ciq_campaign_id, CAST(n AS BIGINT) AS n FROM contractor_counts \
+             WHERE org_id = $1 AND status = $2 ORDER BY ciq_campaign_id {dir}"
+        )
+    } else {
+        format!(
+            "SELECT ciq_campaign_id, CAST(n AS BIGINT) AS n FROM contractor_campaign_counts \
+             WHERE org_id = $1 ORDER BY ciq_campaign_id {dir}"
+        )
+    };
     let mut query = sqlx::query(&sql).bind(org.0);
     if let Some(status) = filter.status {
         query = query.bind(status.as_str());

@@ -19,7 +19,7 @@ struct Kept {
     counted: Option<&'static str>,
 }
 
-const KEPT: [Kept; 7] = [
+const KEPT: [Kept; 8] = [
     Kept {
         what: "contractor_counts",
         stored: "SELECT CAST(ciq_campaign_id AS TEXT) || ' ' || status AS k, \
@@ -37,6 +37,15 @@ const KEPT: [Kept; 7] = [
         counted: Some(
             "SELECT status AS k, CAST(COUNT(*) AS BIGINT) AS n FROM contractors \
                   WHERE org_id = $1 GROUP BY status",
+        ),
+    },
+    Kept {
+        what: "contractor_campaign_counts",
+        stored: "SELECT CAST(ciq_campaign_id AS TEXT) AS k, CAST(n AS BIGINT) AS n \
+                 FROM contractor_campaign_counts WHERE org_id = $1 AND n <> 0",
+        counted: Some(
+            "SELECT CAST(ciq_campaign_id AS TEXT) AS k, CAST(COUNT(*) AS BIGINT) AS n \
+                  FROM contractors WHERE org_id = $1 GROUP BY ciq_campaign_id",
         ),
     },
     Kept {
@@ -151,6 +160,10 @@ pub(super) async fn recount(pool: &Pool, org: OrgId) -> StoreResult<Vec<CountDri
         "INSERT INTO contractor_org_counts (org_id, status, n) \
          SELECT org_id, status, COUNT(*) FROM contractors WHERE org_id = $1 \
          GROUP BY org_id, status",
+        "DELETE FROM contractor_campaign_counts WHERE org_id = $1",
+        "INSERT INTO contractor_campaign_counts (org_id, ciq_campaign_id, n) \
+         SELECT org_id, ciq_campaign_id, COUNT(*) FROM contractors WHERE org_id = $1 \
+         GROUP BY org_id, ciq_campaign_id",
         "DELETE FROM contractor_problem_counts WHERE org_id = $1",
         "INSERT INTO contractor_problem_counts (org_id, code, status, ciq_campaign_id, n) \
          SELECT org_id, code, status, ciq_campaign_id, COUNT(*) FROM contractor_problems \
