@@ -225,7 +225,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
         .problem_summary(org, CAMPAIGNS_SHOWN as u32)
         .await
         .context("counting problems")?;
-    // Names for the campaigns the money and cover lines show.
+    // Campaign names for the problem groups, the money lines and the cover lines.
     let campaign_names: std::collections::BTreeMap<i64, Option<String>> = store
         .contractor_campaigns(org)
         .await
@@ -251,7 +251,7 @@ pub async fn get_overview() -> Result<OverviewData, AppError> {
                     .largest
                     .iter()
                     .map(|c| CampaignRows {
-                        name: campaign_label(c.ciq_campaign_id, c.name.as_deref()),
+                        name: campaign_name(c.ciq_campaign_id),
                         rows: c.rows,
                         href: rows_href(status, &p.code, Some(c.ciq_campaign_id)),
                     })

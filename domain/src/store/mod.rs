@@ -339,7 +339,6 @@ pub struct ProblemSummary {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProblemCampaign {
     pub ciq_campaign_id: i64,
-    pub name: Option<String>,
     pub rows: u64,
 }
 

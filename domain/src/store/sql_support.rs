@@ -28,6 +28,10 @@ pub(super) trait Dialect {
     fn begin_sync_write(
         pool: &sqlx::Pool<Self::Db>,
     ) -> impl Future<Output = Result<Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+    /// After a run that wrote many rows: brings the planner's statistics up to date.
+    fn refresh_statistics(
+        pool: &sqlx::Pool<Self::Db>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Makes the writers of one organization wait for each other until the transaction ends.
     fn lock_organization(
         conn: &mut <Self::Db as Database>::Connection,

@@ -230,8 +230,14 @@ pub(super) async fn finish_sync_run(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    if totals.rows_changed >= STATISTICS_AFTER_ROWS {
+        ThisStore::refresh_statistics(pool).await?;
+    }
     Ok(())
 }
+
+/// A run that wrote at least this many rows brings the planner's statistics up to date.
+const STATISTICS_AFTER_ROWS: u64 = 1_000;
 
 pub(super) async fn sync_run(
     pool: &Pool,

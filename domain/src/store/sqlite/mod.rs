@@ -85,6 +85,12 @@ impl Dialect for SqliteStore {
         Self::begin(pool).await
     }
 
+    /// Nothing: SQLite's queries are written for a database without statistics (`+org_id`,
+    /// `CROSS JOIN` orders), and `ANALYZE` could only change plans that are measured as they are.
+    async fn refresh_statistics(_pool: &Pool) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// An `IMMEDIATE` transaction already holds SQLite's only write lock: nothing more to take.
     async fn lock_organization(_conn: &mut Conn, _org: OrgId) -> StoreResult<()> {
         Ok(())
