@@ -3,7 +3,7 @@
 //! app's pages (they differ between environments and white-labelled hosts), so an admin writes
 //! the address once on Settings, with `{campaign_id}` and `{creator_id}` where the ids go.
 
-use std::net::IpAddr;
+use super::environment::is_loopback;
 
 /// Longest template accepted.
 pub const MAX_LEN: usize = 500;
@@ -87,15 +87,6 @@ impl AppLinkTemplate {
         self.0
             .replace("{campaign_id}", &campaign_id.to_string())
             .replace("{creator_id}", &creator_id.to_string())
-    }
-}
-
-fn is_loopback(url: &reqwest::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
     }
 }
 

@@ -109,7 +109,8 @@ fn shown(raw: &str) -> String {
     }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+/// Whether the URL's host is this computer (127.0.0.0/8, ::1 or `localhost`).
+pub(super) fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
