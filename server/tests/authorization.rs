@@ -154,6 +154,11 @@ const FUNCTIONS: &[Entry] = &[
         Access::Admin,
         &[("coverage", "general")],
     ),
+    (
+        "settings/save_app_link",
+        Access::Admin,
+        &[("template", "https://app.creatoriq.com/{creator_id}")],
+    ),
     ("automatic/get", Access::Member, &[]),
     ("automatic/subscribe", Access::Admin, &[]),
     ("automatic/replace_address", Access::Admin, &[]),
