@@ -320,9 +320,10 @@ async fn killing_the_instance_that_runs_a_sync_hands_it_to_the_other() {
     killed.child.kill().unwrap();
     killed.child.wait().unwrap();
 
-    // The other instance's waiting trigger takes over once the lease lapses.
+    // The other instance's waiting trigger takes over once the lease lapses, and runs to the
+    // end (up to 2 minutes: on a loaded 2-core machine one minute was not always enough).
     let mut second = None;
-    for _ in 0..1200 {
+    for _ in 0..2400 {
         let (_, p) = survivor.call(&client, "sync_progress", &[]).await;
         match progress_run(&p) {
             Some(id) if id != first => second = Some(id),
