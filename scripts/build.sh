@@ -102,5 +102,9 @@ if [ -n "$server_pid" ]; then
 fi
 out_dir=$profile
 [ "$profile" = dev ] && out_dir=debug
-step "Built: $target_dir/$out_dir/dashboard, site in $site_root"
+if [ "$server" = yes ]; then
+  step "Built: $target_dir/$out_dir/dashboard, site in $site_root"
+else
+  step "Built: site in $site_root"
+fi
 ls -l "$pkg"
