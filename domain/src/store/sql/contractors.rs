@@ -528,7 +528,7 @@ fn from_where(
             args.push(Arg::Text(found.value));
             let mut ids = found.ids;
             // The campaigns whose name matched were looked up once, before the queries
-            // ([`SearchCampaigns`]); their rows come off the campaign index.
+            // ([`search_campaigns`]); their rows come off the campaign index.
             if !filter_campaigns.is_empty() {
                 let list = filter_campaigns
                     .iter()
