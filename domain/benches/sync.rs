@@ -9,7 +9,8 @@
 //! indexes), and the process's peak memory. The sandbox's own share is measured apart, once per
 //! size: the same requests fetched and decoded without writing anything; "ours" is the time
 //! past it (first sync and re-run). The machine is noisy, so read ratios measured in one run
-//! rather than absolute times.
+//! rather than absolute times. `BENCH_KEEP=1` keeps each database (and prints where) for reading
+//! query plans afterwards, and `-- --views <path or URL>` measures the page views alone on one.
 
 // The allocator the dashboard's server runs with, so the figures are the server's.
 #[global_allocator]
@@ -357,6 +358,18 @@ impl Opened {
     }
 
     async fn close(self) {
+        if std::env::var_os("BENCH_KEEP").is_some() {
+            // For reading query plans afterwards: the database stays, and where it is is
+            // printed.
+            match self {
+                Opened::Sqlite(_, dir) => eprintln!("  kept: {}", dir.keep().display()),
+                Opened::Postgres(_, db) => {
+                    eprintln!("  kept: {}", db.url);
+                    std::mem::forget(db);
+                }
+            }
+            return;
+        }
         if let Opened::Postgres(store, db) = self {
             // Dropping the database handle drops the database.
             store.pool().close().await;
@@ -439,11 +452,14 @@ async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
             first.totals().error
         );
     }
+    // On stderr with the time, to line a system profile up with the re-run.
+    eprintln!("  re-run starts at {}", Utc::now().format("%H:%M:%S%.3f"));
     let started = Instant::now();
     engine
         .sync_organization(org.id, trigger())
         .await
         .expect("second sync");
+    eprintln!("  re-run ends at {}", Utc::now().format("%H:%M:%S%.3f"));
     let rerun = started.elapsed();
     let totals = first.totals();
     let campaigns = totals.progress.campaigns_total;
@@ -511,10 +527,47 @@ fn targets(rows: &[Row], fetches: &[(Size, Duration)]) {
     }
 }
 
+/// `--views <database>`: the page views alone, on a database an earlier run kept
+/// (`BENCH_KEEP=1`), a SQLite file's path or a `postgres://` URL. Its migrations run first, so
+/// a new index is measured without syncing again.
+async fn views_only(database: &str) {
+    let (store, backend): (Arc<dyn Store>, &str) = if database.starts_with("postgres") {
+        let store = PgStore::open(database).await.expect("store opens");
+        (Arc::new(store), "postgres")
+    } else {
+        let store = SqliteStore::open(database).await.expect("store opens");
+        (Arc::new(store), "sqlite")
+    };
+    let org = store
+        .organization_by_slug("bench")
+        .await
+        .expect("organizations")
+        .expect("the benchmark's organization");
+    let rows = store
+        .contractor_status_counts(org.id)
+        .await
+        .expect("counts")
+        .total();
+    println!("{backend}, {rows} rows: page of 50 + tab counts, p50");
+    for (label, ms) in list_figures(store.as_ref(), org.id, rows).await {
+        println!(
+            "  {label:<40} {ms:>6.2} ms (target <= {VIEW_TARGET_MS} ms p50): {}",
+            if ms <= VIEW_TARGET_MS { "met" } else { "over" }
+        );
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let has = |flag: &str| args.iter().any(|a| a == flag);
+    if let Some(at) = args.iter().position(|a| a == "--views") {
+        let database = args
+            .get(at + 1)
+            .expect("--views needs a database path or URL");
+        views_only(database).await;
+        return;
+    }
     let mut sizes = vec![Size::Demo, Size::Large];
     if !has("--quick") {
         sizes.push(Size::Bench);
