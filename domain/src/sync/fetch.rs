@@ -3,9 +3,31 @@
 
 use super::*;
 
+/// What CreatorIQ answered for one campaign, before it is mapped and judged.
+pub(super) struct CampaignAnswers {
+    publishers: crate::creatoriq::model::CampaignPublishers,
+    contacts: HashMap<i64, ContactInfo>,
+    /// Creators listed whose entry could not be read, and why.
+    unreadable: Vec<(i64, SyncFailure)>,
+}
+
+impl CampaignAnswers {
+    /// The campaign's rows, mapped and judged against `terms`.
+    pub(super) fn into_sync(
+        self,
+        record: CampaignRecord,
+        campaign: &Campaign,
+        terms: &crate::rules::Terms,
+    ) -> CampaignSync {
+        let mut sync = campaign_sync(record, campaign, &self.publishers, &self.contacts, terms);
+        sync.unreadable.extend(self.unreadable);
+        sync
+    }
+}
+
 impl SyncEngine {
-    /// The bulk reads of one campaign: publishers with custom fields and payout, and the
-    /// contact list. Per-creator endpoints only fill gaps the bulk answers leave.
+    /// One campaign read and mapped ([`Self::read_campaign`], then
+    /// [`CampaignAnswers::into_sync`]).
     pub(super) async fn fetch_campaign(
         &self,
         client: &CreatorIqClient,
@@ -13,6 +35,17 @@ impl SyncEngine {
         campaign: &Campaign,
         terms: &crate::rules::Terms,
     ) -> Result<CampaignSync, CiqError> {
+        let answers = self.read_campaign(client, record).await?;
+        Ok(answers.into_sync(record.clone(), campaign, terms))
+    }
+
+    /// The bulk reads of one campaign: publishers with custom fields and payout, and the
+    /// contact list. Per-creator endpoints only fill gaps the bulk answers leave.
+    pub(super) async fn read_campaign(
+        &self,
+        client: &CreatorIqClient,
+        record: &CampaignRecord,
+    ) -> Result<CampaignAnswers, CiqError> {
         let id = record.ciq_campaign_id;
         let mut publishers = client.campaign_publishers(id, &SYNC_SECTIONS).await?;
         let list = client.campaign_publishers_list(id).await?;
@@ -62,9 +95,11 @@ impl SyncEngine {
                 }
             }
         }
-        let mut sync = campaign_sync(record.clone(), campaign, &publishers, &contacts, terms);
-        sync.unreadable.extend(unreadable);
-        Ok(sync)
+        Ok(CampaignAnswers {
+            publishers,
+            contacts,
+            unreadable,
+        })
     }
 
     pub(super) async fn fill_gaps(

@@ -627,28 +627,37 @@ impl SyncEngine {
         }
         steps.begin(campaigns.len()).await?;
 
-        // CreatorIQ is read one campaign ahead while the previous one is written: a task
-        // fetches and maps campaigns in order, and this loop writes them. The fetcher stops
-        // after an error that stops the run, so no request is spent past it; dropping the
-        // guard on an early return stops it too.
-        let (fetched_tx, mut fetched) = tokio::sync::mpsc::channel(1);
-        let fetcher = tokio::spawn({
+        // Three stages, each a campaign ahead of the next: a task reads campaigns from
+        // CreatorIQ in order, a second maps and judges them, and this loop writes them. So
+        // CreatorIQ's requests follow each other without waiting for the mapping or the
+        // database. The reader stops after an error that stops the run, so no request is spent
+        // past it; dropping the guards on an early return stops both tasks.
+        let (read_tx, mut read) = tokio::sync::mpsc::channel(1);
+        let reader = tokio::spawn({
             let engine = self.clone();
             let client = client.clone();
             let campaigns = campaigns.clone();
             async move {
                 for (record, campaign) in campaigns {
-                    let result = engine
-                        .fetch_campaign(&client, &record, &campaign, &terms)
-                        .await;
+                    let result = engine.read_campaign(&client, &record).await;
                     let stop = matches!(&result, Err(err) if err.stops_run());
-                    if fetched_tx.send((record, result)).await.is_err() || stop {
+                    if read_tx.send((record, campaign, result)).await.is_err() || stop {
                         break;
                     }
                 }
             }
         });
-        let _fetcher = AbortOnDrop(fetcher);
+        let _reader = AbortOnDrop(reader);
+        let (fetched_tx, mut fetched) = tokio::sync::mpsc::channel(1);
+        let mapper = tokio::spawn(async move {
+            while let Some((record, campaign, answers)) = read.recv().await {
+                let result = answers.map(|a| a.into_sync(record.clone(), &campaign, &terms));
+                if fetched_tx.send((record, result)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let _mapper = AbortOnDrop(mapper);
 
         let mut received = 0;
         while let Some((record, fetched)) = fetched.recv().await {
@@ -658,9 +667,9 @@ impl SyncEngine {
                 .await?;
         }
         if received < campaigns.len() {
-            // The fetcher stopped without an error to report (it panicked): rows keep their
-            // state rather than being judged on a partial read.
-            tracing::error!("the CreatorIQ fetch task stopped early");
+            // A stage stopped without an error to report (it panicked): rows keep their state
+            // rather than being judged on a partial read.
+            tracing::error!("reading or mapping CreatorIQ's campaigns stopped early");
             return Err(SyncError::Interrupted);
         }
 

@@ -813,31 +813,32 @@ async fn campaign_seek(
     }
     let dir = if descending { "DESC" } else { "ASC" };
     // Rows per campaign, in campaign order: kept per campaign (migration 0031), or per campaign
-    // and status (0006); the campaign holding the offset is the one to seek in.
-    let sql = if filter.status.is_some() {
-        format!(
-            "SELECT ciq_campaign_id, CAST(n AS BIGINT) AS n FROM contractor_counts \
-             WHERE org_id = $1 AND status = $2 ORDER BY ciq_campaign_id {dir}"
-        )
+    // and status (0006). The database adds them up and answers with the one campaign holding
+    // the offset and the rows before it, so a page reads one row instead of one per campaign.
+    let counts = if filter.status.is_some() {
+        "SELECT ciq_campaign_id, n FROM contractor_counts WHERE org_id = $1 AND status = $2"
     } else {
-        format!(
-            "SELECT ciq_campaign_id, CAST(n AS BIGINT) AS n FROM contractor_campaign_counts \
-             WHERE org_id = $1 ORDER BY ciq_campaign_id {dir}"
-        )
+        "SELECT ciq_campaign_id, n FROM contractor_campaign_counts WHERE org_id = $1"
     };
+    let offset_param = if filter.status.is_some() { 3 } else { 2 };
+    let sql = format!(
+        "SELECT ciq_campaign_id, CAST(before_it AS BIGINT) AS before_it FROM \
+         (SELECT ciq_campaign_id, n, SUM(n) OVER (ORDER BY ciq_campaign_id {dir} \
+         ROWS UNBOUNDED PRECEDING) - n AS before_it FROM ({counts}) counted) running \
+         WHERE before_it <= ${offset_param} AND before_it + n > ${offset_param} \
+         ORDER BY ciq_campaign_id {dir} LIMIT 1"
+    );
     let mut query = sqlx::query(&sql).bind(org.0);
     if let Some(status) = filter.status {
         query = query.bind(status.as_str());
     }
-    let mut before = 0u64;
-    for r in query.fetch_all(pool).await? {
-        let n = u64::try_from(r.get::<Option<i64>, _>("n").unwrap_or(0)).unwrap_or(0);
-        if before + n > offset {
-            return Ok(Some((r.get("ciq_campaign_id"), offset - before)));
-        }
-        before += n;
-    }
-    Ok(None)
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    let Some(r) = query.bind(offset).fetch_optional(pool).await? else {
+        return Ok(None);
+    };
+    let before = u64::try_from(r.get::<i64, _>("before_it")).unwrap_or(0);
+    let skip = u64::try_from(offset).unwrap_or(0).saturating_sub(before);
+    Ok(Some((r.get("ciq_campaign_id"), skip)))
 }
 
 pub(super) async fn filter_counts(
