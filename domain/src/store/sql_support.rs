@@ -18,6 +18,10 @@ pub(super) trait Dialect {
     const SKIP_LOCKED: &'static str;
     /// `LIMIT` without a limit.
     const LIMIT_ALL: &'static str;
+    /// Appended to a search's subquery of matching ids so that it drives the query: a
+    /// PostgreSQL subquery with `OFFSET 0` is planned on its own. (SQLite keeps a `CROSS JOIN`'s
+    /// order already.)
+    const DRIVING_SUBQUERY: &'static str;
 
     /// A transaction that writes.
     fn begin(

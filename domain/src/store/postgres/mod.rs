@@ -71,6 +71,7 @@ impl Dialect for PgStore {
     /// Concurrent claimers skip rows another transaction is claiming.
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
     const LIMIT_ALL: &'static str = "LIMIT ALL";
+    const DRIVING_SUBQUERY: &'static str = " OFFSET 0";
 
     async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
         pool.begin().await
