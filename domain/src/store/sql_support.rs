@@ -22,6 +22,10 @@ pub(super) trait Dialect {
     /// PostgreSQL subquery with `OFFSET 0` is planned on its own. (SQLite keeps a `CROSS JOIN`'s
     /// order already.)
     const DRIVING_SUBQUERY: &'static str;
+    /// Whether a search finds campaigns by name inside its queries (PostgreSQL: from the
+    /// campaign names' trigram index, migration 0033) rather than in a lookup before them
+    /// (SQLite: a scan of the organization's campaigns, done once per page).
+    const CAMPAIGN_SEARCH_IN_QUERY: bool;
 
     /// A transaction that writes.
     fn begin(

@@ -72,6 +72,7 @@ impl Dialect for PgStore {
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
     const LIMIT_ALL: &'static str = "LIMIT ALL";
     const DRIVING_SUBQUERY: &'static str = " OFFSET 0";
+    const CAMPAIGN_SEARCH_IN_QUERY: bool = true;
 
     async fn begin(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
         pool.begin().await

@@ -527,9 +527,18 @@ fn from_where(
             let found = ThisStore::search_condition(search, args.len() + 1);
             args.push(Arg::Text(found.value));
             let mut ids = found.ids;
-            // The campaigns whose name matched were looked up once, before the queries
-            // ([`search_campaigns`]); their rows come off the campaign index.
-            if !filter_campaigns.is_empty() {
+            // The rows of the campaigns whose name holds the term come off the campaign index:
+            // on PostgreSQL the campaigns are found in the query, elsewhere they were looked up
+            // once, before the queries ([`search_campaigns`]).
+            if ThisStore::CAMPAIGN_SEARCH_IN_QUERY {
+                args.push(Arg::Text(like_pattern(search)));
+                ids.push_str(&format!(
+                    " UNION SELECT c.id FROM contractors c WHERE c.org_id = $1 \
+                     AND c.ciq_campaign_id IN (SELECT m.ciq_campaign_id FROM campaigns m \
+                     WHERE m.org_id = $1 AND lower(m.name) LIKE ${} ESCAPE '\\')",
+                    args.len()
+                ));
+            } else if !filter_campaigns.is_empty() {
                 let list = filter_campaigns
                     .iter()
                     .map(i64::to_string)
@@ -569,12 +578,16 @@ fn from_where(
 }
 
 /// The organization's campaigns whose name holds the filter's search term (none without a
-/// search): read once per page, then named in the queries by id.
+/// search, or where the queries find them themselves): read once per page, then named in the
+/// queries by id.
 async fn search_campaigns(
     pool: &Pool,
     org: OrgId,
     filter: &ContractorFilter,
 ) -> StoreResult<Vec<i64>> {
+    if ThisStore::CAMPAIGN_SEARCH_IN_QUERY {
+        return Ok(Vec::new());
+    }
     let Some(search) = filter
         .search
         .as_deref()

@@ -73,6 +73,7 @@ impl Dialect for SqliteStore {
     const SKIP_LOCKED: &'static str = "";
     const LIMIT_ALL: &'static str = "LIMIT -1";
     const DRIVING_SUBQUERY: &'static str = "";
+    const CAMPAIGN_SEARCH_IN_QUERY: bool = false;
 
     /// Every store transaction writes, so each begins `IMMEDIATE`: it takes SQLite's write lock
     /// up front and waits its turn (busy timeout), instead of reading first and failing at once
