@@ -492,6 +492,15 @@ async fn run(size: Size, backend: Backend, sandbox: &RunningSandbox) -> Row {
     row
 }
 
+/// A target line's end: "met" or "over".
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "over"
+    }
+}
+
 /// The targets at the `bench` size, one line each: "met" or "over".
 const RERUN_TARGET_S: f64 = 2.0;
 const VIEW_TARGET_MS: f64 = 3.0;
@@ -502,7 +511,6 @@ fn targets(rows: &[Row], fetches: &[(Size, Duration)]) {
         return;
     }
     println!("\ntargets at {} rows:", bench[0].creators);
-    let verdict = |ok: bool| if ok { "met" } else { "over" };
     for r in &bench {
         let fetch = fetches
             .iter()
@@ -552,7 +560,7 @@ async fn views_only(database: &str) {
     for (label, ms) in list_figures(store.as_ref(), org.id, rows).await {
         println!(
             "  {label:<40} {ms:>6.2} ms (target <= {VIEW_TARGET_MS} ms p50): {}",
-            if ms <= VIEW_TARGET_MS { "met" } else { "over" }
+            verdict(ms <= VIEW_TARGET_MS)
         );
     }
 }

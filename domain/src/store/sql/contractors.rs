@@ -235,11 +235,26 @@ pub(super) async fn contractor_history(
 // The contractors list
 // ---------------------------------------------------------------------------------------------
 
-fn has_search(filter: &ContractorFilter) -> bool {
+/// The filter's search term, trimmed; `None` without one (or with only spaces).
+fn search_term(filter: &ContractorFilter) -> Option<&str> {
     filter
         .search
         .as_deref()
-        .is_some_and(|s| !s.trim().is_empty())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn has_search(filter: &ContractorFilter) -> bool {
+    search_term(filter).is_some()
+}
+
+/// The ids of the organization's campaigns whose name holds the `LIKE` pattern bound as
+/// `$param` (lower-cased, [`like_pattern`]).
+fn campaigns_named(param: usize) -> String {
+    format!(
+        "SELECT ciq_campaign_id FROM campaigns WHERE org_id = $1 \
+         AND lower(name) LIKE ${param} ESCAPE '\\'"
+    )
 }
 
 /// Whether the filter's rows are counted by a query (no kept count follows them).
@@ -519,55 +534,52 @@ fn from_where(
         args.push(Arg::Date(today));
         sql.push_str(&coverage_condition(state, args.len()));
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim) {
-        if !search.is_empty() {
-            // The rows whose name or email holds the term (the backend's text index), those of
-            // the campaigns whose name holds it, and, for a number, the CreatorIQ creator with
-            // that id. They are few: they drive the query, and are then sorted.
-            let found = ThisStore::search_condition(search, args.len() + 1);
-            args.push(Arg::Text(found.value));
-            let mut ids = found.ids;
-            // The rows of the campaigns whose name holds the term come off the campaign index:
-            // on PostgreSQL the campaigns are found in the query, elsewhere they were looked up
-            // once, before the queries ([`search_campaigns`]).
-            if ThisStore::CAMPAIGN_SEARCH_IN_QUERY {
-                args.push(Arg::Text(like_pattern(search)));
-                ids.push_str(&format!(
-                    " UNION SELECT c.id FROM contractors c WHERE c.org_id = $1 \
-                     AND c.ciq_campaign_id IN (SELECT m.ciq_campaign_id FROM campaigns m \
-                     WHERE m.org_id = $1 AND lower(m.name) LIKE ${} ESCAPE '\\')",
-                    args.len()
-                ));
-            } else if !filter_campaigns.is_empty() {
-                let list = filter_campaigns
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                ids.push_str(&format!(
-                    " UNION SELECT c.id FROM contractors c WHERE c.org_id = $1 \
-                     AND c.ciq_campaign_id IN ({list})"
-                ));
-            }
-            if let Some(creator) = creator_id(search) {
-                args.push(Arg::Int(creator));
-                ids.push_str(&format!(
-                    " UNION SELECT id FROM contractors WHERE org_id = $1 AND ciq_publisher_id = ${}",
-                    args.len()
-                ));
-            }
-            // SQLite keeps a CROSS JOIN's order; PostgreSQL plans the subquery apart. Left to
-            // join it freely, PostgreSQL walked the name index and tested every row when its
-            // statistics guessed the term common: 129 ms for a term 33 rows hold.
-            from = format!(
-                "({ids}{}) found CROSS JOIN contractors k",
-                ThisStore::DRIVING_SUBQUERY
-            );
-            sql.push_str(" AND k.id = found.id");
-            if by_seen {
-                from.push_str(" CROSS JOIN contractor_seen s");
-                sql.push_str(" AND s.contractor_id = k.id");
-            }
+    if let Some(search) = search_term(filter) {
+        // The rows whose name or email holds the term (the backend's text index), those of
+        // the campaigns whose name holds it, and, for a number, the CreatorIQ creator with
+        // that id. They are few: they drive the query, and are then sorted.
+        let found = ThisStore::search_condition(search, args.len() + 1);
+        args.push(Arg::Text(found.value));
+        let mut ids = found.ids;
+        // The rows of the campaigns whose name holds the term come off the campaign index:
+        // on PostgreSQL the campaigns are found in the query, elsewhere they were looked up
+        // once, before the queries ([`search_campaigns`]).
+        if ThisStore::CAMPAIGN_SEARCH_IN_QUERY {
+            args.push(Arg::Text(like_pattern(search)));
+            ids.push_str(&format!(
+                " UNION SELECT c.id FROM contractors c WHERE c.org_id = $1 \
+                 AND c.ciq_campaign_id IN ({})",
+                campaigns_named(args.len())
+            ));
+        } else if !filter_campaigns.is_empty() {
+            let list = filter_campaigns
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            ids.push_str(&format!(
+                " UNION SELECT c.id FROM contractors c WHERE c.org_id = $1 \
+                 AND c.ciq_campaign_id IN ({list})"
+            ));
+        }
+        if let Some(creator) = creator_id(search) {
+            args.push(Arg::Int(creator));
+            ids.push_str(&format!(
+                " UNION SELECT id FROM contractors WHERE org_id = $1 AND ciq_publisher_id = ${}",
+                args.len()
+            ));
+        }
+        // SQLite keeps a CROSS JOIN's order; PostgreSQL plans the subquery apart. Left to
+        // join it freely, PostgreSQL walked the name index and tested every row when its
+        // statistics guessed the term common: 129 ms for a term 33 rows hold.
+        from = format!(
+            "({ids}{}) found CROSS JOIN contractors k",
+            ThisStore::DRIVING_SUBQUERY
+        );
+        sql.push_str(" AND k.id = found.id");
+        if by_seen {
+            from.push_str(" CROSS JOIN contractor_seen s");
+            sql.push_str(" AND s.contractor_id = k.id");
         }
     }
     FromWhere {
@@ -588,22 +600,14 @@ async fn search_campaigns(
     if ThisStore::CAMPAIGN_SEARCH_IN_QUERY {
         return Ok(Vec::new());
     }
-    let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    else {
+    let Some(search) = search_term(filter) else {
         return Ok(Vec::new());
     };
-    Ok(sqlx::query_scalar(
-        "SELECT ciq_campaign_id FROM campaigns WHERE org_id = $1 \
-         AND lower(name) LIKE $2 ESCAPE '\\'",
-    )
-    .bind(org.0)
-    .bind(like_pattern(search))
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_scalar(&campaigns_named(2))
+        .bind(org.0)
+        .bind(like_pattern(search))
+        .fetch_all(pool)
+        .await?)
 }
 
 /// A search term that is a CreatorIQ creator id: digits only (a leading `#` allowed).
@@ -850,13 +854,15 @@ async fn campaign_seek(
     if let Some(status) = filter.status {
         query = query.bind(status.as_str());
     }
-    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-    let Some(r) = query.bind(offset).fetch_optional(pool).await? else {
+    let bound = i64::try_from(offset).unwrap_or(i64::MAX);
+    let Some(r) = query.bind(bound).fetch_optional(pool).await? else {
         return Ok(None);
     };
     let before = u64::try_from(r.get::<i64, _>("before_it")).unwrap_or(0);
-    let skip = u64::try_from(offset).unwrap_or(0).saturating_sub(before);
-    Ok(Some((r.get("ciq_campaign_id"), skip)))
+    Ok(Some((
+        r.get("ciq_campaign_id"),
+        offset.saturating_sub(before),
+    )))
 }
 
 pub(super) async fn filter_counts(
